@@ -1,0 +1,35 @@
+export { startSystem, BACKEND_BUCKET } from './harness.js';
+export type { E2ESystem, RunningBackend, SystemOptions, BackendSpec } from './harness.js';
+export { gatewayClient, s3rverClient } from './clients.js';
+export type { ChecksumMode, GatewayClientOptions } from './clients.js';
+export type { Credential, VirtualBucket, ConfigTree } from './config-text.js';
+export { listBackend, storedCopies, readStored } from './backend-inspect.js';
+export type { StoredCopy } from './backend-inspect.js';
+export { waitUntil } from './poll.js';
+export type { WaitOptions } from './poll.js';
+export { expectS3Error } from './expect-error.js';
+export type { ExpectedError } from './expect-error.js';
+export {
+  rawFetch,
+  signRequest,
+  sendSigned,
+  answerBeforeBodyEnds,
+  parseErrorXml,
+  xmlValues,
+  encodeKeyPath,
+} from './raw-request.js';
+export type { RawRequest, RawResponse, SignedRequest, EarlyAnswer, S3ErrorBody } from './raw-request.js';
+export {
+  KiB,
+  MiB,
+  patternBytes,
+  patternStream,
+  patternDigests,
+  sha256OfStream,
+  sha256Hex,
+  md5Hex,
+  md5Base64,
+  multipartEtag,
+  readAll,
+} from './data.js';
+export { getBytes, getDigest, put, listAllKeys, quotedEtag } from './s3-helpers.js';

@@ -1,0 +1,2 @@
+export { startS3rver } from './s3rver-process.js';
+export type { StartS3rverOptions, S3rverProcess } from './s3rver-process.js';

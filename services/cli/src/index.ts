@@ -1,0 +1,1 @@
+export { serve, type RunningOrchestrator } from './serve.js';

@@ -1,0 +1,101 @@
+// CopyObject within a virtual bucket: the source's bytes are streamed from one of its
+// copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
+import { pipeline, type Readable } from 'node:stream';
+import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
+import { header, objectTarget, type RequestContext } from '../context.js';
+import { internalKey } from '../http/address.js';
+import { sendXml } from '../http/respond.js';
+import { checkConditions } from '../read/conditions.js';
+import { openFirstCopy } from '../read/open-copy.js';
+import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
+import { storeObject, type WriteSource } from '../write/store-object.js';
+import { ifNoneMatchStar } from './put-object.js';
+
+/** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`. */
+export function parseCopySource(raw: string): { bucket: string; key: string } {
+  let value = raw;
+  const q = value.indexOf('?');
+  if (q !== -1) {
+    const versionId = new URLSearchParams(value.slice(q + 1)).get('versionId');
+    if (versionId !== null && versionId !== 'null') throw new S3Error('NotImplemented', { message: 'Versioned copy sources are not supported.' });
+    value = value.slice(0, q);
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    throw new S3Error('InvalidArgument', { message: 'Invalid copy source encoding', extra: { ArgumentName: 'x-amz-copy-source' } });
+  }
+  if (decoded.startsWith('/')) decoded = decoded.slice(1);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw new S3Error('InvalidArgument', { message: 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', extra: { ArgumentName: 'x-amz-copy-source' } });
+  }
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+export async function copyObject(ctx: RequestContext): Promise<void> {
+  const { bucket, key } = objectTarget(ctx);
+  const { config, ledger } = ctx.deps;
+  const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
+  if (!config.buckets.some((b) => b.name === src.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: src.bucket } });
+  if (src.bucket !== bucket) throw new S3Error('AccessDenied', { message: 'Credentials are scoped to one bucket; copy within it.' });
+
+  const directive = (header(ctx.req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', { message: 'Unknown metadata directive.', extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
+  }
+  const onlyIfAbsent = ifNoneMatchStar(ctx);
+  const found = await ledger.getObject(internalKey(src.bucket, src.key));
+  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
+  const source = found.object;
+  try {
+    checkConditions({
+      ifMatch: header(ctx.req, 'x-amz-copy-source-if-match'),
+      ifNoneMatch: header(ctx.req, 'x-amz-copy-source-if-none-match'),
+      ifModifiedSince: header(ctx.req, 'x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: header(ctx.req, 'x-amz-copy-source-if-unmodified-since'),
+    }, source.etag, source.createdAt);
+  } catch (err) {
+    // For copies every failed condition is a 412, including the ones a GET answers with 304.
+    if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
+    throw err;
+  }
+  if (src.key === key && directive === 'COPY') {
+    throw new S3Error('InvalidRequest', { message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes." });
+  }
+  if (source.size > config.server.maxObjectSize) throw new S3Error('EntityTooLarge');
+
+  const identity: IdentityBase = directive === 'REPLACE'
+    ? identityFromHeaders(ctx.req.headers)
+    : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
+
+  const open = async (): Promise<{ stream: Readable; verifier: BodyVerifier }> => {
+    const raw = source.size === 0 ? null : await openFirstCopy(ctx, found.locations);
+    const verifier = new BodyVerifier({ length: source.size });
+    if (raw === null) {
+      verifier.end();
+      return { stream: verifier, verifier };
+    }
+    return { stream: pipeline(raw, verifier, () => {}), verifier };
+  };
+  let write: WriteSource;
+  if (source.size <= config.server.replayBufferBytes) {
+    write = {
+      kind: 'small', length: source.size,
+      load: async () => {
+        const { stream, verifier } = await open();
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        return { data: Buffer.concat(chunks, source.size), md5: verifier.md5 };
+      },
+    };
+  } else {
+    const { stream, verifier } = await open();
+    write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5, bytesConsumed: () => verifier.bytes };
+  }
+  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, ifNoneMatchStar: onlyIfAbsent, op: 'Copy' });
+  sendXml(ctx.reply, 200,
+    `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+    `<LastModified>${new Date(result.object.createdAt).toISOString()}</LastModified><ETag>&quot;${escapeXml(result.object.etag)}&quot;</ETag></CopyObjectResult>`);
+}

@@ -1,0 +1,60 @@
+// GetObject and HeadObject. HEAD answers from the ledger alone; GET streams from the
+// first healthy copy and fails over to the next copy until one answers.
+import { S3Error } from '@s3o/s3';
+import type { LocationRow, ObjectRow } from '@s3o/store';
+import { openFirstCopy } from '../read/open-copy.js';
+import { header, objectTarget, type RequestContext } from '../context.js';
+import { internalKey } from '../http/address.js';
+import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
+import { setObjectHeaders } from '../read/object-headers.js';
+
+async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
+  const { bucket, key } = objectTarget(ctx);
+  const found = await ctx.deps.ledger.getObject(internalKey(bucket, key));
+  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: key } });
+  return found;
+}
+
+function evaluate(ctx: RequestContext, object: ObjectRow): ByteRange | null {
+  const h = (n: string) => header(ctx.req, n);
+  checkConditions(
+    { ifMatch: h('if-match'), ifNoneMatch: h('if-none-match'), ifModifiedSince: h('if-modified-since'), ifUnmodifiedSince: h('if-unmodified-since') },
+    object.etag, object.createdAt,
+  );
+  if (!ifRangeHolds(h('if-range'), object.etag, object.createdAt)) return null;
+  return parseRange(h('range'), object.size);
+}
+
+export async function headObject(ctx: RequestContext): Promise<void> {
+  const { object } = await lookup(ctx);
+  if (ctx.addr.query.has('partNumber')) throw new S3Error('NotImplemented');
+  const range = evaluate(ctx, object);
+  setObjectHeaders(ctx.reply, object, ctx.addr.query);
+  if (range) {
+    ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
+    ctx.reply.code(206).header('content-length', range.end - range.start + 1).send();
+  } else {
+    ctx.reply.code(200).header('content-length', object.size).send();
+  }
+}
+
+export async function getObject(ctx: RequestContext): Promise<void> {
+  const { object, locations } = await lookup(ctx);
+  const range = evaluate(ctx, object);
+  const length = range ? range.end - range.start + 1 : object.size;
+  const status = range ? 206 : 200;
+
+  if (object.size === 0) {
+    setObjectHeaders(ctx.reply, object, ctx.addr.query);
+    ctx.reply.code(200).header('content-length', 0).send();
+    return;
+  }
+  const body = await openFirstCopy(ctx, locations, range ? `bytes=${range.start}-${range.end}` : undefined);
+  setObjectHeaders(ctx.reply, object, ctx.addr.query);
+  if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
+  ctx.reply.code(status).header('content-length', length);
+  // If the backend stream breaks after the headers went out, the client sees a short
+  // body (the connection is destroyed) rather than a silently truncated object.
+  body.once('error', (err) => ctx.deps.logger.warn({ err, requestId: ctx.requestId }, 'backend stream failed mid-body'));
+  await ctx.reply.send(body);
+}

@@ -1,0 +1,50 @@
+// What a request handler gets: the process-wide dependencies and this request's facts.
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { Config } from '@s3o/config';
+import type { Ledger } from '@s3o/store';
+import type { BackendClient } from '@s3o/backends';
+import type { Logger } from '@s3o/telemetry';
+import type { VerifiedRequest } from '@s3o/s3';
+import type { S3Address } from './http/address.js';
+import type { S3Action } from './http/classify.js';
+
+export interface GatewayDeps {
+  config: Config;
+  ledger: Ledger;
+  backends: Map<string, BackendClient>;
+  logger: Logger;
+  /** Called after a commit that appended events, so in-process consumers wake at once. */
+  onEventsAppended?: () => void;
+}
+
+export interface RequestContext {
+  deps: GatewayDeps;
+  requestId: string;
+  action: S3Action;
+  req: IncomingMessage;
+  reply: FastifyReply;
+  addr: S3Address;
+  auth: VerifiedRequest;
+  /** the virtual bucket (null only for ListBuckets) */
+  bucket: string | null;
+  /** the object key, null for bucket operations */
+  key: string | null;
+  sourceIp: string | null;
+}
+
+/** The bucket and key of an object-level action (the router guarantees both). */
+export function objectTarget(ctx: RequestContext): { bucket: string; key: string } {
+  if (ctx.bucket === null || ctx.key === null) throw new Error(`${ctx.action} needs a bucket and a key`);
+  return { bucket: ctx.bucket, key: ctx.key };
+}
+
+export function bucketTarget(ctx: RequestContext): string {
+  if (ctx.bucket === null) throw new Error(`${ctx.action} needs a bucket`);
+  return ctx.bucket;
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}

@@ -1,0 +1,2 @@
+export { createGatewayApp, type Gateway } from './server.js';
+export type { GatewayDeps } from './context.js';

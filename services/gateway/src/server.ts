@@ -1,0 +1,93 @@
+// The gateway's HTTP server: one catch-all route that authenticates, classifies the
+// request through the routing table and hands it to the action's module.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { S3Error, verifySigV4 } from '@s3o/s3';
+import type { GatewayDeps, RequestContext } from './context.js';
+import { parseAddress } from './http/address.js';
+import { classify } from './http/classify.js';
+import { newRequestId } from './http/request-id.js';
+import { sendError, toS3Error } from './http/respond.js';
+import { CredentialStore } from './credentials.js';
+import { actions } from './actions/index.js';
+
+const MAX_KEY_BYTES = 1024;
+
+export interface Gateway {
+  app: FastifyInstance;
+  /** false until listening, and again once shutdown begins */
+  ready: boolean;
+}
+
+export function createGatewayApp(deps: GatewayDeps): Gateway {
+  const app = Fastify({
+    logger: false,
+    exposeHeadRoutes: false,
+    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 8192 },
+    // S3 request ids are ours; bodies are streamed by the actions, never parsed by fastify.
+    genReqId: newRequestId,
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0,
+  });
+  const gateway: Gateway = { app, ready: false };
+  const credentials = new CredentialStore(deps.config);
+  const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+
+  app.get('/health', async (_req, reply) => {
+    reply.header('cache-control', 'no-store').send({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, reply) => {
+    reply.code(gateway.ready ? 200 : 503).header('cache-control', 'no-store').send({ ready: gateway.ready });
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const req = request.raw;
+    const requestId = request.id;
+    reply.header('x-amz-request-id', requestId).header('x-amz-id-2', requestId).header('server', 's3-orchestrator');
+    const addr = parseAddress(req.url ?? '/', req.headers.host, deps.config.server.virtualHostSuffix);
+    const resource = addr.rawPath;
+    const isHead = req.method === 'HEAD';
+    try {
+      const auth = verifySigV4(
+        { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
+        credentials.secretOf,
+        new Date(),
+      );
+      const credential = credentials.get(auth.accessKeyId);
+      if (addr.bucket !== null) {
+        if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+        if (credential?.bucket !== addr.bucket) throw new S3Error('AccessDenied');
+      } else if (credential?.bucket === null) {
+        throw new S3Error('AccessDenied');
+      }
+      const cls = classify(req.method ?? 'GET', addr, req.headers);
+      if (cls.action === null) {
+        throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
+      }
+      if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
+      const ctx: RequestContext = {
+        deps, requestId, action: cls.action, req, reply, addr, auth,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null,
+      };
+      await actions[cls.action](ctx);
+    } catch (err) {
+      const s3err = toS3Error(err);
+      if (s3err.code === 'InternalError') deps.logger.error({ err, requestId }, 'request failed');
+      // An unread request body must not be read just to be thrown away: close instead.
+      if (!req.complete) reply.header('connection', 'close');
+      sendError(reply, s3err, requestId, resource, isHead);
+    }
+  };
+
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
+  app.setNotFoundHandler(handle);
+  app.setErrorHandler((err, request, reply) => {
+    deps.logger.error({ err, requestId: request.id }, 'unhandled gateway error');
+    sendError(reply, new S3Error('InternalError'), request.id, request.url, request.method === 'HEAD');
+  });
+  return gateway;
+}

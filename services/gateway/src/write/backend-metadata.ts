@@ -1,0 +1,19 @@
+// What every stored object carries so it describes itself (DESIGN §4): the client's
+// metadata plus the virtual bucket, the ETag when known and the client key. S3 caps
+// user metadata at 2 KB, and the client may already use most of it: ours is added only
+// while it fits, key last (it is the longest and the ledger can be rebuilt without it).
+const MAX_METADATA_BYTES = 2048;
+
+export function backendMetadata(bucket: string, key: string, user: Record<string, string>, etag: string | null): Record<string, string> {
+  const meta: Record<string, string> = { ...user };
+  let size = Object.entries(meta).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  const ours: Array<[string, string | null]> = [['s3o-bucket', bucket], ['s3o-etag', etag], ['s3o-key', encodeURIComponent(key)]];
+  for (const [name, value] of ours) {
+    if (value === null) continue;
+    const cost = name.length + Buffer.byteLength(value);
+    if (size + cost > MAX_METADATA_BYTES) continue;
+    meta[name] = value;
+    size += cost;
+  }
+  return meta;
+}

@@ -1,0 +1,88 @@
+// Turns a request into the verified bytes of the object: aws-chunked framing decoded
+// (every chunk signature checked), then MD5 / checksum / length verified with the tail
+// held back (BodyVerifier). Everything the headers tell is checked before a byte of the
+// body is read.
+import type { IncomingMessage } from 'node:http';
+import type { Readable, Transform } from 'node:stream';
+import {
+  BodyVerifier, S3Error, checksumAlgorithmOfHeader, createAwsChunkedDecoder, parseContentMd5, type BodyExpectations,
+  type VerifiedRequest,
+} from '@s3o/s3';
+import { header } from '../context.js';
+
+export interface ClientBody {
+  /** decoded length of the object's bytes */
+  length: number;
+  /** the verified bytes (tail held back until verification passes); `.md5` once ended */
+  stream: BodyVerifier;
+  /** base64 Content-MD5 the client sent, forwarded to the backend as a second check */
+  contentMd5: string | null;
+}
+
+function isChunked(req: IncomingMessage, auth: VerifiedRequest): boolean {
+  const mode = auth.payload.mode;
+  if (mode === 'streaming-signed' || mode === 'streaming-unsigned-trailer') return true;
+  return (header(req, 'content-encoding') ?? '').split(',').some((e) => e.trim().toLowerCase() === 'aws-chunked');
+}
+
+/** Length of the object's bytes as the headers declare it; 411 / 400 before any body is read. */
+export function declaredLength(req: IncomingMessage, auth: VerifiedRequest, maxSize: number): number {
+  const raw = isChunked(req, auth) ? header(req, 'x-amz-decoded-content-length') : header(req, 'content-length');
+  if (raw === undefined) throw new S3Error('MissingContentLength');
+  if (!/^\d{1,16}$/.test(raw)) throw new S3Error('InvalidArgument', { message: `Invalid content length: ${raw}` });
+  const length = Number(raw);
+  if (length > maxSize) {
+    throw new S3Error('EntityTooLarge', { extra: { ProposedSize: String(length), MaxSizeAllowed: String(maxSize) } });
+  }
+  return length;
+}
+
+/** A plain (non-chunked) `x-amz-checksum-<alg>` header, verified over the bytes. */
+function headerChecksum(req: IncomingMessage): BodyExpectations['checksum'] {
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith('x-amz-checksum-') || typeof value !== 'string') continue;
+    const algorithm = checksumAlgorithmOfHeader(name);
+    if (algorithm) return { algorithm, value };
+  }
+  return undefined;
+}
+
+/**
+ * The request is piped, not put in a pipeline: a failed check must not destroy the
+ * request's socket before the error answer has been written.
+ */
+export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxSize: number): ClientBody {
+  const length = declaredLength(req, auth, maxSize);
+  const md5 = parseContentMd5(header(req, 'content-md5'));
+  const chunked = isChunked(req, auth);
+  const expect: BodyExpectations = { length };
+  if (md5) expect.contentMd5 = md5;
+  if (auth.payload.mode === 'sha256') expect.sha256Hex = auth.payload.hash;
+  // In aws-chunked bodies the checksum travels in the trailer and the decoder checks it.
+  const checksum = chunked ? undefined : headerChecksum(req);
+  if (checksum) expect.checksum = checksum;
+  const verifier = new BodyVerifier(expect);
+
+  let first: Transform = verifier;
+  if (chunked) {
+    const payload = auth.payload;
+    if (payload.mode !== 'streaming-signed' && payload.mode !== 'streaming-unsigned-trailer') {
+      throw new S3Error('InvalidRequest', { message: 'aws-chunked bodies need a STREAMING-* x-amz-content-sha256.' });
+    }
+    const decoder = createAwsChunkedDecoder(payload, req.headers);
+    decoder.on('error', (err) => verifier.destroy(err));
+    decoder.pipe(verifier);
+    first = decoder;
+  }
+  req.on('aborted', () => first.destroy(new S3Error('IncompleteBody', { message: 'The client closed the connection mid-body.' })));
+  req.on('error', (err) => first.destroy(err));
+  req.pipe(first);
+  return { length, stream: verifier, contentMd5: md5 ? md5.toString('base64') : null };
+}
+
+/** Reads a small body completely (bounded by the caller's limit). */
+export async function readWhole(body: ClientBody): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body.stream as Readable) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks, body.length);
+}

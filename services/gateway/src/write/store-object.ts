@@ -1,0 +1,111 @@
+// The write path of DESIGN §6: claim space on the best backend, stream the bytes to a
+// storage key of their own, commit in one transaction. Small bodies are held in memory
+// (bounded by server.replay_buffer_bytes) so a failing backend is retried on the next
+// candidate; larger ones stream straight through and fail over only while no byte of
+// the body has been consumed.
+import { Readable } from 'node:stream';
+import { S3Error } from '@s3o/s3';
+import { newId, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import type { CreatedOp } from '@s3o/events';
+import type { RequestContext } from '../context.js';
+import { internalKey } from '../http/address.js';
+import { rankBackends } from './rank.js';
+import { storageKeyFor } from './storage-key.js';
+import { backendMetadata } from './backend-metadata.js';
+import { objectCreated } from './events.js';
+import type { IdentityBase } from './identity.js';
+
+/**
+ * Where the bytes come from: a small body read whole into memory once space is claimed
+ * (replayable), or a one-shot stream.
+ */
+export type WriteSource =
+  | { kind: 'small'; length: number; load: () => Promise<{ data: Buffer; md5: Buffer }> }
+  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer; bytesConsumed: () => number };
+
+export interface StoreRequest {
+  bucket: string;
+  key: string;
+  identity: IdentityBase;
+  source: WriteSource;
+  /** base64 MD5 to hand to the backend as its own integrity check, when known up front */
+  contentMd5: string | null;
+  ifNoneMatchStar: boolean;
+  op: CreatedOp;
+}
+
+
+export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise<CommitResult> {
+  const { ledger, backends, config, logger } = ctx.deps;
+  const objectKey = internalKey(r.bucket, r.key);
+  const size = r.source.length;
+  let candidates = await rankBackends(config, ledger, size);
+  let small: { data: Buffer; md5: Buffer } | null = null;
+
+  for (;;) {
+    const intentId = newId();
+    const storageKey = storageKeyFor(r.bucket, r.key, intentId);
+    const claim = await ledger.claim({
+      intentId, kind: 'write', objectKey, storageKey, sizeBytes: size, candidates,
+      identity: { ...r.identity, size, etag: '' },
+    });
+    if (!claim) throw new S3Error('InsufficientStorage');
+    if (r.source.kind === 'small' && small === null) {
+      // Space first, then the body: a full system answers 507 without reading it.
+      try {
+        small = await r.source.load();
+      } catch (err) {
+        await ledger.dropIntent(intentId);
+        throw err;
+      }
+    }
+    const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
+    const client = backends.get(claim.backendName);
+    if (!client) throw new Error(`backend ${claim.backendName} has no client`);
+
+    const heartbeat = setInterval(() => {
+      ledger.heartbeat([intentId]).catch((err) => logger.warn({ err, intentId }, 'intent heartbeat failed'));
+    }, config.writePath.pendingPattern.heartbeatMs);
+    heartbeat.unref();
+    try {
+      const body = small ? Readable.from([small.data]) : (r.source as { stream: Readable }).stream;
+      await client.putObject(storageKey, body, {
+        contentLength: size,
+        contentType: r.identity.contentType,
+        contentMd5: knownMd5?.toString('base64'),
+        headers: r.identity.headers,
+        metadata: backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null),
+      });
+    } catch (err) {
+      clearInterval(heartbeat);
+      // Bytes may have partly landed: the storage key becomes a debt either way.
+      await ledger.abandonIntent(intentId, 'failed write');
+      if (err instanceof S3Error) throw err; // the client's body was bad (digest, signature, length)
+      const replayable = r.source.kind === 'small' || r.source.bytesConsumed() === 0;
+      logger.warn({ err, backend: claim.backendName, requestId: ctx.requestId, replayable }, 'backend write failed');
+      candidates = candidates.filter((c) => c !== claim.backendName);
+      if (!replayable || candidates.length === 0) {
+        throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed while writing; please retry.' });
+      }
+      continue;
+    }
+    clearInterval(heartbeat);
+
+    const md5 = small ? small.md5 : (r.source as { md5: () => Buffer }).md5();
+    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
+    try {
+      const result = await ledger.commitWrite({
+        intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
+        events: (c) => [objectCreated(ctx, r.op, r.bucket, r.key, c.object, c.copies, c.displaced)],
+      });
+      ctx.deps.onEventsAppended?.();
+      return result;
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        ctx.deps.onEventsAppended?.();
+        throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
+      }
+      throw err;
+    }
+  }
+}

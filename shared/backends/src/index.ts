@@ -1,0 +1,20 @@
+export { BackendClient, createBackendClients } from './client.js';
+export type {
+  CompletedPart,
+  GetObjectOptions,
+  GetObjectResult,
+  ListObjectsOptions,
+  ObjectInfo,
+  ObjectResponseHeaders,
+  ObjectWriteOptions,
+  PutObjectOptions,
+  RequestOptions,
+  UploadPartOptions,
+} from './client.js';
+export type { BackendClientConfig } from './config.js';
+export { DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT_MS } from './config.js';
+export { BackendError, BackendUnsupportedError } from './errors.js';
+export type { BackendErrorInit } from './errors.js';
+export { decodeMetadataValue, encodeMetadataValue } from './metadata.js';
+export type { StandardHeaders } from './metadata.js';
+export type { ListedObject, ListPage } from './s3-xml.js';

@@ -1,0 +1,130 @@
+// The in-process bus (DESIGN §5): each consumer tails event_log after its offset in
+// consumer_offsets, in seq order. Woken by notify() after a commit, and polls as a
+// safety net. A failing handler is retried with backoff; after max_deliver attempts the
+// event goes to dead_events and the consumer moves on, so one poison event never blocks
+// the rest. Only valid with SQLite, where seq order is commit order.
+import type { Ledger, StoredEvent } from '@s3o/store';
+import type { Logger } from '@s3o/telemetry';
+import type { EventBus, Subscription } from './types.js';
+
+export interface InProcessBusOptions {
+  ledger: Ledger;
+  logger: Logger;
+  maxDeliver: number;
+  pollIntervalMs: number;
+  /** first retry delay; doubles per attempt */
+  retryBaseMs?: number;
+  batchSize?: number;
+}
+
+class ConsumerLoop {
+  private wakeUp: (() => void) | null = null;
+  private pending = false;
+  private stopped = false;
+  private done: Promise<void> | null = null;
+
+  constructor(private readonly sub: Subscription, private readonly opts: InProcessBusOptions) {}
+
+  start(): void {
+    this.done = this.run();
+  }
+
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const { ledger, logger } = this.opts;
+    const batchSize = this.opts.batchSize ?? 200;
+    while (!this.stopped) {
+      this.pending = false;
+      let drained = false;
+      try {
+        let offset = await ledger.getConsumerOffset(this.sub.consumer);
+        for (;;) {
+          const events = await ledger.readEventsAfter(offset, batchSize);
+          for (const event of events) {
+            if (this.stopped) return;
+            if (this.sub.types.includes(event.type)) await this.deliver(event);
+            offset = event.seq;
+          }
+          if (events.length > 0) await ledger.setConsumerOffset(this.sub.consumer, offset);
+          if (events.length < batchSize) break;
+        }
+        drained = true;
+      } catch (err) {
+        logger.error({ err, consumer: this.sub.consumer }, 'event consumer failed; retrying at the next poll');
+      }
+      if (drained && this.pending) continue;
+      await this.sleep(this.opts.pollIntervalMs);
+    }
+  }
+
+  private async deliver(event: StoredEvent): Promise<void> {
+    const { maxDeliver, logger, ledger } = this.opts;
+    const base = this.opts.retryBaseMs ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sub.handler(event);
+        return;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (attempt >= maxDeliver || this.stopped) {
+          logger.error({ err, consumer: this.sub.consumer, eventId: event.id, type: event.type, attempt }, 'event dead-lettered');
+          await ledger.recordDeadEvent(this.sub.consumer, event.id, attempt, message);
+          return;
+        }
+        logger.warn({ err, consumer: this.sub.consumer, eventId: event.id, attempt }, 'event handler failed; retrying');
+        // A plain delay: wake-ups from new commits must not cut a retry's backoff short.
+        await new Promise((resolve) => setTimeout(resolve, base * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}
+
+export class InProcessBus implements EventBus {
+  private readonly loops: ConsumerLoop[] = [];
+  private started = false;
+
+  constructor(private readonly opts: InProcessBusOptions) {}
+
+  subscribe(sub: Subscription): void {
+    const loop = new ConsumerLoop(sub, this.opts);
+    this.loops.push(loop);
+    if (this.started) loop.start();
+  }
+
+  notify(): void {
+    for (const loop of this.loops) loop.wake();
+  }
+
+  start(): void {
+    this.started = true;
+    for (const loop of this.loops) loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
+  }
+}

@@ -1,0 +1,267 @@
+// The configuration file's own shape: every key we recognise, in the YAML's
+// snake_case, each with its type, default and per-value rule. Rules that
+// relate several values live in crossChecks.ts and unsupported.ts; the
+// camelCase Config is produced from this in normalise.ts.
+
+import { z } from 'zod';
+import {
+  boolean,
+  choice,
+  duration,
+  integer,
+  list,
+  optionalChoice,
+  optionalInteger,
+  optionalSection,
+  optionalText,
+  parsedText,
+  ratio,
+  recognised,
+  requiredText,
+  section,
+  size,
+  textOr,
+} from './fields.js';
+import {
+  backendNameProblem,
+  bucketNameProblem,
+  dnsNameProblem,
+  httpUrlProblem,
+  natsTokenProblem,
+  natsUrlProblem,
+  parseListenAddress,
+} from './names.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+const server = section({
+  listen_addr: parsedText('0.0.0.0:9000', parseListenAddress),
+  max_object_size: size(5 * GiB, { allowZero: false }),
+  replay_buffer_bytes: size(8 * MiB, { allowZero: true }),
+  virtual_host_suffix: optionalText(dnsNameProblem),
+  backend_timeout: duration(30 * SECOND, { allowZero: false }),
+  shutdown_delay: duration(0, { allowZero: true }),
+  max_concurrent_requests: integer(0, { min: 0 }),
+  // Upstream admission control we do not have yet (see unsupported.ts).
+  max_concurrent_reads: integer(0, { min: 0 }),
+  max_concurrent_writes: integer(0, { min: 0 }),
+  load_shed_threshold: ratio(0, 1),
+  admission_wait: duration(0, { allowZero: true }),
+  tls: section({
+    cert_file: optionalText(),
+    key_file: optionalText(),
+    min_version: recognised(),
+    client_ca_file: recognised(),
+  }),
+});
+
+const credential = z.object({
+  access_key_id: requiredText(),
+  secret_access_key: requiredText(),
+});
+
+const auth = section({
+  root: optionalSection({
+    access_key_id: requiredText(),
+    secret_access_key: requiredText(),
+  }),
+});
+
+const bucket = z.object({
+  name: requiredText(bucketNameProblem),
+  credentials: list(credential),
+  max_multipart_uploads: integer(0, { min: 0 }),
+});
+
+const database = section({
+  // Left out, the driver follows database.host (DESIGN §7); see normalise.ts.
+  driver: optionalChoice(['sqlite', 'postgres'] as const),
+  path: textOr('./data/s3o.db'),
+  host: optionalText(),
+  port: integer(5432, { min: 1, max: 65_535 }),
+  user: optionalText(),
+  password: optionalText(),
+  name: optionalText(),
+  ssl_mode: choice('require', ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const),
+  max_conns: integer(10, { min: 1 }),
+  // Defaults to min(5, max_conns) so lowering max_conns alone stays valid.
+  min_conns: optionalInteger({ min: 0 }),
+  max_conn_lifetime: duration(5 * MINUTE, { allowZero: false }),
+});
+
+const backend = z.object({
+  name: requiredText(backendNameProblem),
+  endpoint: requiredText(httpUrlProblem),
+  region: textOr('us-east-1'),
+  bucket: requiredText(),
+  access_key_id: requiredText(),
+  secret_access_key: requiredText(),
+  force_path_style: boolean(true),
+  quota_bytes: size(0, { allowZero: true }),
+  max_object_size: size(0, { allowZero: true }),
+  // Upstream monthly usage limits we do not enforce yet (see unsupported.ts).
+  api_request_limit: integer(0, { min: 0 }),
+  egress_byte_limit: size(0, { allowZero: true }),
+  ingress_byte_limit: size(0, { allowZero: true }),
+});
+
+const replication = section({
+  factor: integer(1, { min: 1 }),
+  worker_interval: recognised(),
+  batch_size: recognised(),
+  concurrency: recognised(),
+  unhealthy_threshold: recognised(),
+});
+
+const bus = section({
+  driver: choice('memory', ['memory', 'nats'] as const),
+  url: textOr('nats://127.0.0.1:4222', natsUrlProblem),
+  stream: textOr('S3O_EVENTS', (text) => natsTokenProblem(text, 'a stream name')),
+  subject_prefix: textOr('s3o', (text) => natsTokenProblem(text, 'one token')),
+  retention: duration(7 * DAY, { allowZero: false }),
+  max_deliver: integer(5, { min: 1 }),
+  poll_interval: duration(1 * SECOND, { allowZero: false }),
+});
+
+const cleanupQueue = section({
+  concurrency: integer(4, { min: 1 }),
+  tick: duration(5 * SECOND, { allowZero: false }),
+  batch_size: integer(50, { min: 1 }),
+  backoff_base: duration(1 * MINUTE, { allowZero: false }),
+  backoff_max: duration(1 * DAY, { allowZero: false }),
+  max_attempts: integer(10, { min: 1 }),
+  multipart_stale_timeout: duration(1 * DAY, { allowZero: false }),
+});
+
+const writePath = section({
+  pending_pattern: section({
+    // Upstream may turn the pattern off; we never do (crossChecks.ts).
+    enabled: boolean(true),
+    reaper_tick: duration(1 * MINUTE, { allowZero: false }),
+    min_age: duration(5 * MINUTE, { allowZero: false }),
+    batch_size: integer(50, { min: 1 }),
+    heartbeat: duration(30 * SECOND, { allowZero: false }),
+  }),
+});
+
+const logging = section({
+  level: choice('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
+});
+
+// Sections of upstream features that do not exist here yet. Only their
+// on-switches are read (unsupported.ts refuses them); the rest is recognised
+// so that a config moved from upstream with the features off loads quietly.
+
+const rebalance = section({
+  enabled: boolean(false),
+  strategy: recognised(),
+  interval: recognised(),
+  batch_size: recognised(),
+  threshold: recognised(),
+  concurrency: recognised(),
+});
+
+const encryption = section({
+  enabled: boolean(false),
+  chunk_size: recognised(),
+  master_key: recognised(),
+  master_key_file: recognised(),
+  vault: recognised(),
+  previous_keys: recognised(),
+});
+
+const notifications = section({
+  endpoints: list(recognised()),
+});
+
+const rateLimit = section({
+  enabled: boolean(false),
+  requests_per_sec: recognised(),
+  burst: recognised(),
+  trusted_proxies: recognised(),
+  cleanup_interval: recognised(),
+  cleanup_max_age: recognised(),
+});
+
+const lifecycle = section({
+  rules: list(recognised()),
+  batch_size: recognised(),
+});
+
+const reconcile = section({
+  enabled: boolean(false),
+  interval: recognised(),
+});
+
+const telemetry = section({
+  metrics: section({
+    enabled: boolean(true),
+    path: textOr('/metrics'),
+    listen: optionalText(),
+    pprof: boolean(false),
+  }),
+  tracing: section({
+    enabled: boolean(false),
+    endpoint: recognised(),
+    sample_rate: recognised(),
+    insecure: recognised(),
+  }),
+});
+
+// Tuning of upstream's database circuit breaker. There is no such breaker
+// here, so the values cannot change what happens; they are accepted quietly.
+const circuitBreaker = section({
+  failure_threshold: recognised(),
+  open_timeout: recognised(),
+  cache_ttl: recognised(),
+  parallel_broadcast: recognised(),
+  degraded_broadcast_parallelism: recognised(),
+  degraded_reads_enabled: recognised(),
+});
+
+const backendCircuitBreaker = section({
+  enabled: boolean(false),
+  failure_threshold: recognised(),
+  open_timeout: recognised(),
+});
+
+// How often usage deltas are flushed; only matters once usage limits exist,
+// and those are refused while unsupported.
+const usageFlush = section({
+  interval: recognised(),
+  adaptive_enabled: recognised(),
+  adaptive_threshold: recognised(),
+  fast_interval: recognised(),
+});
+
+export const configDocumentSchema = section({
+  server,
+  auth,
+  buckets: list(bucket),
+  database,
+  backends: list(backend),
+  routing_strategy: choice('pack', ['pack', 'spread'] as const),
+  replication,
+  bus,
+  cleanup_queue: cleanupQueue,
+  write_path: writePath,
+  logging,
+  rebalance,
+  encryption,
+  notifications,
+  rate_limit: rateLimit,
+  lifecycle,
+  reconcile,
+  telemetry,
+  circuit_breaker: circuitBreaker,
+  backend_circuit_breaker: backendCircuitBreaker,
+  usage_flush: usageFlush,
+});
+
+/** The file after per-value validation: snake_case, typed, defaults filled. */
+export type ConfigDocument = z.output<typeof configDocumentSchema>;

@@ -1,0 +1,88 @@
+// The validated document (YAML names) → the Config every service reads
+// (camelCase, milliseconds, bytes). Only runs when validation found nothing.
+
+import { selectedDatabaseDriver } from './databaseDriver.js';
+import type { ConfigDocument } from './document.js';
+import type { Config, Credential } from './types.js';
+
+function credential(raw: { access_key_id: string; secret_access_key: string }): Credential {
+  return { accessKeyId: raw.access_key_id, secretAccessKey: raw.secret_access_key };
+}
+
+export function toConfig(doc: ConfigDocument): Config {
+  const { server, database, bus } = doc;
+  const queue = doc.cleanup_queue;
+  const pending = doc.write_path.pending_pattern;
+  return {
+    server: {
+      listenAddr: server.listen_addr.listenAddr,
+      host: server.listen_addr.host,
+      port: server.listen_addr.port,
+      maxObjectSize: server.max_object_size,
+      replayBufferBytes: server.replay_buffer_bytes,
+      virtualHostSuffix: server.virtual_host_suffix,
+      backendTimeoutMs: server.backend_timeout,
+      shutdownDelayMs: server.shutdown_delay,
+      maxConcurrentRequests: server.max_concurrent_requests,
+    },
+    auth: { root: doc.auth.root === null ? null : credential(doc.auth.root) },
+    buckets: doc.buckets.map((bucket) => ({
+      name: bucket.name,
+      credentials: bucket.credentials.map(credential),
+      maxMultipartUploads: bucket.max_multipart_uploads,
+    })),
+    database: {
+      driver: selectedDatabaseDriver(database),
+      path: database.path,
+      host: database.host,
+      port: database.port,
+      user: database.user,
+      password: database.password,
+      name: database.name,
+      sslMode: database.ssl_mode,
+      maxConns: database.max_conns,
+      minConns: database.min_conns ?? Math.min(5, database.max_conns),
+      maxConnLifetimeMs: database.max_conn_lifetime,
+    },
+    backends: doc.backends.map((backend) => ({
+      name: backend.name,
+      endpoint: backend.endpoint,
+      region: backend.region,
+      bucket: backend.bucket,
+      accessKeyId: backend.access_key_id,
+      secretAccessKey: backend.secret_access_key,
+      forcePathStyle: backend.force_path_style,
+      quotaBytes: backend.quota_bytes,
+      maxObjectSize: backend.max_object_size,
+    })),
+    routingStrategy: doc.routing_strategy,
+    replication: { factor: doc.replication.factor },
+    bus: {
+      driver: bus.driver,
+      url: bus.url,
+      stream: bus.stream,
+      subjectPrefix: bus.subject_prefix,
+      retentionMs: bus.retention,
+      maxDeliver: bus.max_deliver,
+      pollIntervalMs: bus.poll_interval,
+    },
+    cleanupQueue: {
+      concurrency: queue.concurrency,
+      tickMs: queue.tick,
+      batchSize: queue.batch_size,
+      backoffBaseMs: queue.backoff_base,
+      backoffMaxMs: queue.backoff_max,
+      maxAttempts: queue.max_attempts,
+      multipartStaleTimeoutMs: queue.multipart_stale_timeout,
+    },
+    writePath: {
+      pendingPattern: {
+        reaperTickMs: pending.reaper_tick,
+        minAgeMs: pending.min_age,
+        batchSize: pending.batch_size,
+        heartbeatMs: pending.heartbeat,
+      },
+    },
+    logging: { level: doc.logging.level },
+  };
+}

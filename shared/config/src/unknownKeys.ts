@@ -1,0 +1,40 @@
+// Keys the schema does not know — typos, settings from a newer upstream —
+// become warnings, never failures: the file still loads, and the operator is
+// told which lines had no effect. The schema is the only list of known keys;
+// this walks it alongside the tree.
+
+import { z } from 'zod';
+import { formatKeyPath, type KeyPath } from './keyPath.js';
+
+export function findUnknownKeys(schema: z.ZodTypeAny, tree: unknown): string[] {
+  const warnings: string[] = [];
+
+  const walk = (schemaNode: z.ZodTypeAny, value: unknown, path: KeyPath): void => {
+    const inner = unwrap(schemaNode);
+    if (inner instanceof z.ZodObject && isMapping(value)) {
+      const shape = inner.shape as z.ZodRawShape;
+      for (const [key, item] of Object.entries(value)) {
+        const known = shape[key];
+        if (known === undefined) warnings.push(`unknown key ${JSON.stringify(formatKeyPath([...path, key]))} (ignored)`);
+        else walk(known, item, [...path, key]);
+      }
+    } else if (inner instanceof z.ZodArray && Array.isArray(value)) {
+      value.forEach((item, i) => walk(inner.element as z.ZodTypeAny, item, [...path, i]));
+    }
+    // Anything else is a leaf or a recognised-but-unread value: nothing below it to check.
+  };
+
+  walk(schema, tree, []);
+  return warnings;
+}
+
+/** Sees through the wrappers fields.ts uses (preprocess, refinements, transforms, nullable) to the shape. */
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  if (schema instanceof z.ZodEffects) return unwrap(schema.innerType());
+  if (schema instanceof z.ZodNullable) return unwrap(schema.unwrap());
+  return schema;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,229 @@
+// The S3 "additional checksums" (x-amz-checksum-*): incremental hashers over body
+// bytes, plus the header/value conventions around them. CRC32 and the SHAs run in
+// native code; CRC32C and CRC64NVME have no Node implementation, so they are
+// table-driven JS, sliced 8 bytes at a time to keep the per-byte work small.
+import { createHash, type Hash } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { s3Error, type S3Error } from './errors.js';
+
+export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
+
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
+
+const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { crc32: 4, crc32c: 4, crc64nvme: 8, sha1: 20, sha256: 32 };
+
+export interface Checksum {
+  update(data: Uint8Array): void;
+  digest(): Buffer;
+  digestBase64(): string;
+}
+
+// ---- CRC32C (Castagnoli, reflected polynomial 0x82F63B78) ----
+
+/** 8 tables of 256: table k gives the CRC of a byte followed by k zero bytes. */
+function sliceTables32(poly: number): Uint32Array {
+  const t = new Uint32Array(8 * 256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let j = 0; j < 8; j++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let i = 0; i < 256; i++) {
+      const prev = t[(k - 1) * 256 + i]!;
+      t[k * 256 + i] = (prev >>> 8) ^ t[prev & 0xff]!;
+    }
+  }
+  return t;
+}
+
+const C32 = sliceTables32(0x82f63b78);
+
+/** Continues a CRC32C; `crc` is the finished value of the bytes before (0 to start). */
+export function crc32c(data: Uint8Array, crc = 0): number {
+  const t = C32;
+  let c = ~crc >>> 0;
+  let i = 0;
+  const end8 = data.length - (data.length % 8);
+  while (i < end8) {
+    const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+    const b = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
+    c =
+      t[1792 + (a & 0xff)]! ^
+      t[1536 + ((a >>> 8) & 0xff)]! ^
+      t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^
+      t[768 + (b & 0xff)]! ^
+      t[512 + ((b >>> 8) & 0xff)]! ^
+      t[256 + ((b >>> 16) & 0xff)]! ^
+      t[b >>> 24]!;
+    i += 8;
+  }
+  for (; i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
+  return ~c >>> 0;
+}
+
+// ---- CRC64NVME (reflected polynomial 0x9A6C9329AC4BC9B5) ----
+// JS has no fast 64-bit integers (BigInt allocates), so the register is kept as two
+// 32-bit halves and each table entry is split into a high and a low array.
+
+const C64_HI = new Uint32Array(8 * 256);
+const C64_LO = new Uint32Array(8 * 256);
+{
+  const poly = 0x9a6c9329ac4bc9b5n;
+  const base: bigint[] = [];
+  for (let i = 0; i < 256; i++) {
+    let c = BigInt(i);
+    for (let j = 0; j < 8; j++) c = c & 1n ? (c >> 1n) ^ poly : c >> 1n;
+    base.push(c);
+  }
+  let row = base;
+  for (let k = 0; k < 8; k++) {
+    for (let i = 0; i < 256; i++) {
+      C64_HI[k * 256 + i] = Number(row[i]! >> 32n);
+      C64_LO[k * 256 + i] = Number(row[i]! & 0xffffffffn);
+    }
+    row = row.map((v) => (v >> 8n) ^ base[Number(v & 0xffn)]!);
+  }
+}
+
+class Crc64Nvme implements Checksum {
+  private hi = 0xffffffff;
+  private lo = 0xffffffff;
+
+  update(data: Uint8Array): void {
+    const H = C64_HI;
+    const L = C64_LO;
+    let hi = this.hi;
+    let lo = this.lo;
+    let i = 0;
+    const end8 = data.length - (data.length % 8);
+    while (i < end8) {
+      const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+      const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
+      const i7 = 1792 + (a & 0xff);
+      const i6 = 1536 + ((a >>> 8) & 0xff);
+      const i5 = 1280 + ((a >>> 16) & 0xff);
+      const i4 = 1024 + (a >>> 24);
+      const i3 = 768 + (b & 0xff);
+      const i2 = 512 + ((b >>> 8) & 0xff);
+      const i1 = 256 + ((b >>> 16) & 0xff);
+      const i0 = b >>> 24;
+      hi = H[i7]! ^ H[i6]! ^ H[i5]! ^ H[i4]! ^ H[i3]! ^ H[i2]! ^ H[i1]! ^ H[i0]!;
+      lo = L[i7]! ^ L[i6]! ^ L[i5]! ^ L[i4]! ^ L[i3]! ^ L[i2]! ^ L[i1]! ^ L[i0]!;
+      i += 8;
+    }
+    for (; i < data.length; i++) {
+      const idx = (lo ^ data[i]!) & 0xff;
+      lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
+      hi = (hi >>> 8) ^ H[idx]!;
+    }
+    this.hi = hi >>> 0;
+    this.lo = lo >>> 0;
+  }
+
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(8);
+    out.writeUInt32BE((this.hi ^ 0xffffffff) >>> 0, 0);
+    out.writeUInt32BE((this.lo ^ 0xffffffff) >>> 0, 4);
+    return out;
+  }
+
+  digestBase64(): string {
+    return this.digest().toString('base64');
+  }
+}
+
+class Crc32Family implements Checksum {
+  private value = 0;
+  constructor(private readonly fn: (data: Uint8Array, prev: number) => number) {}
+
+  update(data: Uint8Array): void {
+    this.value = this.fn(data, this.value);
+  }
+
+  digest(): Buffer {
+    const out = Buffer.allocUnsafe(4);
+    out.writeUInt32BE(this.value >>> 0, 0);
+    return out;
+  }
+
+  digestBase64(): string {
+    return this.digest().toString('base64');
+  }
+}
+
+class CryptoChecksum implements Checksum {
+  private readonly hash: Hash;
+  constructor(name: 'sha1' | 'sha256') {
+    this.hash = createHash(name);
+  }
+
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+
+  digestBase64(): string {
+    return this.digest().toString('base64');
+  }
+}
+
+/** An incremental hasher; `digest()`/`digestBase64()` may be called once, at the end. */
+export function createChecksum(algorithm: ChecksumAlgorithm): Checksum {
+  switch (algorithm) {
+    case 'crc32':
+      return new Crc32Family(zlibCrc32);
+    case 'crc32c':
+      return new Crc32Family(crc32c);
+    case 'crc64nvme':
+      return new Crc64Nvme();
+    case 'sha1':
+    case 'sha256':
+      return new CryptoChecksum(algorithm);
+  }
+}
+
+// ---- header conventions ----
+
+/** `x-amz-checksum-crc32` etc. */
+export function checksumHeaderName(algorithm: ChecksumAlgorithm): string {
+  return `x-amz-checksum-${algorithm}`;
+}
+
+/** The algorithm a (lower-case) `x-amz-checksum-*` header name stands for, if any. */
+export function checksumAlgorithmOfHeader(headerName: string): ChecksumAlgorithm | undefined {
+  if (!headerName.startsWith('x-amz-checksum-')) return undefined;
+  const alg = headerName.slice('x-amz-checksum-'.length);
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(alg) ? (alg as ChecksumAlgorithm) : undefined;
+}
+
+/** The algorithm named in `x-amz-sdk-checksum-algorithm` / `x-amz-checksum-algorithm` (`CRC32`, `SHA256`, …). */
+export function checksumAlgorithmFromName(name: string): ChecksumAlgorithm | undefined {
+  const alg = name.trim().toLowerCase();
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(alg) ? (alg as ChecksumAlgorithm) : undefined;
+}
+
+/** AWS's spelling in messages and XML: CRC32, CRC32C, CRC64NVME, SHA1, SHA256. */
+export function checksumDisplayName(algorithm: ChecksumAlgorithm): string {
+  return algorithm.toUpperCase();
+}
+
+/** Strict base64 of exactly the algorithm's digest size (Buffer's decoder alone is lenient). */
+export function isValidChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === DIGEST_BYTES[algorithm] && bytes.toString('base64') === value;
+}
+
+export function invalidChecksumValueError(algorithm: ChecksumAlgorithm): S3Error {
+  return s3Error('InvalidRequest', { message: `Value for ${checksumHeaderName(algorithm)} header is invalid.` });
+}
+
+export function checksumMismatchError(algorithm: ChecksumAlgorithm): S3Error {
+  return s3Error('BadDigest', {
+    message: `The ${checksumDisplayName(algorithm)} you specified did not match the calculated checksum.`,
+  });
+}

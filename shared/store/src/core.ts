@@ -1,0 +1,515 @@
+// The ledger's business rules (DESIGN §4): the only place that knows which statements make up
+// a claim, a commit, a delete, a multipart completion or a cleanup, and in which order. Each
+// multi-step change runs in ONE adapter transaction, so a crash leaves either all of it or
+// none of it: bytes are never charged twice, and no debt is ever lost.
+import { newId } from './ids.js';
+import {
+  InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError,
+} from './errors.js';
+import type {
+  BackendQuotaConfig, ClaimRequest, CommitWriteRequest, CompleteMultipartRequest, CreateUploadRequest,
+  DeleteResult, Ledger, ListRequest,
+} from './ledger.js';
+import type { LeaderLock, TxAdapter, TxStatements } from './tx-adapter.js';
+import type {
+  CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome, IntentRow,
+  ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, QuotaRow,
+  StandardHeaders, StoredEvent,
+} from './types.js';
+
+export interface LedgerOptions {
+  /** `source` of every event this ledger appends (service + instance). */
+  source: string;
+  /** Epoch milliseconds; defaults to Date.now. */
+  clock?: () => number;
+}
+
+/** Version of the data of the `cleanup.enqueued` events the store appends itself. */
+const CLEANUP_ENQUEUED_VERSION = 1;
+
+/** `seq` as the S3 event sequencer: 16 lower-case hex digits, so string order = numeric order. */
+export function sequencerOf(seq: number): string {
+  return seq.toString(16).padStart(16, '0');
+}
+
+export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger {
+  return new CoreLedger(adapter, options.source, options.clock ?? Date.now);
+}
+
+/** `limit − used − orphan − inflight ≥ size`, limit 0 = unlimited. */
+function hasRoom(balance: { bytesLimit: number; bytesUsed: number; orphanBytes: number }, inflight: number, size: number): boolean {
+  if (balance.bytesLimit === 0) return true;
+  return balance.bytesLimit - balance.bytesUsed - balance.orphanBytes - inflight > size;
+}
+
+function normaliseEtag(etag: string): string {
+  return etag.replace(/^"+|"+$/g, '').toLowerCase();
+}
+
+/**
+ * What one transaction owes besides its own statements: quota deltas (applied once per backend
+ * at the end), cleanup debts and the events to append. Collecting them here keeps every
+ * operation's arithmetic in one place and the appended events in a fixed order.
+ */
+class TxWork {
+  private readonly quota = new Map<string, { used: number; orphan: number }>();
+  private readonly debtCounts = new Map<string, number>();
+
+  constructor(readonly tx: TxStatements, readonly now: number, private readonly source: string) {}
+
+  private delta(backend: string): { used: number; orphan: number } {
+    let d = this.quota.get(backend);
+    if (!d) this.quota.set(backend, (d = { used: 0, orphan: 0 }));
+    return d;
+  }
+
+  /** bytes_used += bytes (negative frees). */
+  chargeUsed(backend: string, bytes: number): void {
+    this.delta(backend).used += bytes;
+  }
+
+  /** Record bytes that must be deleted from a backend; they count as orphan until deleted. */
+  async owe(debt: CleanupDebt): Promise<void> {
+    await this.tx.insertCleanup(debt, this.now);
+    this.delta(debt.backendName).orphan += debt.sizeBytes;
+    this.debtCounts.set(debt.backendName, (this.debtCounts.get(debt.backendName) ?? 0) + 1);
+  }
+
+  /** A committed copy stops being live: its bytes move from used to orphan, as a debt. */
+  async displace(location: LocationRow, reason: string): Promise<void> {
+    this.chargeUsed(location.backendName, -location.sizeBytes);
+    await this.owe({
+      kind: 'object',
+      backendName: location.backendName,
+      storageKey: location.storageKey,
+      objectKey: location.objectKey,
+      reason,
+      sizeBytes: location.sizeBytes,
+    });
+  }
+
+  /** The sequencer of this transaction's object change; taken under the key lock. */
+  async takeSequencer(): Promise<{ seq: number; sequencer: string }> {
+    const [seq] = await this.tx.reserveEventSeqs(1);
+    return { seq: seq!, sequencer: sequencerOf(seq!) };
+  }
+
+  /**
+   * Apply the quota deltas and append the events: `objectEvents` first (the first one takes
+   * `sequenced.seq`, each gets `data.sequencer`), then one `cleanup.enqueued` per backend owed.
+   */
+  async finish(objectEvents: NewEvent[] = [], sequenced?: { seq: number; sequencer: string }): Promise<void> {
+    for (const [backend, d] of this.quota) {
+      if (d.used !== 0 || d.orphan !== 0) await this.tx.adjustQuota(backend, d.used, d.orphan, this.now);
+    }
+    const events = objectEvents.map((e) =>
+      sequenced ? { ...e, data: { ...e.data, sequencer: sequenced.sequencer } } : e,
+    );
+    for (const [backend, count] of this.debtCounts) {
+      events.push({
+        type: 'cleanup.enqueued',
+        resource: backend,
+        data: { version: CLEANUP_ENQUEUED_VERSION, backend, count },
+      });
+    }
+    const seqs = sequenced ? [sequenced.seq] : [];
+    if (events.length > seqs.length) seqs.push(...(await this.tx.reserveEventSeqs(events.length - seqs.length)));
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      await this.tx.insertEvent({
+        seq: seqs[i]!,
+        id: newId(this.now),
+        type: e.type,
+        resource: e.resource,
+        source: this.source,
+        traceparent: e.traceparent ?? null,
+        data: e.data,
+        createdAt: this.now,
+        publishedAt: null,
+      });
+    }
+  }
+}
+
+class CoreLedger implements Ledger {
+  constructor(
+    private readonly adapter: TxAdapter,
+    private readonly source: string,
+    private readonly clock: () => number,
+  ) {}
+
+  private inTx<T>(fn: (work: TxWork) => Promise<T>): Promise<T> {
+    return this.adapter.withTx((tx) => fn(new TxWork(tx, this.clock(), this.source)));
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  async syncBackends(backends: BackendQuotaConfig[]): Promise<void> {
+    await this.inTx(async ({ tx, now }) => {
+      for (const b of backends) await tx.upsertBackendQuota(b.name, b.quotaBytes, now);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.adapter.close();
+  }
+
+  // ---------------------------------------------------------------- write path
+
+  async claim(req: ClaimRequest): Promise<Claim | null> {
+    return this.inTx(async ({ tx, now }) => {
+      for (const backendName of req.candidates) {
+        // Locking the quota row first serialises every claim on this backend (Postgres);
+        // the in-flight sum read after it therefore includes every committed claim.
+        const balance = await tx.lockBackendQuota(backendName);
+        if (!balance) continue;
+        if (await tx.isBackendDraining(backendName)) continue;
+        if (!hasRoom(balance, await tx.sumInflight(backendName), req.sizeBytes)) continue;
+        await tx.insertIntent({
+          intentId: req.intentId,
+          kind: req.kind,
+          objectKey: req.objectKey,
+          backendName,
+          storageKey: req.storageKey,
+          sizeBytes: req.sizeBytes,
+          identity: req.identity,
+          createdAt: now,
+          heartbeatAt: now,
+        });
+        return { intentId: req.intentId, backendName, storageKey: req.storageKey };
+      }
+      return null;
+    });
+  }
+
+  async heartbeat(intentIds: string[]): Promise<void> {
+    if (intentIds.length === 0) return;
+    await this.inTx(({ tx, now }) => tx.touchIntents(intentIds, now));
+  }
+
+  async abandonIntent(intentId: string, reason: string): Promise<void> {
+    await this.inTx(async (work) => {
+      const intent = await work.tx.takeIntent(intentId);
+      if (!intent) return;
+      await work.owe(debtForIntent(intent, reason));
+      await work.finish();
+    });
+  }
+
+  async dropIntent(intentId: string): Promise<void> {
+    await this.inTx(({ tx }) => tx.takeIntent(intentId));
+  }
+
+  async commitWrite(req: CommitWriteRequest): Promise<CommitResult> {
+    const outcome = await this.inTx(async (work): Promise<CommitResult | 'precondition-failed'> => {
+      const intent = await work.tx.takeIntent(req.intentId);
+      if (!intent) throw new NoSuchIntentError(req.intentId);
+      if (intent.kind !== 'write') {
+        throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only write intents commit as objects`);
+      }
+      const object = objectRow(intent.objectKey, intent.intentId, req.identity, work.now);
+      if (req.ifNoneMatchStar && !(await work.tx.insertObjectIfAbsent(object))) {
+        // The key exists: the new copy's bytes are already on the backend and now owed.
+        await work.owe(debtForIntent(intent, 'precondition_failed'));
+        await work.finish();
+        return 'precondition-failed';
+      }
+      return commitCopy(work, object, {
+        backendName: intent.backendName,
+        storageKey: intent.storageKey,
+      }, req.ifNoneMatchStar ? 'inserted' : 'upsert', req.events);
+    });
+    // Thrown after the transaction committed, so the debt recorded above is kept.
+    if (outcome === 'precondition-failed') throw new PreconditionFailedError();
+    return outcome;
+  }
+
+  async getIntent(intentId: string): Promise<IntentRow | null> {
+    return this.adapter.read((q) => q.selectIntent(intentId));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null> {
+    return this.adapter.read(async (q) => {
+      const object = await q.selectObject(objectKey);
+      if (!object) return null;
+      return { object, locations: await q.selectLocations(objectKey) };
+    });
+  }
+
+  async listRange(req: ListRequest): Promise<ListEntry[]> {
+    if (req.limit <= 0) return [];
+    return this.adapter.read((q) => q.listObjects(req.from, req.to, req.limit));
+  }
+
+  async getQuotas(): Promise<QuotaRow[]> {
+    return this.adapter.read((q) => q.selectQuotas());
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  async deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>): Promise<DeleteResult> {
+    return this.inTx(async (work) => {
+      const object = await work.tx.lockObjectKey(objectKey);
+      if (!object) return { existed: false, removed: [], sequencer: null };
+      const removed = await work.tx.deleteLocationsForKey(objectKey);
+      for (const location of removed) await work.displace(location, 'deleted');
+      await work.tx.deleteObjectRow(objectKey);
+      const sequenced = await work.takeSequencer();
+      await work.finish(events({ object, removed, sequencer: sequenced.sequencer }), sequenced);
+      return { existed: true, removed, sequencer: sequenced.sequencer };
+    });
+  }
+
+  // ---------------------------------------------------------------- multipart
+
+  async createUpload(req: CreateUploadRequest): Promise<void> {
+    await this.inTx(({ tx, now }) => tx.insertUpload({ ...req, createdAt: now }));
+  }
+
+  async getUpload(uploadId: string): Promise<MultipartUploadRow | null> {
+    return this.adapter.read((q) => q.selectUpload(uploadId));
+  }
+
+  async claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean> {
+    return this.inTx(async ({ tx, now }) => {
+      const upload = await tx.lockUpload(uploadId);
+      if (!upload) throw new NoSuchUploadError(uploadId);
+      // The upload is pinned: a draining backend still takes its parts (the drain waits for
+      // open uploads or their stale sweep); only the quota can refuse a part.
+      // A backend without a quota row cannot be locked, so, as in claim, it has no room.
+      const balance = await tx.lockBackendQuota(upload.backendName);
+      if (!balance) return false;
+      const replaced = await tx.selectPart(uploadId, partNumber);
+      const inflight = (await tx.sumInflight(upload.backendName)) - (replaced?.sizeBytes ?? 0);
+      if (!hasRoom(balance, inflight, sizeBytes)) return false;
+      await tx.upsertPart({ uploadId, partNumber, etag: null, backendEtag: null, sizeBytes, createdAt: now });
+      return true;
+    });
+  }
+
+  async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void> {
+    await this.inTx(async ({ tx, now }) => {
+      if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
+      await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, createdAt: now });
+    });
+  }
+
+  async releasePart(uploadId: string, partNumber: number): Promise<void> {
+    await this.inTx(({ tx }) => tx.deletePart(uploadId, partNumber));
+  }
+
+  async listParts(uploadId: string): Promise<MultipartPartRow[]> {
+    return this.adapter.read((q) => q.selectParts(uploadId));
+  }
+
+  async listUploads(req: ListRequest & { afterUploadId?: string | null }): Promise<MultipartUploadRow[]> {
+    if (req.limit <= 0) return [];
+    return this.adapter.read((q) => q.listUploads(req.from, req.to, req.afterUploadId ?? null, req.limit));
+  }
+
+  async completeMultipart(req: CompleteMultipartRequest): Promise<CompleteMultipartResult> {
+    if (req.parts.length === 0) throw new RangeError('completeMultipart needs at least one part');
+    for (let i = 1; i < req.parts.length; i++) {
+      if (req.parts[i]!.partNumber <= req.parts[i - 1]!.partNumber) throw new InvalidPartOrderError();
+    }
+    return this.inTx(async (work): Promise<CompleteMultipartResult> => {
+      const { tx } = work;
+      const upload = await tx.lockUpload(req.uploadId);
+      if (!upload || upload.objectKey !== req.objectKey) {
+        const current = await tx.lockObjectKey(req.objectKey);
+        if (!upload && current && current.writeId === req.uploadId) {
+          return { repeated: true, object: current, copies: await tx.selectLocations(req.objectKey), displaced: [], sequencer: null };
+        }
+        throw new NoSuchUploadError(req.uploadId);
+      }
+      const recorded = new Map((await tx.selectParts(req.uploadId)).map((p) => [p.partNumber, p]));
+      let size = 0;
+      for (const named of req.parts) {
+        const part = recorded.get(named.partNumber);
+        if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
+        if (part.etag !== normaliseEtag(named.etag)) throw new InvalidPartError(named.partNumber, 'has a different ETag');
+        size += part.sizeBytes;
+      }
+      // Every reservation of the upload ends here: named parts become the object's bytes,
+      // the others were discarded by the backend's Complete.
+      await tx.deleteParts(req.uploadId);
+      await tx.deleteUpload(req.uploadId);
+      const identity = { ...upload.identity, size, etag: req.finalEtag };
+      const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
+      const result = await commitCopy(work, object, {
+        backendName: upload.backendName,
+        storageKey: upload.storageKey,
+      }, 'upsert', req.events);
+      return { ...result, repeated: false };
+    });
+  }
+
+  async abortMultipart(uploadId: string, reason: string): Promise<boolean> {
+    return this.inTx(async (work) => {
+      const upload = await work.tx.lockUpload(uploadId);
+      if (!upload) return false;
+      const parts = await work.tx.selectParts(uploadId);
+      await work.tx.deleteParts(uploadId);
+      await work.tx.deleteUpload(uploadId);
+      await work.owe({
+        kind: 'multipart_upload',
+        backendName: upload.backendName,
+        storageKey: upload.storageKey,
+        backendUploadId: upload.backendUploadId,
+        objectKey: upload.objectKey,
+        reason,
+        sizeBytes: parts.reduce((sum, p) => sum + p.sizeBytes, 0),
+      });
+      await work.finish();
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- cleanup
+
+  async enqueueCleanup(debts: CleanupDebt[]): Promise<void> {
+    if (debts.length === 0) return;
+    await this.inTx(async (work) => {
+      for (const debt of debts) await work.owe(debt);
+      await work.finish();
+    });
+  }
+
+  async claimCleanup(limit: number, now: number, leaseMs: number): Promise<CleanupRow[]> {
+    if (limit <= 0) return [];
+    return this.inTx(({ tx }) => tx.claimDueCleanup(now, now + leaseMs, limit));
+  }
+
+  async completeCleanup(id: number): Promise<void> {
+    await this.inTx(async (work) => {
+      // Taking the row first makes a repeated completion a no-op: orphan bytes are released once.
+      const row = await work.tx.takeCleanup(id);
+      if (!row) return;
+      const { tx, now } = work;
+      await tx.adjustQuota(row.backendName, 0, -row.sizeBytes, now);
+    });
+  }
+
+  async failCleanup(id: number, error: string, nextRetry: number): Promise<void> {
+    await this.inTx(({ tx }) => tx.recordCleanupFailure(id, error, nextRetry));
+  }
+
+  async deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void> {
+    await this.inTx(async (work) => {
+      const row = await work.tx.takeCleanup(id);
+      if (!row) return;
+      await work.tx.insertCleanupDeadLetter({ ...row, lastError }, work.now);
+      await work.finish(events);
+    });
+  }
+
+  async cleanupDepth(): Promise<number> {
+    return this.adapter.read((q) => q.countCleanup());
+  }
+
+  // ---------------------------------------------------------------- events
+
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.inTx((work) => work.finish(events));
+  }
+
+  async readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0) return [];
+    const rows = await this.adapter.read((q) => q.selectEventsAfter(seq, limit));
+    return rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      type: r.type,
+      time: new Date(r.createdAt).toISOString(),
+      resource: r.resource,
+      source: r.source,
+      traceparent: r.traceparent,
+      data: r.data,
+      sequencer: sequencerOf(r.seq),
+      publishedAt: r.publishedAt,
+    }));
+  }
+
+  async getConsumerOffset(consumer: string): Promise<number> {
+    return (await this.adapter.read((q) => q.selectConsumerOffset(consumer))) ?? 0;
+  }
+
+  async setConsumerOffset(consumer: string, seq: number): Promise<void> {
+    await this.inTx(({ tx, now }) => tx.upsertConsumerOffset(consumer, seq, now));
+  }
+
+  async recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void> {
+    await this.inTx(({ tx, now }) => tx.upsertDeadEvent(consumer, eventId, attempts, lastError, now));
+  }
+
+  tryLeaderLock(name: string): Promise<LeaderLock | null> {
+    return this.adapter.tryLeaderLock(name);
+  }
+}
+
+/** The objects row a write makes, in the shape reads return it (absent optionals as null / omitted). */
+function objectRow(objectKey: string, writeId: string, identity: ObjectIdentity, now: number): ObjectRow {
+  const headers: StandardHeaders = {};
+  for (const [name, value] of Object.entries(identity.headers) as Array<[keyof StandardHeaders, string | undefined]>) {
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    objectKey,
+    writeId,
+    size: identity.size,
+    etag: identity.etag,
+    contentType: identity.contentType,
+    userMetadata: identity.userMetadata,
+    headers,
+    contentHash: identity.contentHash ?? null,
+    createdAt: now,
+  };
+}
+
+/** The bytes an intent may have written, as a debt. */
+function debtForIntent(intent: IntentRow, reason: string): CleanupDebt {
+  return {
+    kind: 'object',
+    backendName: intent.backendName,
+    storageKey: intent.storageKey,
+    objectKey: intent.objectKey,
+    reason,
+    sizeBytes: intent.sizeBytes,
+  };
+}
+
+/**
+ * Make `object` the key's live object with one copy at `copy`: lock the key (upsert, or the
+ * insert already done for If-None-Match), turn the copies of other writes into debts, insert
+ * the new copy, charge its bytes and append the events with the commit's sequencer.
+ */
+async function commitCopy(
+  work: TxWork,
+  object: ObjectRow,
+  copy: { backendName: string; storageKey: string },
+  keyLock: 'upsert' | 'inserted',
+  events: CommitEvents<CommitResult>,
+): Promise<CommitResult> {
+  const { tx, now } = work;
+  if (keyLock === 'upsert') await tx.upsertObjectForWrite(object);
+  const displaced = await tx.deleteLocationsOfOtherWrites(object.objectKey, object.writeId);
+  for (const location of displaced) await work.displace(location, 'overwritten');
+  const location: LocationRow = {
+    objectKey: object.objectKey,
+    backendName: copy.backendName,
+    storageKey: copy.storageKey,
+    writeId: object.writeId,
+    sizeBytes: object.size,
+    createdAt: now,
+    state: 'ok',
+  };
+  await tx.insertLocation(location);
+  work.chargeUsed(copy.backendName, object.size);
+  const sequenced = await work.takeSequencer();
+  const result: CommitResult = { object, copies: [location], displaced, sequencer: sequenced.sequencer };
+  await work.finish(events(result), sequenced);
+  return result;
+}

@@ -1,0 +1,158 @@
+// The Ledger: the business operations every service calls. Implemented once, in
+// core.ts, on top of a TxAdapter, so the same rules hold on SQLite and Postgres.
+import type {
+  CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome,
+  IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity,
+  ObjectRow, QuotaRow, StoredEvent,
+} from './types.js';
+
+export interface BackendQuotaConfig {
+  name: string;
+  /** 0 = unlimited */
+  quotaBytes: number;
+}
+
+export interface ClaimRequest {
+  /** fresh time-sortable id; becomes write_id on commit */
+  intentId: string;
+  kind: 'write' | 'replica' | 'move';
+  objectKey: string;
+  storageKey: string;
+  sizeBytes: number;
+  /** Backends to try, best first. The first one with room (and not draining) is claimed. */
+  candidates: string[];
+  identity: ObjectIdentity | null;
+}
+
+export interface CommitWriteRequest {
+  intentId: string;
+  /** Final identity (etag etc. are known only after the bytes went through). */
+  identity: ObjectIdentity;
+  /** `If-None-Match: *`: fail with PreconditionFailedError if the key exists; the new bytes become a debt. */
+  ifNoneMatchStar?: boolean;
+  /** Events to append in the same transaction (object.created etc.). `sequencer` is added by the store. */
+  events: CommitEvents<CommitResult>;
+}
+
+export interface DeleteResult {
+  existed: boolean;
+  removed: LocationRow[];
+  sequencer: string | null;
+}
+
+export interface ListRequest {
+  /** only keys >= `from` (inclusive) ... */
+  from: string;
+  /** ... and < `to` (exclusive); null = no upper bound */
+  to: string | null;
+  limit: number;
+}
+
+export interface CreateUploadRequest {
+  uploadId: string;
+  objectKey: string;
+  backendName: string;
+  backendUploadId: string;
+  storageKey: string;
+  identity: MultipartUploadRow['identity'];
+}
+
+export interface CompleteMultipartRequest {
+  uploadId: string;
+  /** internal key the client completes; an upload of another key is NoSuchUpload */
+  objectKey: string;
+  /** the parts the client named, ascending; each must be recorded with this etag (quotes ignored) */
+  parts: Array<{ partNumber: number; etag: string }>;
+  /** `hex(md5(concat(binary part md5s)))-N` */
+  finalEtag: string;
+  /** the object's size is the sum of the named parts' recorded sizes */
+  events: CommitEvents<CommitResult>;
+}
+
+export interface Ledger {
+  // ---- setup ----
+  /** Make backend_quotas match config (insert missing, update limits). */
+  syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
+  close(): Promise<void>;
+
+  // ---- write path ----
+  /** Serialized per backend: first candidate with `limit - used - orphan - inflight >= size` (and no drain) gets the intent. */
+  claim(req: ClaimRequest): Promise<Claim | null>;
+  heartbeat(intentIds: string[]): Promise<void>;
+  /** Drop an intent whose bytes may have partly reached the backend: the storage key becomes a debt. */
+  abandonIntent(intentId: string, reason: string): Promise<void>;
+  /** Drop an intent we know wrote nothing (no debt). */
+  dropIntent(intentId: string): Promise<void>;
+  /**
+   * One transaction under the key lock: see DESIGN §4 "Commit is one transaction".
+   * Throws NoSuchIntentError when the intent is gone, PreconditionFailedError (after recording
+   * the new bytes as a debt) when `ifNoneMatchStar` and the key exists.
+   */
+  commitWrite(req: CommitWriteRequest): Promise<CommitResult>;
+  getIntent(intentId: string): Promise<IntentRow | null>;
+
+  // ---- reads ----
+  getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null>;
+  /** Keys in byte order within [from, to). */
+  listRange(req: ListRequest): Promise<ListEntry[]>;
+  getQuotas(): Promise<QuotaRow[]>;
+
+  // ---- delete ----
+  /** Remove the key and its copies (each a debt). Absent key: existed=false, no event. */
+  deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>): Promise<DeleteResult>;
+
+  // ---- multipart ----
+  createUpload(req: CreateUploadRequest): Promise<void>;
+  getUpload(uploadId: string): Promise<MultipartUploadRow | null>;
+  /**
+   * Reserve space for a part on the pinned backend (replaces an earlier part with the same number,
+   * whose reservation no longer counts). False = no room. Throws NoSuchUploadError.
+   */
+  claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean>;
+  /** The part's bytes are on the backend. Throws NoSuchUploadError (e.g. aborted meanwhile). */
+  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void>;
+  /** Forget a reserved part whose upload failed. */
+  releasePart(uploadId: string, partNumber: number): Promise<void>;
+  /** All part rows by part number, including reserved ones still uploading (etag null). */
+  listParts(uploadId: string): Promise<MultipartPartRow[]>;
+  /**
+   * Open uploads with object keys in [from, to), ordered by (objectKey, uploadId). With
+   * `afterUploadId`, uploads of key `from` itself start after that upload id.
+   */
+  listUploads(req: ListRequest & { afterUploadId?: string | null }): Promise<MultipartUploadRow[]>;
+  /**
+   * Commit the upload as the key's object (write_id = uploadId), in one transaction like
+   * commitWrite; all part rows go (parts not named were discarded by the backend Complete).
+   * A repeated Complete — the upload is gone and the key's object has write_id = uploadId —
+   * returns that object with `repeated: true` and appends nothing. Throws NoSuchUploadError,
+   * InvalidPartOrderError, InvalidPartError.
+   */
+  completeMultipart(req: CompleteMultipartRequest): Promise<CompleteMultipartResult>;
+  /** Remove the upload's rows and record one multipart_upload debt (orphan = sum of part sizes). False when no such upload. */
+  abortMultipart(uploadId: string, reason: string): Promise<boolean>;
+
+  // ---- cleanup ----
+  enqueueCleanup(debts: CleanupDebt[]): Promise<void>;
+  /** Rows due now (next_retry <= now), claimed for `leaseMs` so other workers skip them. */
+  claimCleanup(limit: number, now: number, leaseMs: number): Promise<CleanupRow[]>;
+  /** The bytes are gone: delete the row and release its orphan bytes, in one transaction. */
+  completeCleanup(id: number): Promise<void>;
+  /** Record a failure; retry at `nextRetry`. */
+  failCleanup(id: number, error: string, nextRetry: number): Promise<void>;
+  /**
+   * Give up on a debt: move it to cleanup_dlq (its orphan bytes stay charged — the bytes are
+   * still on the backend) and append `events` (cleanup.dead_lettered), in one transaction.
+   */
+  deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void>;
+  cleanupDepth(): Promise<number>;
+
+  // ---- events ----
+  appendEvents(events: NewEvent[]): Promise<void>;
+  readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  getConsumerOffset(consumer: string): Promise<number>;
+  setConsumerOffset(consumer: string, seq: number): Promise<void>;
+  recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
+
+  /** Periodic-sweep leadership (SQLite: process mutex; Postgres: advisory lock on a dedicated connection). */
+  tryLeaderLock(name: string): Promise<{ release(): Promise<void> } | null>;
+}

@@ -1,0 +1,40 @@
+// Opening a ledger from configuration: pick the engine, prepare it (directory, migrations)
+// and put the core rules on top of its adapter.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createLedger } from './core.js';
+import type { Ledger } from './ledger.js';
+import { openSqliteAdapter } from './sqlite/adapter.js';
+import { defaultMigrationsDir } from './sqlite/migrate.js';
+
+export interface SqliteLedgerOptions {
+  driver: 'sqlite';
+  /** database file (its directory is created); `:memory:` for a private in-memory database */
+  path: string;
+  /** `source` of the events this process appends (service + instance) */
+  source: string;
+  /** default: migrations/sqlite of this checkout or install */
+  migrationsDir?: string;
+  busyTimeoutMs?: number;
+  /** epoch milliseconds; default Date.now */
+  clock?: () => number;
+}
+
+// The Postgres adapter (pg + slonik) adds its options to this union.
+export type OpenLedgerOptions = SqliteLedgerOptions;
+
+export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
+  switch (options.driver) {
+    case 'sqlite': {
+      if (options.path !== ':memory:') await mkdir(dirname(options.path), { recursive: true });
+      const adapter = await openSqliteAdapter({
+        path: options.path,
+        migrationsDir: options.migrationsDir ?? defaultMigrationsDir(),
+        busyTimeoutMs: options.busyTimeoutMs,
+      });
+      return createLedger(adapter, { source: options.source, clock: options.clock });
+    }
+    // case 'postgres': open the pg adapter (pool, migrations under an advisory lock) and
+    // return createLedger(adapter, …) — the same core rules over the same TxAdapter.
+  }
+}

@@ -1,0 +1,65 @@
+// pending_objects: intents of writes, replicas and moves whose bytes are not committed yet.
+import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
+import type { IntentKind, IntentRow, ObjectIdentity } from '../../types.js';
+import { int, type SqliteConnection } from '../connection.js';
+
+interface RawIntent {
+  intent_id: string;
+  kind: IntentKind;
+  object_key: string;
+  backend_name: string;
+  storage_key: string;
+  size_bytes: bigint;
+  identity: string | null;
+  created_at: bigint;
+  heartbeat_at: bigint;
+}
+
+function intentFromRow(r: RawIntent): IntentRow {
+  return {
+    intentId: r.intent_id,
+    kind: r.kind,
+    objectKey: r.object_key,
+    backendName: r.backend_name,
+    storageKey: r.storage_key,
+    sizeBytes: int(r.size_bytes),
+    identity: r.identity === null ? null : (JSON.parse(r.identity) as ObjectIdentity),
+    createdAt: int(r.created_at),
+    heartbeatAt: int(r.heartbeat_at),
+  };
+}
+
+export function intentReads(c: SqliteConnection): Pick<ReadStatements, 'selectIntent'> {
+  return {
+    async selectIntent(intentId) {
+      const r = c.get<RawIntent>(`SELECT * FROM pending_objects WHERE intent_id = @intentId`, { intentId });
+      return r ? intentFromRow(r) : null;
+    },
+  };
+}
+
+export function intentWrites(c: SqliteConnection): Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents'> {
+  return {
+    async insertIntent(row) {
+      c.run(
+        `INSERT INTO pending_objects
+           (intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity, created_at, heartbeat_at)
+         VALUES (@intentId, @kind, @objectKey, @backendName, @storageKey, @sizeBytes, @identity, @createdAt, @heartbeatAt)`,
+        { ...row, identity: row.identity === null ? null : JSON.stringify(row.identity) },
+      );
+    },
+
+    async takeIntent(intentId) {
+      const r = c.get<RawIntent>(`DELETE FROM pending_objects WHERE intent_id = @intentId RETURNING *`, { intentId });
+      return r ? intentFromRow(r) : null;
+    },
+
+    // One statement for any number of ids: the list travels as one JSON array parameter.
+    async touchIntents(intentIds, now) {
+      c.run(
+        `UPDATE pending_objects SET heartbeat_at = @now WHERE intent_id IN (SELECT value FROM json_each(@ids))`,
+        { now, ids: JSON.stringify(intentIds) },
+      );
+    },
+  };
+}

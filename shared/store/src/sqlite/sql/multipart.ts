@@ -1,0 +1,145 @@
+// multipart_uploads and multipart_parts.
+import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
+import type { MultipartPartRow, MultipartUploadRow } from '../../types.js';
+import { int, type SqliteConnection } from '../connection.js';
+import {
+  IDENTITY_COLUMNS, IDENTITY_VALUES, identityFromRow, identityParams, type RawIdentityColumns,
+} from './identity-columns.js';
+
+interface RawUpload extends RawIdentityColumns {
+  upload_id: string;
+  object_key: string;
+  backend_name: string;
+  backend_upload_id: string;
+  storage_key: string;
+  created_at: bigint;
+}
+
+interface RawPart {
+  upload_id: string;
+  part_number: bigint;
+  etag: string | null;
+  backend_etag: string | null;
+  size_bytes: bigint;
+  created_at: bigint;
+}
+
+const UPLOAD_COLUMNS = `upload_id, object_key, backend_name, backend_upload_id, storage_key, ${IDENTITY_COLUMNS}, created_at`;
+const SELECT_UPLOAD = `SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE upload_id = @uploadId`;
+
+function uploadFromRow(r: RawUpload): MultipartUploadRow {
+  return {
+    uploadId: r.upload_id,
+    objectKey: r.object_key,
+    backendName: r.backend_name,
+    backendUploadId: r.backend_upload_id,
+    storageKey: r.storage_key,
+    identity: identityFromRow(r),
+    createdAt: int(r.created_at),
+  };
+}
+
+function partFromRow(r: RawPart): MultipartPartRow {
+  return {
+    uploadId: r.upload_id,
+    partNumber: int(r.part_number),
+    etag: r.etag,
+    backendEtag: r.backend_etag,
+    sizeBytes: int(r.size_bytes),
+    createdAt: int(r.created_at),
+  };
+}
+
+/** Keys in [from, to) by (object_key, upload_id); with `after`, key `from` resumes after that upload. */
+function listUploadsSql(bounded: boolean, resume: boolean): string {
+  const start = resume
+    ? '(object_key > @from OR (object_key = @from AND upload_id > @afterUploadId))'
+    : 'object_key >= @from';
+  return `SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads
+           WHERE ${start}${bounded ? ' AND object_key < @to' : ''}
+           ORDER BY object_key, upload_id LIMIT @limit`;
+}
+
+type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads'>;
+
+export function multipartReads(c: SqliteConnection): MultipartReads {
+  return {
+    async selectUpload(uploadId) {
+      const r = c.get<RawUpload>(SELECT_UPLOAD, { uploadId });
+      return r ? uploadFromRow(r) : null;
+    },
+
+    async selectParts(uploadId) {
+      return c
+        .all<RawPart>(`SELECT * FROM multipart_parts WHERE upload_id = @uploadId ORDER BY part_number`, { uploadId })
+        .map(partFromRow);
+    },
+
+    async listUploads(from, to, afterUploadId, limit) {
+      const sql = listUploadsSql(to !== null, afterUploadId !== null);
+      return c.all<RawUpload>(sql, { from, to, afterUploadId, limit }).map(uploadFromRow);
+    },
+  };
+}
+
+type MultipartWrites = Pick<
+  TxStatements,
+  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+>;
+
+export function multipartWrites(c: SqliteConnection): MultipartWrites {
+  return {
+    async insertUpload(row) {
+      c.run(
+        `INSERT INTO multipart_uploads (${UPLOAD_COLUMNS})
+         VALUES (@uploadId, @objectKey, @backendName, @backendUploadId, @storageKey, ${IDENTITY_VALUES}, @createdAt)`,
+        {
+          uploadId: row.uploadId,
+          objectKey: row.objectKey,
+          backendName: row.backendName,
+          backendUploadId: row.backendUploadId,
+          storageKey: row.storageKey,
+          ...identityParams(row.identity),
+          createdAt: row.createdAt,
+        },
+      );
+    },
+
+    // The single writer holds the database for the whole transaction: a plain read is a lock.
+    async lockUpload(uploadId) {
+      const r = c.get<RawUpload>(SELECT_UPLOAD, { uploadId });
+      return r ? uploadFromRow(r) : null;
+    },
+
+    async deleteUpload(uploadId) {
+      c.run(`DELETE FROM multipart_uploads WHERE upload_id = @uploadId`, { uploadId });
+    },
+
+    async selectPart(uploadId, partNumber) {
+      const r = c.get<RawPart>(
+        `SELECT * FROM multipart_parts WHERE upload_id = @uploadId AND part_number = @partNumber`,
+        { uploadId, partNumber },
+      );
+      return r ? partFromRow(r) : null;
+    },
+
+    async upsertPart(row) {
+      c.run(
+        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, created_at)
+         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @createdAt)
+         ON CONFLICT (upload_id, part_number) DO UPDATE SET
+           etag = excluded.etag, backend_etag = excluded.backend_etag,
+           size_bytes = excluded.size_bytes, created_at = excluded.created_at`,
+        { ...row },
+      );
+    },
+
+    async deletePart(uploadId, partNumber) {
+      c.run(`DELETE FROM multipart_parts WHERE upload_id = @uploadId AND part_number = @partNumber`, { uploadId, partNumber });
+    },
+
+    async deleteParts(uploadId) {
+      c.run(`DELETE FROM multipart_parts WHERE upload_id = @uploadId`, { uploadId });
+    },
+  };
+}

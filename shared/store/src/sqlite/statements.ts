@@ -1,0 +1,50 @@
+// The TxAdapter statements of one connection, composed from the per-table-family files.
+import type { ReadStatements, TxStatements } from '../tx-adapter.js';
+import type { SqliteConnection } from './connection.js';
+import { cleanupReads, cleanupWrites } from './sql/cleanup.js';
+import { eventReads, eventWrites } from './sql/events.js';
+import { intentReads, intentWrites } from './sql/intents.js';
+import { multipartReads, multipartWrites } from './sql/multipart.js';
+import { objectReads, objectWrites } from './sql/objects.js';
+import { quotaReads, quotaWrites } from './sql/quotas.js';
+
+export function readStatements(c: SqliteConnection): ReadStatements {
+  return {
+    ...objectReads(c),
+    ...intentReads(c),
+    ...quotaReads(c),
+    ...multipartReads(c),
+    ...cleanupReads(c),
+    ...eventReads(c),
+  };
+}
+
+export function txStatements(c: SqliteConnection): TxStatements {
+  return {
+    ...readStatements(c),
+    ...objectWrites(c),
+    ...intentWrites(c),
+    ...quotaWrites(c),
+    ...multipartWrites(c),
+    ...cleanupWrites(c),
+    ...eventWrites(c),
+  };
+}
+
+/**
+ * A view of `statements` that refuses to run once `isOpen()` is false, so a statement object
+ * kept past the end of its transaction cannot slip into the next one.
+ */
+export function scoped<T extends object>(statements: T, isOpen: () => boolean): T {
+  const view: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(statements)) {
+    view[name] =
+      typeof value === 'function'
+        ? (...args: unknown[]) => {
+            if (!isOpen()) return Promise.reject(new Error(`statement ${name} used after its transaction ended`));
+            return (value as (...a: unknown[]) => unknown)(...args);
+          }
+        : value;
+  }
+  return view as T;
+}

@@ -1,0 +1,138 @@
+// The boundary between the business rules (core.ts) and an engine (SQLite today, Postgres
+// next). An adapter offers named, typed statements — each one SQL statement or a tiny fixed
+// group — and knows nothing of quotas, debts or events. Core composes them inside `withTx`.
+//
+// Every method is async so an engine with network round trips (pg) implements the same
+// interface. Names that start with `lock` or `take` are the ones that must serialise
+// concurrent transactions on Postgres (`SELECT … FOR UPDATE`, `DELETE … RETURNING`);
+// SQLite's single writer serialises them by construction.
+import type {
+  CleanupDebt, CleanupRow, IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow,
+  ObjectRow, QuotaRow,
+} from './types.js';
+
+/** The numbers of one backend_quotas row that a claim decides on. */
+export interface QuotaBalance {
+  bytesLimit: number;
+  bytesUsed: number;
+  orphanBytes: number;
+}
+
+/** One event_log row as stored. `seq` comes from reserveEventSeqs. */
+export interface EventRow {
+  seq: number;
+  id: string;
+  type: string;
+  resource: string;
+  source: string;
+  traceparent: string | null;
+  data: Record<string, unknown>;
+  createdAt: number;
+  publishedAt: number | null;
+}
+
+/** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
+export interface ReadStatements {
+  selectObject(objectKey: string): Promise<ObjectRow | null>;
+  selectLocations(objectKey: string): Promise<LocationRow[]>;
+  /** Keys in byte order, `from` <= key (< `to` when not null). */
+  listObjects(from: string, to: string | null, limit: number): Promise<ListEntry[]>;
+  selectIntent(intentId: string): Promise<IntentRow | null>;
+  /** Every backend_quotas row with its in-flight bytes, by name. */
+  selectQuotas(): Promise<QuotaRow[]>;
+  selectUpload(uploadId: string): Promise<MultipartUploadRow | null>;
+  /** By part number. */
+  selectParts(uploadId: string): Promise<MultipartPartRow[]>;
+  /** By (objectKey, uploadId); see Ledger.listUploads for `afterUploadId`. */
+  listUploads(from: string, to: string | null, afterUploadId: string | null, limit: number): Promise<MultipartUploadRow[]>;
+  countCleanup(): Promise<number>;
+  /** Rows with seq > `afterSeq`, by seq. */
+  selectEventsAfter(afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** null when the consumer has no offset yet. */
+  selectConsumerOffset(consumer: string): Promise<number | null>;
+}
+
+/** Statements usable inside `withTx`. */
+export interface TxStatements extends ReadStatements {
+  // ---- backend_quotas / backend_drains ----
+  /** Insert the row (used = orphan = 0) or update its limit. */
+  upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;
+  /** The row, locked for the rest of the transaction; null when the backend is unknown. */
+  lockBackendQuota(backendName: string): Promise<QuotaBalance | null>;
+  /** Bytes claimed by open intents plus reserved multipart parts on the backend. */
+  sumInflight(backendName: string): Promise<number>;
+  isBackendDraining(backendName: string): Promise<boolean>;
+  /** Add the deltas (may be negative); creates the row (limit 0) if the backend has none. */
+  adjustQuota(backendName: string, usedDelta: number, orphanDelta: number, now: number): Promise<void>;
+
+  // ---- pending_objects ----
+  insertIntent(row: IntentRow): Promise<void>;
+  /** Delete the intent and return it; null when it is gone. The one way to end an intent. */
+  takeIntent(intentId: string): Promise<IntentRow | null>;
+  touchIntents(intentIds: string[], now: number): Promise<void>;
+
+  // ---- objects / object_locations ----
+  /** The key's row, locked; null when absent (Postgres then locks nothing — see upsertObjectForWrite). */
+  lockObjectKey(objectKey: string): Promise<ObjectRow | null>;
+  /** Insert the row unless the key exists (a concurrent inserter is waited for); true when inserted. */
+  insertObjectIfAbsent(row: ObjectRow): Promise<boolean>;
+  /** Insert or overwrite the key's row, leaving it locked: the per-key lock of a write. */
+  upsertObjectForWrite(row: ObjectRow): Promise<void>;
+  deleteObjectRow(objectKey: string): Promise<void>;
+  insertLocation(row: LocationRow): Promise<void>;
+  /** Delete every copy of the key; returns them. */
+  deleteLocationsForKey(objectKey: string): Promise<LocationRow[]>;
+  /** Delete the key's copies whose write_id differs from `writeId`; returns them. */
+  deleteLocationsOfOtherWrites(objectKey: string, writeId: string): Promise<LocationRow[]>;
+
+  // ---- multipart_uploads / multipart_parts ----
+  insertUpload(row: MultipartUploadRow): Promise<void>;
+  /** The upload, locked; null when it does not exist. */
+  lockUpload(uploadId: string): Promise<MultipartUploadRow | null>;
+  deleteUpload(uploadId: string): Promise<void>;
+  selectPart(uploadId: string, partNumber: number): Promise<MultipartPartRow | null>;
+  /** Insert the part or replace the row with the same (upload, part number). */
+  upsertPart(row: MultipartPartRow): Promise<void>;
+  deletePart(uploadId: string, partNumber: number): Promise<void>;
+  deleteParts(uploadId: string): Promise<void>;
+
+  // ---- cleanup_queue / cleanup_dlq ----
+  /** Returns the new row's id; attempts 0, due at `now`. */
+  insertCleanup(debt: CleanupDebt, now: number): Promise<number>;
+  /**
+   * Lease up to `limit` rows with next_retry <= now whose lease is unset or expired (Postgres:
+   * SKIP LOCKED): sets claimed_until. Returns them by (next_retry, id).
+   */
+  claimDueCleanup(now: number, claimedUntil: number, limit: number): Promise<CleanupRow[]>;
+  /** Delete the row and return it; null when it is gone. */
+  takeCleanup(id: number): Promise<CleanupRow | null>;
+  /** attempts + 1, last_error, next_retry, lease cleared; false when the row is gone. */
+  recordCleanupFailure(id: number, error: string, nextRetry: number): Promise<boolean>;
+  insertCleanupDeadLetter(row: CleanupRow, now: number): Promise<void>;
+
+  // ---- event_log / consumer_offsets / dead_events ----
+  /** `count` new, strictly increasing seq values (never reused, even after pruning). */
+  reserveEventSeqs(count: number): Promise<number[]>;
+  insertEvent(row: EventRow): Promise<void>;
+  upsertConsumerOffset(consumer: string, lastSeq: number, now: number): Promise<void>;
+  /** Insert or overwrite (consumer, event_id). */
+  upsertDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string, now: number): Promise<void>;
+}
+
+export interface LeaderLock {
+  release(): Promise<void>;
+}
+
+export interface TxAdapter {
+  /**
+   * Run `fn` in one transaction: commit when it resolves, roll back when it throws. `fn` may
+   * only await the statements it is given (no other I/O): the transaction holds the writer.
+   * The statements refuse to run once `fn` has settled.
+   */
+  withTx<T>(fn: (tx: TxStatements) => Promise<T>): Promise<T>;
+  /** Run reads outside a transaction, from one consistent snapshot. */
+  read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
+  /** Leadership for a periodic sweep; null when another holder has it. */
+  tryLeaderLock(name: string): Promise<LeaderLock | null>;
+  close(): Promise<void>;
+}

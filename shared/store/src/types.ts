@@ -1,0 +1,184 @@
+// Row shapes and the Ledger API: what services call. Services never see SQL; the engine
+// adapters implement TxAdapter (see tx-adapter.ts) and `core` composes it into these
+// operations. Times are epoch milliseconds; sizes are JS numbers.
+
+/** Standard headers stored with an object and returned on GET/HEAD. */
+export interface StandardHeaders {
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+}
+
+/** What HEAD and LIST answer from. */
+export interface ObjectIdentity {
+  size: number;
+  /** Client-facing ETag without quotes: hex MD5, or `hex-N` for multipart. */
+  etag: string;
+  contentType: string;
+  /** `x-amz-meta-*` without the prefix, names lower-cased. */
+  userMetadata: Record<string, string>;
+  headers: StandardHeaders;
+  /** Optional content hash (e.g. sha256 hex) when known. */
+  contentHash?: string | null;
+}
+
+export interface ObjectRow extends ObjectIdentity {
+  /** internal key `{bucket}/{key}` */
+  objectKey: string;
+  writeId: string;
+  createdAt: number;
+}
+
+export type LocationState = 'ok' | 'missing';
+
+export interface LocationRow {
+  objectKey: string;
+  backendName: string;
+  storageKey: string;
+  writeId: string;
+  sizeBytes: number;
+  createdAt: number;
+  state: LocationState;
+}
+
+export type IntentKind = 'write' | 'replica' | 'move';
+
+export interface IntentRow {
+  intentId: string;
+  kind: IntentKind;
+  objectKey: string;
+  backendName: string;
+  storageKey: string;
+  sizeBytes: number;
+  /** Only for `write` intents. */
+  identity: ObjectIdentity | null;
+  createdAt: number;
+  heartbeatAt: number;
+}
+
+export interface QuotaRow {
+  backendName: string;
+  /** 0 = unlimited */
+  bytesLimit: number;
+  bytesUsed: number;
+  orphanBytes: number;
+  /** bytes claimed by open intents and open multipart parts */
+  inflightBytes: number;
+}
+
+export interface MultipartUploadRow {
+  uploadId: string;
+  objectKey: string;
+  backendName: string;
+  backendUploadId: string;
+  storageKey: string;
+  identity: Omit<ObjectIdentity, 'size' | 'etag'>;
+  createdAt: number;
+}
+
+export interface MultipartPartRow {
+  uploadId: string;
+  partNumber: number;
+  /** MD5 hex of the client's bytes; null while the part is still uploading */
+  etag: string | null;
+  backendEtag: string | null;
+  sizeBytes: number;
+  createdAt: number;
+}
+
+export type CleanupKind = 'object' | 'multipart_upload';
+
+export interface CleanupRow {
+  id: number;
+  kind: CleanupKind;
+  backendName: string;
+  storageKey: string;
+  backendUploadId: string | null;
+  objectKey: string | null;
+  reason: string;
+  sizeBytes: number;
+  attempts: number;
+  nextRetry: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+/** A debt to record: bytes that must be deleted from a backend. */
+export interface CleanupDebt {
+  kind: CleanupKind;
+  backendName: string;
+  storageKey: string;
+  backendUploadId?: string | null;
+  objectKey?: string | null;
+  reason: string;
+  /** charged to orphan_bytes until the bytes are gone */
+  sizeBytes: number;
+}
+
+/** An event to append, as the caller builds it (id/time/seq are assigned by the store). */
+export interface NewEvent {
+  type: string;
+  resource: string;
+  data: Record<string, unknown>;
+  traceparent?: string | null;
+}
+
+/** A stored event; `sequencer` (hex of seq, zero padded to 16) is derived from seq. */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  type: string;
+  time: string;
+  resource: string;
+  source: string;
+  traceparent: string | null;
+  data: Record<string, unknown>;
+  sequencer: string;
+  publishedAt: number | null;
+}
+
+export interface ListEntry {
+  objectKey: string;
+  size: number;
+  etag: string;
+  createdAt: number;
+}
+
+/** Outcome of a claim: which backend took the bytes, or null when none had room. */
+export interface Claim {
+  intentId: string;
+  backendName: string;
+  storageKey: string;
+}
+
+export interface CommitResult {
+  object: ObjectRow;
+  /** The key's copies after the commit (the new copy). */
+  copies: LocationRow[];
+  /** Copies of earlier writes that this commit displaced (now cleanup debts). */
+  displaced: LocationRow[];
+  /** `seq` of the commit's first event as 16 hex digits; increases per key in commit order. */
+  sequencer: string;
+}
+
+/** What a completed multipart upload committed; `repeated` answers a Complete of an already completed upload. */
+export type CompleteMultipartResult =
+  | (CommitResult & { repeated: false })
+  /** The upload was completed before: the object it made, no new event, no sequencer. */
+  | { repeated: true; object: ObjectRow; copies: LocationRow[]; displaced: []; sequencer: null };
+
+/**
+ * Builds the events of a commit from what the commit did — displaced and removed copies are
+ * known only inside the transaction. Runs inside the transaction: it must not do I/O.
+ * The store adds `sequencer` to each event's `data`.
+ */
+export type CommitEvents<Outcome> = (outcome: Outcome) => NewEvent[];
+
+export interface DeleteOutcome {
+  object: ObjectRow;
+  /** the copies removed (now cleanup debts) */
+  removed: LocationRow[];
+  sequencer: string;
+}
