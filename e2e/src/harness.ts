@@ -53,7 +53,11 @@ export interface E2ESystem {
   backends: RunningBackend[];
   /** The SQLite ledger file. */
   ledgerPath: string;
-  /** Stops the orchestrator and every backend and removes every temporary directory. */
+  /**
+   * Stops the orchestrator and every backend and removes every temporary directory; then
+   * fails when the process saw an uncaught exception or unhandled rejection meanwhile
+   * (in production that would have crashed the gateway).
+   */
   stop(): Promise<void>;
 }
 
@@ -63,6 +67,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
   const specs = options.backends ?? [{}, {}, {}];
   const root = await mkdtemp(join(tmpdir(), 's3o-e2e-'));
   const stoppers: Array<() => Promise<void> | void> = [() => rm(root, { recursive: true, force: true })];
+  const escaped = watchEscapedErrors();
+  stoppers.push(() => escaped.stop());
   const stopAll = async () => {
     // Last started, first stopped; every step runs even when an earlier one failed.
     const errors: unknown[] = [];
@@ -74,6 +80,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       }
     }
     if (errors.length > 0) throw new AggregateError(errors, 'stopping the e2e system failed');
+    escaped.assertNone();
   };
 
   try {
@@ -133,6 +140,34 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
     await stopAll().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The orchestrator runs inside the test process, so an error it lets escape (an 'error'
+ * event nobody listens to, a promise nobody awaits) surfaces here. The test runner reports
+ * it against whichever test happens to be running; this names the system instead.
+ */
+function watchEscapedErrors() {
+  const seen: string[] = [];
+  const onException = (err: unknown) => seen.push(`uncaught exception: ${describeError(err)}`);
+  const onRejection = (reason: unknown) => seen.push(`unhandled rejection: ${describeError(reason)}`);
+  process.on('uncaughtExceptionMonitor', onException);
+  process.on('unhandledRejection', onRejection);
+  return {
+    stop() {
+      process.off('uncaughtExceptionMonitor', onException);
+      process.off('unhandledRejection', onRejection);
+    },
+    assertNone() {
+      if (seen.length > 0) {
+        throw new Error(`errors escaped from the running system (each would crash a production process):\n  ${seen.join('\n  ')}`);
+      }
+    },
+  };
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
 }
 
 /** Silent by default; `S3O_E2E_LOG=debug` (or any level) shows the system's logs while debugging. */

@@ -65,6 +65,13 @@ describe('GET: ranges, conditions and overrides', () => {
     });
   }
 
+  test('any Range on an empty object is 416 InvalidRange', async () => {
+    await put(s3, { Bucket: bucket, Key: 'get/empty', Body: '' });
+    await expectS3Error(getBytes(s3, { Bucket: bucket, Key: 'get/empty', Range: 'bytes=0-0' }), { code: 'InvalidRange', status: 416 });
+    await expectS3Error(getBytes(s3, { Bucket: bucket, Key: 'get/empty', Range: 'bytes=-1' }), { code: 'InvalidRange', status: 416 });
+    assert.equal((await getBytes(s3, { Bucket: bucket, Key: 'get/empty' })).body.length, 0);
+  });
+
   test('a Range inside a 3 MiB object returns exactly those bytes', async () => {
     const key = 'get/3MiB';
     const data = patternBytes(3 * MiB, key);

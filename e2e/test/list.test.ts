@@ -189,9 +189,21 @@ describe('listing', () => {
   });
 
   test('MaxKeys above 1000 is capped at 1000', async () => {
-    const page = await v2({ Prefix: 'page/', MaxKeys: 5000 });
-    assert.deepEqual(keysOf(page), PAGE);
-    assert.ok((page.MaxKeys ?? 0) <= 1000, `MaxKeys echoed as ${page.MaxKeys}`);
+    const cap = Array.from({ length: 1001 }, (_, i) => `cap/${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < cap.length; i += 8) {
+      await Promise.all(cap.slice(i, i + 8).map((Key) => put(s3, { Bucket: bucket, Key, Body: '' })));
+    }
+    const first = await v2({ Prefix: 'cap/', MaxKeys: 5000 });
+    assert.deepEqual(keysOf(first), cap.slice(0, 1000));
+    assert.equal(first.IsTruncated, true);
+    assert.ok((first.MaxKeys ?? 0) <= 1000, `MaxKeys echoed as ${first.MaxKeys}`);
+    const rest = await v2({ Prefix: 'cap/', MaxKeys: 5000, ContinuationToken: first.NextContinuationToken });
+    assert.deepEqual(keysOf(rest), cap.slice(1000));
+    assert.equal(rest.IsTruncated, false);
+
+    const v1First = await v1({ Prefix: 'cap/', MaxKeys: 5000 });
+    assert.equal(keysOf(v1First).length, 1000);
+    assert.equal(v1First.IsTruncated, true);
   });
 
   test('a continuation token that was never issued is InvalidArgument', async () => {

@@ -84,6 +84,12 @@ describe('multipart uploads', () => {
     assert.equal(got.bytes, 10 * PART);
     assert.equal(got.sha256, whole.digest('hex'));
     assert.equal(got.output.ETag, expectedEtag);
+
+    // A range across the boundary of parts 3 and 4.
+    const start = 3 * PART - 10;
+    const ranged = await getBytes(s3, { Bucket: bucket, Key: key, Range: `bytes=${start}-${start + 19}` });
+    const expectedRange = Buffer.concat([patternBytes(PART, `${key}#3`).subarray(PART - 10), patternBytes(10, `${key}#4`)]);
+    assert.ok(ranged.body.equals(expectedRange), 'a range across two parts returned other bytes');
   });
 
   test('ListParts and ListMultipartUploads answer for an open upload; Abort ends it', async () => {

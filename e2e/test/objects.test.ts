@@ -206,7 +206,8 @@ describe('objects: PUT, GET and HEAD', () => {
   });
 
   test('user metadata just under 2 KB is accepted, also with a long key', async () => {
-    const key = `headers/near-limit/${'n'.repeat(600)}`;
+    // Segments under 100 bytes: s3rver maps key segments to file names (255-byte limit).
+    const key = `headers/near-limit/${Array.from({ length: 6 }, () => 'n'.repeat(99)).join('/')}`;
     const metadata = { big: 'v'.repeat(2000) };
     await put(s3, { Bucket: bucket, Key: key, Body: 'x', Metadata: metadata });
     assert.deepEqual((await head(key)).Metadata, metadata);

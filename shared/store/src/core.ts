@@ -10,7 +10,7 @@ import type {
   BackendQuotaConfig, ClaimRequest, CommitWriteRequest, CompleteMultipartRequest, CreateUploadRequest,
   DeleteResult, Ledger, ListRequest,
 } from './ledger.js';
-import type { LeaderLock, TxAdapter, TxStatements } from './tx-adapter.js';
+import type { EventRow, LeaderLock, TxAdapter, TxStatements } from './tx-adapter.js';
 import type {
   CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome, IntentRow,
   ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, QuotaRow,
@@ -39,7 +39,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
 /** `limit − used − orphan − inflight ≥ size`, limit 0 = unlimited. */
 function hasRoom(balance: { bytesLimit: number; bytesUsed: number; orphanBytes: number }, inflight: number, size: number): boolean {
   if (balance.bytesLimit === 0) return true;
-  return balance.bytesLimit - balance.bytesUsed - balance.orphanBytes - inflight > size;
+  return balance.bytesLimit - balance.bytesUsed - balance.orphanBytes - inflight >= size;
 }
 
 function normaliseEtag(etag: string): string {
@@ -419,18 +419,21 @@ class CoreLedger implements Ledger {
   async readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return [];
     const rows = await this.adapter.read((q) => q.selectEventsAfter(seq, limit));
-    return rows.map((r) => ({
-      seq: r.seq,
-      id: r.id,
-      type: r.type,
-      time: new Date(r.createdAt).toISOString(),
-      resource: r.resource,
-      source: r.source,
-      traceparent: r.traceparent,
-      data: r.data,
-      sequencer: sequencerOf(r.seq),
-      publishedAt: r.publishedAt,
-    }));
+    return rows.map(storedEvent);
+  }
+
+  async relayEvents(limit: number, publish: (events: StoredEvent[]) => Promise<void>): Promise<number> {
+    return this.inTx(async ({ tx, now }) => {
+      const rows = await tx.lockUnpublishedEvents(limit);
+      if (rows.length === 0) return 0;
+      await publish(rows.map(storedEvent));
+      await tx.markEventsPublished(rows.map((r) => r.seq), now);
+      return rows.length;
+    });
+  }
+
+  async markProcessed(consumer: string, eventId: string): Promise<boolean> {
+    return this.inTx(({ tx, now }) => tx.insertProcessedEvent(consumer, eventId, now));
   }
 
   async getConsumerOffset(consumer: string): Promise<number> {
@@ -448,6 +451,21 @@ class CoreLedger implements Ledger {
   tryLeaderLock(name: string): Promise<LeaderLock | null> {
     return this.adapter.tryLeaderLock(name);
   }
+}
+
+function storedEvent(r: EventRow): StoredEvent {
+  return {
+    seq: r.seq,
+    id: r.id,
+    type: r.type,
+    time: new Date(r.createdAt).toISOString(),
+    resource: r.resource,
+    source: r.source,
+    traceparent: r.traceparent,
+    data: r.data,
+    sequencer: sequencerOf(r.seq),
+    publishedAt: r.publishedAt,
+  };
 }
 
 /** The objects row a write makes, in the shape reads return it (absent optionals as null / omitted). */

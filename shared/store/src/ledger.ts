@@ -1,5 +1,9 @@
 // The Ledger: the business operations every service calls. Implemented once, in
 // core.ts, on top of a TxAdapter, so the same rules hold on SQLite and Postgres.
+//
+// Every operation that records cleanup debts also appends, in the same transaction, one
+// `cleanup.enqueued` event per backend owed (`data: { version: 1, backend, count }`, resource =
+// backend) to wake the cleanup workers; callers never append those themselves.
 import type {
   CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome,
   IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity,
@@ -26,7 +30,10 @@ export interface ClaimRequest {
 
 export interface CommitWriteRequest {
   intentId: string;
-  /** Final identity (etag etc. are known only after the bytes went through). */
+  /**
+   * Final identity (etag etc. are known only after the bytes went through). `size` is the
+   * copy's size as written: what bytes_used is charged with.
+   */
   identity: ObjectIdentity;
   /** `If-None-Match: *`: fail with PreconditionFailedError if the key exists; the new bytes become a debt. */
   ifNoneMatchStar?: boolean;
@@ -63,9 +70,9 @@ export interface CompleteMultipartRequest {
   objectKey: string;
   /** the parts the client named, ascending; each must be recorded with this etag (quotes ignored) */
   parts: Array<{ partNumber: number; etag: string }>;
-  /** `hex(md5(concat(binary part md5s)))-N` */
+  /** `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded sizes */
   finalEtag: string;
-  /** the object's size is the sum of the named parts' recorded sizes */
+  /** Events to append in the same transaction; `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
 
@@ -79,9 +86,9 @@ export interface Ledger {
   /** Serialized per backend: first candidate with `limit - used - orphan - inflight >= size` (and no drain) gets the intent. */
   claim(req: ClaimRequest): Promise<Claim | null>;
   heartbeat(intentIds: string[]): Promise<void>;
-  /** Drop an intent whose bytes may have partly reached the backend: the storage key becomes a debt. */
+  /** Drop an intent whose bytes may have partly reached the backend: the storage key becomes a debt. No-op when gone. */
   abandonIntent(intentId: string, reason: string): Promise<void>;
-  /** Drop an intent we know wrote nothing (no debt). */
+  /** Drop an intent we know wrote nothing (no debt). No-op when gone. */
   dropIntent(intentId: string): Promise<void>;
   /**
    * One transaction under the key lock: see DESIGN §4 "Commit is one transaction".
@@ -133,9 +140,9 @@ export interface Ledger {
 
   // ---- cleanup ----
   enqueueCleanup(debts: CleanupDebt[]): Promise<void>;
-  /** Rows due now (next_retry <= now), claimed for `leaseMs` so other workers skip them. */
+  /** Rows due now (next_retry <= now, lease unset or expired), leased for `leaseMs` so other workers skip them. */
   claimCleanup(limit: number, now: number, leaseMs: number): Promise<CleanupRow[]>;
-  /** The bytes are gone: delete the row and release its orphan bytes, in one transaction. */
+  /** The bytes are gone: delete the row and release its orphan bytes, in one transaction. No-op when gone. */
   completeCleanup(id: number): Promise<void>;
   /** Record a failure; retry at `nextRetry`. */
   failCleanup(id: number, error: string, nextRetry: number): Promise<void>;
@@ -151,6 +158,14 @@ export interface Ledger {
   readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
   getConsumerOffset(consumer: string): Promise<number>;
   setConsumerOffset(consumer: string, seq: number): Promise<void>;
+  /**
+   * The outbox relay's step: take the oldest unpublished events (disjoint across relays),
+   * publish them, mark them published — one transaction, so a failed publish leaves them
+   * for the next try. Returns how many were published.
+   */
+  relayEvents(limit: number, publish: (events: StoredEvent[]) => Promise<void>): Promise<number>;
+  /** Record that `consumer` applied `eventId`; false when it already had (redelivery: skip). */
+  markProcessed(consumer: string, eventId: string): Promise<boolean>;
   recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
 
   /** Periodic-sweep leadership (SQLite: process mutex; Postgres: advisory lock on a dedicated connection). */

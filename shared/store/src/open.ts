@@ -36,5 +36,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
     }
     // case 'postgres': open the pg adapter (pool, migrations under an advisory lock) and
     // return createLedger(adapter, …) — the same core rules over the same TxAdapter.
+    default:
+      // Unreachable for typed callers; guards configuration that was not validated.
+      throw new Error(`unsupported database driver: ${String((options as { driver: unknown }).driver)}`);
   }
 }

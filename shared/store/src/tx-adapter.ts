@@ -115,6 +115,14 @@ export interface TxStatements extends ReadStatements {
   reserveEventSeqs(count: number): Promise<number[]>;
   insertEvent(row: EventRow): Promise<void>;
   upsertConsumerOffset(consumer: string, lastSeq: number, now: number): Promise<void>;
+  /**
+   * The oldest unpublished events, locked for this transaction (Postgres: FOR UPDATE SKIP
+   * LOCKED, so concurrent relays take disjoint rows).
+   */
+  lockUnpublishedEvents(limit: number): Promise<EventRow[]>;
+  markEventsPublished(seqs: number[], now: number): Promise<void>;
+  /** Record that `consumer` applied `eventId`; false when it already had (a redelivery). */
+  insertProcessedEvent(consumer: string, eventId: string, now: number): Promise<boolean>;
   /** Insert or overwrite (consumer, event_id). */
   upsertDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string, now: number): Promise<void>;
 }

@@ -834,6 +834,41 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
         }));
     });
 
+    describe('outbox relay and processed events', () => {
+      test('relays publish each event once, in seq order, and a failed publish leaves them for the next try', () =>
+        withLedger(async (ledger) => {
+          const mk = (n: number) => ({ type: 'test.event', resource: `r/${n}`, data: { n } });
+          await ledger.appendEvents([mk(1), mk(2), mk(3)]);
+          await assert.rejects(ledger.relayEvents(10, async () => { throw new Error('bus down'); }), /bus down/);
+          assert.equal((await allEvents(ledger)).filter((e) => e.publishedAt !== null).length, 0);
+          const seen: number[] = [];
+          assert.equal(await ledger.relayEvents(2, async (events) => { seen.push(...events.map((e) => e.data.n as number)); }), 2);
+          assert.equal(await ledger.relayEvents(10, async (events) => { seen.push(...events.map((e) => e.data.n as number)); }), 1);
+          assert.equal(await ledger.relayEvents(10, async () => assert.fail('nothing left to publish')), 0);
+          assert.deepEqual(seen, [1, 2, 3]);
+          assert.ok((await allEvents(ledger)).every((e) => e.publishedAt !== null));
+        }));
+
+      test('concurrent relays never publish the same event twice', () =>
+        withLedger(async (ledger) => {
+          await ledger.appendEvents(Array.from({ length: 50 }, (_, n) => ({ type: 'test.event', resource: 'r', data: { n } })));
+          const seen: string[] = [];
+          const relay = async () => {
+            while ((await ledger.relayEvents(7, async (events) => { seen.push(...events.map((e) => e.id)); })) > 0) { /* drain */ }
+          };
+          await Promise.all([relay(), relay(), relay()]);
+          assert.equal(seen.length, 50);
+          assert.equal(new Set(seen).size, 50);
+        }));
+
+      test('markProcessed records a (consumer, event) pair once', () =>
+        withLedger(async (ledger) => {
+          assert.equal(await ledger.markProcessed('c1', 'e1'), true);
+          assert.equal(await ledger.markProcessed('c1', 'e1'), false);
+          assert.equal(await ledger.markProcessed('c2', 'e1'), true);
+        }));
+    });
+
     describe('leadership', () => {
       test('one holder per name until released', () =>
         withLedger(async (ledger) => {

@@ -264,6 +264,10 @@ describe('SQLite ledger', () => {
     }
   });
 
+  test('openLedger refuses a driver this build does not have', async () => {
+    await assert.rejects(openLedger({ driver: 'mysql', path: 'x', source: 't' } as never), /unsupported database driver: mysql/);
+  });
+
   test('a closed ledger refuses calls; close waits for the running transaction', () =>
     withTemp(async (dir) => {
       const ledger = await openLedger({ driver: 'sqlite', path: join(dir, 'ledger.db'), source: 't' });

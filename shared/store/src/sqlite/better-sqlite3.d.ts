@@ -14,7 +14,8 @@ declare module 'better-sqlite3' {
       lastInsertRowid: number | bigint;
     }
 
-    type BindParameters = [] | [Record<string, unknown>];
+    /** positional values, or one object of named values */
+    type BindParameters = unknown[];
 
     interface Statement {
       run(...params: BindParameters): RunResult;

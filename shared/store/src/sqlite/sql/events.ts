@@ -43,7 +43,8 @@ export function eventReads(c: SqliteConnection): Pick<ReadStatements, 'selectEve
   };
 }
 
-type EventWrites = Pick<TxStatements, 'reserveEventSeqs' | 'insertEvent' | 'upsertConsumerOffset' | 'upsertDeadEvent'>;
+type EventWrites = Pick<TxStatements, 'reserveEventSeqs' | 'insertEvent' | 'upsertConsumerOffset' | 'upsertDeadEvent'
+  | 'lockUnpublishedEvents' | 'markEventsPublished' | 'insertProcessedEvent'>;
 
 export function eventWrites(c: SqliteConnection): EventWrites {
   return {
@@ -74,6 +75,25 @@ export function eventWrites(c: SqliteConnection): EventWrites {
          ON CONFLICT (consumer) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at`,
         { consumer, lastSeq, now },
       );
+    },
+
+    // SQLite's single writer already excludes other relays for the transaction's length.
+    async lockUnpublishedEvents(limit) {
+      return c
+        .all<RawEvent>(`SELECT * FROM event_log WHERE published_at IS NULL ORDER BY seq LIMIT @limit`, { limit })
+        .map(eventFromRow);
+    },
+
+    async markEventsPublished(seqs, now) {
+      for (const seq of seqs) c.run(`UPDATE event_log SET published_at = @now WHERE seq = @seq`, { seq, now });
+    },
+
+    async insertProcessedEvent(consumer, eventId, now) {
+      const r = c.run(
+        `INSERT INTO processed_events (consumer, event_id, at) VALUES (@consumer, @eventId, @now) ON CONFLICT DO NOTHING`,
+        { consumer, eventId, now },
+      );
+      return r > 0;
     },
 
     async upsertDeadEvent(consumer, eventId, attempts, lastError, now) {
