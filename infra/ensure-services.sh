@@ -83,5 +83,12 @@ if ! nats_js_ok; then
   nats_js_ok || { tail -20 "$NATS_LOG" >&2; die "nats-server did not come up on $HOST:$NATS_PORT"; }
 fi
 
+# --- tools the tests call -----------------------------------------------------------
+# docker-compose validates docker-compose.yml offline (no Docker engine is needed).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "docker-compose is missing and only root can install it"
+  apt_install docker-compose
+fi
+
 echo "S3O_TEST_PG_URL=$pg_url"
 echo "S3O_TEST_NATS_URL=nats://$HOST:$NATS_PORT"

@@ -3,6 +3,7 @@
 // expected digest by generating the same bytes again — without holding either in memory.
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -67,6 +68,13 @@ export function md5Hex(data: Uint8Array | string): string {
 
 export function md5Base64(data: Uint8Array | string): string {
   return createHash('md5').update(data).digest('base64');
+}
+
+/** Base64 of the big-endian CRC32, as in `x-amz-checksum-crc32`. */
+export function crc32Base64(data: Uint8Array | string): string {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(data));
+  return out.toString('base64');
 }
 
 /** S3's ETag of a multipart object: MD5 of the concatenated binary part MD5s, then `-N`. */

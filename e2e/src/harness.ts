@@ -11,6 +11,7 @@ import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { createLogger, silentLogger, type Logger } from '@s3o/telemetry';
 import { gatewayClient, s3rverClient, type GatewayClientOptions } from './clients.js';
 import { buildConfigText, S3RVER_CREDENTIALS, type ConfigTree, type VirtualBucket } from './config-text.js';
+import { watchEscapedErrors } from './escaped-errors.js';
 
 /** The bucket every s3rver holds; the gateway writes its storage keys inside it. */
 export const BACKEND_BUCKET = 's3o-data';
@@ -53,6 +54,8 @@ export interface E2ESystem {
   backends: RunningBackend[];
   /** The SQLite ledger file. */
   ledgerPath: string;
+  /** Uncaught exceptions and unhandled rejections seen in this process since the system started. */
+  escapedErrors(): string[];
   /**
    * Stops the orchestrator and every backend and removes every temporary directory; then
    * fails when the process saw an uncaught exception or unhandled rejection meanwhile
@@ -109,7 +112,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       routing: options.routing ?? 'pack',
       ...(options.overrides ? { overrides: options.overrides } : {}),
     });
-    const { config } = parseConfig(configText, {});
+    const { config, warnings } = parseConfig(configText, {});
+    // A warning means a key of ours was ignored: the test would silently run other settings.
+    if (warnings.length > 0) throw new Error(`the e2e config has warnings:\n  ${warnings.join('\n  ')}`);
     await mkdir(dirname(ledgerPath), { recursive: true });
 
     const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
@@ -134,6 +139,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       },
       backends,
       ledgerPath,
+      escapedErrors: () => escaped.seen(),
       stop: stopAll,
     };
   } catch (err) {
@@ -142,36 +148,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
   }
 }
 
-/**
- * The orchestrator runs inside the test process, so an error it lets escape (an 'error'
- * event nobody listens to, a promise nobody awaits) surfaces here. The test runner reports
- * it against whichever test happens to be running; this names the system instead.
- */
-function watchEscapedErrors() {
-  const seen: string[] = [];
-  const onException = (err: unknown) => seen.push(`uncaught exception: ${describeError(err)}`);
-  const onRejection = (reason: unknown) => seen.push(`unhandled rejection: ${describeError(reason)}`);
-  process.on('uncaughtExceptionMonitor', onException);
-  process.on('unhandledRejection', onRejection);
-  return {
-    stop() {
-      process.off('uncaughtExceptionMonitor', onException);
-      process.off('unhandledRejection', onRejection);
-    },
-    assertNone() {
-      if (seen.length > 0) {
-        throw new Error(`errors escaped from the running system (each would crash a production process):\n  ${seen.join('\n  ')}`);
-      }
-    },
-  };
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-}
+type LogLevel = NonNullable<Parameters<typeof createLogger>[0]['level']>;
 
 /** Silent by default; `S3O_E2E_LOG=debug` (or any level) shows the system's logs while debugging. */
 function systemLogger(): Logger {
   const level = process.env.S3O_E2E_LOG;
-  return level ? createLogger({ service: 's3o-e2e', level: level as 'debug' }) : silentLogger();
+  return level ? createLogger({ service: 's3o-e2e', level: level as LogLevel }) : silentLogger();
 }

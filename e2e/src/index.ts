@@ -15,7 +15,6 @@ export {
   sendSigned,
   answerBeforeBodyEnds,
   parseErrorXml,
-  xmlValues,
   encodeKeyPath,
 } from './raw-request.js';
 export type { RawRequest, RawResponse, SignedRequest, EarlyAnswer, S3ErrorBody } from './raw-request.js';
@@ -29,7 +28,9 @@ export {
   sha256Hex,
   md5Hex,
   md5Base64,
+  crc32Base64,
   multipartEtag,
   readAll,
 } from './data.js';
 export { getBytes, getDigest, put, listAllKeys, quotedEtag } from './s3-helpers.js';
+export { testNothingEscaped } from './escaped-errors.js';

@@ -166,22 +166,6 @@ export function parseErrorXml(body: string): S3ErrorBody {
   return { code: field('Code'), message: field('Message'), requestId: field('RequestId') };
 }
 
-/** The text of every `<name>` element, in document order (for simple listing checks). */
-export function xmlValues(body: string, name: string): string[] {
-  return [...body.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => decodeXmlText(m[1]!));
-}
-
-function decodeXmlText(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
-    .replace(/&#([0-9]+);/g, (_, dec: string) => String.fromCodePoint(parseInt(dec, 10)))
-    .replace(/&amp;/g, '&');
-}
-
 /** Encodes an object key for a path the way S3 clients do: every byte but unreserved ones and `/`. */
 export function encodeKeyPath(key: string): string {
   return key

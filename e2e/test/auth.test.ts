@@ -6,12 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import {
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
+  crc32Base64,
   expectS3Error,
   getBytes,
   md5Hex,
@@ -20,6 +22,7 @@ import {
   rawFetch,
   sha256Hex,
   startSystem,
+  testNothingEscaped,
   type E2ESystem,
   type RawResponse,
 } from '../src/index.js';
@@ -60,6 +63,8 @@ describe('authentication and authorisation', () => {
 
   test('a presigned PUT works with plain fetch', async () => {
     const key = 'auth/presigned-put';
+    // WHEN_REQUIRED: a default-configured SDK pins the CRC32 of an empty body into presigned
+    // PUT URLs, which S3 (and the next test) refuse for any other body.
     const url = await getSignedUrl(sys.client(bucket, { checksums: 'when-required' }), new PutObjectCommand({ Bucket: bucket, Key: key }), {
       expiresIn: 300,
     });
@@ -67,6 +72,34 @@ describe('authentication and authorisation', () => {
     assert.equal(res.status, 200, await res.text());
     assert.equal(res.headers.get('etag'), `"${md5Hex('uploaded through a presigned URL')}"`);
     assert.equal((await getBytes(s3, { Bucket: bucket, Key: key })).body.toString(), 'uploaded through a presigned URL');
+  });
+
+  test('a presigned PUT applies the x-amz-meta-* signed into its query', async () => {
+    const key = 'auth/presigned-meta';
+    const plain = sys.client(bucket, { checksums: 'when-required' });
+    const url = await getSignedUrl(plain, new PutObjectCommand({ Bucket: bucket, Key: key, Metadata: { origin: 'presigned' } }), { expiresIn: 300 });
+    assert.match(url, /x-amz-meta-origin=presigned/, 'the SDK hoists x-amz-meta-* into the query');
+    const res = await fetch(url, { method: 'PUT', body: 'with metadata' });
+    assert.equal(res.status, 200, await res.text());
+    assert.deepEqual((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata, { origin: 'presigned' });
+  });
+
+  test('a presigned PUT verifies the checksum signed into its query', async () => {
+    const plain = sys.client(bucket, { checksums: 'when-required' });
+    const body = 'checksummed through a presigned URL';
+    const good = await getSignedUrl(plain, new PutObjectCommand({ Bucket: bucket, Key: 'auth/presigned-crc-good', ChecksumCRC32: crc32Base64(body) }), {
+      expiresIn: 300,
+    });
+    const ok = await fetch(good, { method: 'PUT', body });
+    assert.equal(ok.status, 200, await ok.text());
+
+    // The CRC32 of an empty body: what a default-configured SDK pins into every presigned PUT.
+    const bad = await getSignedUrl(plain, new PutObjectCommand({ Bucket: bucket, Key: 'auth/presigned-crc-bad', ChecksumCRC32: 'AAAAAA==' }), {
+      expiresIn: 300,
+    });
+    const refused = await fetch(bad, { method: 'PUT', body });
+    assertXmlError({ status: refused.status, headers: refused.headers, body: await refused.text() }, 400, 'BadDigest');
+    await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'auth/presigned-crc-bad' })), { status: 404 });
   });
 
   test('an expired presigned URL is 403 AccessDenied', async () => {
@@ -175,4 +208,6 @@ describe('authentication and authorisation', () => {
       await t.test(label, () => assertXmlError(res, status, code));
     }
   });
+
+  testNothingEscaped(() => sys);
 });

@@ -13,6 +13,7 @@ import {
   startSystem,
   storedCopies,
   waitUntil,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -105,4 +106,6 @@ describe('CopyObject', () => {
     await waitUntil('the source bytes to leave the backend', () => storedCopies(sys.backends, bucket, 'copy/big'), (c) => c.length === 0);
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'copy/big-copy' })).body.equals(data), 'the copy lost its bytes');
   });
+
+  testNothingEscaped(() => sys);
 });

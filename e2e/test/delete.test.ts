@@ -15,6 +15,7 @@ import {
   startSystem,
   storedCopies,
   waitUntil,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -82,6 +83,20 @@ describe('deletes and overwrites', () => {
     assert.ok((await readStored(backend, survivor!.storageKey)).equals(second), 'the surviving stored copy is not the new write');
   });
 
+  test('concurrent writes of one key leave one readable version and one stored copy', async () => {
+    const key = 'overwrite/race';
+    const bodies = Array.from({ length: 4 }, (_, i) => patternBytes(256 * 1024, `${key}#${i}`));
+    const results = await Promise.all(bodies.map((Body) => put(s3, { Bucket: bucket, Key: key, Body })));
+    const { body, output } = await getBytes(s3, { Bucket: bucket, Key: key });
+    const winner = bodies.findIndex((b) => b.equals(body));
+    assert.ok(winner >= 0, 'GET returned bytes that no writer sent');
+    assert.equal(output.ETag, results[winner]!.ETag);
+
+    const [survivor] = await waitUntil('the losing writes to leave the backends', () => copiesOf(key), (copies) => copies.length === 1);
+    const backend = sys.backends.find((b) => b.name === survivor!.backend)!;
+    assert.ok((await readStored(backend, survivor!.storageKey)).equals(body), 'the surviving stored copy is not the version served');
+  });
+
   test('DeleteObjects deletes several keys and reports a missing one as Deleted', async () => {
     const keys = ['multi/1', 'multi/2 with space', 'multi/ünï & <xml>'];
     for (const key of [...keys, 'multi/keep']) await put(s3, { Bucket: bucket, Key: key, Body: key });
@@ -118,4 +133,6 @@ describe('deletes and overwrites', () => {
     assert.equal(out.$metadata.httpStatusCode, 200);
     assert.deepEqual(out.Errors ?? [], []);
   });
+
+  testNothingEscaped(() => sys);
 });

@@ -16,6 +16,7 @@ import {
   put,
   startSystem,
   storedCopies,
+  testNothingEscaped,
   type E2ESystem,
   type RunningBackend,
 } from '../src/index.js';
@@ -83,4 +84,6 @@ describe('backend faults', () => {
     assert.equal(out.$metadata.httpStatusCode, 204);
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'faults/only-on-b1' })), { status: 404 });
   });
+
+  testNothingEscaped(() => sys);
 });

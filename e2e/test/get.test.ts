@@ -13,6 +13,7 @@ import {
   put,
   rawFetch,
   startSystem,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -163,4 +164,6 @@ describe('GET: ranges, conditions and overrides', () => {
     assert.ok(error.requestId, res.body);
     assert.equal(res.headers.get('x-amz-request-id'), error.requestId);
   });
+
+  testNothingEscaped(() => sys);
 });

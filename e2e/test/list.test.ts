@@ -10,7 +10,7 @@ import {
   type ListObjectsV2CommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { expectS3Error, put, startSystem, type E2ESystem } from '../src/index.js';
+import { expectS3Error, put, startSystem, testNothingEscaped, type E2ESystem } from '../src/index.js';
 
 const TREE = ['tree/a/1', 'tree/a/2', 'tree/b/1', 'tree/c', 'tree/d.txt', 'tree/e/f/g'];
 const PAGE = Array.from({ length: 30 }, (_, i) => `page/k${String(i).padStart(2, '0')}`);
@@ -209,6 +209,8 @@ describe('listing', () => {
   test('a continuation token that was never issued is InvalidArgument', async () => {
     await expectS3Error(v2({ Prefix: 'page/', ContinuationToken: 'not-a-token-we-issued' }), { code: 'InvalidArgument', status: 400 });
   });
+
+  testNothingEscaped(() => sys);
 });
 
 /** S3's `url` encoding writes a space as `+` or `%20`; a literal `+` is always `%2B`. */

@@ -11,6 +11,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
   type S3Client,
@@ -27,6 +28,9 @@ import {
   patternBytes,
   patternStream,
   startSystem,
+  storedCopies,
+  waitUntil,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -145,7 +149,13 @@ describe('multipart uploads', () => {
     const parts = [await uploadPart(key, uploadId, 1, patternBytes(MiB, 'small#1')), await uploadPart(key, uploadId, 2, patternBytes(MiB, 'small#2'))];
     await expectS3Error(complete(key, uploadId, parts), { code: 'EntityTooSmall', status: 400 });
     await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), { status: 404 });
-    await abort(key, uploadId);
+
+    // The upload stays open after a refused Complete: fix part 1 and complete again.
+    const big = patternBytes(PART, 'small#1-again');
+    const fixed = [await uploadPart(key, uploadId, 1, big), parts[1]!];
+    const done = await complete(key, uploadId, fixed);
+    assert.equal(done.ETag, multipartEtag([md5Hex(big), md5Hex(patternBytes(MiB, 'small#2'))]));
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength, PART + MiB);
   });
 
   test('a single small part completes: only the last part may be small', async () => {
@@ -155,6 +165,23 @@ describe('multipart uploads', () => {
     const done = await complete(key, uploadId, [await uploadPart(key, uploadId, 1, data)]);
     assert.equal(done.ETag, multipartEtag([md5Hex(data)]));
     assert.equal((await getBytes(s3, { Bucket: bucket, Key: key })).body.toString(), data.toString());
+  });
+
+  test('a multipart upload over an existing object replaces it and its old bytes leave the backend', async () => {
+    const key = 'mp/overwrite';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'the simple old version' }));
+    const [oldCopy] = await storedCopies(sys.backends, bucket, key);
+    assert.ok(oldCopy, 'the simple PUT left no stored copy');
+
+    const uploadId = await create(key);
+    const data = patternBytes(64 * KiB, key);
+    await complete(key, uploadId, [await uploadPart(key, uploadId, 1, data)]);
+    assert.ok((await getBytes(s3, { Bucket: bucket, Key: key })).body.equals(data));
+    await waitUntil(
+      'the old version to leave the backend',
+      () => storedCopies(sys.backends, bucket, key),
+      (copies) => !copies.some((c) => c.storageKey === oldCopy.storageKey),
+    );
   });
 
   test('a wrong part ETag or an unknown part number is InvalidPart', async () => {
@@ -230,4 +257,6 @@ describe('multipart uploads', () => {
     await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: patternStream(data.length, key) }, partSize: PART }).done();
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: key })).body.equals(data));
   });
+
+  testNothingEscaped(() => sys);
 });

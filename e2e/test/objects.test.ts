@@ -4,9 +4,10 @@
 // that a rejected body left nothing behind.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { crc32 } from 'node:zlib';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  answerBeforeBodyEnds,
+  crc32Base64,
   expectS3Error,
   getBytes,
   getDigest,
@@ -21,11 +22,13 @@ import {
   put,
   quotedEtag,
   rawFetch,
+  signRequest,
   encodeKeyPath,
   parseErrorXml,
   startSystem,
   storedCopies,
   waitUntil,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -36,7 +39,8 @@ describe('objects: PUT, GET and HEAD', () => {
   let bucket: string;
 
   before(async () => {
-    sys = await startSystem();
+    // A size cap above the largest body below, to test the cap without sending that much.
+    sys = await startSystem({ overrides: { server: { max_object_size: '25MiB' } } });
     s3 = sys.client();
     s3Plain = sys.client(undefined, { checksums: 'when-required' });
     bucket = sys.bucket.name;
@@ -158,6 +162,20 @@ describe('objects: PUT, GET and HEAD', () => {
     assert.deepEqual(listed, byteOrder);
   });
 
+  test('a declared length over server.max_object_size is EntityTooLarge, answered before the body is sent', async () => {
+    const signed = await signRequest(sys.url, {
+      method: 'PUT',
+      path: `/${bucket}/limits/too-large`,
+      headers: { 'content-length': String(26 * MiB) },
+      credentials: sys.bucket.credentials,
+      payloadHash: 'UNSIGNED-PAYLOAD',
+    });
+    const answer = await answerBeforeBodyEnds(signed, patternBytes(64 * KiB, 'too-large'));
+    assert.equal(answer.status, 400, answer.body);
+    assert.equal(parseErrorXml(answer.body).code, 'EntityTooLarge');
+    await expectS3Error(head('limits/too-large'), { status: 404 });
+  });
+
   test('a 1025-byte key is KeyTooLongError', async () => {
     const key = `keys/toolong/${'k'.repeat(1025 - 'keys/toolong/'.length)}`;
     assert.equal(Buffer.byteLength(key), 1025);
@@ -275,7 +293,7 @@ describe('objects: PUT, GET and HEAD', () => {
     await expectS3Error(head('missing/never-written'), { status: 404 });
   });
 
-  test('a raw GET of a missing key has an XML error body with Code, Key and RequestId', async () => {
+  test('a raw GET of a missing key has an XML error body with Code and RequestId', async () => {
     const res = await rawFetch(sys.url, { method: 'GET', path: `/${bucket}/${encodeKeyPath('missing/raw key')}`, credentials: sys.bucket.credentials });
     assert.equal(res.status, 404);
     const error = parseErrorXml(res.body);
@@ -283,6 +301,8 @@ describe('objects: PUT, GET and HEAD', () => {
     assert.ok(error.requestId, res.body);
     assert.equal(res.headers.get('x-amz-request-id'), error.requestId);
   });
+
+  testNothingEscaped(() => sys);
 });
 
 /** A PUT whose body is framed as aws-chunked by hand, with a CRC32 trailer of our choosing. */
@@ -304,10 +324,4 @@ function chunkedPut(sys: E2ESystem, path: string, data: Buffer, trailerCrc32: st
       'x-amz-trailer': 'x-amz-checksum-crc32',
     },
   };
-}
-
-function crc32Base64(data: Buffer): string {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(crc32(data));
-  return out.toString('base64');
 }

@@ -16,6 +16,7 @@ import {
   startSystem,
   storedCopies,
   waitUntil,
+  testNothingEscaped,
   type E2ESystem,
 } from '../src/index.js';
 
@@ -86,6 +87,8 @@ describe('placement: pack', () => {
     ).then((outcome) => assert.equal(outcome, 'stored'));
     assert.equal(await backendOf(sys, 'pack/after-delete'), 'b1');
   });
+
+  testNothingEscaped(() => sys);
 });
 
 describe('placement: spread', () => {
@@ -105,4 +108,6 @@ describe('placement: spread', () => {
     const counts = Object.fromEntries(['b1', 'b2', 'b3'].map((b) => [b, where.filter((w) => w === b).length]));
     assert.deepEqual(counts, { b1: 2, b2: 2, b3: 2 });
   });
+
+  testNothingEscaped(() => sys);
 });

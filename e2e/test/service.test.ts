@@ -14,7 +14,7 @@ import {
   PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { expectS3Error, parseErrorXml, put, rawFetch, startSystem, type E2ESystem } from '../src/index.js';
+import { expectS3Error, parseErrorXml, put, rawFetch, startSystem, testNothingEscaped, type E2ESystem } from '../src/index.js';
 
 describe('service and bucket operations', () => {
   let sys: E2ESystem;
@@ -92,4 +92,6 @@ describe('service and bucket operations', () => {
     const body = await rawFetch(sys.url, { method: 'GET', path: `/${bucket}/subresource/target`, credentials: sys.bucket.credentials });
     assert.equal(body.body, 'x');
   });
+
+  testNothingEscaped(() => sys);
 });

@@ -6,6 +6,9 @@ import { createBackendClients } from '@s3o/backends';
 import { InProcessBus } from '@s3o/bus';
 import { createGatewayApp } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
+import { startPlacementService } from '@s3o/placement';
+import { startUsageService } from '@s3o/usage';
+import { startNotifierService } from '@s3o/notifier';
 import type { Logger } from '@s3o/telemetry';
 
 export interface RunningOrchestrator {
@@ -22,6 +25,9 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const bus = new InProcessBus({ ledger, logger: logger.child({ component: 'bus' }), maxDeliver: config.bus.maxDeliver, pollIntervalMs: config.bus.pollIntervalMs });
 
   const cleanup = startCleanupService({ config, ledger, backends, logger: logger.child({ service: 'cleanup' }), bus });
+  const placement = startPlacementService({ config, bus, logger: logger.child({ service: 'placement' }) });
+  const usage = startUsageService({ bus, logger: logger.child({ service: 'usage' }) });
+  const notifier = startNotifierService({ config, bus, logger: logger.child({ service: 'notifier' }) });
   const gateway = createGatewayApp({ config, ledger, backends, logger: logger.child({ service: 'gateway' }), onEventsAppended: () => bus.notify() });
   bus.start();
   const url = await gateway.app.listen({ host: config.server.host, port: config.server.port });
@@ -36,8 +42,8 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
         gateway.ready = false;
         if (config.server.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.shutdownDelayMs));
         await gateway.app.close();
-        await cleanup.stop();
         await bus.stop();
+        await Promise.all([cleanup.stop(), placement.stop(), usage.stop(), notifier.stop()]);
         for (const client of backends.values()) client.close();
         await ledger.close();
       })();

@@ -56,6 +56,9 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
         credentials.secretOf,
         new Date(),
       );
+      // A presigned URL carries request headers (x-amz-meta-*, x-amz-checksum-*, …) as signed
+      // query parameters; S3 applies them as headers, so every action sees them as such.
+      for (const [name, value] of Object.entries(auth.queryHeaders)) req.headers[name] ??= value;
       const credential = credentials.get(auth.accessKeyId);
       if (addr.bucket !== null) {
         if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });

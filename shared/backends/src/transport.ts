@@ -135,6 +135,8 @@ class HttpExchange implements Exchange {
   response!: IncomingMessage;
   private failure: Error | undefined;
   private uploaded: boolean;
+  /** whether the body stream has started flowing into the request */
+  private pumping = false;
   private readonly onAbort = () => this.fail(this.signal!.reason as Error);
 
   constructor(
@@ -165,7 +167,17 @@ class HttpExchange implements Exchange {
       this.resolve(this);
     });
     if (streamed) {
-      pumpBody(streamed, req, (err) => this.fail(err), () => (this.uploaded = true));
+      // The body is not touched until the connection stands: a backend that refuses the
+      // connection leaves the body unread, so the caller can send it to another backend.
+      req.once('socket', (socket) => {
+        const pump = () => {
+          if (this.failure) return;
+          this.pumping = true;
+          pumpBody(streamed, req, (err) => this.fail(err), () => (this.uploaded = true));
+        };
+        if (socket.connecting) socket.once('connect', pump);
+        else pump();
+      });
     } else {
       req.end(body);
     }
@@ -213,7 +225,7 @@ class HttpExchange implements Exchange {
     if (!this.response) this.reject(err);
     this.req.destroy(err);
     if (this.response && !this.response.complete) this.response.destroy(err);
-    if (this.streamed && !this.uploaded) this.streamed.stream.destroy(err);
+    if (this.streamed && this.pumping && !this.uploaded) this.streamed.stream.destroy(err);
   }
 }
 

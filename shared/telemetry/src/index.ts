@@ -1,7 +1,9 @@
-// Structured JSON logging (pino). One root logger per process; services take children.
+// Structured JSON logging (pino) and health endpoints. One root logger per process;
+// services take children.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
+export { startHealthServer, type HealthServer, type HealthState } from './health.js';
 
 export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream }): Logger {
   const options = {

@@ -92,7 +92,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     };
   } else {
     const { stream, verifier } = await open();
-    write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5, bytesConsumed: () => verifier.bytes };
+    write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5 };
   }
   const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, ifNoneMatchStar: onlyIfAbsent, op: 'Copy' });
   sendXml(ctx.reply, 200,

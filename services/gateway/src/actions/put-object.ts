@@ -27,7 +27,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   }
   const source: WriteSource = body.length <= config.server.replayBufferBytes
     ? { kind: 'small', length: body.length, load: async () => ({ data: await readWhole(body), md5: body.stream.md5 }) }
-    : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5, bytesConsumed: () => body.stream.bytes };
+    : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5 };
   const result = await storeObject(ctx, { bucket, key, identity, source, contentMd5: body.contentMd5, ifNoneMatchStar: onlyIfAbsent, op: 'Put' });
   ctx.reply.header('etag', `"${result.object.etag}"`);
   sendEmpty(ctx.reply, 200);

@@ -62,6 +62,10 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   const checksum = chunked ? undefined : headerChecksum(req);
   if (checksum) expect.checksum = checksum;
   const verifier = new BodyVerifier(expect);
+  // A bad body can fail before anyone reads the stream (a small body arrives whole while
+  // space is claimed). The error stays on the stream (`errored`) and reaches whoever
+  // reads it next; without a listener it would be an uncaught 'error' event.
+  verifier.on('error', () => {});
 
   let first: Transform = verifier;
   if (chunked) {

@@ -21,7 +21,7 @@ import type { IdentityBase } from './identity.js';
  */
 export type WriteSource =
   | { kind: 'small'; length: number; load: () => Promise<{ data: Buffer; md5: Buffer }> }
-  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer; bytesConsumed: () => number };
+  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer };
 
 export interface StoreRequest {
   bucket: string;
@@ -81,7 +81,9 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       // Bytes may have partly landed: the storage key becomes a debt either way.
       await ledger.abandonIntent(intentId, 'failed write');
       if (err instanceof S3Error) throw err; // the client's body was bad (digest, signature, length)
-      const replayable = r.source.kind === 'small' || r.source.bytesConsumed() === 0;
+      // A stream is still whole if the failed backend never started reading it (it refused
+      // the connection): then it can go to the next candidate.
+      const replayable = r.source.kind === 'small' || (!r.source.stream.destroyed && !r.source.stream.readableDidRead);
       logger.warn({ err, backend: claim.backendName, requestId: ctx.requestId, replayable }, 'backend write failed');
       candidates = candidates.filter((c) => c !== claim.backendName);
       if (!replayable || candidates.length === 0) {

@@ -1,0 +1,22 @@
+# One image for every service: `docker run IMAGE <verb> --config FILE`, where verb is
+# gateway | placement | cleanup | usage | notifier | serve | validate.
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles from source
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY shared shared
+COPY services services
+COPY infra/demo infra/demo
+COPY infra/bench/package.json infra/bench/package.json
+COPY e2e/package.json e2e/package.json
+COPY migrations migrations
+RUN npm ci --no-audit --no-fund && node_modules/.bin/tsc -b && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+USER node
+ENTRYPOINT ["node", "services/cli/dist/main.js"]
+CMD ["--help"]

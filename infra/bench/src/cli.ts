@@ -1,0 +1,79 @@
+// `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof]`
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BACKEND_KINDS, type BackendKind } from './backends.js';
+import { QUICK_RESULTS_DIR, RESULTS_DIR } from './paths.js';
+import { profileNamed } from './profiles.js';
+import { renderTextTable } from './report/format.js';
+import { checkGoals } from './report/goals.js';
+import type { BenchReport } from './report/model.js';
+import { writeReport } from './report/write.js';
+import { runBench } from './run.js';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --quick              smoke run of about a minute (smaller objects, fewer operations);
+                       results go to infra/bench/results/quick/ (not committed)
+  --out DIR            write the results here instead
+  --backends LIST      comma-separated: ${BACKEND_KINDS.join(', ')} (default: all)
+  --scenarios LIST     comma-separated scenario ids (default: all)
+  --cpu-prof           run the gateway with --cpu-prof; profiles and their summary go with the results
+`;
+
+export interface BenchMainResult {
+  exitCode: number;
+  report: BenchReport | null;
+  files: { json: string; markdown: string } | null;
+}
+
+export async function benchMain(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<BenchMainResult> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        backends: { type: 'string' },
+        scenarios: { type: 'string' },
+        'cpu-prof': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    out(`${(err as Error).message}\n\n${USAGE}`);
+    return { exitCode: 1, report: null, files: null };
+  }
+  if (values.help) {
+    out(USAGE);
+    return { exitCode: 0, report: null, files: null };
+  }
+  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+  const backends = list(values.backends);
+  const unknown = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind));
+  if (unknown?.length) {
+    out(`unknown backend(s): ${unknown.join(', ')}\n\n${USAGE}`);
+    return { exitCode: 1, report: null, files: null };
+  }
+  const profile = profileNamed(values.quick ? 'quick' : 'full');
+  const outDir = values.out ?? (values.quick ? QUICK_RESULTS_DIR : RESULTS_DIR);
+
+  const report = await runBench({
+    profile,
+    backends: backends as BackendKind[] | undefined,
+    scenarioIds: list(values.scenarios),
+    cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
+  });
+  const files = await writeReport(report, outDir);
+
+  out(`\n${renderTextTable(report)}\n\n`);
+  if (profile.name === 'quick') out('targets (quick run: reduced sizes, so indicative only):\n');
+  for (const g of checkGoals(report)) out(`${g.met ? 'met   ' : 'MISSED'}  ${g.goal} — ${g.row}: ${g.measured}\n`);
+  out(`\nwritten: ${files.markdown}\n         ${files.json}\n`);
+  const errors = report.rows.reduce((n, r) => n + (r.direct?.errors ?? 0) + (r.gateway?.errors ?? 0), 0);
+  if (errors > 0) {
+    out(`\n${errors} operations failed; see the Errors section of ${files.markdown}\n`);
+    return { exitCode: 1, report, files };
+  }
+  return { exitCode: 0, report, files };
+}

@@ -1,0 +1,17 @@
+// @s3o/bench: the benchmark harness behind `npm run bench` (issue 9).
+export { benchMain, type BenchMainResult } from './cli.js';
+export { runBench, scenarioPlan, type BenchOptions } from './run.js';
+export { FULL_PROFILE, QUICK_PROFILE, profileNamed, type BenchProfile } from './profiles.js';
+export { buildScenarios, type Scenario, type Endpoint, type Side, type Metric } from './scenarios.js';
+export { singleProcessMode } from './modes/single-process.js';
+export type { GatewayMode, GatewayStartOptions, RunningGateway, BackendUnderTest, VirtualBucket, SeedReport } from './modes/mode.js';
+export { startBackend, BACKEND_KINDS, type BackendKind, type RunningBackend } from './backends.js';
+export { createSinkServer } from './sink/server.js';
+export { startSink, type SinkProcess } from './sink/process.js';
+export { runLoad, type LoadSpec, type LoadResult } from './load.js';
+export { ProcessProbe, type ProcessUsage } from './process-probe.js';
+export { renderTextTable, renderMarkdown } from './report/format.js';
+export { checkGoals, type GoalCheck } from './report/goals.js';
+export { writeReport } from './report/write.js';
+export type { BenchReport, ResultRow, SideResult, BackendRun } from './report/model.js';
+export { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile.js';

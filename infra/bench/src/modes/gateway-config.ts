@@ -1,0 +1,48 @@
+// The configuration file of a gateway under test. The text is validated with the
+// gateway's own parser before it is written, so a mistake here fails with the parser's
+// message instead of a child process that never becomes ready.
+import { parseConfig, type Config } from '@s3o/config';
+import type { BackendUnderTest, VirtualBucket } from './mode.js';
+
+export interface GatewayConfigInput {
+  port: number;
+  databasePath: string;
+  backend: BackendUnderTest;
+  buckets: VirtualBucket[];
+}
+
+/** JSON strings are valid YAML scalars and need no further escaping. */
+const q = (value: string): string => JSON.stringify(value);
+
+export function gatewayConfigYaml(input: GatewayConfigInput): { yaml: string; config: Config } {
+  const { backend } = input;
+  const buckets = input.buckets
+    .map((b) => [
+      `  - name: ${q(b.name)}`,
+      `    credentials:`,
+      `      - access_key_id: ${q(b.credentials.accessKeyId)}`,
+      `        secret_access_key: ${q(b.credentials.secretAccessKey)}`,
+    ].join('\n'))
+    .join('\n');
+  const yaml = `# Written by the benchmark (infra/bench); one backend, so every write lands on it.
+server:
+  listen_addr: ${q(`127.0.0.1:${input.port}`)}
+  max_object_size: 5GiB
+buckets:
+${buckets}
+database:
+  driver: sqlite
+  path: ${q(input.databasePath)}
+backends:
+  - name: ${q(backend.name)}
+    endpoint: ${q(backend.endpoint)}
+    bucket: ${q(backend.bucket)}
+    access_key_id: ${q(backend.credentials.accessKeyId)}
+    secret_access_key: ${q(backend.credentials.secretAccessKey)}
+    quota_bytes: 0
+logging:
+  level: warn
+`;
+  const { config } = parseConfig(yaml, {});
+  return { yaml, config };
+}

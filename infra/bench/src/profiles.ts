@@ -1,0 +1,60 @@
+// How much work a run does. `full` is the run whose results are committed; `quick` is a
+// smoke run of about a minute with the same scenarios at smaller sizes and counts.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export interface BenchProfile {
+  name: 'full' | 'quick';
+  small: {
+    objectBytes: number;
+    /** measured time per scenario and side */
+    durationMs: number;
+    warmupMs: number;
+    /** objects written before a GET or HEAD scenario, read round-robin */
+    readSetSize: number;
+  };
+  large: {
+    /** stays above the gateway's default replay buffer (8 MiB), so large bodies take the streaming path */
+    objectBytes: number;
+    durationMs: number;
+    /** each worker does at least this many operations */
+    minOpsPerWorker: number;
+  };
+  /** concurrent uploads during which the gateway's peak RSS is measured */
+  concurrentUploads: { objectBytes: number; count: number };
+  list: {
+    /** objects seeded into the ledger of the listed bucket */
+    objects: number;
+    pageSize: number;
+    /** pages requested (walking the bucket, wrapping around) */
+    pages: number;
+  };
+}
+
+export const FULL_PROFILE: BenchProfile = {
+  name: 'full',
+  small: { objectBytes: 4 * KiB, durationMs: 8_000, warmupMs: 1_000, readSetSize: 256 },
+  large: { objectBytes: 64 * MiB, durationMs: 10_000, minOpsPerWorker: 2 },
+  concurrentUploads: { objectBytes: 256 * MiB, count: 4 },
+  list: { objects: 100_000, pageSize: 1000, pages: 300 },
+};
+
+export const QUICK_PROFILE: BenchProfile = {
+  name: 'quick',
+  small: { objectBytes: 4 * KiB, durationMs: 500, warmupMs: 100, readSetSize: 32 },
+  large: { objectBytes: 16 * MiB, durationMs: 0, minOpsPerWorker: 1 },
+  concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
+  list: { objects: 5_000, pageSize: 1000, pages: 15 },
+};
+
+export function profileNamed(name: 'full' | 'quick'): BenchProfile {
+  return name === 'quick' ? QUICK_PROFILE : FULL_PROFILE;
+}
+
+/** "4 KiB", "64 MiB" */
+export function formatSize(bytes: number): string {
+  if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  if (bytes >= KiB && bytes % KiB === 0) return `${bytes / KiB} KiB`;
+  return `${bytes} B`;
+}

@@ -1,0 +1,133 @@
+// Renders a run as the console table and as the markdown document kept with the results.
+import { formatSize } from '../profiles.js';
+import { checkGoals } from './goals.js';
+import type { BenchReport, ResultRow, SideResult } from './model.js';
+
+const MiB = 1024 * 1024;
+const HEADERS = ['Scenario', 'Backend', 'Direct', 'Gateway', 'Gateway/direct', 'Gateway peak RSS'];
+
+function num(value: number, digits: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ms(value: number): string {
+  return `${num(value, value < 10 ? 2 : 1)} ms`;
+}
+
+/** The headline figure of one side, in the row's metric. */
+export function sideCell(row: ResultRow, side: SideResult | null): string {
+  if (!side) return '—';
+  let text: string;
+  switch (row.metric) {
+    case 'ops':
+      text = `${num(side.opsPerSec, 0)} ops/s · p50 ${ms(side.latency.p50Ms)} · p99 ${ms(side.latency.p99Ms)}`;
+      break;
+    case 'throughput':
+      text = `${num(side.mbPerSec, 1)} MB/s`;
+      break;
+    case 'latency':
+      text = `p50 ${ms(side.latency.p50Ms)} · p99 ${ms(side.latency.p99Ms)}`;
+      break;
+  }
+  return side.errors ? `${text} · ${side.errors} errors` : text;
+}
+
+export function tableCells(row: ResultRow): string[] {
+  const peak = row.gateway?.gatewayPeakRssBytes;
+  return [
+    row.title,
+    row.backend,
+    sideCell(row, row.direct),
+    sideCell(row, row.gateway),
+    row.ratio === null ? '—' : num(row.ratio, 2),
+    peak == null ? '—' : `${num(peak / MiB, 1)} MiB`,
+  ];
+}
+
+/** Plain-text table for the console. */
+export function renderTextTable(report: BenchReport): string {
+  const rows = [HEADERS, ...report.rows.map(tableCells)];
+  const widths = HEADERS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function mdTable(headers: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [
+    `| ${headers.map(esc).join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function cpuCells(row: ResultRow): string[] {
+  const cpu = (s: SideResult | null, who: 'client' | 'backend' | 'gateway') => {
+    const v = s?.cpuSeconds[who];
+    return v == null ? '—' : num(v, 2);
+  };
+  const perOp = row.gateway && row.gateway.cpuSeconds.gateway !== null
+    ? `${num((row.gateway.cpuSeconds.gateway * 1e6) / row.gateway.ops, 0)} µs`
+    : '—';
+  return [row.title, row.backend, cpu(row.direct, 'client'), cpu(row.direct, 'backend'), cpu(row.gateway, 'client'), cpu(row.gateway, 'backend'), cpu(row.gateway, 'gateway'), perOp];
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(`# Benchmark ${report.startedAt} — commit ${report.commit.hash}${report.commit.dirty ? ' (with uncommitted changes)' : ''}`);
+  out.push('');
+  out.push(`* profile: **${report.profile.name}**${report.profile.name === 'quick' ? ' (smoke run: reduced sizes and counts; figures are not comparable with full runs)' : ''}`);
+  out.push(`* mode: ${report.mode.name} — ${report.mode.description}`);
+  out.push(`* machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryBytes / 1024 ** 3, 1)} GiB memory, ${m.os}`);
+  out.push(`* Node ${m.node}; load average ${num(m.loadAverageAtStart, 2)} at start, ${num(report.loadAverageAtEnd, 2)} at end (other work shared the machine)`);
+  out.push(`* client: ${report.client}; same client code for both columns, plain bodies (requestChecksumCalculation WHEN_REQUIRED) unless the row says otherwise`);
+  out.push(`* run: ${report.startedAt} → ${report.finishedAt}`);
+  for (const b of report.backends) {
+    out.push(`* backend ${b.description}; gateway idle RSS ${num(b.gatewayIdleRssBytes / MiB, 1)} MiB`);
+    if (b.seed) out.push(`  * LIST bucket: ${b.seed.objects.toLocaleString('en-US')} objects seeded into the ledger in ${num(b.seed.seconds, 1)} s (${num(b.seed.objects / b.seed.seconds, 0)} objects/s) — ${b.seed.method}`);
+  }
+  const p = report.profile;
+  out.push(`* sizes: small objects ${formatSize(p.small.objectBytes)} (${p.small.durationMs} ms measured after ${p.small.warmupMs} ms warm-up), ` +
+    `large ${formatSize(p.large.objectBytes)} (≥ ${p.large.durationMs} ms, ≥ ${p.large.minOpsPerWorker} per worker), ` +
+    `${p.concurrentUploads.count} × ${formatSize(p.concurrentUploads.objectBytes)} concurrent uploads, LIST ${p.list.pages} pages`);
+  out.push('');
+  out.push('## Results');
+  out.push('');
+  out.push('Ratio = gateway ÷ direct of ops/s or MB/s (MB = 10⁶ bytes); LIST is absolute (it is answered from the ledger). ' +
+    'Peak RSS: the gateway process, during the measured phase of the row.');
+  out.push('');
+  out.push(mdTable(HEADERS, report.rows.map(tableCells)));
+  out.push('');
+  const goals = checkGoals(report);
+  if (goals.length) {
+    out.push('## Targets');
+    out.push('');
+    out.push(mdTable(['Target', 'Row', 'Measured', 'Verdict'], goals.map((g) => [g.goal, g.row, g.measured, g.met ? 'met' : '**missed**'])));
+    out.push('');
+  }
+  out.push('## CPU seconds during the measured phase');
+  out.push('');
+  out.push(mdTable(
+    ['Scenario', 'Backend', 'direct: client', 'direct: backend', 'gateway: client', 'gateway: backend', 'gateway: gateway', 'gateway CPU per op'],
+    report.rows.map(cpuCells),
+  ));
+  const failed = report.rows.flatMap((r) => [r.direct, r.gateway].filter((s) => s?.errors).map((s) => `${r.title} (${r.backend}): ${s!.errors} errors, first: ${s!.firstError}`));
+  if (failed.length) {
+    out.push('');
+    out.push('## Errors');
+    out.push('');
+    for (const f of failed) out.push(`* ${f}`);
+  }
+  for (const b of report.backends) {
+    if (!b.cpuProfile) continue;
+    out.push('');
+    out.push(`## Gateway CPU profile (${b.kind}): ${num(b.cpuProfile.totalMs / 1000, 1)} s of samples`);
+    out.push('');
+    out.push(mdTable(['Function (self time)', 'ms', '%'], b.cpuProfile.topFunctions.map((e) => [e.name, num(e.selfMs, 0), num(e.percent, 1)])));
+    out.push('');
+    out.push(mdTable(['File (self time)', 'ms', '%'], b.cpuProfile.topFiles.map((e) => [e.name, num(e.selfMs, 0), num(e.percent, 1)])));
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,64 @@
+// The shape of a benchmark result, as written to JSON and rendered to tables.
+import type { BackendKind } from '../backends.js';
+import type { MachineInfo, CommitInfo } from '../machine.js';
+import type { SeedReport } from '../modes/mode.js';
+import type { BenchProfile } from '../profiles.js';
+import type { ChecksumMode } from '../s3-client.js';
+import type { Metric } from '../scenarios.js';
+import type { LatencySummary } from '../stats.js';
+import type { CpuProfileSummary } from '../cpu-profile.js';
+
+export interface SideResult {
+  ops: number;
+  errors: number;
+  firstError: string | null;
+  /** payload bytes moved by successful operations */
+  bytes: number;
+  /** length of the measured phase */
+  seconds: number;
+  opsPerSec: number;
+  /** payload MB/s, MB = 10^6 bytes */
+  mbPerSec: number;
+  latency: LatencySummary;
+  /** CPU seconds each process spent during the measured phase */
+  cpuSeconds: { client: number; backend: number; gateway: number | null };
+  /** the gateway's peak RSS during the measured phase (gateway side only) */
+  gatewayPeakRssBytes: number | null;
+  gatewayPeakRssSource: 'VmHWM' | 'sampled' | null;
+}
+
+export interface ResultRow {
+  scenarioId: string;
+  title: string;
+  metric: Metric;
+  backend: BackendKind;
+  gatewayChecksums: ChecksumMode;
+  direct: SideResult | null;
+  gateway: SideResult | null;
+  /** gateway / direct of the headline figure (ops/s or MB/s); null for absolute (latency) rows */
+  ratio: number | null;
+}
+
+export interface BackendRun {
+  kind: BackendKind;
+  description: string;
+  /** the gateway's RSS once ready, before any scenario */
+  gatewayIdleRssBytes: number;
+  seed: SeedReport | null;
+  /** when the gateway ran with --cpu-prof */
+  cpuProfile: CpuProfileSummary | null;
+}
+
+export interface BenchReport {
+  format: 1;
+  profile: BenchProfile;
+  mode: { name: string; description: string };
+  startedAt: string;
+  finishedAt: string;
+  commit: CommitInfo;
+  machine: MachineInfo;
+  loadAverageAtEnd: number;
+  client: string;
+  backends: BackendRun[];
+  rows: ResultRow[];
+}

@@ -1,0 +1,224 @@
+// One benchmark run: for each backend, start it and a gateway in front of it, then run every
+// scenario directly and through the gateway, measuring the gateway process meanwhile.
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKEND_DESCRIPTIONS, BACKEND_KINDS, startBackend, type BackendKind } from './backends.js';
+import { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile.js';
+import type { LoadResult } from './load.js';
+import { commitInfo, currentLoadAverage, machineInfo } from './machine.js';
+import type { GatewayMode, RunningGateway, VirtualBucket } from './modes/mode.js';
+import { singleProcessMode } from './modes/single-process.js';
+import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.js';
+import type { BenchProfile } from './profiles.js';
+import type { BackendRun, BenchReport, ResultRow, SideResult } from './report/model.js';
+import { createBenchClient, type BenchClient, type ChecksumMode } from './s3-client.js';
+import { buildScenarios, type Endpoint, type Scenario, type Side } from './scenarios.js';
+import { summarizeLatencies } from './stats.js';
+
+export interface BenchOptions {
+  profile: BenchProfile;
+  /** default: single-process */
+  mode?: GatewayMode;
+  /** default: every kind */
+  backends?: readonly BackendKind[];
+  /** only these scenario ids (default: all) */
+  scenarioIds?: readonly string[];
+  /** run the gateway with --cpu-prof and write the profiles here */
+  cpuProfileDir?: string;
+  /** progress lines; default: stderr */
+  log?: (line: string) => void;
+}
+
+const OBJECTS_BUCKET: VirtualBucket = { name: 'bench', credentials: { accessKeyId: 'bench-objects', secretAccessKey: 'bench-objects-secret' } };
+const LISTING_BUCKET: VirtualBucket = { name: 'bench-list', credentials: { accessKeyId: 'bench-listing', secretAccessKey: 'bench-listing-secret' } };
+
+/**
+ * Which scenarios run against which backend. The SDK-default-checksum variants and LIST
+ * measure the gateway alone (decoding/verifying checksums; the ledger), so the fast sink is
+ * enough; s3rver repeats the core set to show how a slow backend hides the gateway's cost.
+ */
+function runsOn(kind: BackendKind, scenario: Scenario): boolean {
+  if (kind === 'sink') return true;
+  return scenario.id !== 'list' && scenario.gatewayChecksums === 'when-required';
+}
+
+/** The rows a run produces, in order: every selected scenario on every backend it runs on. */
+export function scenarioPlan(
+  profile: BenchProfile,
+  backends: readonly BackendKind[] = BACKEND_KINDS,
+  scenarioIds?: readonly string[],
+): Array<{ backend: BackendKind; scenarios: Scenario[] }> {
+  const scenarios = buildScenarios(profile).filter((s) => !scenarioIds || scenarioIds.includes(s.id));
+  return backends
+    .map((backend) => ({ backend, scenarios: scenarios.filter((s) => runsOn(backend, s)) }))
+    .filter((p) => p.scenarios.length > 0);
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const mode = options.mode ?? singleProcessMode;
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const workRoot = await mkdtemp(join(tmpdir(), 's3o-bench-'));
+  const rows: ResultRow[] = [];
+  const backendRuns: BackendRun[] = [];
+  try {
+    for (const { backend: kind, scenarios } of scenarioPlan(options.profile, options.backends, options.scenarioIds)) {
+      const workDir = join(workRoot, kind);
+      await mkdir(workDir, { recursive: true });
+      const { run, rows: backendRows } = await benchBackend(kind, scenarios, { ...options, mode, log, workDir });
+      backendRuns.push(run);
+      rows.push(...backendRows);
+    }
+  } finally {
+    await rm(workRoot, { recursive: true, force: true });
+  }
+  return {
+    format: 1,
+    profile: options.profile,
+    mode: { name: mode.name, description: mode.description },
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    commit: commitInfo(),
+    machine,
+    loadAverageAtEnd: currentLoadAverage(),
+    client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
+    backends: backendRuns,
+    rows,
+  };
+}
+
+interface BackendBenchContext {
+  profile: BenchProfile;
+  mode: GatewayMode;
+  log: (line: string) => void;
+  workDir: string;
+  cpuProfileDir?: string;
+}
+
+async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
+  const wantsListing = scenarios.some((s) => s.id === 'list');
+  const listingObjects = wantsListing ? ctx.profile.list.objects : 0;
+  const profileDir = ctx.cpuProfileDir ? join(ctx.cpuProfileDir, kind) : null;
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+
+  const backend = await startBackend(kind, ctx.workDir);
+  const clients: BenchClient[] = [];
+  let gateway: RunningGateway | null = null;
+  try {
+    if (listingObjects > 0) ctx.log(`[bench] ${kind}: seeding ${listingObjects} objects into the ledger…`);
+    gateway = await ctx.mode.start({
+      workDir: ctx.workDir,
+      backend,
+      objectsBucket: OBJECTS_BUCKET,
+      listingBucket: LISTING_BUCKET,
+      listingObjects,
+      nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    });
+    if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
+    const gatewayProbe = new ProcessProbe(gateway.pid);
+    const backendProbe = new ProcessProbe(backend.pid);
+    const idleRss = gatewayProbe.memory().rssBytes;
+
+    const direct = track(clients, createBenchClient(backend.endpoint, backend.credentials, 'when-required'));
+    const gatewayClients = new Map<ChecksumMode, BenchClient>();
+    const gatewayClient = (checksums: ChecksumMode): BenchClient => {
+      let client = gatewayClients.get(checksums);
+      if (!client) gatewayClients.set(checksums, (client = track(clients, createBenchClient(gateway!.url, OBJECTS_BUCKET.credentials, checksums))));
+      return client;
+    };
+    const listingClient = track(clients, createBenchClient(gateway.url, LISTING_BUCKET.credentials, 'when-required'));
+
+    const rows: ResultRow[] = [];
+    for (const scenario of scenarios) {
+      const endpoints: Record<Side, Endpoint> = {
+        direct: { side: 'direct', s3: direct.s3, bucket: backend.bucket, listing: null },
+        gateway: {
+          side: 'gateway', s3: gatewayClient(scenario.gatewayChecksums).s3, bucket: OBJECTS_BUCKET.name,
+          listing: listingObjects > 0 ? { s3: listingClient.s3, bucket: LISTING_BUCKET.name, objects: listingObjects } : null,
+        },
+      };
+      const results: Partial<Record<Side, SideResult>> = {};
+      for (const side of scenario.sides) {
+        results[side] = await measure(scenario, endpoints[side], { backend: backendProbe, gateway: side === 'gateway' ? gatewayProbe : null });
+        ctx.log(`[bench] ${kind} · ${scenario.title} · ${side}: ${progressLine(results[side]!)}`);
+      }
+      rows.push(resultRow(kind, scenario, results.direct ?? null, results.gateway ?? null));
+    }
+
+    for (const client of clients) client.close();
+    clients.length = 0;
+    await gateway.stop();
+    const cpuProfile = profileDir ? await newestProfileSummary(profileDir) : null;
+    return { run: { kind, description: BACKEND_DESCRIPTIONS[kind], gatewayIdleRssBytes: idleRss, seed: gateway.seed, cpuProfile }, rows };
+  } finally {
+    for (const client of clients) client.close();
+    await gateway?.stop();
+    await backend.stop();
+  }
+}
+
+function track(clients: BenchClient[], client: BenchClient): BenchClient {
+  clients.push(client);
+  return client;
+}
+
+async function measure(
+  scenario: Scenario,
+  endpoint: Endpoint,
+  probes: { backend: ProcessProbe; gateway: ProcessProbe | null },
+): Promise<SideResult> {
+  const phase = await scenario.prepare(endpoint);
+  const clientCpu = ownCpuWindow();
+  const backendWindow = probes.backend.window();
+  const gatewayWindow = probes.gateway?.window() ?? null;
+  let load: LoadResult;
+  let backendUsage: ProcessUsage;
+  let gatewayUsage: ProcessUsage | null;
+  try {
+    load = await phase();
+  } finally {
+    backendUsage = backendWindow.end();
+    gatewayUsage = gatewayWindow?.end() ?? null;
+  }
+  const clientSeconds = clientCpu.end();
+  if (load.ops === 0) throw new Error(`${scenario.title} (${endpoint.side}): every operation failed: ${load.firstError}`);
+  return {
+    ops: load.ops,
+    errors: load.errors,
+    firstError: load.firstError,
+    bytes: load.bytes,
+    seconds: load.seconds,
+    opsPerSec: load.ops / load.seconds,
+    mbPerSec: load.bytes / load.seconds / 1e6,
+    latency: summarizeLatencies(load.latenciesMs),
+    cpuSeconds: { client: clientSeconds, backend: backendUsage.cpuSeconds, gateway: gatewayUsage?.cpuSeconds ?? null },
+    gatewayPeakRssBytes: gatewayUsage?.peakRssBytes ?? null,
+    gatewayPeakRssSource: gatewayUsage?.peakSource ?? null,
+  };
+}
+
+function resultRow(kind: BackendKind, scenario: Scenario, direct: SideResult | null, gateway: SideResult | null): ResultRow {
+  let ratio: number | null = null;
+  if (direct && gateway && scenario.metric !== 'latency') {
+    ratio = scenario.metric === 'ops' ? gateway.opsPerSec / direct.opsPerSec : gateway.mbPerSec / direct.mbPerSec;
+  }
+  return {
+    scenarioId: scenario.id, title: scenario.title, metric: scenario.metric, backend: kind,
+    gatewayChecksums: scenario.gatewayChecksums, direct, gateway, ratio,
+  };
+}
+
+function progressLine(r: SideResult): string {
+  const errors = r.errors ? `, ${r.errors} errors (${r.firstError})` : '';
+  return `${r.ops} ops in ${r.seconds.toFixed(1)} s, ${r.opsPerSec.toFixed(0)} ops/s, ${r.mbPerSec.toFixed(1)} MB/s, ` +
+    `p50 ${r.latency.p50Ms.toFixed(2)} ms, p99 ${r.latency.p99Ms.toFixed(2)} ms${errors}`;
+}
+
+/** The profile the gateway wrote when it exited (one per process; the newest is this run's). */
+async function newestProfileSummary(dir: string): Promise<CpuProfileSummary | null> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const newest = files[files.length - 1];
+  return newest ? summarizeCpuProfile(join(dir, newest)) : null;
+}

@@ -1,0 +1,103 @@
+// The outbox relay (DESIGN §5): moves committed event_log rows to JetStream. Every process
+// that writes events runs one. Each pass is one ledger transaction — claim the oldest
+// unpublished rows (disjoint across relays), publish them, mark them published — so a
+// publish that fails leaves the rows for the next pass: NATS down means rows wait, never
+// that events are lost. A row whose publish reached the stream but whose ack got lost is
+// published again later; the stream drops the copy by its `Nats-Msg-Id` (the event id)
+// within the duplicate window.
+//
+// The claim holds the ledger transaction open while the acks come back (on SQLite that is
+// the single writer), so the relay only claims while the connection is up and publishes a
+// batch in parallel under a short timeout.
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Ledger, StoredEvent } from '@s3o/store';
+import type { Logger } from '@s3o/telemetry';
+import { encodeEvent } from './envelope.js';
+import type { NatsLayout } from './layout.js';
+import { Alarm, backoffMs } from './wake.js';
+
+export interface OutboxRelayOptions {
+  ledger: Ledger;
+  js: JetStreamClient;
+  layout: NatsLayout;
+  logger: Logger;
+  /** look for rows this often even without a notify() */
+  intervalMs: number;
+  /** rows per pass */
+  batch: number;
+  /** how long one publish waits for the stream's ack */
+  publishTimeoutMs: number;
+  /** first delay after a failed pass; doubles up to intervalMs × 10 */
+  retryBaseMs: number;
+  /** false while the client is disconnected: nothing would be acked, so claiming rows only holds the ledger */
+  isConnected: () => boolean;
+}
+
+export class OutboxRelay {
+  /** ended by notify(), a reconnect or stop(): there may be rows now */
+  private readonly work = new Alarm();
+  /** ended by a reconnect or stop() only: a failure's backoff must not be cut short by every commit */
+  private readonly pause = new Alarm();
+  private stopped = false;
+  private done: Promise<void> | null = null;
+
+  constructor(private readonly opts: OutboxRelayOptions) {}
+
+  start(): void {
+    this.done ??= this.run();
+  }
+
+  /** Rows were committed: publish them now instead of at the next poll. */
+  notify(): void {
+    this.work.wake();
+  }
+
+  /** The connection is back: retry at once. */
+  reconnected(): void {
+    this.pause.wake();
+    this.work.wake();
+  }
+
+  /** Ends the loop after the pass in progress (whose transaction then commits or rolls back). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pause.wake();
+    this.work.wake();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const { ledger, logger, intervalMs, batch } = this.opts;
+    let failures = 0;
+    while (!this.stopped) {
+      if (!this.opts.isConnected()) {
+        await this.pause.sleep(intervalMs);
+        continue;
+      }
+      try {
+        const published = await ledger.relayEvents(batch, (events) => this.publish(events));
+        failures = 0;
+        // A full batch means more rows are probably waiting.
+        if (published === batch) continue;
+      } catch (err) {
+        failures++;
+        const delay = backoffMs(failures, this.opts.retryBaseMs, intervalMs * 10);
+        logger.warn({ err, failures, retryInMs: delay }, 'event relay failed; the events stay in the outbox');
+        await this.pause.sleep(delay);
+        continue;
+      }
+      await this.work.sleep(intervalMs);
+    }
+  }
+
+  /** All of the batch reaches the stream, or this throws and the ledger transaction rolls back. */
+  private async publish(events: StoredEvent[]): Promise<void> {
+    const { js, layout, publishTimeoutMs } = this.opts;
+    await Promise.all(
+      events.map((event) => {
+        const { payload, headers } = encodeEvent(event);
+        return js.publish(layout.eventSubject(event.type), payload, { msgID: event.id, headers, timeout: publishTimeoutMs });
+      }),
+    );
+  }
+}
