@@ -1,64 +1,94 @@
 #!/usr/bin/env node
 // The `s3-orchestrator` command.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@s3o/config';
-import { createLogger } from '@s3o/telemetry';
+import { ConfigError, loadConfig, type LoadedConfig } from '@s3o/config';
+import { createLogger, type Logger } from '@s3o/telemetry';
 import { serve } from './serve.js';
+import { runService } from './run-service.js';
+import { isServiceName } from './services.js';
 
-const USAGE = `usage: s3-orchestrator <command> --config FILE
+const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
 
 commands:
-  serve      run every service in one process (SQLite, in-process events)
+  serve      run every service in one process
+  gateway    run the S3 gateway (S3 API, admin API, /health on server.listen_addr)
+  placement  run the placement service     } each serves /health and /health/ready
+  cleanup    run the cleanup service       } on --health-listen HOST:PORT
+  usage      run the usage service         } (default 0.0.0.0:9090)
+  notifier   run the notifier service      }
   validate   check a config file; exit 0 when valid, 1 when not
 `;
 
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  if (!m) throw new Error(`--health-listen: expected HOST:PORT, got "${value}"`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+/** Runs until SIGTERM / SIGINT, then stops gracefully (in-flight work finishes). */
+async function untilSignalled(logger: Logger, stop: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      stop().then(resolve, (err) => {
+        logger.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+async function load(path: string): Promise<LoadedConfig | null> {
+  try {
+    const loaded = await loadConfig(path);
+    for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
+    return loaded;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const w of err.warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stderr.write(`${path}: invalid configuration\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return null;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
-  if (!command || command === 'help' || command === '--help') {
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 1;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { config: { type: 'string', short: 'c' }, 'health-listen': { type: 'string', default: '0.0.0.0:9090' } },
+    allowPositionals: false,
+  });
+  if (command !== 'validate' && command !== 'serve' && !isServiceName(command)) {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+    return 1;
   }
   if (!values.config) {
     process.stderr.write(`${command}: --config FILE is required\n\n${USAGE}`);
     return 1;
   }
-  let loaded;
-  try {
-    loaded = await loadConfig(values.config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${values.config}: invalid configuration\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-      return 1;
-    }
-    throw err;
+  const loaded = await load(values.config);
+  if (!loaded) return 1;
+  const { config } = loaded;
+  if (command === 'validate') {
+    process.stdout.write(`${values.config}: valid (${config.buckets.length} buckets, ${config.backends.length} backends)\n`);
+    return 0;
   }
-  for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
-
-  switch (command) {
-    case 'validate':
-      process.stdout.write(`${values.config}: valid (${loaded.config.buckets.length} buckets, ${loaded.config.backends.length} backends)\n`);
-      return 0;
-    case 'serve': {
-      const logger = createLogger({ service: 's3o', level: loaded.config.logging.level });
-      const running = await serve(loaded.config, logger);
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          running.stop().then(resolve, (err) => {
-            logger.error({ err }, 'shutdown failed');
-            resolve();
-          });
-        };
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-        process.once('SIGINT', () => shutdown('SIGINT'));
-      });
-      return 0;
-    }
-    default:
-      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-      return 1;
-  }
+  const logger = createLogger({ service: command === 'serve' ? 's3o' : command, level: config.logging.level });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  const running = command === 'serve'
+    ? await serve(config, logger)
+    : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'));
+  await untilSignalled(logger, running.stop);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,15 +1,13 @@
-// `serve`: every service in one process over SQLite and the in-process bus (DESIGN §2).
+// `serve`: every service in one process (DESIGN §2) — the single-process mode over
+// SQLite and the in-process bus, or, with a Postgres + NATS config, the five services
+// sharing one process and its pools.
 import { hostname } from 'node:os';
 import type { Config } from '@s3o/config';
-import { openLedger } from '@s3o/store';
 import { createBackendClients } from '@s3o/backends';
-import { InProcessBus } from '@s3o/bus';
-import { createGatewayApp } from '@s3o/gateway';
-import { startCleanupService } from '@s3o/cleanup';
-import { startPlacementService } from '@s3o/placement';
-import { startUsageService } from '@s3o/usage';
-import { startNotifierService } from '@s3o/notifier';
+import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
+import { createServiceBus, openConfiguredLedger } from './runtime.js';
+import { SERVICE_NAMES, startService, type StartedService } from './services.js';
 
 export interface RunningOrchestrator {
   /** the bound address, e.g. http://127.0.0.1:9000 */
@@ -19,17 +17,27 @@ export interface RunningOrchestrator {
 
 export async function serve(config: Config, logger: Logger): Promise<RunningOrchestrator> {
   const source = `s3o@${hostname()}:${process.pid}`;
-  const ledger = await openLedger({ driver: 'sqlite', path: config.database.path, source });
+  const ledger = await openConfiguredLedger(config, source);
   await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
   const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
-  const bus = new InProcessBus({ ledger, logger: logger.child({ component: 'bus' }), maxDeliver: config.bus.maxDeliver, pollIntervalMs: config.bus.pollIntervalMs });
 
-  const cleanup = startCleanupService({ config, ledger, backends, logger: logger.child({ service: 'cleanup' }), bus });
-  const placement = startPlacementService({ config, bus, logger: logger.child({ service: 'placement' }) });
-  const usage = startUsageService({ bus, logger: logger.child({ service: 'usage' }) });
-  const notifier = startNotifierService({ config, bus, logger: logger.child({ service: 'notifier' }) });
-  const gateway = createGatewayApp({ config, ledger, backends, logger: logger.child({ service: 'gateway' }), onEventsAppended: () => bus.notify() });
-  bus.start();
+  // In-process: one bus for all. NATS: one per service (its durables), one relay.
+  const shared = config.bus.driver === 'memory'
+    ? createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: 'all', relay: true })
+    : null;
+  const buses: EventBus[] = shared ? [shared] : [];
+  const started: StartedService[] = [];
+  for (const name of SERVICE_NAMES) {
+    let bus = shared;
+    if (!bus) {
+      bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
+      buses.push(bus);
+    }
+    started.push(startService(name, { config, ledger, backends, bus, logger }));
+  }
+  for (const bus of buses) bus.start();
+  const gateway = started[0]?.gateway;
+  if (!gateway) throw new Error('the gateway must be the first service');
   const url = await gateway.app.listen({ host: config.server.host, port: config.server.port });
   gateway.ready = true;
   logger.info({ url, backends: config.backends.map((b) => b.name), buckets: config.buckets.map((b) => b.name) }, 's3-orchestrator serving');
@@ -41,9 +49,10 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       stopping ??= (async () => {
         gateway.ready = false;
         if (config.server.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.shutdownDelayMs));
-        await gateway.app.close();
-        await bus.stop();
-        await Promise.all([cleanup.stop(), placement.stop(), usage.stop(), notifier.stop()]);
+        // Requests first, then event handlers in flight, then the services' own loops.
+        await started[0]?.stop();
+        await Promise.all(buses.map((b) => b.stop()));
+        await Promise.all(started.slice(1).map((s) => s.stop()));
         for (const client of backends.values()) client.close();
         await ledger.close();
       })();

@@ -1,2 +1,6 @@
 export type { EventBus, EventHandler, Subscription } from './types.js';
 export { InProcessBus, type InProcessBusOptions } from './in-process.js';
+export { NatsBus, type NatsBusOptions, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX } from './nats/nats-bus.js';
+export { natsLayout, type NatsLayout, type NatsLayoutConfig } from './nats/layout.js';
+export { DeadLetterHeaders } from './nats/dead-letter.js';
+export { idempotent } from './nats/idempotent.js';

@@ -119,7 +119,8 @@ const replication = section({
 });
 
 const bus = section({
-  driver: choice('memory', ['memory', 'nats'] as const),
+  // Left out, the bus follows the database: memory with sqlite, nats with postgres.
+  driver: optionalChoice(['memory', 'nats'] as const),
   url: textOr('nats://127.0.0.1:4222', natsUrlProblem),
   stream: textOr('S3O_EVENTS', (text) => natsTokenProblem(text, 'a stream name')),
   subject_prefix: textOr('s3o', (text) => natsTokenProblem(text, 'one token')),

@@ -58,7 +58,7 @@ export function toConfig(doc: ConfigDocument): Config {
     routingStrategy: doc.routing_strategy,
     replication: { factor: doc.replication.factor },
     bus: {
-      driver: bus.driver,
+      driver: bus.driver ?? (selectedDatabaseDriver(database) === 'postgres' ? 'nats' : 'memory'),
       url: bus.url,
       stream: bus.stream,
       subjectPrefix: bus.subject_prefix,

@@ -51,7 +51,7 @@ export interface DatabaseConfig {
   user: string | null;
   password: string | null;
   name: string | null;
-  sslMode: string;
+  sslMode: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
   maxConns: number;
   minConns: number;
   maxConnLifetimeMs: number;

@@ -5,7 +5,6 @@
 // document.ts/normalise.ts, and add it to Config.
 
 import { z } from 'zod';
-import { selectedDatabaseDriver } from './databaseDriver.js';
 import type { ConfigDocument } from './document.js';
 import type { KeyPath } from './keyPath.js';
 
@@ -88,23 +87,6 @@ export const UNSUPPORTED_SETTINGS: readonly UnsupportedSetting[] = [
     key: 'telemetry.metrics.pprof',
     problem: 'pprof is not supported',
     usedAt: (d) => where(d.telemetry.metrics.pprof, 'telemetry.metrics.pprof'),
-  },
-  {
-    key: 'bus.driver',
-    problem: '"nats" is not supported yet',
-    usedAt: (d) => where(d.bus.driver === 'nats', 'bus.driver'),
-  },
-  {
-    key: 'database.driver',
-    problem: '"postgres" is not supported yet',
-    usedAt: (d) => where(d.database.driver === 'postgres', 'database.driver'),
-  },
-  {
-    // Without an explicit driver, a host selects postgres (DESIGN §7).
-    key: 'database.host',
-    problem: 'postgres (selected because database.host is set) is not supported yet',
-    usedAt: (d) =>
-      where(d.database.driver === null && selectedDatabaseDriver(d.database) === 'postgres', 'database.host'),
   },
   {
     key: 'backend_circuit_breaker.enabled',

@@ -167,16 +167,15 @@ test('bus.subject_prefix is one token; bus.stream and bus.url are checked', () =
   assert.equal(configAfter((d) => (d.bus = { url: '127.0.0.1:4222' })).config.bus.url, '127.0.0.1:4222');
 });
 
-test('bus.driver memory is refused with postgres', () => {
-  assert.deepEqual(problemsAfter((d) => (d.database = { driver: 'postgres' })), [
+test('bus.driver memory is refused with postgres; left out, the bus follows the database', () => {
+  assert.deepEqual(problemsAfter((d) => { d.database = { driver: 'postgres' }; d.bus = { driver: 'memory' }; }), [
     'bus.driver: "memory" cannot be used with postgres (events could be skipped); use "nats"',
-    'database.driver: "postgres" is not supported yet',
   ]);
-  assert.ok(
-    problemsAfter((d) => (d.database = { host: 'pg.internal' })).includes(
-      'bus.driver: "memory" cannot be used with postgres (events could be skipped); use "nats"',
-    ),
-  );
+  assert.deepEqual(problemsAfter((d) => { d.database = { host: 'pg.internal' }; d.bus = { driver: 'memory' }; }), [
+    'bus.driver: "memory" cannot be used with postgres (events could be skipped); use "nats"',
+  ]);
+  assert.equal(configAfter((d) => (d.database = { host: 'pg.internal' })).config.bus.driver, 'nats');
+  assert.equal(configAfter(() => {}).config.bus.driver, 'memory');
 });
 
 test('server.virtual_host_suffix is a DNS name', () => {

@@ -35,12 +35,6 @@ const TURNED_ON: Record<string, [(d: Record<string, any>) => void, string]> = {
     'telemetry.metrics.listen: a separate metrics listener is not supported yet',
   ],
   'telemetry.metrics.pprof': [(d) => (d.telemetry = { metrics: { pprof: true } }), 'telemetry.metrics.pprof: pprof is not supported'],
-  'bus.driver': [(d) => (d.bus = { driver: 'nats' }), 'bus.driver: "nats" is not supported yet'],
-  'database.driver': [(d) => (d.database = { driver: 'postgres' }), 'database.driver: "postgres" is not supported yet'],
-  'database.host': [
-    (d) => (d.database = { host: 'pg.internal' }),
-    'database.host: postgres (selected because database.host is set) is not supported yet',
-  ],
   'backend_circuit_breaker.enabled': [
     (d) => (d.backend_circuit_breaker = { enabled: true }),
     'backend_circuit_breaker.enabled: backend circuit breakers are not supported yet',

@@ -28,6 +28,8 @@ export interface ConsumerWorkerOptions {
   durable: string;
   eventType: string;
   handler: EventHandler;
+  /** creates or updates the streams: a durable that is gone may have gone with its stream */
+  provisionStreams: () => Promise<void>;
   /** handler attempts per event before it is dead-lettered */
   maxDeliver: number;
   ackWaitMs: number;
@@ -42,9 +44,9 @@ export interface ConsumerWorkerOptions {
 }
 
 export class ConsumerWorker {
-  /** resolves once the durable exists on the server */
+  /** resolves once the durable exists on the server; rejects if stopped before */
   readonly ready: Promise<void>;
-  private markReady!: () => void;
+  private settleReady!: (err?: Error) => void;
   private readonly inFlight = new Set<Promise<void>>();
   /** rung when a handler finishes (a slot is free) or on stop */
   private readonly slotFreed = new Alarm();
@@ -55,7 +57,10 @@ export class ConsumerWorker {
   private done: Promise<void> | null = null;
 
   constructor(private readonly opts: ConsumerWorkerOptions) {
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.settleReady = (err) => (err ? reject(err) : resolve());
+    });
+    this.ready.catch(() => undefined);
   }
 
   start(): void {
@@ -65,6 +70,7 @@ export class ConsumerWorker {
   /** Stops pulling, hands back messages not started yet, and waits for the handlers in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.settleReady(new Error(`stopped before durable ${this.opts.durable} existed`));
     this.slotFreed.wake();
     this.halt.wake();
     await this.pull?.close();
@@ -79,6 +85,7 @@ export class ConsumerWorker {
     while (!this.stopped) {
       try {
         if (!consumer) {
+          if (failures > 0) await this.opts.provisionStreams();
           await provisionDurable(jsm, layout.stream, {
             name: durable,
             filterSubject: layout.eventSubject(this.opts.eventType),
@@ -86,7 +93,7 @@ export class ConsumerWorker {
             ackWaitMs: this.opts.ackWaitMs,
           });
           consumer = await js.consumers.get(layout.stream, durable);
-          this.markReady();
+          this.settleReady();
         }
         await this.waitForSlot();
         if (this.stopped) break;
@@ -95,6 +102,8 @@ export class ConsumerWorker {
           expires: this.opts.fetchExpiresMs,
         });
         this.pull = pull;
+        // stop() may have come while the pull was being set up, when there was nothing to close.
+        if (this.stopped) await pull.close();
         for await (const msg of pull) {
           // After a reconnect the client may re-pull a full batch: wait for a slot rather than overrun.
           await this.waitForSlot();
@@ -106,8 +115,10 @@ export class ConsumerWorker {
       } catch (err) {
         if (this.stopped) break;
         failures++;
-        // The durable may be gone (deleted, or the server lost its state): provision it again.
-        consumer = null;
+        // Most failures (a server shutting down, a timeout while disconnected) just need
+        // another pull; a durable that is gone (deleted, or the server lost its state) is
+        // provisioned again.
+        if (missingDurableOrStream(err)) consumer = null;
         const delay = backoffMs(failures, this.opts.retryBaseMs, this.opts.retryMaxMs);
         logger.warn({ err, consumer: durable, failures, retryInMs: delay }, 'pulling events failed; retrying');
         await this.halt.sleep(delay);
@@ -195,4 +206,9 @@ export class ConsumerWorker {
       }
     }
   }
+}
+
+/** The client reports these only as messages ("consumer not found", "consumer deleted", "stream not found"). */
+function missingDurableOrStream(err: unknown): boolean {
+  return /\b(consumer (not found|deleted)|stream not found)\b/i.test(errorMessage(err));
 }

@@ -56,7 +56,8 @@ export function decodeEvent(msg: JsMsg): StoredEvent {
     time: raw.time,
     resource: raw.resource,
     source: raw.source,
-    traceparent: raw.traceparent ?? msg.headers?.get(TRACEPARENT_HEADER) ?? null,
+    // MsgHdrs.get answers '' for a header that is not there.
+    traceparent: raw.traceparent ?? (msg.headers?.get(TRACEPARENT_HEADER) || null),
     data: raw.data,
     sequencer: raw.sequencer,
     publishedAt: msg.time.getTime(),

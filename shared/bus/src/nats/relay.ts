@@ -7,8 +7,8 @@
 // within the duplicate window.
 //
 // The claim holds the ledger transaction open while the acks come back (on SQLite that is
-// the single writer), so the relay only claims while the connection is up and publishes a
-// batch in parallel under a short timeout.
+// the single writer), so the relay only claims while the connection is up, publishes a batch
+// in parallel under a short timeout, and gives the pass up as soon as the connection drops.
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Ledger, StoredEvent } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
@@ -31,6 +31,8 @@ export interface OutboxRelayOptions {
   retryBaseMs: number;
   /** false while the client is disconnected: nothing would be acked, so claiming rows only holds the ledger */
   isConnected: () => boolean;
+  /** creates or updates the streams: after a failed pass, for a server that came back without them */
+  provisionStreams: () => Promise<void>;
 }
 
 export class OutboxRelay {
@@ -40,6 +42,8 @@ export class OutboxRelay {
   private readonly pause = new Alarm();
   private stopped = false;
   private done: Promise<void> | null = null;
+  /** fails the pass in progress */
+  private abortPass: ((err: Error) => void) | null = null;
 
   constructor(private readonly opts: OutboxRelayOptions) {}
 
@@ -50,6 +54,11 @@ export class OutboxRelay {
   /** Rows were committed: publish them now instead of at the next poll. */
   notify(): void {
     this.work.wake();
+  }
+
+  /** The connection dropped: acks of the pass in progress will not come; roll it back now rather than at the timeout. */
+  disconnected(): void {
+    this.abortPass?.(new Error('the NATS connection dropped during the relay pass'));
   }
 
   /** The connection is back: retry at once. */
@@ -75,6 +84,7 @@ export class OutboxRelay {
         continue;
       }
       try {
+        if (failures > 0) await this.opts.provisionStreams();
         const published = await ledger.relayEvents(batch, (events) => this.publish(events));
         failures = 0;
         // A full batch means more rows are probably waiting.
@@ -93,11 +103,22 @@ export class OutboxRelay {
   /** All of the batch reaches the stream, or this throws and the ledger transaction rolls back. */
   private async publish(events: StoredEvent[]): Promise<void> {
     const { js, layout, publishTimeoutMs } = this.opts;
-    await Promise.all(
+    const acks = Promise.all(
       events.map((event) => {
         const { payload, headers } = encodeEvent(event);
         return js.publish(layout.eventSubject(event.type), payload, { msgID: event.id, headers, timeout: publishTimeoutMs });
       }),
     );
+    // Publishes still out after an abort settle on their own; what reached the stream is
+    // dropped as a duplicate when the rows are published again.
+    acks.catch(() => undefined);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.abortPass = reject;
+        acks.then(() => resolve(), reject);
+      });
+    } finally {
+      this.abortPass = null;
+    }
   }
 }

@@ -1,0 +1,67 @@
+// The five services and how each is started from shared pieces. `serve` starts all of
+// them in one process; `s3-orchestrator <service>` starts one (DESIGN §2). This is the
+// only package that imports services, because it composes them.
+import type { Config } from '@s3o/config';
+import type { Ledger } from '@s3o/store';
+import type { BackendClient } from '@s3o/backends';
+import type { EventBus } from '@s3o/bus';
+import type { Logger } from '@s3o/telemetry';
+import { createGatewayApp, type Gateway } from '@s3o/gateway';
+import { startCleanupService } from '@s3o/cleanup';
+import { startPlacementService } from '@s3o/placement';
+import { startUsageService } from '@s3o/usage';
+import { startNotifierService } from '@s3o/notifier';
+
+export const SERVICE_NAMES = ['gateway', 'placement', 'cleanup', 'usage', 'notifier'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export function isServiceName(name: string): name is ServiceName {
+  return (SERVICE_NAMES as readonly string[]).includes(name);
+}
+
+export interface ServiceDeps {
+  config: Config;
+  ledger: Ledger;
+  backends: Map<string, BackendClient>;
+  bus: EventBus;
+  logger: Logger;
+}
+
+export interface StartedService {
+  /** the gateway's HTTP app (it serves its own health endpoints); null for the others */
+  gateway: Gateway | null;
+  stop(): Promise<void>;
+}
+
+/** Wires one service to its bus. Consumers start with the bus (bus.start()). */
+export function startService(name: ServiceName, deps: ServiceDeps): StartedService {
+  const logger = deps.logger.child({ service: name });
+  switch (name) {
+    case 'gateway': {
+      const gateway = createGatewayApp({ ...deps, logger, onEventsAppended: () => deps.bus.notify() });
+      return {
+        gateway,
+        stop: async () => {
+          gateway.ready = false;
+          await gateway.app.close();
+        },
+      };
+    }
+    case 'cleanup': {
+      const s = startCleanupService({ ...deps, logger });
+      return { gateway: null, stop: () => s.stop() };
+    }
+    case 'placement': {
+      const s = startPlacementService({ config: deps.config, bus: deps.bus, logger });
+      return { gateway: null, stop: () => s.stop() };
+    }
+    case 'usage': {
+      const s = startUsageService({ bus: deps.bus, logger });
+      return { gateway: null, stop: () => s.stop() };
+    }
+    case 'notifier': {
+      const s = startNotifierService({ config: deps.config, bus: deps.bus, logger });
+      return { gateway: null, stop: () => s.stop() };
+    }
+  }
+}
