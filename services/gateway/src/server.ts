@@ -71,6 +71,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
         throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
       }
       if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
+      // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
+      if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
         deps, requestId, action: cls.action, req, reply, addr, auth,
         bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null,

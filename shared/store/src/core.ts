@@ -99,7 +99,10 @@ class TxWork {
    * `sequenced.seq`, each gets `data.sequencer`), then one `cleanup.enqueued` per backend owed.
    */
   async finish(objectEvents: NewEvent[] = [], sequenced?: { seq: number; sequencer: string }): Promise<void> {
-    for (const [backend, d] of this.quota) {
+    // Quota rows are updated in one global order (by name), so two commits touching the
+    // same backends can never lock them in opposite orders and deadlock on Postgres.
+    const deltas = [...this.quota].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [backend, d] of deltas) {
       if (d.used !== 0 || d.orphan !== 0) await this.tx.adjustQuota(backend, d.used, d.orphan, this.now);
     }
     const events = objectEvents.map((e) =>

@@ -7,5 +7,6 @@ export {
   NoSuchIntentError, SchemaTooNewError,
 } from './errors.js';
 export { createLedger, sequencerOf, type LedgerOptions } from './core.js';
-export { openLedger, type OpenLedgerOptions, type SqliteLedgerOptions } from './open.js';
+export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
+export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';

@@ -9,6 +9,7 @@ import type {
   IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity,
   ObjectRow, QuotaRow, StoredEvent,
 } from './types.js';
+import type { LeaderLock } from './tx-adapter.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -169,5 +170,5 @@ export interface Ledger {
   recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
 
   /** Periodic-sweep leadership (SQLite: process mutex; Postgres: advisory lock on a dedicated connection). */
-  tryLeaderLock(name: string): Promise<{ release(): Promise<void> } | null>;
+  tryLeaderLock(name: string): Promise<LeaderLock | null>;
 }

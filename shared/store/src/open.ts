@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createLedger } from './core.js';
 import type { Ledger } from './ledger.js';
+import { openPostgresAdapter, type PostgresAdapterOptions } from './postgres/adapter.js';
+import { defaultMigrationsDir as defaultPostgresMigrationsDir } from './postgres/migrate.js';
 import { openSqliteAdapter } from './sqlite/adapter.js';
 import { defaultMigrationsDir } from './sqlite/migrate.js';
 
@@ -20,8 +22,22 @@ export interface SqliteLedgerOptions {
   clock?: () => number;
 }
 
-// The Postgres adapter (pg + slonik) adds its options to this union.
-export type OpenLedgerOptions = SqliteLedgerOptions;
+/**
+ * Where the database is: `url`, or host/port/user/password/name (`database.*`), not both;
+ * `sslMode` as libpq's sslmode; the pool from max/min conns and the connection lifetime.
+ * Migrations run first, under an advisory lock.
+ */
+export interface PostgresLedgerOptions extends Omit<PostgresAdapterOptions, 'migrationsDir'> {
+  driver: 'postgres';
+  /** `source` of the events this process appends (service + instance) */
+  source: string;
+  /** default: migrations/postgres of this checkout or install */
+  migrationsDir?: string;
+  /** epoch milliseconds; default Date.now */
+  clock?: () => number;
+}
+
+export type OpenLedgerOptions = SqliteLedgerOptions | PostgresLedgerOptions;
 
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   switch (options.driver) {
@@ -34,8 +50,14 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       });
       return createLedger(adapter, { source: options.source, clock: options.clock });
     }
-    // case 'postgres': open the pg adapter (pool, migrations under an advisory lock) and
-    // return createLedger(adapter, …) — the same core rules over the same TxAdapter.
+    case 'postgres': {
+      const { driver: _, source, clock, migrationsDir, ...connection } = options;
+      const adapter = await openPostgresAdapter({
+        ...connection,
+        migrationsDir: migrationsDir ?? defaultPostgresMigrationsDir(),
+      });
+      return createLedger(adapter, { source, clock });
+    }
     default:
       // Unreachable for typed callers; guards configuration that was not validated.
       throw new Error(`unsupported database driver: ${String((options as { driver: unknown }).driver)}`);

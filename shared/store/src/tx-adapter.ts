@@ -129,6 +129,12 @@ export interface TxStatements extends ReadStatements {
 
 export interface LeaderLock {
   release(): Promise<void>;
+  /**
+   * Aborted when the leadership ends without release() — on Postgres, when the connection
+   * holding the advisory lock dies — so a sweep in progress can stop. Engines whose
+   * leadership cannot be lost (SQLite's process mutex) leave it out.
+   */
+  readonly lost?: AbortSignal;
 }
 
 export interface TxAdapter {

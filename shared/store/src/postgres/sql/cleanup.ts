@@ -1,0 +1,103 @@
+// cleanup_queue and cleanup_dlq: byte deletions owed to backends.
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
+import type { CleanupRow } from '../../types.js';
+import { int4, int8 } from '../columns.js';
+import type { Queries } from '../queries.js';
+
+const cleanupRow = z
+  .object({
+    id: int8,
+    kind: z.enum(['object', 'multipart_upload']),
+    backend_name: z.string(),
+    storage_key: z.string(),
+    backend_upload_id: z.string().nullable(),
+    object_key: z.string().nullable(),
+    reason: z.string(),
+    size_bytes: int8,
+    attempts: int4,
+    next_retry: int8,
+    last_error: z.string().nullable(),
+    created_at: int8,
+  })
+  .transform((r): CleanupRow => ({
+    id: r.id,
+    kind: r.kind,
+    backendName: r.backend_name,
+    storageKey: r.storage_key,
+    backendUploadId: r.backend_upload_id,
+    objectKey: r.object_key,
+    reason: r.reason,
+    sizeBytes: r.size_bytes,
+    attempts: r.attempts,
+    nextRetry: r.next_retry,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+  }));
+
+const CLEANUP_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
+  size_bytes, attempts, next_retry, last_error, created_at`;
+
+export function cleanupReads(db: Queries): Pick<ReadStatements, 'countCleanup'> {
+  return {
+    async countCleanup() {
+      return (await db.one(sql.type(z.object({ n: int8 }))`SELECT COUNT(*) AS n FROM cleanup_queue`)).n;
+    },
+  };
+}
+
+type CleanupWrites = Pick<
+  TxStatements,
+  'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+>;
+
+export function cleanupWrites(db: Queries): CleanupWrites {
+  return {
+    async insertCleanup(debt, now) {
+      const row = await db.one(sql.type(z.object({ id: int8 }))`
+        INSERT INTO cleanup_queue
+          (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at)
+        VALUES (${debt.kind}, ${debt.backendName}, ${debt.storageKey}, ${debt.backendUploadId ?? null},
+                ${debt.objectKey ?? null}, ${debt.reason}, ${debt.sizeBytes}, 0, ${now}, ${now})
+        RETURNING id`);
+      return row.id;
+    },
+
+    // SKIP LOCKED: rows another worker is leasing right now are passed over instead of
+    // waited for, so concurrent workers lease disjoint rows and none blocks on another.
+    async claimDueCleanup(now, claimedUntil, limit) {
+      const rows = await db.any(sql.type(cleanupRow)`
+        UPDATE cleanup_queue q SET claimed_until = ${claimedUntil}
+          FROM (SELECT id FROM cleanup_queue
+                 WHERE next_retry <= ${now} AND (claimed_until IS NULL OR claimed_until <= ${now})
+                 ORDER BY next_retry, id LIMIT ${limit}
+                 FOR UPDATE SKIP LOCKED) due
+         WHERE q.id = due.id
+        RETURNING ${sql.fragment`q.id, q.kind, q.backend_name, q.storage_key, q.backend_upload_id, q.object_key, q.reason,
+          q.size_bytes, q.attempts, q.next_retry, q.last_error, q.created_at`}`);
+      return [...rows].sort((a, b) => a.nextRetry - b.nextRetry || a.id - b.id);
+    },
+
+    async takeCleanup(id) {
+      return db.maybeOne(sql.type(cleanupRow)`DELETE FROM cleanup_queue WHERE id = ${id} RETURNING ${CLEANUP_COLUMNS}`);
+    },
+
+    async recordCleanupFailure(id, error, nextRetry) {
+      const result = await db.query(sql.unsafe`
+        UPDATE cleanup_queue
+           SET attempts = attempts + 1, last_error = ${error}, next_retry = ${nextRetry}, claimed_until = NULL
+         WHERE id = ${id}`);
+      return result.rowCount === 1;
+    },
+
+    async insertCleanupDeadLetter(row, now) {
+      await db.query(sql.unsafe`
+        INSERT INTO cleanup_dlq
+          (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, last_error,
+           created_at, moved_at)
+        VALUES (${row.id}, ${row.kind}, ${row.backendName}, ${row.storageKey}, ${row.backendUploadId}, ${row.objectKey},
+                ${row.reason}, ${row.sizeBytes}, ${row.attempts}, ${row.lastError}, ${row.createdAt}, ${now})`);
+    },
+  };
+}

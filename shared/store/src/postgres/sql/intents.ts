@@ -1,0 +1,80 @@
+// pending_objects: intents of writes, replicas and moves whose bytes are not committed yet.
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
+import type { IntentRow, ObjectIdentity } from '../../types.js';
+import { int8, jsonParam } from '../columns.js';
+import type { Queries } from '../queries.js';
+
+/** ObjectIdentity as stored in the `identity` JSONB column. */
+const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
+  size: z.number().int().nonnegative(),
+  etag: z.string(),
+  contentType: z.string(),
+  userMetadata: z.record(z.string()),
+  headers: z.object({
+    cacheControl: z.string().optional(),
+    contentDisposition: z.string().optional(),
+    contentEncoding: z.string().optional(),
+    contentLanguage: z.string().optional(),
+    expires: z.string().optional(),
+  }),
+  contentHash: z.string().nullable().optional(),
+});
+
+const intentRow = z
+  .object({
+    intent_id: z.string(),
+    kind: z.enum(['write', 'replica', 'move']),
+    object_key: z.string(),
+    backend_name: z.string(),
+    storage_key: z.string(),
+    size_bytes: int8,
+    identity: storedIdentity.nullable(),
+    created_at: int8,
+    heartbeat_at: int8,
+  })
+  .transform((r): IntentRow => ({
+    intentId: r.intent_id,
+    kind: r.kind,
+    objectKey: r.object_key,
+    backendName: r.backend_name,
+    storageKey: r.storage_key,
+    sizeBytes: r.size_bytes,
+    identity: r.identity,
+    createdAt: r.created_at,
+    heartbeatAt: r.heartbeat_at,
+  }));
+
+const INTENT_COLUMNS = sql.fragment`intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity,
+  created_at, heartbeat_at`;
+
+export function intentReads(db: Queries): Pick<ReadStatements, 'selectIntent'> {
+  return {
+    async selectIntent(intentId) {
+      return db.maybeOne(sql.type(intentRow)`SELECT ${INTENT_COLUMNS} FROM pending_objects WHERE intent_id = ${intentId}`);
+    },
+  };
+}
+
+export function intentWrites(db: Queries): Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents'> {
+  return {
+    async insertIntent(row) {
+      await db.query(sql.unsafe`
+        INSERT INTO pending_objects (${INTENT_COLUMNS})
+        VALUES (${row.intentId}, ${row.kind}, ${row.objectKey}, ${row.backendName}, ${row.storageKey}, ${row.sizeBytes},
+                ${row.identity === null ? null : jsonParam(row.identity, 'jsonb')}, ${row.createdAt}, ${row.heartbeatAt})`);
+    },
+
+    // A concurrent taker of the same intent waits for this one and then finds nothing.
+    async takeIntent(intentId) {
+      return db.maybeOne(sql.type(intentRow)`
+        DELETE FROM pending_objects WHERE intent_id = ${intentId} RETURNING ${INTENT_COLUMNS}`);
+    },
+
+    async touchIntents(intentIds, now) {
+      await db.query(sql.unsafe`
+        UPDATE pending_objects SET heartbeat_at = ${now} WHERE intent_id = ANY(${sql.array(intentIds, 'text')})`);
+    },
+  };
+}

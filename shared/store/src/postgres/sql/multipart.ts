@@ -1,0 +1,131 @@
+// multipart_uploads and multipart_parts.
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
+import type { MultipartPartRow, MultipartUploadRow } from '../../types.js';
+import { int4, int8, keyBound } from '../columns.js';
+import type { Queries } from '../queries.js';
+import { IDENTITY_COLUMNS, identityFromRow, identityShape, identityValues } from './identity-columns.js';
+
+const uploadRow = z
+  .object({
+    upload_id: z.string(),
+    object_key: z.string(),
+    backend_name: z.string(),
+    backend_upload_id: z.string(),
+    storage_key: z.string(),
+    ...identityShape,
+    created_at: int8,
+  })
+  .transform((r): MultipartUploadRow => ({
+    uploadId: r.upload_id,
+    objectKey: r.object_key,
+    backendName: r.backend_name,
+    backendUploadId: r.backend_upload_id,
+    storageKey: r.storage_key,
+    identity: identityFromRow(r),
+    createdAt: r.created_at,
+  }));
+
+const partRow = z
+  .object({
+    upload_id: z.string(),
+    part_number: int4,
+    etag: z.string().nullable(),
+    backend_etag: z.string().nullable(),
+    size_bytes: int8,
+    created_at: int8,
+  })
+  .transform((r): MultipartPartRow => ({
+    uploadId: r.upload_id,
+    partNumber: r.part_number,
+    etag: r.etag,
+    backendEtag: r.backend_etag,
+    sizeBytes: r.size_bytes,
+    createdAt: r.created_at,
+  }));
+
+const UPLOAD_COLUMNS = sql.fragment`upload_id, object_key, backend_name, backend_upload_id, storage_key, ${IDENTITY_COLUMNS}, created_at`;
+const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, created_at`;
+
+type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads'>;
+
+export function multipartReads(db: Queries): MultipartReads {
+  return {
+    async selectUpload(uploadId) {
+      return db.maybeOne(sql.type(uploadRow)`SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE upload_id = ${uploadId}`);
+    },
+
+    async selectParts(uploadId) {
+      return [
+        ...(await db.any(sql.type(partRow)`
+          SELECT ${PART_COLUMNS} FROM multipart_parts WHERE upload_id = ${uploadId} ORDER BY part_number`)),
+      ];
+    },
+
+    // Keys in [from, to) by (object_key, upload_id); with `afterUploadId`, key `from` resumes after that upload.
+    async listUploads(from, to, afterUploadId, limit) {
+      const key = sql.fragment`object_key`;
+      const start =
+        afterUploadId === null
+          ? keyBound(key, '>=', from)
+          : sql.fragment`(${keyBound(key, '>', from)}
+                          OR (${keyBound(key, '=', from)} AND ${keyBound(sql.fragment`upload_id`, '>', afterUploadId)}))`;
+      const end = to === null ? sql.fragment`TRUE` : keyBound(key, '<', to);
+      return [
+        ...(await db.any(sql.type(uploadRow)`
+          SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads
+           WHERE ${start} AND ${end}
+           ORDER BY object_key, upload_id LIMIT ${limit}`)),
+      ];
+    },
+  };
+}
+
+type MultipartWrites = Pick<
+  TxStatements,
+  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+>;
+
+export function multipartWrites(db: Queries): MultipartWrites {
+  return {
+    async insertUpload(row) {
+      await db.query(sql.unsafe`
+        INSERT INTO multipart_uploads (${UPLOAD_COLUMNS})
+        VALUES (${row.uploadId}, ${row.objectKey}, ${row.backendName}, ${row.backendUploadId}, ${row.storageKey},
+                ${identityValues(row.identity)}, ${row.createdAt})`);
+    },
+
+    // Part claims, records, completion and abort of one upload are serialised by this lock.
+    async lockUpload(uploadId) {
+      return db.maybeOne(sql.type(uploadRow)`
+        SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads WHERE upload_id = ${uploadId} FOR UPDATE`);
+    },
+
+    async deleteUpload(uploadId) {
+      await db.query(sql.unsafe`DELETE FROM multipart_uploads WHERE upload_id = ${uploadId}`);
+    },
+
+    async selectPart(uploadId, partNumber) {
+      return db.maybeOne(sql.type(partRow)`
+        SELECT ${PART_COLUMNS} FROM multipart_parts WHERE upload_id = ${uploadId} AND part_number = ${partNumber}`);
+    },
+
+    async upsertPart(row) {
+      await db.query(sql.unsafe`
+        INSERT INTO multipart_parts (${PART_COLUMNS})
+        VALUES (${row.uploadId}, ${row.partNumber}, ${row.etag}, ${row.backendEtag}, ${row.sizeBytes}, ${row.createdAt})
+        ON CONFLICT (upload_id, part_number) DO UPDATE SET
+          etag = EXCLUDED.etag, backend_etag = EXCLUDED.backend_etag,
+          size_bytes = EXCLUDED.size_bytes, created_at = EXCLUDED.created_at`);
+    },
+
+    async deletePart(uploadId, partNumber) {
+      await db.query(sql.unsafe`DELETE FROM multipart_parts WHERE upload_id = ${uploadId} AND part_number = ${partNumber}`);
+    },
+
+    async deleteParts(uploadId) {
+      await db.query(sql.unsafe`DELETE FROM multipart_parts WHERE upload_id = ${uploadId}`);
+    },
+  };
+}
