@@ -8,6 +8,7 @@ import type { Logger } from '@s3o/telemetry';
 import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
 import type { S3Action } from './http/classify.js';
+import type { DegradedReader } from './degraded/degraded-reader.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -31,6 +32,8 @@ export interface RequestContext {
   /** the object key, null for bucket operations */
   key: string | null;
   sourceIp: string | null;
+  /** Finds objects on the backends when the ledger cannot be reached (GET/HEAD only). */
+  degraded: DegradedReader;
 }
 
 /** The bucket and key of an object-level action (the router guarantees both). */

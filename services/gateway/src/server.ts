@@ -3,12 +3,16 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
 import type { GatewayDeps, RequestContext } from './context.js';
+import { admitWhileDegraded } from './degraded/admission.js';
+import { DatabaseUnavailableError } from './degraded/breaker.js';
+import { createDegradedMode } from './degraded/degraded-mode.js';
 import { parseAddress } from './http/address.js';
 import { classify } from './http/classify.js';
 import { newRequestId } from './http/request-id.js';
 import { sendError, toS3Error } from './http/respond.js';
 import { CredentialStore } from './credentials.js';
 import { actions } from './actions/index.js';
+import { adminApi } from './admin/index.js';
 
 const MAX_KEY_BYTES = 1024;
 
@@ -30,6 +34,10 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     requestTimeout: 0,
   });
   const gateway: Gateway = { app, ready: false };
+  // Every action reaches the ledger through the database breaker (degraded/).
+  const degraded = createDegradedMode(deps);
+  const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
+  app.addHook('onClose', async () => degraded.stop());
   const credentials = new CredentialStore(deps.config);
   const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
 
@@ -37,7 +45,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
   app.get('/health', async (_req, reply) => {
-    reply.header('cache-control', 'no-store').send({ status: 'ok' });
+    reply.header('cache-control', 'no-store').send({ status: degraded.breaker.isClosed ? 'ok' : 'degraded' });
   });
   app.get('/health/ready', async (_req, reply) => {
     reply.code(gateway.ready ? 200 : 503).header('cache-control', 'no-store').send({ ready: gateway.ready });
@@ -74,12 +82,16 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
-        deps, requestId, action: cls.action, req, reply, addr, auth,
-        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null,
+        deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader,
       };
+      admitWhileDegraded(cls.action, degraded.breaker);
       await actions[cls.action](ctx);
     } catch (err) {
-      const s3err = toS3Error(err);
+      // An unreachable database is an outage the client should retry, not an internal error.
+      const s3err = err instanceof DatabaseUnavailableError
+        ? new S3Error('ServiceUnavailable', { message: 'The database is unreachable; please retry.' })
+        : toS3Error(err);
       if (s3err.code === 'InternalError') deps.logger.error({ err, requestId }, 'request failed');
       // An unread request body must not be read just to be thrown away: close instead.
       if (!req.complete) reply.header('connection', 'close');
@@ -87,6 +99,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     }
   };
 
+  app.register(adminApi, { prefix: '/admin/api', deps });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
   app.setNotFoundHandler(handle);

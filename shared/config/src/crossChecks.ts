@@ -46,6 +46,13 @@ export function checkCrossFieldRules(doc: ConfigDocument, ctx: z.RefinementCtx):
     report,
   );
 
+  const bucketNames = new Set(doc.buckets.map((bucket) => bucket.name));
+  doc.lifecycle.rules.forEach((rule, i) => {
+    if (typeof rule.bucket === 'string' && !bucketNames.has(rule.bucket)) {
+      report(['lifecycle', 'rules', i, 'bucket'], `no bucket is named ${JSON.stringify(rule.bucket)}`);
+    }
+  });
+
   const { database } = doc;
   if (database.min_conns !== null && database.min_conns > database.max_conns) {
     report(['database', 'min_conns'], `must not exceed max_conns (${database.max_conns})`);

@@ -17,6 +17,7 @@ import {
   parsedText,
   ratio,
   recognised,
+  requiredInteger,
   requiredText,
   section,
   size,
@@ -189,9 +190,18 @@ const rateLimit = section({
   cleanup_max_age: recognised(),
 });
 
+// Rule prefixes are object-key prefixes inside a bucket; a rule without `bucket` applies to
+// every bucket (crossChecks.ts checks that a named bucket exists).
+const lifecycleRule = z.object({
+  bucket: optionalText(),
+  prefix: textOr(''),
+  expiration_days: requiredInteger({ min: 1 }),
+});
+
 const lifecycle = section({
-  rules: list(recognised()),
-  batch_size: recognised(),
+  rules: list(lifecycleRule),
+  interval: duration(1 * HOUR, { allowZero: false }),
+  batch_size: integer(1000, { min: 1 }),
 });
 
 const reconcile = section({
@@ -214,15 +224,18 @@ const telemetry = section({
   }),
 });
 
-// Tuning of upstream's database circuit breaker. There is no such breaker
-// here, so the values cannot change what happens; they are accepted quietly.
+// The gateway's database circuit breaker and the degraded mode it switches on
+// (reads served from the backends, writes and listings refused). Defaults follow
+// upstream where it has one.
 const circuitBreaker = section({
-  failure_threshold: recognised(),
-  open_timeout: recognised(),
-  cache_ttl: recognised(),
-  parallel_broadcast: recognised(),
-  degraded_broadcast_parallelism: recognised(),
-  degraded_reads_enabled: recognised(),
+  failure_threshold: integer(3, { min: 1 }),
+  open_timeout: duration(15 * SECOND, { allowZero: false }),
+  // 0 = remember nothing: every degraded read asks the backends again.
+  cache_ttl: duration(1 * MINUTE, { allowZero: true }),
+  parallel_broadcast: boolean(true),
+  // 0 = ask every backend at once.
+  degraded_broadcast_parallelism: integer(0, { min: 0 }),
+  degraded_reads_enabled: boolean(true),
 });
 
 const backendCircuitBreaker = section({

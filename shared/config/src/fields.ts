@@ -98,6 +98,11 @@ export function integer(fallback: number, rule: IntegerRule): Leaf<number> {
   return withDefault(fallback, (text) => readInteger(text, rule));
 }
 
+/** An integer that must be given. */
+export function requiredInteger(rule: IntegerRule): Leaf<number> {
+  return withDefault<number>(undefined, (text) => readInteger(text, rule));
+}
+
 /** An integer whose default depends on other settings; absent reads as null. */
 export function optionalInteger(rule: IntegerRule): Leaf<number | null> {
   return withDefault<number | null>(null, (text) => readInteger(text, rule));

@@ -13,6 +13,7 @@ export function toConfig(doc: ConfigDocument): Config {
   const { server, database, bus } = doc;
   const queue = doc.cleanup_queue;
   const pending = doc.write_path.pending_pattern;
+  const breaker = doc.circuit_breaker;
   return {
     server: {
       listenAddr: server.listen_addr.listenAddr,
@@ -83,6 +84,23 @@ export function toConfig(doc: ConfigDocument): Config {
         heartbeatMs: pending.heartbeat,
       },
     },
+    lifecycle: {
+      rules: doc.lifecycle.rules.map((rule) => ({
+        bucket: rule.bucket,
+        prefix: rule.prefix,
+        expirationDays: rule.expiration_days,
+      })),
+      intervalMs: doc.lifecycle.interval,
+      batchSize: doc.lifecycle.batch_size,
+    },
     logging: { level: doc.logging.level },
+    circuitBreaker: {
+      failureThreshold: breaker.failure_threshold,
+      openTimeoutMs: breaker.open_timeout,
+      cacheTtlMs: breaker.cache_ttl,
+      parallelBroadcast: breaker.parallel_broadcast,
+      degradedBroadcastParallelism: breaker.degraded_broadcast_parallelism,
+      degradedReadsEnabled: breaker.degraded_reads_enabled,
+    },
   };
 }

@@ -106,8 +106,43 @@ export interface WritePathConfig {
   pendingPattern: PendingPatternConfig;
 }
 
+/**
+ * Objects created more than `expirationDays` ago whose key starts with `prefix` expire —
+ * in the virtual bucket `bucket`, or in every bucket when it is null.
+ */
+export interface LifecycleRule {
+  bucket: string | null;
+  /** prefix of the object key inside the bucket (not the internal `bucket/key`); "" = every key */
+  prefix: string;
+  expirationDays: number;
+}
+
+export interface LifecycleConfig {
+  rules: LifecycleRule[];
+  /** How often the rules are applied (default 1 h). */
+  intervalMs: number;
+  /** Keys read per listing page while looking for expired objects. */
+  batchSize: number;
+}
+
 export interface LoggingConfig {
   level: LogLevel;
+}
+
+/** The gateway's database circuit breaker and degraded mode (`circuit_breaker.*`). */
+export interface CircuitBreakerConfig {
+  /** Consecutive "database unreachable" failures that open the breaker (default 3). */
+  failureThreshold: number;
+  /** How long the breaker stays open before one probe is let through (default 15 s). */
+  openTimeoutMs: number;
+  /** How long a degraded read remembers where it found a key (default 60 s; 0 = never). */
+  cacheTtlMs: number;
+  /** Degraded reads ask all backends at once (default) rather than one after another. */
+  parallelBroadcast: boolean;
+  /** Cap on backends asked at once by a parallel broadcast; 0 = no cap. */
+  degradedBroadcastParallelism: number;
+  /** false: reads answer 503 while the database is unreachable, like writes. */
+  degradedReadsEnabled: boolean;
 }
 
 export interface Config {
@@ -121,5 +156,7 @@ export interface Config {
   bus: BusConfig;
   cleanupQueue: CleanupQueueConfig;
   writePath: WritePathConfig;
+  lifecycle: LifecycleConfig;
   logging: LoggingConfig;
+  circuitBreaker: CircuitBreakerConfig;
 }

@@ -54,11 +54,6 @@ export const UNSUPPORTED_SETTINGS: readonly UnsupportedSetting[] = [
     usedAt: (d) => where(d.rate_limit.enabled, 'rate_limit.enabled'),
   },
   {
-    key: 'lifecycle.rules',
-    problem: 'lifecycle rules are not supported yet',
-    usedAt: (d) => where(d.lifecycle.rules.length > 0, 'lifecycle.rules'),
-  },
-  {
     key: 'reconcile.enabled',
     problem: 'reconciling is not supported yet',
     usedAt: (d) => where(d.reconcile.enabled, 'reconcile.enabled'),

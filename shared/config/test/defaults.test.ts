@@ -71,7 +71,16 @@ test('a minimal configuration gets every default', () => {
       multipartStaleTimeoutMs: 24 * 3_600_000,
     },
     writePath: { pendingPattern: { reaperTickMs: 60_000, minAgeMs: 300_000, batchSize: 50, heartbeatMs: 30_000 } },
+    lifecycle: { rules: [], intervalMs: 3_600_000, batchSize: 1000 },
     logging: { level: 'info' },
+    circuitBreaker: {
+      failureThreshold: 3,
+      openTimeoutMs: 15_000,
+      cacheTtlMs: 60_000,
+      parallelBroadcast: true,
+      degradedBroadcastParallelism: 0,
+      degradedReadsEnabled: true,
+    },
   };
   assert.deepEqual(config, expected);
   assert.deepEqual(warnings, []);
@@ -135,6 +144,13 @@ cleanup_queue:
 write_path:
   pending_pattern: { reaper_tick: 200ms, min_age: 1s, batch_size: 5, heartbeat: 250ms }
 logging: { level: debug }
+circuit_breaker:
+  failure_threshold: 5
+  open_timeout: 2s
+  cache_ttl: "0"
+  parallel_broadcast: false
+  degraded_broadcast_parallelism: 2
+  degraded_reads_enabled: false
 `;
   const { config, warnings } = parseConfig(text, {});
   assert.deepEqual(warnings, []);
@@ -207,6 +223,14 @@ logging: { level: debug }
   });
   assert.deepEqual(config.writePath.pendingPattern, { reaperTickMs: 200, minAgeMs: 1000, batchSize: 5, heartbeatMs: 250 });
   assert.equal(config.logging.level, 'debug');
+  assert.deepEqual(config.circuitBreaker, {
+    failureThreshold: 5,
+    openTimeoutMs: 2000,
+    cacheTtlMs: 0,
+    parallelBroadcast: false,
+    degradedBroadcastParallelism: 2,
+    degradedReadsEnabled: false,
+  });
 });
 
 test('listen_addr forms: ":port" means all IPv4 interfaces, IPv6 in brackets', () => {

@@ -93,4 +93,12 @@ test('config.example.yaml loads without warnings and documents the defaults it s
   assert.equal(config.server.maxObjectSize, 5 * 2 ** 30);
   assert.equal(config.bus.retentionMs, 7 * 24 * 3_600_000);
   assert.deepEqual(config.auth.root, { accessKeyId: 'admin-root', secretAccessKey: 'root-secret' });
+  assert.deepEqual(config.circuitBreaker, {
+    failureThreshold: 3,
+    openTimeoutMs: 15_000,
+    cacheTtlMs: 60_000,
+    parallelBroadcast: true,
+    degradedBroadcastParallelism: 0,
+    degradedReadsEnabled: true,
+  });
 });

@@ -199,6 +199,30 @@ test('values that relate to each other', () => {
   ]);
 });
 
+test('circuit_breaker values: a threshold of at least 1, a non-zero open_timeout, cache_ttl may be 0', () => {
+  assert.deepEqual(
+    problemsAfter((d) => {
+      d.circuit_breaker = {
+        failure_threshold: 0,
+        open_timeout: '0',
+        cache_ttl: '-1s',
+        parallel_broadcast: 'yes',
+        degraded_broadcast_parallelism: -1,
+        degraded_reads_enabled: 'no',
+      };
+    }),
+    [
+      'circuit_breaker.failure_threshold: must be at least 1',
+      'circuit_breaker.open_timeout: must be greater than 0',
+      'circuit_breaker.cache_ttl: must not be negative',
+      'circuit_breaker.parallel_broadcast: expected true or false',
+      'circuit_breaker.degraded_broadcast_parallelism: must not be negative',
+      'circuit_breaker.degraded_reads_enabled: expected true or false',
+    ],
+  );
+  assert.equal(configAfter((d) => (d.circuit_breaker = { cache_ttl: '0' })).config.circuitBreaker.cacheTtlMs, 0);
+});
+
 test('type problems are phrased in YAML terms', () => {
   assert.deepEqual(
     problemsAfter((d) => {

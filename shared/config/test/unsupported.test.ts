@@ -13,10 +13,6 @@ const TURNED_ON: Record<string, [(d: Record<string, any>) => void, string]> = {
     'notifications.endpoints: notifications are not supported yet',
   ],
   'rate_limit.enabled': [(d) => (d.rate_limit = { enabled: true }), 'rate_limit.enabled: rate limiting is not supported yet'],
-  'lifecycle.rules': [
-    (d) => (d.lifecycle = { rules: [{ prefix: 'tmp/', expiration_days: 1 }] }),
-    'lifecycle.rules: lifecycle rules are not supported yet',
-  ],
   'reconcile.enabled': [(d) => (d.reconcile = { enabled: true }), 'reconcile.enabled: reconciling is not supported yet'],
   'telemetry.tracing.enabled': [
     (d) => (d.telemetry = { tracing: { enabled: true } }),

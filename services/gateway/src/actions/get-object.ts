@@ -1,5 +1,6 @@
 // GetObject and HeadObject. HEAD answers from the ledger alone; GET streams from the
-// first healthy copy and fails over to the next copy until one answers.
+// first healthy copy and fails over to the next copy until one answers. Without the
+// database, both answer from the copy found on the backends (degraded/).
 import { S3Error } from '@s3o/s3';
 import type { LocationRow, ObjectRow } from '@s3o/store';
 import { openFirstCopy } from '../read/open-copy.js';
@@ -7,10 +8,17 @@ import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
 import { setObjectHeaders } from '../read/object-headers.js';
+import { DatabaseUnavailableError } from '../degraded/breaker.js';
 
 async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
   const { bucket, key } = objectTarget(ctx);
-  const found = await ctx.deps.ledger.getObject(internalKey(bucket, key));
+  let found: { object: ObjectRow; locations: LocationRow[] } | null;
+  try {
+    found = await ctx.deps.ledger.getObject(internalKey(bucket, key));
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError) return ctx.degraded.lookup(bucket, key, ctx.requestId);
+    throw err;
+  }
   if (!found) throw new S3Error('NoSuchKey', { extra: { Key: key } });
   return found;
 }

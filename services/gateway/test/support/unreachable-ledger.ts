@@ -1,0 +1,52 @@
+// A test double for "the database cannot be reached" in front of a real ledger.
+//
+// Why a double: the SQLite ledger is a file in this process; it cannot become unreachable
+// on cue the way a database server does. So while `reachable` is false, every ledger call
+// fails the way node-postgres fails when the server is down (ECONNREFUSED); otherwise the
+// call goes to the real ledger. The Postgres test (degraded-postgres.test.ts) shows the
+// same behaviour with a database server that is really stopped.
+import type { Ledger } from '@s3o/store';
+
+export interface SwitchableLedger {
+  ledger: Ledger;
+  reachable: boolean;
+  /** Calls that arrived while the database was unreachable (each one an attempt to reach it). */
+  readonly attemptsWhileUnreachable: number;
+}
+
+function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432,
+  });
+}
+
+export function switchableLedger(real: Ledger): SwitchableLedger {
+  const state = { reachable: true, attempts: 0 };
+  const ledger = new Proxy(real, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const fn = value as (...args: unknown[]) => Promise<unknown>;
+      if (property === 'close') return fn.bind(target);
+      return async (...args: unknown[]) => {
+        if (!state.reachable) {
+          state.attempts++;
+          throw connectionRefused();
+        }
+        return fn.apply(target, args);
+      };
+    },
+  });
+  return {
+    ledger,
+    get reachable() {
+      return state.reachable;
+    },
+    set reachable(value: boolean) {
+      state.reachable = value;
+    },
+    get attemptsWhileUnreachable() {
+      return state.attempts;
+    },
+  };
+}
