@@ -1,26 +1,24 @@
 // Works the cleanup_queue: every byte deletion the system owes (displaced copies,
 // deleted objects, aborted uploads, failed writes). A row leaves the queue — and its
 // orphan bytes leave the quota — only once the bytes are really gone; failures are
-// retried with exponential backoff.
-import type { Config } from '@s3o/config';
-import type { CleanupRow, Ledger } from '@s3o/store';
-import { BackendUnsupportedError, type BackendClient } from '@s3o/backends';
-import type { Logger } from '@s3o/telemetry';
-
-export interface CleanupWorkerDeps {
-  config: Config;
-  ledger: Ledger;
-  backends: Map<string, BackendClient>;
-  logger: Logger;
-}
+// retried with exponential backoff (backoff_base · 2^attempts, capped at backoff_max),
+// and after cleanup_queue.max_attempts the debt moves to cleanup_dlq, still charged,
+// for an operator to look at and requeue (admin API).
+import type { CleanupRow } from '@s3o/store';
+import { BackendUnsupportedError } from '@s3o/backends';
+import type { CleanupDeps } from './deps.js';
+import { cleanupDeadLettered } from './events.js';
 
 export class CleanupQueueWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private readonly clock: () => number;
 
-  constructor(private readonly deps: CleanupWorkerDeps) {}
+  constructor(private readonly deps: CleanupDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
 
   start(): void {
     this.stopped = false;
@@ -57,7 +55,7 @@ export class CleanupQueueWorker {
     const { batchSize, concurrency } = config.cleanupQueue;
     try {
       while (!this.stopped) {
-        const rows = await ledger.claimCleanup(batchSize, Date.now(), Math.max(60_000, 2 * config.server.backendTimeoutMs));
+        const rows = await ledger.claimCleanup(batchSize, this.clock(), Math.max(60_000, 2 * config.server.backendTimeoutMs));
         if (rows.length === 0) return;
         let next = 0;
         const lanes = Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
@@ -75,29 +73,53 @@ export class CleanupQueueWorker {
   }
 
   private async process(row: CleanupRow): Promise<void> {
-    const { ledger, backends, config, logger } = this.deps;
-    const client = backends.get(row.backendName);
+    const { ledger, logger } = this.deps;
     try {
-      if (!client) throw new Error(`backend ${row.backendName} is not configured`);
-      if (row.kind === 'multipart_upload') {
-        try {
-          await client.abortMultipartUpload(row.storageKey, row.backendUploadId ?? '');
-        } catch (err) {
-          // Retrying cannot help a backend that has no abort: close the debt, say so.
-          if (!(err instanceof BackendUnsupportedError)) throw err;
-          logger.warn({ backend: row.backendName, storageKey: row.storageKey }, 'backend cannot abort multipart uploads; debt closed as unsupported');
-        }
-      } else {
-        await client.deleteObject(row.storageKey);
-      }
+      await this.deleteBytes(row);
       await ledger.completeCleanup(row.id);
       logger.debug({ backend: row.backendName, storageKey: row.storageKey, reason: row.reason }, 'cleanup done');
     } catch (err) {
-      const { backoffBaseMs, backoffMaxMs } = config.cleanupQueue;
-      const delay = Math.min(backoffBaseMs * 2 ** row.attempts, backoffMaxMs);
-      const message = err instanceof Error ? err.message : String(err);
-      logger.warn({ err, backend: row.backendName, storageKey: row.storageKey, attempts: row.attempts + 1, retryInMs: delay }, 'cleanup failed');
-      await ledger.failCleanup(row.id, message, Date.now() + delay);
+      await this.recordFailure(row, err);
     }
+  }
+
+  private async deleteBytes(row: CleanupRow): Promise<void> {
+    const { backends, logger } = this.deps;
+    const client = backends.get(row.backendName);
+    if (!client) throw new Error(`backend ${row.backendName} is not configured`);
+    if (row.kind === 'multipart_upload') {
+      try {
+        await client.abortMultipartUpload(row.storageKey, row.backendUploadId ?? '');
+      } catch (err) {
+        // Retrying cannot help a backend that has no abort: close the debt, say so.
+        if (!(err instanceof BackendUnsupportedError)) throw err;
+        logger.warn({ backend: row.backendName, storageKey: row.storageKey }, 'backend cannot abort multipart uploads; debt closed as unsupported');
+      }
+      // The backend may have completed the upload before the ledger let go of it (a Complete
+      // racing the abort, or the stale sweep): the storage key is this upload's alone and no
+      // copy uses it — the ledger commits an upload's copy and drops its debt-free row in one
+      // transaction — so whatever object sits there is owed too. Absent = deleted.
+      await client.deleteObject(row.storageKey);
+      return;
+    }
+    await client.deleteObject(row.storageKey);
+  }
+
+  /** Retry later with backoff, or give up after max_attempts: the debt moves to the DLQ. */
+  private async recordFailure(row: CleanupRow, err: unknown): Promise<void> {
+    const { ledger, config, logger } = this.deps;
+    const { backoffBaseMs, backoffMaxMs, maxAttempts } = config.cleanupQueue;
+    const message = err instanceof Error ? err.message : String(err);
+    const attempts = row.attempts + 1;
+    const facts = { err, backend: row.backendName, storageKey: row.storageKey, kind: row.kind, attempts };
+    if (attempts >= maxAttempts) {
+      logger.error(facts, 'cleanup gave up; the debt moved to the dead-letter queue (its bytes stay charged)');
+      await ledger.deadLetterCleanup(row.id, message, [cleanupDeadLettered(row, attempts, message)]);
+      this.deps.onEventsAppended?.();
+      return;
+    }
+    const delay = Math.min(backoffBaseMs * 2 ** row.attempts, backoffMaxMs);
+    logger.warn({ ...facts, retryInMs: delay }, 'cleanup failed');
+    await ledger.failCleanup(row.id, message, this.clock() + delay);
   }
 }

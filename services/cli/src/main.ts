@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `s3-orchestrator` command.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type LoadedConfig } from '@s3o/config';
 import { createLogger, type Logger } from '@s3o/telemetry';
+import { ADMIN_USAGE, runAdminCommand } from './admin/command.js';
+import { loadConfigFile } from './config-file.js';
 import { serve } from './serve.js';
 import { runService } from './run-service.js';
 import { isServiceName } from './services.js';
@@ -17,7 +18,8 @@ commands:
   usage      run the usage service         } (default 0.0.0.0:9090)
   notifier   run the notifier service      }
   validate   check a config file; exit 0 when valid, 1 when not
-`;
+  admin      operator commands against a running gateway's admin API:
+${ADMIN_USAGE}`;
 
 function parseListen(value: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
@@ -40,25 +42,13 @@ async function untilSignalled(logger: Logger, stop: () => Promise<void>): Promis
   });
 }
 
-async function load(path: string): Promise<LoadedConfig | null> {
-  try {
-    const loaded = await loadConfig(path);
-    for (const w of loaded.warnings) process.stderr.write(`warning: ${w}\n`);
-    return loaded;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const w of err.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stderr.write(`${path}: invalid configuration\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return null;
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
     return command ? 0 : 1;
   }
+  if (command === 'admin') return runAdminCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: { config: { type: 'string', short: 'c' }, 'health-listen': { type: 'string', default: '0.0.0.0:9090' } },
@@ -72,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${command}: --config FILE is required\n\n${USAGE}`);
     return 1;
   }
-  const loaded = await load(values.config);
+  const loaded = await loadConfigFile(values.config);
   if (!loaded) return 1;
   const { config } = loaded;
   if (command === 'validate') {

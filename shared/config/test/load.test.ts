@@ -93,6 +93,14 @@ test('config.example.yaml loads without warnings and documents the defaults it s
   assert.equal(config.server.maxObjectSize, 5 * 2 ** 30);
   assert.equal(config.bus.retentionMs, 7 * 24 * 3_600_000);
   assert.deepEqual(config.auth.root, { accessKeyId: 'admin-root', secretAccessKey: 'root-secret' });
+  assert.deepEqual(config.lifecycle, {
+    rules: [
+      { bucket: null, prefix: 'tmp/', expirationDays: 7 },
+      { bucket: 'photos', prefix: 'thumbnails/cache/', expirationDays: 30 },
+    ],
+    intervalMs: 3_600_000,
+    batchSize: 1000,
+  });
   assert.deepEqual(config.circuitBreaker, {
     failureThreshold: 3,
     openTimeoutMs: 15_000,

@@ -7,14 +7,14 @@ import {
   InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError,
 } from './errors.js';
 import type {
-  BackendQuotaConfig, ClaimRequest, CommitWriteRequest, CompleteMultipartRequest, CreateUploadRequest,
-  DeleteResult, Ledger, ListRequest,
+  BackendQuotaConfig, ClaimRequest, CommitWriteRequest, CompleteMultipartRequest, CreateUploadRequest, DeleteOptions,
+  DeleteResult, HoldingsRequest, Ledger, ListRequest, PromoteIntentRequest, ReapIntentRequest,
 } from './ledger.js';
-import type { EventRow, LeaderLock, TxAdapter, TxStatements } from './tx-adapter.js';
+import type { EventRow, HoldingPage, LeaderLock, ReadStatements, TxAdapter, TxStatements } from './tx-adapter.js';
 import type {
-  CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome, IntentRow,
-  ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, QuotaRow,
-  StandardHeaders, StoredEvent,
+  BackendHolding, CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeadLetterRow,
+  DeleteOutcome, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow,
+  NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StandardHeaders, StoredEvent,
 } from './types.js';
 
 export interface LedgerOptions {
@@ -26,6 +26,18 @@ export interface LedgerOptions {
 
 /** Version of the data of the `cleanup.enqueued` events the store appends itself. */
 const CLEANUP_ENQUEUED_VERSION = 1;
+
+/** Dead letters moved back to the queue per transaction, so a large DLQ does not hold the writer long. */
+const REQUEUE_BATCH = 500;
+
+/** The read statement that pages each kind of holding (one per table family). */
+const HOLDING_READERS: Record<HoldingKind, (q: ReadStatements, backendName: string, page: HoldingPage) => Promise<BackendHolding[]>> = {
+  copy: (q, b, p) => q.listLocationHoldings(b, p),
+  intent: (q, b, p) => q.listIntentHoldings(b, p),
+  debt: (q, b, p) => q.listCleanupHoldings(b, p),
+  dead_letter: (q, b, p) => q.listDeadLetterHoldings(b, p),
+  upload: (q, b, p) => q.listUploadHoldings(b, p),
+};
 
 /** `seq` as the S3 event sequencer: 16 lower-case hex digits, so string order = numeric order. */
 export function sequencerOf(seq: number): string {
@@ -73,6 +85,12 @@ class TxWork {
     await this.tx.insertCleanup(debt, this.now);
     this.delta(debt.backendName).orphan += debt.sizeBytes;
     this.debtCounts.set(debt.backendName, (this.debtCounts.get(debt.backendName) ?? 0) + 1);
+  }
+
+  /** A dead letter goes back to the queue; its bytes were never released, so no quota changes. */
+  async requeue(row: DeadLetterRow): Promise<void> {
+    await this.tx.reinsertCleanup(row, this.now);
+    this.debtCounts.set(row.backendName, (this.debtCounts.get(row.backendName) ?? 0) + 1);
   }
 
   /** A committed copy stops being live: its bytes move from used to orphan, as a debt. */
@@ -220,7 +238,7 @@ class CoreLedger implements Ledger {
       return commitCopy(work, object, {
         backendName: intent.backendName,
         storageKey: intent.storageKey,
-      }, req.ifNoneMatchStar ? 'inserted' : 'upsert', req.events);
+      }, req.ifNoneMatchStar ? 'written' : 'upsert', req.events);
     });
     // Thrown after the transaction committed, so the debt recorded above is kept.
     if (outcome === 'precondition-failed') throw new PreconditionFailedError();
@@ -229,6 +247,47 @@ class CoreLedger implements Ledger {
 
   async getIntent(intentId: string): Promise<IntentRow | null> {
     return this.adapter.read((q) => q.selectIntent(intentId));
+  }
+
+  // ---------------------------------------------------------------- the reaper
+
+  async listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]> {
+    if (limit <= 0) return [];
+    return this.adapter.read((q) => q.listStaleIntents(heartbeatBefore, after, limit));
+  }
+
+  async promoteIntent(req: PromoteIntentRequest): Promise<PromoteOutcome> {
+    return this.inTx(async (work): Promise<PromoteOutcome> => {
+      const intent = await work.tx.takeStaleIntent(req.intentId, req.heartbeatBefore);
+      if (!intent) return { outcome: 'skipped' };
+      if (intent.kind !== 'write') {
+        throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only write intents are promoted`);
+      }
+      const object = objectRow(intent.objectKey, intent.intentId, req.identity, work.now);
+      // The conditional upsert is the key lock and the check in one statement: a newer write
+      // that committed (even one racing this transaction) keeps the key.
+      if (!(await work.tx.upsertObjectIfNewer(object))) {
+        await work.owe(debtForIntent(intent, 'superseded'));
+        await work.finish();
+        return { outcome: 'superseded' };
+      }
+      const commit = await commitCopy(work, object, {
+        backendName: intent.backendName,
+        storageKey: intent.storageKey,
+      }, 'written', req.events);
+      return { outcome: 'promoted', commit };
+    });
+  }
+
+  async reapIntent(req: ReapIntentRequest): Promise<ReapOutcome> {
+    return this.inTx(async (work): Promise<ReapOutcome> => {
+      const intent = await work.tx.takeStaleIntent(req.intentId, req.heartbeatBefore);
+      if (!intent) return 'skipped';
+      if (!req.bytesPresent) return 'dropped';
+      await work.owe(debtForIntent(intent, req.reason));
+      await work.finish();
+      return 'owed';
+    });
   }
 
   // ---------------------------------------------------------------- reads
@@ -252,10 +311,13 @@ class CoreLedger implements Ledger {
 
   // ---------------------------------------------------------------- delete
 
-  async deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>): Promise<DeleteResult> {
+  async deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options: DeleteOptions = {}): Promise<DeleteResult> {
     return this.inTx(async (work) => {
       const object = await work.tx.lockObjectKey(objectKey);
       if (!object) return { existed: false, removed: [], sequencer: null };
+      if (options.createdBefore !== undefined && object.createdAt >= options.createdBefore) {
+        return { existed: true, removed: [], sequencer: null };
+      }
       const removed = await work.tx.deleteLocationsForKey(objectKey);
       for (const location of removed) await work.displace(location, 'deleted');
       await work.tx.deleteObjectRow(objectKey);
@@ -370,6 +432,11 @@ class CoreLedger implements Ledger {
     });
   }
 
+  async listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]> {
+    if (limit <= 0) return [];
+    return this.adapter.read((q) => q.listStaleUploads(before, limit));
+  }
+
   // ---------------------------------------------------------------- cleanup
 
   async enqueueCleanup(debts: CleanupDebt[]): Promise<void> {
@@ -403,13 +470,66 @@ class CoreLedger implements Ledger {
     await this.inTx(async (work) => {
       const row = await work.tx.takeCleanup(id);
       if (!row) return;
-      await work.tx.insertCleanupDeadLetter({ ...row, lastError }, work.now);
+      await work.tx.insertCleanupDeadLetter({ ...row, attempts: row.attempts + 1, lastError }, work.now);
       await work.finish(events);
     });
   }
 
   async cleanupDepth(): Promise<number> {
     return this.adapter.read((q) => q.countCleanup());
+  }
+
+  async listCleanup(afterId: number | null, limit: number): Promise<CleanupRow[]> {
+    if (limit <= 0) return [];
+    return this.adapter.read((q) => q.listCleanup(afterId, limit));
+  }
+
+  async listDeadLetters(afterId: number | null, limit: number): Promise<DeadLetterRow[]> {
+    if (limit <= 0) return [];
+    return this.adapter.read((q) => q.listDeadLetters(afterId, limit));
+  }
+
+  async deadLetterDepth(): Promise<number> {
+    return this.adapter.read((q) => q.countDeadLetters());
+  }
+
+  async requeueDeadLetters(ids: number[] | null): Promise<number> {
+    const requeueBatch = (batch: number[] | null): Promise<number> =>
+      this.inTx(async (work) => {
+        const rows = await work.tx.takeDeadLetters(batch, REQUEUE_BATCH);
+        for (const row of rows) await work.requeue(row);
+        await work.finish();
+        return rows.length;
+      });
+    let moved = 0;
+    if (ids === null) {
+      for (;;) {
+        const n = await requeueBatch(null);
+        moved += n;
+        if (n < REQUEUE_BATCH) return moved;
+      }
+    }
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved += await requeueBatch(unique.slice(i, i + REQUEUE_BATCH));
+    return moved;
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  async listHoldings(req: HoldingsRequest): Promise<BackendHolding[]> {
+    if (req.limit <= 0) return [];
+    const readPage = HOLDING_READERS[req.kind];
+    return this.adapter.read((q) => readPage(q, req.backendName, { after: req.after, limit: req.limit }));
+  }
+
+  async findHoldings(backendName: string, storageKey: string): Promise<BackendHolding[]> {
+    // Storage keys are unique per write; a few records at most share one (e.g. a debt owed twice).
+    const page: HoldingPage = { after: null, limit: 100, storageKey };
+    return this.adapter.read(async (q) => {
+      const found: BackendHolding[] = [];
+      for (const readPage of Object.values(HOLDING_READERS)) found.push(...(await readPage(q, backendName, page)));
+      return found;
+    });
   }
 
   // ---------------------------------------------------------------- events
@@ -504,14 +624,15 @@ function debtForIntent(intent: IntentRow, reason: string): CleanupDebt {
 
 /**
  * Make `object` the key's live object with one copy at `copy`: lock the key (upsert, or the
- * insert already done for If-None-Match), turn the copies of other writes into debts, insert
- * the new copy, charge its bytes and append the events with the commit's sequencer.
+ * caller already wrote the row — If-None-Match's insert, the reaper's conditional upsert),
+ * turn the copies of other writes into debts, insert the new copy, charge its bytes and
+ * append the events with the commit's sequencer.
  */
 async function commitCopy(
   work: TxWork,
   object: ObjectRow,
   copy: { backendName: string; storageKey: string },
-  keyLock: 'upsert' | 'inserted',
+  keyLock: 'upsert' | 'written',
   events: CommitEvents<CommitResult>,
 ): Promise<CommitResult> {
   const { tx, now } = work;

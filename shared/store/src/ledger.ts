@@ -5,9 +5,9 @@
 // `cleanup.enqueued` event per backend owed (`data: { version: 1, backend, count }`, resource =
 // backend) to wake the cleanup workers; callers never append those themselves.
 import type {
-  CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeleteOutcome,
-  IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow, NewEvent, ObjectIdentity,
-  ObjectRow, QuotaRow, StoredEvent,
+  BackendHolding, CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeadLetterRow,
+  DeleteOutcome, HoldingCursor, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow,
+  MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
 } from './types.js';
 import type { LeaderLock } from './tx-adapter.js';
 
@@ -43,9 +43,49 @@ export interface CommitWriteRequest {
 }
 
 export interface DeleteResult {
+  /** the key had an object */
   existed: boolean;
   removed: LocationRow[];
+  /** null when nothing was deleted: the key is absent, or its object is not older than `createdBefore` */
   sequencer: string | null;
+}
+
+export interface DeleteOptions {
+  /**
+   * Delete only an object created before this time (epoch ms), checked under the key lock —
+   * lifecycle expiry must not remove a fresh write that replaced the expired one meanwhile.
+   */
+  createdBefore?: number;
+}
+
+/** The reaper's decision for a `write` intent whose bytes are complete on the backend. */
+export interface PromoteIntentRequest {
+  intentId: string;
+  /** act only while the intent's heartbeat is older than this (epoch ms); a live write is skipped */
+  heartbeatBefore: number;
+  /** the identity to commit (etag etc. as found on the backend); `size` is what bytes_used is charged */
+  identity: ObjectIdentity;
+  /** Events to append in the same transaction (object.created); `sequencer` is added by the store. */
+  events: CommitEvents<CommitResult>;
+}
+
+/** The reaper's decision for an intent that is not promoted. */
+export interface ReapIntentRequest {
+  intentId: string;
+  /** act only while the intent's heartbeat is older than this (epoch ms) */
+  heartbeatBefore: number;
+  /** bytes (or a part of them) are on the backend: they become a debt; otherwise the intent is dropped */
+  bytesPresent: boolean;
+  /** the debt's reason when bytesPresent */
+  reason: string;
+}
+
+export interface HoldingsRequest {
+  backendName: string;
+  kind: HoldingKind;
+  /** resume strictly after this record (the last one of the previous page); null = from the start */
+  after: HoldingCursor | null;
+  limit: number;
 }
 
 export interface ListRequest {
@@ -99,6 +139,19 @@ export interface Ledger {
   commitWrite(req: CommitWriteRequest): Promise<CommitResult>;
   getIntent(intentId: string): Promise<IntentRow | null>;
 
+  // ---- the reaper (DESIGN §4 "Crash anywhere is recoverable") ----
+  /** Intents whose heartbeat is older than `heartbeatBefore`, oldest heartbeat first, after `after`. */
+  listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]>;
+  /**
+   * Commit a stale `write` intent whose bytes are on the backend, by the commit rule (one
+   * transaction: object row, copy row, displaced copies → debts, events) — unless the key holds
+   * a newer write (its write_id sorts after the intent id): then the bytes become a debt.
+   * Throws TypeError for a replica or move intent (those are never promoted).
+   */
+  promoteIntent(req: PromoteIntentRequest): Promise<PromoteOutcome>;
+  /** End a stale intent that is not promoted: its bytes become a debt when present, else it is dropped. */
+  reapIntent(req: ReapIntentRequest): Promise<ReapOutcome>;
+
   // ---- reads ----
   getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null>;
   /** Keys in byte order within [from, to). */
@@ -106,8 +159,11 @@ export interface Ledger {
   getQuotas(): Promise<QuotaRow[]>;
 
   // ---- delete ----
-  /** Remove the key and its copies (each a debt). Absent key: existed=false, no event. */
-  deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>): Promise<DeleteResult>;
+  /**
+   * Remove the key and its copies (each a debt). Absent key: existed=false, no event. With
+   * `createdBefore`, an object not older than that is left alone (sequencer null, no event).
+   */
+  deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options?: DeleteOptions): Promise<DeleteResult>;
 
   // ---- multipart ----
   createUpload(req: CreateUploadRequest): Promise<void>;
@@ -138,6 +194,8 @@ export interface Ledger {
   completeMultipart(req: CompleteMultipartRequest): Promise<CompleteMultipartResult>;
   /** Remove the upload's rows and record one multipart_upload debt (orphan = sum of part sizes). False when no such upload. */
   abortMultipart(uploadId: string, reason: string): Promise<boolean>;
+  /** Uploads created before `before` with no part reserved or recorded since (untouched), oldest first. */
+  listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]>;
 
   // ---- cleanup ----
   enqueueCleanup(debts: CleanupDebt[]): Promise<void>;
@@ -148,11 +206,30 @@ export interface Ledger {
   /** Record a failure; retry at `nextRetry`. */
   failCleanup(id: number, error: string, nextRetry: number): Promise<void>;
   /**
-   * Give up on a debt: move it to cleanup_dlq (its orphan bytes stay charged — the bytes are
-   * still on the backend) and append `events` (cleanup.dead_lettered), in one transaction.
+   * Give up on a debt after a failed attempt (instead of failCleanup): move it to cleanup_dlq
+   * with that attempt counted and `lastError` — its orphan bytes stay charged, the bytes are
+   * still on the backend — and append `events` (cleanup.dead_lettered), in one transaction.
+   * No-op when the row is gone.
    */
   deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void>;
   cleanupDepth(): Promise<number>;
+  /** Queued debts by id, after `afterId` (null = from the first). */
+  listCleanup(afterId: number | null, limit: number): Promise<CleanupRow[]>;
+  /** Dead-lettered debts by id, after `afterId` (null = from the first). */
+  listDeadLetters(afterId: number | null, limit: number): Promise<DeadLetterRow[]>;
+  deadLetterDepth(): Promise<number>;
+  /**
+   * Move dead letters back to the queue under their own ids — attempts 0, due now — with a
+   * `cleanup.enqueued` per backend; their orphan bytes stay charged (they always were).
+   * `ids` null = every dead letter. Returns how many moved (ids not in the DLQ are ignored).
+   */
+  requeueDeadLetters(ids: number[] | null): Promise<number>;
+
+  // ---- verify ----
+  /** One page of what the ledger accounts for on a backend, of one kind, by (storage key, row id). */
+  listHoldings(req: HoldingsRequest): Promise<BackendHolding[]>;
+  /** Every record of any kind that accounts for `storageKey` on the backend, from one snapshot. */
+  findHoldings(backendName: string, storageKey: string): Promise<BackendHolding[]>;
 
   // ---- events ----
   appendEvents(events: NewEvent[]): Promise<void>;

@@ -7,8 +7,8 @@
 // concurrent transactions on Postgres (`SELECT … FOR UPDATE`, `DELETE … RETURNING`);
 // SQLite's single writer serialises them by construction.
 import type {
-  CleanupDebt, CleanupRow, IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow,
-  ObjectRow, QuotaRow,
+  BackendHolding, CleanupDebt, CleanupRow, DeadLetterRow, HoldingCursor, IntentCursor, IntentRow, ListEntry, LocationRow,
+  MultipartPartRow, MultipartUploadRow, ObjectRow, QuotaRow,
 } from './types.js';
 
 /** The numbers of one backend_quotas row that a claim decides on. */
@@ -31,6 +31,16 @@ export interface EventRow {
   publishedAt: number | null;
 }
 
+/**
+ * A page of one backend's holdings of one kind, by (storage key, row id): strictly after
+ * `after` when given, only the records of `storageKey` when given.
+ */
+export interface HoldingPage {
+  after: HoldingCursor | null;
+  limit: number;
+  storageKey?: string;
+}
+
 /** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
 export interface ReadStatements {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
@@ -46,6 +56,21 @@ export interface ReadStatements {
   /** By (objectKey, uploadId); see Ledger.listUploads for `afterUploadId`. */
   listUploads(from: string, to: string | null, afterUploadId: string | null, limit: number): Promise<MultipartUploadRow[]>;
   countCleanup(): Promise<number>;
+  /** Intents whose heartbeat is older than `heartbeatBefore`, by (heartbeat, intent id), after `after`. */
+  listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]>;
+  /** Uploads created before `before` with no part reserved or recorded since, oldest first. */
+  listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]>;
+  /** cleanup_queue rows by id, after `afterId`. */
+  listCleanup(afterId: number | null, limit: number): Promise<CleanupRow[]>;
+  /** cleanup_dlq rows by id, after `afterId`. */
+  listDeadLetters(afterId: number | null, limit: number): Promise<DeadLetterRow[]>;
+  countDeadLetters(): Promise<number>;
+  // One backend's holdings of each kind (see HoldingPage); row ids as in BackendHolding.
+  listLocationHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
+  listIntentHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
+  listCleanupHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
+  listDeadLetterHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
+  listUploadHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
   /** Rows with seq > `afterSeq`, by seq. */
   selectEventsAfter(afterSeq: number, limit: number): Promise<EventRow[]>;
   /** null when the consumer has no offset yet. */
@@ -70,6 +95,11 @@ export interface TxStatements extends ReadStatements {
   /** Delete the intent and return it; null when it is gone. The one way to end an intent. */
   takeIntent(intentId: string): Promise<IntentRow | null>;
   touchIntents(intentIds: string[], now: number): Promise<void>;
+  /**
+   * Delete the intent and return it only while its heartbeat is older than `heartbeatBefore`
+   * (the reaper's take: a write that heartbeated meanwhile is alive and keeps its intent).
+   */
+  takeStaleIntent(intentId: string, heartbeatBefore: number): Promise<IntentRow | null>;
 
   // ---- objects / object_locations ----
   /** The key's row, locked; null when absent (Postgres then locks nothing — see upsertObjectForWrite). */
@@ -78,6 +108,12 @@ export interface TxStatements extends ReadStatements {
   insertObjectIfAbsent(row: ObjectRow): Promise<boolean>;
   /** Insert or overwrite the key's row, leaving it locked: the per-key lock of a write. */
   upsertObjectForWrite(row: ObjectRow): Promise<void>;
+  /**
+   * Like upsertObjectForWrite, but an existing row is overwritten only when its write_id sorts
+   * before the new one (ids are time-sortable: the existing object is older). False when the
+   * key holds a newer write, which is left as it is.
+   */
+  upsertObjectIfNewer(row: ObjectRow): Promise<boolean>;
   deleteObjectRow(objectKey: string): Promise<void>;
   insertLocation(row: LocationRow): Promise<void>;
   /** Delete every copy of the key; returns them. */
@@ -109,6 +145,10 @@ export interface TxStatements extends ReadStatements {
   /** attempts + 1, last_error, next_retry, lease cleared; false when the row is gone. */
   recordCleanupFailure(id: number, error: string, nextRetry: number): Promise<boolean>;
   insertCleanupDeadLetter(row: CleanupRow, now: number): Promise<void>;
+  /** Delete and return up to `limit` DLQ rows, by id: those of `ids`, or any when `ids` is null. */
+  takeDeadLetters(ids: number[] | null, limit: number): Promise<DeadLetterRow[]>;
+  /** Put a debt back in the queue under its own id: attempts 0, due at `now`, no lease. */
+  reinsertCleanup(row: DeadLetterRow, now: number): Promise<void>;
 
   // ---- event_log / consumer_offsets / dead_events ----
   /** `count` new, strictly increasing seq values (never reused, even after pruning). */

@@ -182,3 +182,52 @@ export interface DeleteOutcome {
   removed: LocationRow[];
   sequencer: string;
 }
+
+/** A debt the cleanup service gave up on, as kept in cleanup_dlq (its orphan bytes stay charged). */
+export interface DeadLetterRow extends Omit<CleanupRow, 'nextRetry'> {
+  /** when it left the queue */
+  movedAt: number;
+}
+
+/**
+ * Why the ledger accounts for a storage key on a backend: a committed copy, an open intent,
+ * a debt still queued, a debt dead-lettered, or an open multipart upload.
+ */
+export type HoldingKind = 'copy' | 'intent' | 'debt' | 'dead_letter' | 'upload';
+
+/** One ledger record that accounts for a storage key on a backend (what verify compares with the backend). */
+export interface BackendHolding {
+  kind: HoldingKind;
+  storageKey: string;
+  /**
+   * Tells apart records of one kind with the same storage key: the object key (copy), intent
+   * id, queue / DLQ id (as decimal text) or upload id. Together with storageKey, a page cursor.
+   */
+  rowId: string;
+  objectKey: string | null;
+  /** the record's bytes; for an upload, the bytes of its parts so far */
+  sizeBytes: number;
+}
+
+/** Where a page of holdings resumes: strictly after this (storage key, row id). */
+export interface HoldingCursor {
+  storageKey: string;
+  rowId: string;
+}
+
+/** Where a page of stale intents resumes: strictly after this (heartbeat, intent id). */
+export interface IntentCursor {
+  heartbeatAt: number;
+  intentId: string;
+}
+
+/** What promoteIntent did. */
+export type PromoteOutcome =
+  | { outcome: 'promoted'; commit: CommitResult }
+  /** the key was written by a newer write meanwhile: the intent's bytes became a debt */
+  | { outcome: 'superseded' }
+  /** the intent is gone, or its heartbeat is no longer stale (a live write): nothing changed */
+  | { outcome: 'skipped' };
+
+/** What reapIntent did. */
+export type ReapOutcome = 'owed' | 'dropped' | 'skipped';

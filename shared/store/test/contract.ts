@@ -6,9 +6,12 @@ import { describe, test } from 'node:test';
 import {
   InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError,
   newId,
-  type CommitResult, type DeleteOutcome, type Ledger, type NewEvent, type ObjectIdentity, type QuotaRow,
-  type StoredEvent,
+  type CommitResult, type Ledger, type StoredEvent,
 } from '../src/index.js';
+import {
+  FakeClock, SOURCE, allEvents, byteOrder, claimWrite, createdEvent, identity, put, quota, removedEvent,
+} from './contract-helpers.js';
+import { describeRecoveryContract } from './contract-recovery.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -25,88 +28,6 @@ export interface LedgerUnderTest {
 
 export type MakeLedger = (options: MakeLedgerOptions) => Promise<LedgerUnderTest>;
 
-const SOURCE = 'contract-test/1';
-
-/** A settable clock, so leases, heartbeats and event times are exact. */
-class FakeClock {
-  constructor(public now = 1_700_000_000_000) {}
-  readonly read = (): number => this.now;
-}
-
-function identity(size: number, extra: Partial<ObjectIdentity> = {}): ObjectIdentity {
-  return {
-    size,
-    etag: `etag${size}`,
-    contentType: 'application/octet-stream',
-    userMetadata: {},
-    headers: {},
-    ...extra,
-  };
-}
-
-/** object.created the way the gateway builds it: from what the commit did. */
-function createdEvent(o: CommitResult): NewEvent[] {
-  return [{
-    type: 'object.created',
-    resource: o.object.objectKey,
-    data: {
-      version: 1,
-      size: o.object.size,
-      copies: o.copies.map((c) => ({ backend: c.backendName, storage_key: c.storageKey })),
-      displaced: o.displaced.map((c) => ({ backend: c.backendName, storage_key: c.storageKey })),
-    },
-  }];
-}
-
-function removedEvent(o: DeleteOutcome): NewEvent[] {
-  return [{
-    type: 'object.removed',
-    resource: o.object.objectKey,
-    data: { version: 1, copies: o.removed.map((c) => ({ backend: c.backendName, storage_key: c.storageKey })) },
-  }];
-}
-
-interface Claimed {
-  intentId: string;
-  storageKey: string;
-  backendName: string;
-}
-
-async function claimWrite(ledger: Ledger, objectKey: string, size: number, candidates: string[]): Promise<Claimed | null> {
-  const intentId = newId();
-  return ledger.claim({
-    intentId,
-    kind: 'write',
-    objectKey,
-    storageKey: `${objectKey}!${intentId}`,
-    sizeBytes: size,
-    candidates,
-    identity: identity(size),
-  });
-}
-
-/** claim + commit, as a PUT does. */
-async function put(ledger: Ledger, objectKey: string, size: number, candidates: string[]): Promise<CommitResult> {
-  const claim = await claimWrite(ledger, objectKey, size, candidates);
-  assert.ok(claim, `no room for ${objectKey} (${size} bytes) on ${candidates.join(',')}`);
-  return ledger.commitWrite({ intentId: claim.intentId, identity: identity(size), events: createdEvent });
-}
-
-async function quota(ledger: Ledger, backend: string): Promise<Omit<QuotaRow, 'backendName'>> {
-  const row = (await ledger.getQuotas()).find((q) => q.backendName === backend);
-  assert.ok(row, `no quota row for ${backend}`);
-  const { backendName: _, ...numbers } = row;
-  return numbers;
-}
-
-async function allEvents(ledger: Ledger): Promise<StoredEvent[]> {
-  return ledger.readEventsAfter(0, 10_000);
-}
-
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
   /** Runs `fn` against a fresh ledger and always cleans up. */
   async function withLedger(fn: (ledger: Ledger, clock: FakeClock) => Promise<void>): Promise<void> {
@@ -120,6 +41,8 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
   }
 
   describe(`Ledger contract: ${name}`, () => {
+    describeRecoveryContract(withLedger);
+
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>
         withLedger(async (ledger) => {

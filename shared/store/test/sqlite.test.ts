@@ -134,6 +134,35 @@ describe('SQLite ledger', () => {
       });
     }));
 
+  test('0002 keeps the queued debts and starts new queue ids above every id, the dead letters\' too', () =>
+    withTemp(async (dir) => {
+      const migrations = join(dir, 'migrations');
+      const path = join(dir, 'ledger.db');
+      await mkdir(migrations);
+      await copyFile(join(MIGRATIONS, '0001_init.sql'), join(migrations, '0001_init.sql'));
+      const before = await openLedger({ driver: 'sqlite', path, source: 't', migrationsDir: migrations });
+      await before.enqueueCleanup([
+        { kind: 'object', backendName: 'a', storageKey: 'k1', reason: 'r', sizeBytes: 1 },
+        { kind: 'object', backendName: 'a', storageKey: 'k2', reason: 'r', sizeBytes: 2 },
+      ]);
+      await before.close();
+      inspect(path, (db) => db.prepare(
+        `INSERT INTO cleanup_dlq (id, kind, backend_name, storage_key, reason, size_bytes, attempts, created_at, moved_at)
+         VALUES (40, 'object', 'a', 'k40', 'r', 4, 10, 0, 0)`,
+      ).run());
+
+      const ledger = await openLedger({ driver: 'sqlite', path, source: 't' });
+      try {
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((r) => [r.id, r.storageKey]), [[1, 'k1'], [2, 'k2']]);
+        await ledger.enqueueCleanup([{ kind: 'object', backendName: 'a', storageKey: 'k41', reason: 'r', sizeBytes: 1 }]);
+        assert.deepEqual((await ledger.listCleanup(2, 10)).map((r) => r.id), [41]);
+        assert.equal(await ledger.requeueDeadLetters([40]), 1);
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((r) => r.id), [1, 2, 40, 41]);
+      } finally {
+        await ledger.close();
+      }
+    }));
+
   test('claims skip a draining backend', () =>
     withTemp(async (dir) => {
       const path = join(dir, 'ledger.db');

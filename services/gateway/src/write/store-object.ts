@@ -5,7 +5,7 @@
 // the body has been consumed.
 import { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
-import { newId, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { newId, NoSuchIntentError, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
 import type { CreatedOp } from '@s3o/events';
 import type { RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -107,7 +107,25 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
         ctx.deps.onEventsAppended?.();
         throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
       }
+      if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, size);
       throw err;
     }
   }
+}
+
+/**
+ * The upload outlived its intent: the reaper resolved it while this request stalled past
+ * `min_age`. If the reaper promoted our bytes, the write is committed; otherwise our
+ * bytes belong to nobody and become a debt, and the client is asked to retry.
+ */
+async function settleReapedIntent(ctx: RequestContext, objectKey: string, intentId: string,
+  backendName: string, storageKey: string, size: number): Promise<CommitResult> {
+  const { ledger } = ctx.deps;
+  const found = await ledger.getObject(objectKey);
+  if (found && found.object.writeId === intentId) {
+    return { object: found.object, copies: found.locations, displaced: [], sequencer: '' };
+  }
+  await ledger.enqueueCleanup([{ kind: 'object', backendName, storageKey, objectKey, reason: 'write outlived its intent', sizeBytes: size }]);
+  ctx.deps.onEventsAppended?.();
+  throw new S3Error('ServiceUnavailable', { message: 'The write took too long to commit; please retry.' });
 }

@@ -2,9 +2,10 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
-import type { CleanupRow } from '../../types.js';
+import type { CleanupRow, DeadLetterRow } from '../../types.js';
 import { int4, int8 } from '../columns.js';
 import type { Queries } from '../queries.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 const cleanupRow = z
   .object({
@@ -39,17 +40,88 @@ const cleanupRow = z
 const CLEANUP_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
   size_bytes, attempts, next_retry, last_error, created_at`;
 
-export function cleanupReads(db: Queries): Pick<ReadStatements, 'countCleanup'> {
+const deadLetterRow = z
+  .object({
+    id: int8,
+    kind: z.enum(['object', 'multipart_upload']),
+    backend_name: z.string(),
+    storage_key: z.string(),
+    backend_upload_id: z.string().nullable(),
+    object_key: z.string().nullable(),
+    reason: z.string(),
+    size_bytes: int8,
+    attempts: int4,
+    last_error: z.string().nullable(),
+    created_at: int8,
+    moved_at: int8,
+  })
+  .transform((r): DeadLetterRow => ({
+    id: r.id,
+    kind: r.kind,
+    backendName: r.backend_name,
+    storageKey: r.storage_key,
+    backendUploadId: r.backend_upload_id,
+    objectKey: r.object_key,
+    reason: r.reason,
+    sizeBytes: r.size_bytes,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    movedAt: r.moved_at,
+  }));
+
+const DEAD_LETTER_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
+  size_bytes, attempts, last_error, created_at, moved_at`;
+
+const CLEANUP_HOLDINGS: HoldingTable = {
+  kind: 'debt', table: 'cleanup_queue', rowColumn: 'id', numericRow: true,
+  objectKey: sql.fragment`t.object_key`, size: sql.fragment`t.size_bytes`,
+};
+const DEAD_LETTER_HOLDINGS: HoldingTable = { ...CLEANUP_HOLDINGS, kind: 'dead_letter', table: 'cleanup_dlq' };
+
+type CleanupReads = Pick<
+  ReadStatements,
+  'countCleanup' | 'listCleanup' | 'listDeadLetters' | 'countDeadLetters' | 'listCleanupHoldings' | 'listDeadLetterHoldings'
+>;
+
+export function cleanupReads(db: Queries): CleanupReads {
   return {
     async countCleanup() {
       return (await db.one(sql.type(z.object({ n: int8 }))`SELECT COUNT(*) AS n FROM cleanup_queue`)).n;
+    },
+
+    async listCleanup(afterId, limit) {
+      return [
+        ...(await db.any(sql.type(cleanupRow)`
+          SELECT ${CLEANUP_COLUMNS} FROM cleanup_queue WHERE id > ${afterId ?? -1} ORDER BY id LIMIT ${limit}`)),
+      ];
+    },
+
+    async listDeadLetters(afterId, limit) {
+      return [
+        ...(await db.any(sql.type(deadLetterRow)`
+          SELECT ${DEAD_LETTER_COLUMNS} FROM cleanup_dlq WHERE id > ${afterId ?? -1} ORDER BY id LIMIT ${limit}`)),
+      ];
+    },
+
+    async countDeadLetters() {
+      return (await db.one(sql.type(z.object({ n: int8 }))`SELECT COUNT(*) AS n FROM cleanup_dlq`)).n;
+    },
+
+    async listCleanupHoldings(backendName, page) {
+      return listHoldings(db, CLEANUP_HOLDINGS, backendName, page);
+    },
+
+    async listDeadLetterHoldings(backendName, page) {
+      return listHoldings(db, DEAD_LETTER_HOLDINGS, backendName, page);
     },
   };
 }
 
 type CleanupWrites = Pick<
   TxStatements,
-  'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'takeDeadLetters' | 'reinsertCleanup'
 >;
 
 export function cleanupWrites(db: Queries): CleanupWrites {
@@ -98,6 +170,25 @@ export function cleanupWrites(db: Queries): CleanupWrites {
            created_at, moved_at)
         VALUES (${row.id}, ${row.kind}, ${row.backendName}, ${row.storageKey}, ${row.backendUploadId}, ${row.objectKey},
                 ${row.reason}, ${row.sizeBytes}, ${row.attempts}, ${row.lastError}, ${row.createdAt}, ${now})`);
+    },
+
+    async takeDeadLetters(ids, limit) {
+      const only = ids === null ? sql.fragment`TRUE` : sql.fragment`id = ANY(${sql.array(ids, 'int8')})`;
+      const rows = await db.any(sql.type(deadLetterRow)`
+        DELETE FROM cleanup_dlq
+         WHERE id IN (SELECT id FROM cleanup_dlq WHERE ${only} ORDER BY id LIMIT ${limit} FOR UPDATE)
+        RETURNING ${DEAD_LETTER_COLUMNS}`);
+      return [...rows].sort((a, b) => a.id - b.id);
+    },
+
+    // The id is the one the row always had: the identity sequence never hands it out again.
+    async reinsertCleanup(row, now) {
+      await db.query(sql.unsafe`
+        INSERT INTO cleanup_queue
+          (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry,
+           last_error, created_at)
+        VALUES (${row.id}, ${row.kind}, ${row.backendName}, ${row.storageKey}, ${row.backendUploadId}, ${row.objectKey},
+                ${row.reason}, ${row.sizeBytes}, 0, ${now}, ${row.lastError}, ${row.createdAt})`);
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentRow, ObjectIdentity } from '../../types.js';
 import { int8, jsonParam } from '../columns.js';
 import type { Queries } from '../queries.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 /** ObjectIdentity as stored in the `identity` JSONB column. */
 const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
@@ -49,15 +50,40 @@ const intentRow = z
 const INTENT_COLUMNS = sql.fragment`intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity,
   created_at, heartbeat_at`;
 
-export function intentReads(db: Queries): Pick<ReadStatements, 'selectIntent'> {
+const INTENT_HOLDINGS: HoldingTable = {
+  kind: 'intent', table: 'pending_objects', rowColumn: 'intent_id', numericRow: false,
+  objectKey: sql.fragment`t.object_key`, size: sql.fragment`t.size_bytes`,
+};
+
+type IntentReads = Pick<ReadStatements, 'selectIntent' | 'listStaleIntents' | 'listIntentHoldings'>;
+
+export function intentReads(db: Queries): IntentReads {
   return {
     async selectIntent(intentId) {
       return db.maybeOne(sql.type(intentRow)`SELECT ${INTENT_COLUMNS} FROM pending_objects WHERE intent_id = ${intentId}`);
     },
+
+    async listStaleIntents(heartbeatBefore, after, limit) {
+      const resume = after === null
+        ? sql.fragment`TRUE`
+        : sql.fragment`(heartbeat_at > ${after.heartbeatAt} OR (heartbeat_at = ${after.heartbeatAt} AND intent_id > ${after.intentId}))`;
+      return [
+        ...(await db.any(sql.type(intentRow)`
+          SELECT ${INTENT_COLUMNS} FROM pending_objects
+           WHERE heartbeat_at < ${heartbeatBefore} AND ${resume}
+           ORDER BY heartbeat_at, intent_id LIMIT ${limit}`)),
+      ];
+    },
+
+    async listIntentHoldings(backendName, page) {
+      return listHoldings(db, INTENT_HOLDINGS, backendName, page);
+    },
   };
 }
 
-export function intentWrites(db: Queries): Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents'> {
+type IntentWrites = Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+
+export function intentWrites(db: Queries): IntentWrites {
   return {
     async insertIntent(row) {
       await db.query(sql.unsafe`
@@ -70,6 +96,13 @@ export function intentWrites(db: Queries): Pick<TxStatements, 'insertIntent' | '
     async takeIntent(intentId) {
       return db.maybeOne(sql.type(intentRow)`
         DELETE FROM pending_objects WHERE intent_id = ${intentId} RETURNING ${INTENT_COLUMNS}`);
+    },
+
+    // Row-locked like takeIntent; a heartbeat committed first makes the intent fresh, so nothing is taken.
+    async takeStaleIntent(intentId, heartbeatBefore) {
+      return db.maybeOne(sql.type(intentRow)`
+        DELETE FROM pending_objects WHERE intent_id = ${intentId} AND heartbeat_at < ${heartbeatBefore}
+        RETURNING ${INTENT_COLUMNS}`);
     },
 
     async touchIntents(intentIds, now) {

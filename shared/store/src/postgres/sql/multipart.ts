@@ -6,6 +6,7 @@ import type { MultipartPartRow, MultipartUploadRow } from '../../types.js';
 import { int4, int8, keyBound } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { IDENTITY_COLUMNS, identityFromRow, identityShape, identityValues } from './identity-columns.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 const uploadRow = z
   .object({
@@ -48,7 +49,14 @@ const partRow = z
 const UPLOAD_COLUMNS = sql.fragment`upload_id, object_key, backend_name, backend_upload_id, storage_key, ${IDENTITY_COLUMNS}, created_at`;
 const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, created_at`;
 
-type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads'>;
+const UPLOAD_HOLDINGS: HoldingTable = {
+  kind: 'upload', table: 'multipart_uploads', rowColumn: 'upload_id', numericRow: false,
+  objectKey: sql.fragment`t.object_key`,
+  // SUM(bigint) is numeric: cast back, so an overflow fails instead of rounding.
+  size: sql.fragment`(SELECT COALESCE(SUM(p.size_bytes), 0) FROM multipart_parts p WHERE p.upload_id = t.upload_id)::bigint`,
+};
+
+type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads' | 'listStaleUploads' | 'listUploadHoldings'>;
 
 export function multipartReads(db: Queries): MultipartReads {
   return {
@@ -78,6 +86,22 @@ export function multipartReads(db: Queries): MultipartReads {
            WHERE ${start} AND ${end}
            ORDER BY object_key, upload_id LIMIT ${limit}`)),
       ];
+    },
+
+    // A part reserved or recorded since `before` (parts carry the time of their last change)
+    // means the upload is still in use, however old it is.
+    async listStaleUploads(before, limit) {
+      return [
+        ...(await db.any(sql.type(uploadRow)`
+          SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads u
+           WHERE u.created_at < ${before}
+             AND NOT EXISTS (SELECT 1 FROM multipart_parts p WHERE p.upload_id = u.upload_id AND p.created_at >= ${before})
+           ORDER BY u.created_at, u.upload_id LIMIT ${limit}`)),
+      ];
+    },
+
+    async listUploadHoldings(backendName, page) {
+      return listHoldings(db, UPLOAD_HOLDINGS, backendName, page);
     },
   };
 }

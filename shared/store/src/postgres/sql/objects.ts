@@ -7,6 +7,7 @@ import type { LocationRow, ObjectRow } from '../../types.js';
 import { int8, keyBound } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { IDENTITY_COLUMNS, IDENTITY_FROM_EXCLUDED, identityFromRow, identityShape, identityValues } from './identity-columns.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 const objectRow = z
   .object({
@@ -62,7 +63,12 @@ function byBackend(rows: readonly LocationRow[]): LocationRow[] {
   return [...rows].sort((a, b) => Buffer.compare(Buffer.from(a.backendName), Buffer.from(b.backendName)));
 }
 
-type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects'>;
+const LOCATION_HOLDINGS: HoldingTable = {
+  kind: 'copy', table: 'object_locations', rowColumn: 'object_key', numericRow: false,
+  objectKey: sql.fragment`t.object_key`, size: sql.fragment`t.size_bytes`,
+};
+
+type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects' | 'listLocationHoldings'>;
 
 export function objectReads(db: Queries): ObjectReads {
   return {
@@ -88,12 +94,16 @@ export function objectReads(db: Queries): ObjectReads {
            ORDER BY object_key LIMIT ${limit}`)),
       ];
     },
+
+    async listLocationHoldings(backendName, page) {
+      return listHoldings(db, LOCATION_HOLDINGS, backendName, page);
+    },
   };
 }
 
 type ObjectWrites = Pick<
   TxStatements,
-  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'deleteObjectRow'
+  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow'
   | 'insertLocation' | 'deleteLocationsForKey' | 'deleteLocationsOfOtherWrites'
 >;
 
@@ -120,6 +130,18 @@ export function objectWrites(db: Queries): ObjectWrites {
         ON CONFLICT (object_key) DO UPDATE SET
           write_id = EXCLUDED.write_id, size = EXCLUDED.size, etag = EXCLUDED.etag,
           ${IDENTITY_FROM_EXCLUDED}, created_at = EXCLUDED.created_at`);
+    },
+
+    // The conflicting row is locked whether or not the WHERE lets the update through, so a
+    // concurrent writer of the key is ordered after this transaction either way.
+    async upsertObjectIfNewer(row) {
+      const result = await db.query(sql.unsafe`
+        INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${objectValues(row)})
+        ON CONFLICT (object_key) DO UPDATE SET
+          write_id = EXCLUDED.write_id, size = EXCLUDED.size, etag = EXCLUDED.etag,
+          ${IDENTITY_FROM_EXCLUDED}, created_at = EXCLUDED.created_at
+        WHERE objects.write_id < EXCLUDED.write_id`);
+      return result.rowCount === 1;
     },
 
     async deleteObjectRow(objectKey) {

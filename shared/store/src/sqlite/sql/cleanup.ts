@@ -1,7 +1,8 @@
 // cleanup_queue and cleanup_dlq: byte deletions owed to backends.
 import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
-import type { CleanupKind, CleanupRow } from '../../types.js';
+import type { CleanupKind, CleanupRow, DeadLetterRow } from '../../types.js';
 import { int, type SqliteConnection } from '../connection.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 interface RawCleanup {
   id: bigint;
@@ -35,17 +36,73 @@ function cleanupFromRow(r: RawCleanup): CleanupRow {
   };
 }
 
-export function cleanupReads(c: SqliteConnection): Pick<ReadStatements, 'countCleanup'> {
+interface RawDeadLetter extends Omit<RawCleanup, 'next_retry'> {
+  moved_at: bigint;
+}
+
+function deadLetterFromRow(r: RawDeadLetter): DeadLetterRow {
+  return {
+    id: int(r.id),
+    kind: r.kind,
+    backendName: r.backend_name,
+    storageKey: r.storage_key,
+    backendUploadId: r.backend_upload_id,
+    objectKey: r.object_key,
+    reason: r.reason,
+    sizeBytes: int(r.size_bytes),
+    attempts: int(r.attempts),
+    lastError: r.last_error,
+    createdAt: int(r.created_at),
+    movedAt: int(r.moved_at),
+  };
+}
+
+const CLEANUP_HOLDINGS: HoldingTable = {
+  kind: 'debt', table: 'cleanup_queue', rowColumn: 'id', numericRow: true, objectKey: 't.object_key', size: 't.size_bytes',
+};
+const DEAD_LETTER_HOLDINGS: HoldingTable = { ...CLEANUP_HOLDINGS, kind: 'dead_letter', table: 'cleanup_dlq' };
+
+type CleanupReads = Pick<
+  ReadStatements,
+  'countCleanup' | 'listCleanup' | 'listDeadLetters' | 'countDeadLetters' | 'listCleanupHoldings' | 'listDeadLetterHoldings'
+>;
+
+export function cleanupReads(c: SqliteConnection): CleanupReads {
   return {
     async countCleanup() {
       return int(c.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM cleanup_queue`)!.n);
+    },
+
+    async listCleanup(afterId, limit) {
+      return c
+        .all<RawCleanup>(`SELECT * FROM cleanup_queue WHERE id > @afterId ORDER BY id LIMIT @limit`, { afterId: afterId ?? -1, limit })
+        .map(cleanupFromRow);
+    },
+
+    async listDeadLetters(afterId, limit) {
+      return c
+        .all<RawDeadLetter>(`SELECT * FROM cleanup_dlq WHERE id > @afterId ORDER BY id LIMIT @limit`, { afterId: afterId ?? -1, limit })
+        .map(deadLetterFromRow);
+    },
+
+    async countDeadLetters() {
+      return int(c.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM cleanup_dlq`)!.n);
+    },
+
+    async listCleanupHoldings(backendName, page) {
+      return listHoldings(c, CLEANUP_HOLDINGS, backendName, page);
+    },
+
+    async listDeadLetterHoldings(backendName, page) {
+      return listHoldings(c, DEAD_LETTER_HOLDINGS, backendName, page);
     },
   };
 }
 
 type CleanupWrites = Pick<
   TxStatements,
-  'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'takeDeadLetters' | 'reinsertCleanup'
 >;
 
 export function cleanupWrites(c: SqliteConnection): CleanupWrites {
@@ -104,6 +161,29 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
            (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, last_error, created_at, moved_at)
          VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, @attempts, @lastError, @createdAt, @now)`,
         { ...row, now },
+      );
+    },
+
+    // The id list travels as one JSON array parameter.
+    async takeDeadLetters(ids, limit) {
+      const only = ids === null ? '' : 'WHERE id IN (SELECT value FROM json_each(@ids))';
+      const rows = c.all<RawDeadLetter>(
+        `DELETE FROM cleanup_dlq WHERE id IN (SELECT id FROM cleanup_dlq ${only} ORDER BY id LIMIT @limit) RETURNING *`,
+        { ids: ids === null ? null : JSON.stringify(ids), limit },
+      );
+      return rows.map(deadLetterFromRow).sort((a, b) => a.id - b.id);
+    },
+
+    async reinsertCleanup(row, now) {
+      c.run(
+        `INSERT INTO cleanup_queue
+           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, last_error, created_at)
+         VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @lastError, @createdAt)`,
+        {
+          id: row.id, kind: row.kind, backendName: row.backendName, storageKey: row.storageKey,
+          backendUploadId: row.backendUploadId, objectKey: row.objectKey, reason: row.reason, sizeBytes: row.sizeBytes,
+          lastError: row.lastError, createdAt: row.createdAt, now,
+        },
       );
     },
   };

@@ -2,6 +2,7 @@
 import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentKind, IntentRow, ObjectIdentity } from '../../types.js';
 import { int, type SqliteConnection } from '../connection.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 interface RawIntent {
   intent_id: string;
@@ -29,16 +30,41 @@ function intentFromRow(r: RawIntent): IntentRow {
   };
 }
 
-export function intentReads(c: SqliteConnection): Pick<ReadStatements, 'selectIntent'> {
+const INTENT_HOLDINGS: HoldingTable = {
+  kind: 'intent', table: 'pending_objects', rowColumn: 'intent_id', numericRow: false, objectKey: 't.object_key', size: 't.size_bytes',
+};
+
+type IntentReads = Pick<ReadStatements, 'selectIntent' | 'listStaleIntents' | 'listIntentHoldings'>;
+
+export function intentReads(c: SqliteConnection): IntentReads {
   return {
     async selectIntent(intentId) {
       const r = c.get<RawIntent>(`SELECT * FROM pending_objects WHERE intent_id = @intentId`, { intentId });
       return r ? intentFromRow(r) : null;
     },
+
+    async listStaleIntents(heartbeatBefore, after, limit) {
+      const resume = after === null
+        ? ''
+        : 'AND (heartbeat_at > @afterHeartbeat OR (heartbeat_at = @afterHeartbeat AND intent_id > @afterId))';
+      return c
+        .all<RawIntent>(
+          `SELECT * FROM pending_objects WHERE heartbeat_at < @heartbeatBefore ${resume}
+            ORDER BY heartbeat_at, intent_id LIMIT @limit`,
+          { heartbeatBefore, afterHeartbeat: after?.heartbeatAt ?? null, afterId: after?.intentId ?? null, limit },
+        )
+        .map(intentFromRow);
+    },
+
+    async listIntentHoldings(backendName, page) {
+      return listHoldings(c, INTENT_HOLDINGS, backendName, page);
+    },
   };
 }
 
-export function intentWrites(c: SqliteConnection): Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents'> {
+type IntentWrites = Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+
+export function intentWrites(c: SqliteConnection): IntentWrites {
   return {
     async insertIntent(row) {
       c.run(
@@ -51,6 +77,14 @@ export function intentWrites(c: SqliteConnection): Pick<TxStatements, 'insertInt
 
     async takeIntent(intentId) {
       const r = c.get<RawIntent>(`DELETE FROM pending_objects WHERE intent_id = @intentId RETURNING *`, { intentId });
+      return r ? intentFromRow(r) : null;
+    },
+
+    async takeStaleIntent(intentId, heartbeatBefore) {
+      const r = c.get<RawIntent>(
+        `DELETE FROM pending_objects WHERE intent_id = @intentId AND heartbeat_at < @heartbeatBefore RETURNING *`,
+        { intentId, heartbeatBefore },
+      );
       return r ? intentFromRow(r) : null;
     },
 

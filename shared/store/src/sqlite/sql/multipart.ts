@@ -5,6 +5,7 @@ import { int, type SqliteConnection } from '../connection.js';
 import {
   IDENTITY_COLUMNS, IDENTITY_VALUES, identityFromRow, identityParams, type RawIdentityColumns,
 } from './identity-columns.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 interface RawUpload extends RawIdentityColumns {
   upload_id: string;
@@ -60,7 +61,12 @@ function listUploadsSql(bounded: boolean, resume: boolean): string {
            ORDER BY object_key, upload_id LIMIT @limit`;
 }
 
-type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads'>;
+const UPLOAD_HOLDINGS: HoldingTable = {
+  kind: 'upload', table: 'multipart_uploads', rowColumn: 'upload_id', numericRow: false, objectKey: 't.object_key',
+  size: '(SELECT COALESCE(SUM(p.size_bytes), 0) FROM multipart_parts p WHERE p.upload_id = t.upload_id)',
+};
+
+type MultipartReads = Pick<ReadStatements, 'selectUpload' | 'selectParts' | 'listUploads' | 'listStaleUploads' | 'listUploadHoldings'>;
 
 export function multipartReads(c: SqliteConnection): MultipartReads {
   return {
@@ -78,6 +84,24 @@ export function multipartReads(c: SqliteConnection): MultipartReads {
     async listUploads(from, to, afterUploadId, limit) {
       const sql = listUploadsSql(to !== null, afterUploadId !== null);
       return c.all<RawUpload>(sql, { from, to, afterUploadId, limit }).map(uploadFromRow);
+    },
+
+    // A part reserved or recorded since `before` (parts carry the time of their last change)
+    // means the upload is still in use, however old it is.
+    async listStaleUploads(before, limit) {
+      return c
+        .all<RawUpload>(
+          `SELECT ${UPLOAD_COLUMNS} FROM multipart_uploads u
+            WHERE u.created_at < @before
+              AND NOT EXISTS (SELECT 1 FROM multipart_parts p WHERE p.upload_id = u.upload_id AND p.created_at >= @before)
+            ORDER BY u.created_at, u.upload_id LIMIT @limit`,
+          { before, limit },
+        )
+        .map(uploadFromRow);
+    },
+
+    async listUploadHoldings(backendName, page) {
+      return listHoldings(c, UPLOAD_HOLDINGS, backendName, page);
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   IDENTITY_COLUMNS, IDENTITY_FROM_EXCLUDED, IDENTITY_VALUES, identityFromRow, identityParams,
   type RawIdentityColumns,
 } from './identity-columns.js';
+import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 interface RawObject extends RawIdentityColumns {
   object_key: string;
@@ -62,7 +63,11 @@ function byBackend(rows: RawLocation[]): LocationRow[] {
 
 const SELECT_OBJECT = `SELECT ${OBJECT_COLUMNS} FROM objects WHERE object_key = @objectKey`;
 
-type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects'>;
+const LOCATION_HOLDINGS: HoldingTable = {
+  kind: 'copy', table: 'object_locations', rowColumn: 'object_key', numericRow: false, objectKey: 't.object_key', size: 't.size_bytes',
+};
+
+type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects' | 'listLocationHoldings'>;
 
 export function objectReads(c: SqliteConnection): ObjectReads {
   return {
@@ -93,12 +98,16 @@ export function objectReads(c: SqliteConnection): ObjectReads {
             );
       return rows.map((r) => ({ objectKey: r.object_key, size: int(r.size), etag: r.etag, createdAt: int(r.created_at) }));
     },
+
+    async listLocationHoldings(backendName, page) {
+      return listHoldings(c, LOCATION_HOLDINGS, backendName, page);
+    },
   };
 }
 
 type ObjectWrites = Pick<
   TxStatements,
-  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'deleteObjectRow'
+  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow'
   | 'insertLocation' | 'deleteLocationsForKey' | 'deleteLocationsOfOtherWrites'
 >;
 
@@ -121,6 +130,19 @@ export function objectWrites(c: SqliteConnection): ObjectWrites {
            write_id = excluded.write_id, size = excluded.size, etag = excluded.etag,
            ${IDENTITY_FROM_EXCLUDED}, created_at = excluded.created_at`,
         objectParams(row),
+      );
+    },
+
+    async upsertObjectIfNewer(row) {
+      return (
+        c.run(
+          `INSERT INTO objects (${OBJECT_COLUMNS}) VALUES (${OBJECT_VALUES})
+           ON CONFLICT (object_key) DO UPDATE SET
+             write_id = excluded.write_id, size = excluded.size, etag = excluded.etag,
+             ${IDENTITY_FROM_EXCLUDED}, created_at = excluded.created_at
+           WHERE objects.write_id < excluded.write_id`,
+          objectParams(row),
+        ) === 1
       );
     },
 

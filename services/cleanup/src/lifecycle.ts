@@ -1,0 +1,71 @@
+// Lifecycle expiry (lifecycle.rules[]): an object created more than `expiration_days` ago
+// whose key starts with the rule's prefix — in the rule's bucket, or in every configured
+// bucket when the rule names none — is deleted through the ledger's normal delete (copies
+// owed, `object.removed` with op LifecycleExpiration). The age is checked again under the
+// key lock, so an object overwritten since it was listed is not touched.
+import type { LifecycleRule } from '@s3o/config';
+import type { CleanupDeps } from './deps.js';
+import { lifecycleExpired } from './events.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface LifecycleCounts {
+  expired: number;
+}
+
+/** Greater (in UTF-8 byte order) than every key that starts with `prefix`, for practical keys. */
+function pastPrefix(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+export class LifecycleExpiry {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: CleanupDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async pass(signal: AbortSignal): Promise<LifecycleCounts> {
+    const { config } = this.deps;
+    const counts: LifecycleCounts = { expired: 0 };
+    for (const rule of config.lifecycle.rules) {
+      const buckets = rule.bucket === null ? config.buckets.map((b) => b.name) : [rule.bucket];
+      for (const bucket of buckets) {
+        if (signal.aborted) return counts;
+        counts.expired += await this.expire(bucket, rule, signal);
+      }
+    }
+    if (counts.expired > 0) this.deps.onEventsAppended?.();
+    return counts;
+  }
+
+  /** Expires what `rule` selects in `bucket`, page by page in key order. */
+  private async expire(bucket: string, rule: LifecycleRule, signal: AbortSignal): Promise<number> {
+    const { ledger, config, logger } = this.deps;
+    const createdBefore = this.clock() - rule.expirationDays * DAY_MS;
+    const prefix = `${bucket}/${rule.prefix}`;
+    const to = pastPrefix(prefix);
+    let from = prefix;
+    let expired = 0;
+    while (!signal.aborted) {
+      const page = await ledger.listRange({ from, to, limit: config.lifecycle.batchSize });
+      for (const entry of page) {
+        if (signal.aborted) break;
+        if (entry.createdAt >= createdBefore) continue;
+        const result = await ledger.deleteObject(
+          entry.objectKey,
+          (outcome) => [lifecycleExpired(outcome.object.objectKey, outcome.removed)],
+          { createdBefore },
+        );
+        if (result.sequencer === null) continue;
+        expired++;
+        logger.debug({ objectKey: entry.objectKey, prefix: rule.prefix, days: rule.expirationDays }, 'object expired');
+      }
+      const last = page.at(-1);
+      if (!last || page.length < config.lifecycle.batchSize) break;
+      // Resume strictly after the last key: the key followed by U+0000 is its successor.
+      from = `${last.objectKey}\u0000`;
+    }
+    return expired;
+  }
+}

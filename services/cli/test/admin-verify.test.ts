@@ -1,0 +1,111 @@
+// `s3-orchestrator admin verify` as an operator runs it: the real command in a child
+// process, against an orchestrator serving a config file, over real s3rver backends.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { createBackendClients, type BackendClient } from '@s3o/backends';
+import { loadConfig } from '@s3o/config';
+import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
+import { silentLogger } from '@s3o/telemetry';
+import { serve, type RunningOrchestrator } from '../src/index.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs the command as the installed binary would, from TypeScript sources. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], { cwd: REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('s3-orchestrator admin verify', () => {
+  let dir: string;
+  let s3rver: S3rverProcess;
+  let orchestrator: RunningOrchestrator;
+  let backend: BackendClient;
+  let configPath: string;
+  let port: number;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 's3o-cli-'));
+    s3rver = await startS3rver({ dir: join(dir, 's3rver'), buckets: ['store'] });
+    port = await freePort();
+    configPath = join(dir, 'config.yaml');
+    await writeFile(configPath, JSON.stringify({
+      server: { listen_addr: `127.0.0.1:${port}` },
+      auth: { root: { access_key_id: 'ROOT', secret_access_key: 'root-secret' } },
+      buckets: [{ name: 'photos', credentials: [{ access_key_id: 'AK', secret_access_key: 'SK' }] }],
+      database: { driver: 'sqlite', path: join(dir, 'ledger.db') },
+      backends: [{ name: 'b1', endpoint: s3rver.endpoint, bucket: 'store', access_key_id: 'S3RVER', secret_access_key: 'S3RVER' }],
+      logging: { level: 'warn' },
+    }));
+    const { config } = await loadConfig(configPath);
+    orchestrator = await serve(config, silentLogger());
+    backend = createBackendClients(config.backends).get('b1')!;
+  });
+  after(async () => {
+    backend?.close();
+    await orchestrator?.stop();
+    await s3rver?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('exit 0 with a summary when nothing is leaked or missing; 1 naming the leaked key when something is', async () => {
+    const clean = await cli(['admin', 'verify', '--config', configPath]);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /^verify: OK/);
+    assert.match(clean.stdout, /backend b1: ok/);
+
+    const leaked = 'photos/x!01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    await backend.putObject(leaked, Readable.from([Buffer.from('stray')]), { contentLength: 5 });
+    try {
+      const found = await cli(['admin', 'verify', '--config', configPath]);
+      assert.equal(found.code, 1, found.stderr);
+      assert.match(found.stdout, /^verify: PROBLEMS FOUND/);
+      assert.match(found.stdout, /backend b1: 1 leaked, 0 missing/);
+      assert.ok(found.stdout.includes(leaked), found.stdout);
+
+      const json = await cli(['admin', 'verify', '--config', configPath, '--url', `http://127.0.0.1:${port}`, '--json']);
+      assert.equal(json.code, 1);
+      const report = JSON.parse(json.stdout) as { ok: boolean; backends: Array<{ leaked: { keys: Array<{ storage_key: string }> } }> };
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.backends[0]!.leaked.keys.map((k) => k.storage_key), [leaked]);
+    } finally {
+      await backend.deleteObject(leaked);
+    }
+    assert.equal((await cli(['admin', 'verify', '--config', configPath])).code, 0);
+  });
+
+  test('usage errors and an unreachable gateway exit 1 with a message', async () => {
+    const noVerb = await cli(['admin']);
+    assert.equal(noVerb.code, 1);
+    assert.match(noVerb.stderr, /admin verify --config FILE/);
+    const noConfig = await cli(['admin', 'verify']);
+    assert.equal(noConfig.code, 1);
+    assert.match(noConfig.stderr, /--config FILE is required/);
+    const nobody = await cli(['admin', 'verify', '--config', configPath, '--url', `http://127.0.0.1:${await freePort()}`]);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /ECONNREFUSED/);
+  });
+});
