@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_KINDS, type BackendKind } from './backends.js';
 import { QUICK_RESULTS_DIR, RESULTS_DIR } from './paths.js';
-import { profileNamed } from './profiles.js';
+import { FULL_PROFILE, profileNamed } from './profiles.js';
+import { buildScenarios } from './scenarios.js';
 import { renderTextTable } from './report/format.js';
 import { checkGoals } from './report/goals.js';
 import type { BenchReport } from './report/model.js';
@@ -26,42 +27,49 @@ export interface BenchMainResult {
   files: { json: string; markdown: string } | null;
 }
 
+const OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  backends: { type: 'string' },
+  scenarios: { type: 'string' },
+  'cpu-prof': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function commaList(value: string | undefined): string[] | undefined {
+  return value?.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 export async function benchMain(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<BenchMainResult> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        quick: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        backends: { type: 'string' },
-        scenarios: { type: 'string' },
-        'cpu-prof': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    out(`${(err as Error).message}\n\n${USAGE}`);
+  const refuse = (problem: string): BenchMainResult => {
+    out(`${problem}\n\n${USAGE}`);
     return { exitCode: 1, report: null, files: null };
+  };
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS });
+  } catch (err) {
+    return refuse((err as Error).message);
   }
+  const { values } = parsed;
   if (values.help) {
     out(USAGE);
     return { exitCode: 0, report: null, files: null };
   }
-  const list = (v: string | undefined) => v?.split(',').map((s) => s.trim()).filter(Boolean);
-  const backends = list(values.backends);
-  const unknown = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind));
-  if (unknown?.length) {
-    out(`unknown backend(s): ${unknown.join(', ')}\n\n${USAGE}`);
-    return { exitCode: 1, report: null, files: null };
-  }
+  const backends = commaList(values.backends);
+  const unknownBackends = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind)) ?? [];
+  if (unknownBackends.length) return refuse(`unknown backend(s): ${unknownBackends.join(', ')}`);
+  const scenarioIds = commaList(values.scenarios);
+  const knownIds = new Set(buildScenarios(FULL_PROFILE).map((s) => s.id));
+  const unknownIds = scenarioIds?.filter((id) => !knownIds.has(id)) ?? [];
+  if (unknownIds.length) return refuse(`unknown scenario id(s): ${unknownIds.join(', ')}; known: ${[...knownIds].join(', ')}`);
   const profile = profileNamed(values.quick ? 'quick' : 'full');
   const outDir = values.out ?? (values.quick ? QUICK_RESULTS_DIR : RESULTS_DIR);
 
   const report = await runBench({
     profile,
     backends: backends as BackendKind[] | undefined,
-    scenarioIds: list(values.scenarios),
+    scenarioIds,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
   });
   const files = await writeReport(report, outDir);

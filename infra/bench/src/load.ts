@@ -37,6 +37,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const until = performance.now() + warmupMs;
     await Promise.all(
       Array.from({ length: spec.concurrency }, async () => {
+        // Warm-up failures are not counted: the measured phase that follows will meet them again.
         while (performance.now() < until) await spec.op(nextIndex++).catch(() => 0);
       }),
     );
@@ -53,7 +54,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       const index = nextIndex++;
       const t0 = performance.now();
       try {
-        result.bytes += await spec.op(index);
+        // Not `result.bytes += await …`: that would read `bytes` before the await and lose
+        // what other workers added meanwhile.
+        const bytes = await spec.op(index);
+        result.bytes += bytes;
         result.latenciesMs.push(performance.now() - t0);
         result.ops++;
       } catch (err) {

@@ -8,9 +8,12 @@ export interface BenchProfile {
   name: 'full' | 'quick';
   small: {
     objectBytes: number;
-    /** measured time per scenario and side */
+    /** measured time per scenario and side, in `slices` slices */
     durationMs: number;
+    /** unmeasured time before each slice */
     warmupMs: number;
+    /** see Scenario.slices */
+    slices: number;
     /** objects written before a GET or HEAD scenario, read round-robin */
     readSetSize: number;
   };
@@ -18,7 +21,8 @@ export interface BenchProfile {
     /** stays above the gateway's default replay buffer (8 MiB), so large bodies take the streaming path */
     objectBytes: number;
     durationMs: number;
-    /** each worker does at least this many operations */
+    slices: number;
+    /** each worker does at least this many operations per slice */
     minOpsPerWorker: number;
   };
   /** concurrent uploads during which the gateway's peak RSS is measured */
@@ -34,16 +38,16 @@ export interface BenchProfile {
 
 export const FULL_PROFILE: BenchProfile = {
   name: 'full',
-  small: { objectBytes: 4 * KiB, durationMs: 8_000, warmupMs: 1_000, readSetSize: 256 },
-  large: { objectBytes: 64 * MiB, durationMs: 10_000, minOpsPerWorker: 2 },
+  small: { objectBytes: 4 * KiB, durationMs: 8_000, warmupMs: 250, slices: 4, readSetSize: 256 },
+  large: { objectBytes: 64 * MiB, durationMs: 10_000, slices: 2, minOpsPerWorker: 1 },
   concurrentUploads: { objectBytes: 256 * MiB, count: 4 },
   list: { objects: 100_000, pageSize: 1000, pages: 300 },
 };
 
 export const QUICK_PROFILE: BenchProfile = {
   name: 'quick',
-  small: { objectBytes: 4 * KiB, durationMs: 500, warmupMs: 100, readSetSize: 32 },
-  large: { objectBytes: 16 * MiB, durationMs: 0, minOpsPerWorker: 1 },
+  small: { objectBytes: 4 * KiB, durationMs: 500, warmupMs: 100, slices: 1, readSetSize: 32 },
+  large: { objectBytes: 16 * MiB, durationMs: 0, slices: 1, minOpsPerWorker: 1 },
   concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
   list: { objects: 5_000, pageSize: 1000, pages: 15 },
 };

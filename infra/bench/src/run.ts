@@ -1,19 +1,21 @@
-// One benchmark run: for each backend, start it and a gateway in front of it, then run every
-// scenario directly and through the gateway, measuring the gateway process meanwhile.
+// One benchmark run: for each backend, start it, a pass-through proxy and a gateway in front
+// of it, then run every scenario directly, through the proxy and through the gateway,
+// measuring every process meanwhile.
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKEND_DESCRIPTIONS, BACKEND_KINDS, startBackend, type BackendKind } from './backends.js';
 import { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile.js';
-import type { LoadResult } from './load.js';
 import { commitInfo, currentLoadAverage, machineInfo } from './machine.js';
 import type { GatewayMode, RunningGateway, VirtualBucket } from './modes/mode.js';
 import { singleProcessMode } from './modes/single-process.js';
+import { startPassthrough, type PassthroughProcess } from './passthrough/process.js';
 import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.js';
 import type { BenchProfile } from './profiles.js';
 import type { BackendRun, BenchReport, ResultRow, SideResult } from './report/model.js';
 import { createBenchClient, type BenchClient, type ChecksumMode } from './s3-client.js';
-import { buildScenarios, type Endpoint, type Scenario, type Side } from './scenarios.js';
+import { buildScenarios, type Endpoint, type PhaseResult, type Scenario, type Side } from './scenarios.js';
 import { summarizeLatencies } from './stats.js';
 
 export interface BenchOptions {
@@ -60,7 +62,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const mode = options.mode ?? singleProcessMode;
   const startedAt = new Date();
   const machine = machineInfo();
+  // Taken first: the code measured is the code checked out when the run began.
+  const commit = commitInfo();
   const workRoot = await mkdtemp(join(tmpdir(), 's3o-bench-'));
+  // An interrupted run (Ctrl-C exits the process) must not leave gigabytes of s3rver data behind.
+  const removeWorkRoot = () => rmSync(workRoot, { recursive: true, force: true });
+  process.once('exit', removeWorkRoot);
   const rows: ResultRow[] = [];
   const backendRuns: BackendRun[] = [];
   try {
@@ -72,6 +79,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       rows.push(...backendRows);
     }
   } finally {
+    process.off('exit', removeWorkRoot);
     await rm(workRoot, { recursive: true, force: true });
   }
   return {
@@ -80,7 +88,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     mode: { name: mode.name, description: mode.description },
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    commit: commitInfo(),
+    commit,
     machine,
     loadAverageAtEnd: currentLoadAverage(),
     client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
@@ -105,8 +113,10 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
 
   const backend = await startBackend(kind, ctx.workDir);
   const clients: BenchClient[] = [];
+  let proxy: PassthroughProcess | null = null;
   let gateway: RunningGateway | null = null;
   try {
+    proxy = await startPassthrough(backend.endpoint);
     if (listingObjects > 0) ctx.log(`[bench] ${kind}: seeding ${listingObjects} objects into the ledger…`);
     gateway = await ctx.mode.start({
       workDir: ctx.workDir,
@@ -117,11 +127,16 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
-    const gatewayProbe = new ProcessProbe(gateway.pid);
+    const probes: Record<Side, ProcessProbe | null> = {
+      direct: null,
+      proxy: new ProcessProbe(proxy.pid),
+      gateway: new ProcessProbe(gateway.pid),
+    };
     const backendProbe = new ProcessProbe(backend.pid);
-    const idleRss = gatewayProbe.memory().rssBytes;
+    const idleRss = { gateway: probes.gateway!.memory().rssBytes, proxy: probes.proxy!.memory().rssBytes };
 
     const direct = track(clients, createBenchClient(backend.endpoint, backend.credentials, 'when-required'));
+    const proxied = track(clients, createBenchClient(proxy.endpoint, backend.credentials, 'when-required'));
     const gatewayClients = new Map<ChecksumMode, BenchClient>();
     const gatewayClient = (checksums: ChecksumMode): BenchClient => {
       let client = gatewayClients.get(checksums);
@@ -134,27 +149,41 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
     for (const scenario of scenarios) {
       const endpoints: Record<Side, Endpoint> = {
         direct: { side: 'direct', s3: direct.s3, bucket: backend.bucket, listing: null },
+        proxy: { side: 'proxy', s3: proxied.s3, bucket: backend.bucket, listing: null },
         gateway: {
           side: 'gateway', s3: gatewayClient(scenario.gatewayChecksums).s3, bucket: OBJECTS_BUCKET.name,
           listing: listingObjects > 0 ? { s3: listingClient.s3, bucket: LISTING_BUCKET.name, objects: listingObjects } : null,
         },
       };
+      const phases: Partial<Record<Side, () => Promise<PhaseResult>>> = {};
+      for (const side of scenario.sides) phases[side] = await scenario.prepare(endpoints[side]);
+      const slices: Partial<Record<Side, SliceMeasurement[]>> = {};
+      for (let i = 0; i < scenario.slices; i++) {
+        for (const side of scenario.sides) {
+          (slices[side] ??= []).push(await measureSlice(phases[side]!, { backend: backendProbe, hop: probes[side] }));
+        }
+      }
       const results: Partial<Record<Side, SideResult>> = {};
       for (const side of scenario.sides) {
-        results[side] = await measure(scenario, endpoints[side], { backend: backendProbe, gateway: side === 'gateway' ? gatewayProbe : null });
+        results[side] = sideResult(`${scenario.title} (${side})`, slices[side]!);
         ctx.log(`[bench] ${kind} · ${scenario.title} · ${side}: ${progressLine(results[side]!)}`);
       }
-      rows.push(resultRow(kind, scenario, results.direct ?? null, results.gateway ?? null));
+      rows.push(resultRow(kind, scenario, results));
     }
 
     for (const client of clients) client.close();
     clients.length = 0;
     await gateway.stop();
     const cpuProfile = profileDir ? await newestProfileSummary(profileDir) : null;
-    return { run: { kind, description: BACKEND_DESCRIPTIONS[kind], gatewayIdleRssBytes: idleRss, seed: gateway.seed, cpuProfile }, rows };
+    const run: BackendRun = {
+      kind, description: BACKEND_DESCRIPTIONS[kind], gatewayIdleRssBytes: idleRss.gateway, proxyIdleRssBytes: idleRss.proxy,
+      seed: gateway.seed, cpuProfile,
+    };
+    return { run, rows };
   } finally {
     for (const client of clients) client.close();
     await gateway?.stop();
+    await proxy?.stop();
     await backend.stop();
   }
 }
@@ -164,49 +193,73 @@ function track(clients: BenchClient[], client: BenchClient): BenchClient {
   return client;
 }
 
-async function measure(
-  scenario: Scenario,
-  endpoint: Endpoint,
-  probes: { backend: ProcessProbe; gateway: ProcessProbe | null },
-): Promise<SideResult> {
-  const phase = await scenario.prepare(endpoint);
+/** One slice of one side, with what every process spent meanwhile. */
+interface SliceMeasurement {
+  load: PhaseResult;
+  clientCpuSeconds: number;
+  backend: ProcessUsage;
+  hop: ProcessUsage | null;
+}
+
+async function measureSlice(
+  phase: () => Promise<PhaseResult>,
+  probes: { backend: ProcessProbe; hop: ProcessProbe | null },
+): Promise<SliceMeasurement> {
   const clientCpu = ownCpuWindow();
   const backendWindow = probes.backend.window();
-  const gatewayWindow = probes.gateway?.window() ?? null;
-  let load: LoadResult;
-  let backendUsage: ProcessUsage;
-  let gatewayUsage: ProcessUsage | null;
+  const hopWindow = probes.hop?.window() ?? null;
+  let load: PhaseResult;
+  let backend: ProcessUsage;
+  let hop: ProcessUsage | null;
   try {
     load = await phase();
   } finally {
-    backendUsage = backendWindow.end();
-    gatewayUsage = gatewayWindow?.end() ?? null;
+    backend = backendWindow.end();
+    hop = hopWindow?.end() ?? null;
   }
-  const clientSeconds = clientCpu.end();
-  if (load.ops === 0) throw new Error(`${scenario.title} (${endpoint.side}): every operation failed: ${load.firstError}`);
+  return { load, clientCpuSeconds: clientCpu.end(), backend, hop };
+}
+
+/** The slices of one side added up. */
+function sideResult(what: string, slices: SliceMeasurement[]): SideResult {
+  const sum = (f: (s: SliceMeasurement) => number) => slices.reduce((n, s) => n + f(s), 0);
+  const ops = sum((s) => s.load.ops);
+  const firstError = slices.find((s) => s.load.firstError !== null)?.load.firstError ?? null;
+  if (ops === 0) throw new Error(`${what}: every operation failed: ${firstError}`);
+  const seconds = sum((s) => s.load.seconds);
+  const bytes = sum((s) => s.load.bytes);
+  const ttlb = slices.flatMap((s) => s.load.timeToLastByteMs ?? []);
+  const hops = slices.map((s) => s.hop).filter((h): h is ProcessUsage => h !== null);
   return {
-    ops: load.ops,
-    errors: load.errors,
-    firstError: load.firstError,
-    bytes: load.bytes,
-    seconds: load.seconds,
-    opsPerSec: load.ops / load.seconds,
-    mbPerSec: load.bytes / load.seconds / 1e6,
-    latency: summarizeLatencies(load.latenciesMs),
-    cpuSeconds: { client: clientSeconds, backend: backendUsage.cpuSeconds, gateway: gatewayUsage?.cpuSeconds ?? null },
-    gatewayPeakRssBytes: gatewayUsage?.peakRssBytes ?? null,
-    gatewayPeakRssSource: gatewayUsage?.peakSource ?? null,
+    ops,
+    errors: sum((s) => s.load.errors),
+    firstError,
+    bytes,
+    seconds,
+    opsPerSec: ops / seconds,
+    mbPerSec: bytes / seconds / 1e6,
+    latency: summarizeLatencies(slices.flatMap((s) => s.load.latenciesMs)),
+    timeToLastByte: slices.some((s) => s.load.timeToLastByteMs) ? summarizeLatencies(ttlb) : null,
+    cpuSeconds: {
+      client: sum((s) => s.clientCpuSeconds),
+      backend: sum((s) => s.backend.cpuSeconds),
+      hop: hops.length ? hops.reduce((n, h) => n + h.cpuSeconds, 0) : null,
+    },
+    peakRssBytes: hops.length ? Math.max(...hops.map((h) => h.peakRssBytes)) : null,
+    peakRssSource: hops[0]?.peakSource ?? null,
   };
 }
 
-function resultRow(kind: BackendKind, scenario: Scenario, direct: SideResult | null, gateway: SideResult | null): ResultRow {
-  let ratio: number | null = null;
-  if (direct && gateway && scenario.metric !== 'latency') {
-    ratio = scenario.metric === 'ops' ? gateway.opsPerSec / direct.opsPerSec : gateway.mbPerSec / direct.mbPerSec;
-  }
+function resultRow(kind: BackendKind, scenario: Scenario, results: Partial<Record<Side, SideResult>>): ResultRow {
+  const figure = (s: SideResult) => (scenario.metric === 'ops' ? s.opsPerSec : s.mbPerSec);
+  const ratio = (a: SideResult | undefined, b: SideResult | undefined) =>
+    a && b && scenario.metric !== 'latency' ? figure(a) / figure(b) : null;
   return {
     scenarioId: scenario.id, title: scenario.title, metric: scenario.metric, backend: kind,
-    gatewayChecksums: scenario.gatewayChecksums, direct, gateway, ratio,
+    gatewayChecksums: scenario.gatewayChecksums,
+    direct: results.direct ?? null, proxy: results.proxy ?? null, gateway: results.gateway ?? null,
+    ratio: ratio(results.gateway, results.direct),
+    ratioToProxy: ratio(results.gateway, results.proxy),
   };
 }
 

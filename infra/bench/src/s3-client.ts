@@ -1,7 +1,10 @@
 // The one client every scenario uses, direct and through the gateway alike, so the only
 // difference between the two columns of the table is the gateway.
 import http from 'node:http';
-import { S3Client } from '@aws-sdk/client-s3';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { S3Client, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-s3';
+import type { DeserializeMiddleware } from '@smithy/types';
 
 export type ChecksumMode =
   /** checksums only where an operation requires them: plain bodies (what the comparison uses) */
@@ -43,5 +46,36 @@ export function createBenchClient(endpoint: string, credentials: Credentials, ch
       s3.destroy();
       agent.destroy();
     },
+  };
+}
+
+/** Makes each hook's middleware name unique, so several can be installed and removed. */
+let hooks = 0;
+
+/**
+ * Records, for every call of `s3`, the time from sending the request to receiving the last
+ * byte of the response — before the SDK parses it. For listings the SDK's XML parsing costs
+ * the client as much as the gateway's work, so this is the gateway's (and the wire's) share.
+ * The response body is read into memory here: only for small (XML) responses. Returns the
+ * function that removes the hook.
+ */
+export function recordTimeToLastByte(s3: S3Client, record: (ms: number) => void): () => void {
+  const name = `bench-time-to-last-byte-${++hooks}`;
+  const middleware: DeserializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
+    const start = performance.now();
+    const out = await next(args);
+    const response = out.response as { body?: unknown };
+    if (response.body instanceof Readable) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+      response.body = Readable.from([Buffer.concat(chunks)]);
+    }
+    record(performance.now() - start);
+    return out;
+  };
+  // Inside the deserializer: it hands us the raw response first and parses what we return.
+  s3.middlewareStack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'deserializerMiddleware', name });
+  return () => {
+    s3.middlewareStack.remove(name);
   };
 }

@@ -1,5 +1,5 @@
-// `npm run bench -- --quick` end to end: backends, gateway process, every scenario on both
-// sides, the table files. Only completion and the presence of every row are asserted —
+// `npm run bench -- --quick` end to end: backends, proxy and gateway processes, every
+// scenario on every side, the table files. Only completion and the presence of every row are asserted —
 // never a timing.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -37,12 +37,12 @@ test('a quick run completes and writes JSON and markdown tables with every scena
     for (const { backend, scenario } of expected) {
       const row = report.rows.find((r) => r.scenarioId === scenario.id && r.backend === backend);
       assert.ok(row, `no row for ${scenario.id} on ${backend}`);
-      for (const side of ['direct', 'gateway'] as const) {
+      for (const side of ['direct', 'proxy', 'gateway'] as const) {
         const measured: SideResult | null = row[side];
         if (scenario.sides.includes(side)) assert.ok(measured && measured.ops > 0, `${scenario.id} on ${backend}: no ${side} figure`);
         else assert.equal(measured, null);
       }
-      assert.ok(row.gateway!.gatewayPeakRssBytes! > 0, `${scenario.id} on ${backend}: no gateway RSS`);
+      assert.ok(row.gateway!.peakRssBytes! > 0, `${scenario.id} on ${backend}: no gateway RSS`);
       assert.ok(markdown.includes(`| ${scenario.title} | ${backend} |`), `markdown lacks the row ${scenario.title} / ${backend}`);
       assert.ok(printed.includes(scenario.title), `console table lacks ${scenario.title}`);
     }

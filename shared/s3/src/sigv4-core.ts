@@ -14,12 +14,22 @@ export function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** A signing key is valid for a whole day: remember the recent ones (bounded). */
+const signingKeys = new Map<string, Buffer>();
+const MAX_CACHED_SIGNING_KEYS = 256;
+
 /** kSigning = HMAC chain over date, region, service, "aws4_request". */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  const cached = signingKeys.get(id);
+  if (cached) return cached;
   const kDate = hmac('AWS4' + secret, date);
   const kRegion = hmac(kDate, region);
   const kService = hmac(kRegion, service);
-  return hmac(kService, 'aws4_request');
+  const key = hmac(kService, 'aws4_request');
+  if (signingKeys.size >= MAX_CACHED_SIGNING_KEYS) signingKeys.delete(signingKeys.keys().next().value as string);
+  signingKeys.set(id, key);
+  return key;
 }
 
 /**

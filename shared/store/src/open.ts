@@ -4,8 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createLedger } from './core.js';
 import type { Ledger } from './ledger.js';
-import { openPostgresAdapter, type PostgresAdapterOptions } from './postgres/adapter.js';
-import { defaultMigrationsDir as defaultPostgresMigrationsDir } from './postgres/migrate.js';
+import type { PostgresAdapterOptions } from './postgres/adapter.js';
 import { openSqliteAdapter } from './sqlite/adapter.js';
 import { defaultMigrationsDir } from './sqlite/migrate.js';
 
@@ -51,6 +50,9 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       return createLedger(adapter, { source: options.source, clock: options.clock });
     }
     case 'postgres': {
+      // Loaded on demand: slonik and pg cost ~450 ms and memory that SQLite mode never needs.
+      const { openPostgresAdapter } = await import('./postgres/adapter.js');
+      const { defaultMigrationsDir: defaultPostgresMigrationsDir } = await import('./postgres/migrate.js');
       const { driver: _, source, clock, migrationsDir, ...connection } = options;
       const adapter = await openPostgresAdapter({
         ...connection,

@@ -4,7 +4,7 @@ import { checkGoals } from './goals.js';
 import type { BenchReport, ResultRow, SideResult } from './model.js';
 
 const MiB = 1024 * 1024;
-const HEADERS = ['Scenario', 'Backend', 'Direct', 'Gateway', 'Gateway/direct', 'Gateway peak RSS'];
+const HEADERS = ['Scenario', 'Backend', 'Direct', 'Pass-through proxy', 'Gateway', 'Gateway/direct', 'Gateway/proxy', 'Gateway peak RSS'];
 
 function num(value: number, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -25,21 +25,27 @@ export function sideCell(row: ResultRow, side: SideResult | null): string {
     case 'throughput':
       text = `${num(side.mbPerSec, 1)} MB/s`;
       break;
-    case 'latency':
-      text = `p50 ${ms(side.latency.p50Ms)} · p99 ${ms(side.latency.p99Ms)}`;
+    case 'latency': {
+      const ttlb = side.timeToLastByte;
+      text = `p50 ${ms(side.latency.p50Ms)} · p99 ${ms(side.latency.p99Ms)}` +
+        (ttlb ? ` (to last byte: p50 ${ms(ttlb.p50Ms)} · p99 ${ms(ttlb.p99Ms)})` : '');
       break;
+    }
   }
   return side.errors ? `${text} · ${side.errors} errors` : text;
 }
 
 export function tableCells(row: ResultRow): string[] {
-  const peak = row.gateway?.gatewayPeakRssBytes;
+  const peak = row.gateway?.peakRssBytes;
+  const ratio = (r: number | null) => (r === null ? '—' : num(r, 2));
   return [
     row.title,
     row.backend,
     sideCell(row, row.direct),
+    sideCell(row, row.proxy),
     sideCell(row, row.gateway),
-    row.ratio === null ? '—' : num(row.ratio, 2),
+    ratio(row.ratio),
+    ratio(row.ratioToProxy),
     peak == null ? '—' : `${num(peak / MiB, 1)} MiB`,
   ];
 }
@@ -61,15 +67,16 @@ function mdTable(headers: string[], rows: string[][]): string {
   ].join('\n');
 }
 
+/** CPU per operation of every process on one side: `client + hop + backend` in µs. */
+function cpuPerOp(s: SideResult | null): string {
+  if (!s) return '—';
+  const us = (seconds: number) => num((seconds * 1e6) / s.ops, 0);
+  const { client, hop, backend } = s.cpuSeconds;
+  return hop === null ? `${us(client)} + ${us(backend)}` : `${us(client)} + ${us(hop)} + ${us(backend)}`;
+}
+
 function cpuCells(row: ResultRow): string[] {
-  const cpu = (s: SideResult | null, who: 'client' | 'backend' | 'gateway') => {
-    const v = s?.cpuSeconds[who];
-    return v == null ? '—' : num(v, 2);
-  };
-  const perOp = row.gateway && row.gateway.cpuSeconds.gateway !== null
-    ? `${num((row.gateway.cpuSeconds.gateway * 1e6) / row.gateway.ops, 0)} µs`
-    : '—';
-  return [row.title, row.backend, cpu(row.direct, 'client'), cpu(row.direct, 'backend'), cpu(row.gateway, 'client'), cpu(row.gateway, 'backend'), cpu(row.gateway, 'gateway'), perOp];
+  return [row.title, row.backend, cpuPerOp(row.direct), cpuPerOp(row.proxy), cpuPerOp(row.gateway)];
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -83,18 +90,23 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`* Node ${m.node}; load average ${num(m.loadAverageAtStart, 2)} at start, ${num(report.loadAverageAtEnd, 2)} at end (other work shared the machine)`);
   out.push(`* client: ${report.client}; same client code for both columns, plain bodies (requestChecksumCalculation WHEN_REQUIRED) unless the row says otherwise`);
   out.push(`* run: ${report.startedAt} → ${report.finishedAt}`);
+  out.push('* pass-through proxy: a minimal Node HTTP proxy (node:http, pipe both ways, no parsing or hashing) in its own process ' +
+    'in front of the same backend — what any extra Node hop costs on this machine; gateway/proxy is the gateway\'s share of that ceiling');
   for (const b of report.backends) {
-    out.push(`* backend ${b.description}; gateway idle RSS ${num(b.gatewayIdleRssBytes / MiB, 1)} MiB`);
+    out.push(`* backend ${b.description}; gateway idle RSS ${num(b.gatewayIdleRssBytes / MiB, 1)} MiB, proxy ${num(b.proxyIdleRssBytes / MiB, 1)} MiB`);
     if (b.seed) out.push(`  * LIST bucket: ${b.seed.objects.toLocaleString('en-US')} objects seeded into the ledger in ${num(b.seed.seconds, 1)} s (${num(b.seed.objects / b.seed.seconds, 0)} objects/s) — ${b.seed.method}`);
   }
   const p = report.profile;
-  out.push(`* sizes: small objects ${formatSize(p.small.objectBytes)} (${p.small.durationMs} ms measured after ${p.small.warmupMs} ms warm-up), ` +
-    `large ${formatSize(p.large.objectBytes)} (≥ ${p.large.durationMs} ms, ≥ ${p.large.minOpsPerWorker} per worker), ` +
-    `${p.concurrentUploads.count} × ${formatSize(p.concurrentUploads.objectBytes)} concurrent uploads, LIST ${p.list.pages} pages`);
+  out.push(`* work per row and side: small objects ${formatSize(p.small.objectBytes)}, ${p.small.durationMs} ms measured in ${p.small.slices} ` +
+    `slice(s), each after ${p.small.warmupMs} ms of warm-up; large ${formatSize(p.large.objectBytes)}, ≥ ${p.large.durationMs} ms in ` +
+    `${p.large.slices} slice(s) of ≥ ${p.large.minOpsPerWorker} operation(s) per worker; ` +
+    `${p.concurrentUploads.count} × ${formatSize(p.concurrentUploads.objectBytes)} concurrent uploads once; LIST ${p.list.pages} pages. ` +
+    'The sides take turns slice by slice, so a change of load on the machine hits all of them alike.');
   out.push('');
   out.push('## Results');
   out.push('');
-  out.push('Ratio = gateway ÷ direct of ops/s or MB/s (MB = 10⁶ bytes); LIST is absolute (it is answered from the ledger). ' +
+  out.push('Ratio = gateway ÷ direct of ops/s or MB/s (MB = 10⁶ bytes); LIST is absolute (it is answered from the ledger): ' +
+    'latency as the SDK sees it (XML parsing included) and, in brackets, to the last byte of the response. ' +
     'Peak RSS: the gateway process, during the measured phase of the row.');
   out.push('');
   out.push(mdTable(HEADERS, report.rows.map(tableCells)));
@@ -106,13 +118,14 @@ export function renderMarkdown(report: BenchReport): string {
     out.push(mdTable(['Target', 'Row', 'Measured', 'Verdict'], goals.map((g) => [g.goal, g.row, g.measured, g.met ? 'met' : '**missed**'])));
     out.push('');
   }
-  out.push('## CPU seconds during the measured phase');
+  out.push('## CPU per operation');
   out.push('');
-  out.push(mdTable(
-    ['Scenario', 'Backend', 'direct: client', 'direct: backend', 'gateway: client', 'gateway: backend', 'gateway: gateway', 'gateway CPU per op'],
-    report.rows.map(cpuCells),
-  ));
-  const failed = report.rows.flatMap((r) => [r.direct, r.gateway].filter((s) => s?.errors).map((s) => `${r.title} (${r.backend}): ${s!.errors} errors, first: ${s!.firstError}`));
+  out.push('CPU time (user + system, from /proc) each process spent during the measured phase, divided by the operations: ' +
+    'client + backend for direct, client + hop + backend otherwise, in µs. On a machine whose cores are all busy, ' +
+    'throughput follows the sum.');
+  out.push('');
+  out.push(mdTable(['Scenario', 'Backend', 'Direct', 'Pass-through proxy', 'Gateway'], report.rows.map(cpuCells)));
+  const failed = report.rows.flatMap((r) => [r.direct, r.proxy, r.gateway].filter((s) => s?.errors).map((s) => `${r.title} (${r.backend}): ${s!.errors} errors, first: ${s!.firstError}`));
   if (failed.length) {
     out.push('');
     out.push('## Errors');

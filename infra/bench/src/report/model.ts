@@ -20,11 +20,16 @@ export interface SideResult {
   /** payload MB/s, MB = 10^6 bytes */
   mbPerSec: number;
   latency: LatencySummary;
-  /** CPU seconds each process spent during the measured phase */
-  cpuSeconds: { client: number; backend: number; gateway: number | null };
-  /** the gateway's peak RSS during the measured phase (gateway side only) */
-  gatewayPeakRssBytes: number | null;
-  gatewayPeakRssSource: 'VmHWM' | 'sampled' | null;
+  /** request sent → last response byte, before the SDK parses the body (LIST only) */
+  timeToLastByte: LatencySummary | null;
+  /**
+   * CPU seconds each process spent during the measured phase; `hop` is the process between
+   * client and backend (the proxy or the gateway), null when there is none (direct).
+   */
+  cpuSeconds: { client: number; backend: number; hop: number | null };
+  /** the hop's peak RSS during the measured phase; null for direct */
+  peakRssBytes: number | null;
+  peakRssSource: 'VmHWM' | 'sampled' | null;
 }
 
 export interface ResultRow {
@@ -34,9 +39,12 @@ export interface ResultRow {
   backend: BackendKind;
   gatewayChecksums: ChecksumMode;
   direct: SideResult | null;
+  proxy: SideResult | null;
   gateway: SideResult | null;
   /** gateway / direct of the headline figure (ops/s or MB/s); null for absolute (latency) rows */
   ratio: number | null;
+  /** gateway / pass-through proxy: the share of what an extra Node hop allows that the gateway reaches */
+  ratioToProxy: number | null;
 }
 
 export interface BackendRun {
@@ -44,6 +52,8 @@ export interface BackendRun {
   description: string;
   /** the gateway's RSS once ready, before any scenario */
   gatewayIdleRssBytes: number;
+  /** the pass-through proxy's RSS once ready */
+  proxyIdleRssBytes: number;
   seed: SeedReport | null;
   /** when the gateway ran with --cpu-prof */
   cpuProfile: CpuProfileSummary | null;
