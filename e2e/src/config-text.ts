@@ -20,11 +20,22 @@ export interface BackendEntry {
   quota: string | number;
 }
 
+/** Where the ledger lives: a SQLite file (single process) or a Postgres database (distributed). */
+export type LedgerSettings =
+  | { driver: 'sqlite'; path: string }
+  | { driver: 'postgres'; host: string; port: number; user: string; password: string | null; name: string };
+
+/** How events travel: the in-process bus, or NATS JetStream under a run's own names. */
+export type BusSettings = { driver: 'memory' } | { driver: 'nats'; url: string; stream: string; subjectPrefix: string };
+
 export interface ConfigInput {
-  databasePath: string;
+  ledger: LedgerSettings;
+  bus: BusSettings;
   buckets: VirtualBucket[];
   backends: BackendEntry[];
   routing: 'pack' | 'spread';
+  /** The services' log level; default warn. */
+  logLevel?: string;
   /** Deep-merged over the generated tree (same key names as config.yaml). */
   overrides?: ConfigTree;
 }
@@ -46,7 +57,7 @@ export function buildConfigText(input: ConfigInput): string {
       name: b.name,
       credentials: [{ access_key_id: b.credentials.accessKeyId, secret_access_key: b.credentials.secretAccessKey }],
     })),
-    database: { driver: 'sqlite', path: input.databasePath },
+    database: databaseTree(input.ledger),
     backends: input.backends.map((b) => ({
       name: b.name,
       endpoint: b.endpoint,
@@ -59,11 +70,41 @@ export function buildConfigText(input: ConfigInput): string {
     })),
     routing_strategy: input.routing,
     // Background work on short intervals, so tests can watch it happen within seconds.
-    bus: { poll_interval: '100ms' },
+    bus: busTree(input.bus),
     cleanup_queue: { tick: '200ms', backoff_base: '500ms', backoff_max: '2s' },
-    logging: { level: 'warn' },
+    logging: { level: input.logLevel ?? 'warn' },
   };
   return JSON.stringify(input.overrides ? deepMerge(tree, input.overrides) : tree, null, 2);
+}
+
+function databaseTree(ledger: LedgerSettings): ConfigTree {
+  if (ledger.driver === 'sqlite') return { driver: 'sqlite', path: ledger.path };
+  return {
+    driver: 'postgres',
+    host: ledger.host,
+    port: ledger.port,
+    user: ledger.user,
+    ...(ledger.password !== null ? { password: ledger.password } : {}),
+    name: ledger.name,
+    ssl_mode: 'disable',
+    // Seven processes share one server with other test runs (max_connections is often
+    // 100): small pools, so two systems at once still fit.
+    max_conns: 4,
+    min_conns: 1,
+  };
+}
+
+function busTree(bus: BusSettings): ConfigTree {
+  if (bus.driver === 'memory') return { driver: 'memory', poll_interval: '100ms' };
+  return {
+    driver: 'nats',
+    url: bus.url,
+    stream: bus.stream,
+    subject_prefix: bus.subjectPrefix,
+    // The relay's pass interval: events reach the consumers within a fraction of a second.
+    poll_interval: '200ms',
+    max_deliver: 5,
+  };
 }
 
 function deepMerge(base: ConfigTree, over: ConfigTree): ConfigTree {

@@ -1,7 +1,14 @@
 // One whole system for a test file: N s3rver processes as backends, a config file over
-// them, and the orchestrator in single-process mode (`serve`: gateway + cleanup + bus over
-// SQLite), all on loopback with ephemeral ports and temporary directories.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+// them, and the orchestrator in one of its two modes (DESIGN §2), all on loopback with
+// ephemeral ports and temporary directories:
+//  * single: `serve` inside the test process (gateway + cleanup + bus over SQLite);
+//  * distributed: child processes from the compiled CLI — two gateways, placement,
+//    cleanup (one or more), usage, notifier — over the run's own Postgres database and
+//    NATS JetStream stream. Clients write through one gateway and read, list and delete
+//    through the other.
+// The mode comes from `options.mode`, else S3O_E2E_MODE, else single; the same test file
+// runs in both (test/distributed/ re-runs every file with S3O_E2E_MODE=distributed).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -9,9 +16,19 @@ import { serve, type RunningOrchestrator } from '@s3o/cli';
 import { parseConfig } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { createLogger, silentLogger, type Logger } from '@s3o/telemetry';
-import { gatewayClient, s3rverClient, type GatewayClientOptions } from './clients.js';
-import { buildConfigText, S3RVER_CREDENTIALS, type ConfigTree, type VirtualBucket } from './config-text.js';
+import { gatewayClient, routeReadsTo, s3rverClient, type GatewayClientOptions } from './clients.js';
+import { buildConfigText, S3RVER_CREDENTIALS, type BusSettings, type ConfigTree, type LedgerSettings, type VirtualBucket } from './config-text.js';
 import { watchEscapedErrors } from './escaped-errors.js';
+import {
+  distributedControls,
+  planProcesses,
+  prepareNats,
+  startProcesses,
+  stopProcesses,
+  type DistributedControls,
+  type NatsChoice,
+} from './distributed/cluster.js';
+import { createRunDatabase } from './distributed/run-database.js';
 
 /** The bucket every s3rver holds; the gateway writes its storage keys inside it. */
 export const BACKEND_BUCKET = 's3o-data';
@@ -29,7 +46,15 @@ export interface SystemOptions {
   buckets?: string[];
   /** Merged over the generated config (config.yaml key names), e.g. `{ server: { backend_timeout: '1s' } }`. */
   overrides?: ConfigTree;
+  /** Default: S3O_E2E_MODE, else 'single'. */
+  mode?: SystemMode;
+  /** Distributed mode: cleanup service processes (default 1). */
+  cleanupReplicas?: number;
+  /** Distributed mode: the shared NATS server (default) or a private one a test may stop. */
+  nats?: NatsChoice;
 }
+
+export type SystemMode = 'single' | 'distributed';
 
 export interface RunningBackend {
   /** The backend's name in the config (`b1`, `b2`, …). */
@@ -44,22 +69,33 @@ export interface RunningBackend {
 }
 
 export interface E2ESystem {
-  /** The gateway's base URL, e.g. `http://127.0.0.1:41234`. */
+  mode: SystemMode;
+  /** The (first) gateway's base URL, e.g. `http://127.0.0.1:41234`; raw requests go here. */
   url: string;
+  /** Every gateway's URL: one in single mode; in distributed mode clients write to the first, read from the second. */
+  gatewayUrls: string[];
   buckets: VirtualBucket[];
   /** The first virtual bucket: the one most tests work in. */
   bucket: VirtualBucket;
-  /** An SDK client for the gateway with `bucketName`'s credential (default: the first bucket's). */
+  /**
+   * An SDK client for the gateway with `bucketName`'s credential (default: the first
+   * bucket's). Distributed mode: writes go to gateway 1, everything else to gateway 2.
+   */
   client(bucketName?: string, options?: GatewayClientOptions): S3Client;
   backends: RunningBackend[];
-  /** The SQLite ledger file. */
-  ledgerPath: string;
-  /** Uncaught exceptions and unhandled rejections seen in this process since the system started. */
+  /** The SQLite ledger file (single mode); null in distributed mode (see `distributed.ledger`). */
+  ledgerPath: string | null;
+  /** Processes, ledger and NATS of a distributed run, for fault tests; null in single mode. */
+  distributed: DistributedControls | null;
+  /**
+   * What would have crashed a production process since the system started: uncaught
+   * exceptions and unhandled rejections in this process, and in distributed mode the
+   * services' fatal log lines, stderr output, exits nobody asked for and stops that hung.
+   */
   escapedErrors(): string[];
   /**
-   * Stops the orchestrator and every backend and removes every temporary directory; then
-   * fails when the process saw an uncaught exception or unhandled rejection meanwhile
-   * (in production that would have crashed the gateway).
+   * Stops the orchestrator and every backend, removes the run's database, streams and
+   * temporary directories; then fails when anything escaped (see escapedErrors()).
    */
   stop(): Promise<void>;
 }
@@ -67,11 +103,15 @@ export interface E2ESystem {
 const DEFAULT_BUCKETS = ['e2e-main', 'e2e-other'];
 
 export async function startSystem(options: SystemOptions = {}): Promise<E2ESystem> {
+  const mode = options.mode ?? modeFromEnvironment();
   const specs = options.backends ?? [{}, {}, {}];
   const root = await mkdtemp(join(tmpdir(), 's3o-e2e-'));
   const stoppers: Array<() => Promise<void> | void> = [() => rm(root, { recursive: true, force: true })];
   const escaped = watchEscapedErrors();
   stoppers.push(() => escaped.stop());
+  /** Problems of the system's own processes (distributed mode), beside this process's. */
+  let processProblems: () => string[] = () => [];
+  const escapedErrors = () => [...escaped.seen(), ...processProblems()];
   const stopAll = async () => {
     // Last started, first stopped; every step runs even when an earlier one failed.
     const errors: unknown[] = [];
@@ -83,7 +123,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       }
     }
     if (errors.length > 0) throw new AggregateError(errors, 'stopping the e2e system failed');
-    escaped.assertNone();
+    const seen = escapedErrors();
+    if (seen.length > 0) {
+      throw new Error(`errors escaped from the running system (each would crash a production process):\n  ${seen.join('\n  ')}`);
+    }
   };
 
   try {
@@ -104,21 +147,51 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       name,
       credentials: { accessKeyId: `${name}-key`, secretAccessKey: `${name}-secret-0123456789` },
     }));
-    const ledgerPath = join(root, 'ledger', 's3o.db');
-    const configText = buildConfigText({
-      databasePath: ledgerPath,
-      buckets,
-      backends: backends.map((b, i) => ({ name: b.name, endpoint: b.endpoint, bucket: b.bucket, quota: specs[i]!.quota ?? 0 })),
-      routing: options.routing ?? 'pack',
-      ...(options.overrides ? { overrides: options.overrides } : {}),
-    });
-    const { config, warnings } = parseConfig(configText, {});
-    // A warning means a key of ours was ignored: the test would silently run other settings.
-    if (warnings.length > 0) throw new Error(`the e2e config has warnings:\n  ${warnings.join('\n  ')}`);
-    await mkdir(dirname(ledgerPath), { recursive: true });
+    const configFor = (ledger: LedgerSettings, bus: BusSettings) => {
+      const text = buildConfigText({
+        ledger,
+        bus,
+        buckets,
+        backends: backends.map((b, i) => ({ name: b.name, endpoint: b.endpoint, bucket: b.bucket, quota: specs[i]!.quota ?? 0 })),
+        routing: options.routing ?? 'pack',
+        // Distributed mode: the harness learns a process's URL from its "<verb> running" line,
+        // an info line; S3O_E2E_LOG asks for more (and echoes it).
+        ...(mode === 'distributed' ? { logLevel: process.env.S3O_E2E_LOG ?? 'info' } : {}),
+        ...(options.overrides ? { overrides: options.overrides } : {}),
+      });
+      const { config, warnings } = parseConfig(text, {});
+      // A warning means a key of ours was ignored: the test would silently run other settings.
+      if (warnings.length > 0) throw new Error(`the e2e config has warnings:\n  ${warnings.join('\n  ')}`);
+      return { text, config };
+    };
 
-    const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
-    stoppers.push(() => orchestrator.stop());
+    let gatewayUrls: string[];
+    let ledgerPath: string | null = null;
+    let distributed: DistributedControls | null = null;
+    if (mode === 'single') {
+      ledgerPath = join(root, 'ledger', 's3o.db');
+      const { config } = configFor({ driver: 'sqlite', path: ledgerPath }, { driver: 'memory' });
+      await mkdir(dirname(ledgerPath), { recursive: true });
+      const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
+      stoppers.push(() => orchestrator.stop());
+      gatewayUrls = [orchestrator.url];
+    } else {
+      const database = await createRunDatabase();
+      stoppers.push(() => database.drop());
+      const natsStore = join(root, 'nats');
+      await mkdir(natsStore, { recursive: true });
+      const nats = await prepareNats(options.nats ?? 'shared', natsStore);
+      stoppers.push(() => nats.release());
+      const { text } = configFor(database.settings, { driver: 'nats', url: nats.url, stream: nats.names.stream, subjectPrefix: nats.names.subjectPrefix });
+      const configPath = join(root, 's3o.yaml');
+      await writeFile(configPath, text);
+      const services = planProcesses({ configPath, cleanupReplicas: options.cleanupReplicas ?? 1, echoLogs: Boolean(process.env.S3O_E2E_LOG) });
+      stoppers.push(() => stopProcesses(services));
+      processProblems = () => services.flatMap((p) => p.escapedErrors());
+      await startProcesses(services);
+      distributed = distributedControls(services, database, nats);
+      gatewayUrls = services.filter((p) => p.verb === 'gateway').map((p) => p.url);
+    }
 
     const clients: S3Client[] = [];
     stoppers.push(() => clients.forEach((c) => c.destroy()));
@@ -127,19 +200,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       if (!bucket) throw new Error(`no virtual bucket "${name}" in this system`);
       return bucket.credentials;
     };
+    const [writeUrl, readUrl] = gatewayUrls as [string, string | undefined];
 
     return {
-      url: orchestrator.url,
+      mode,
+      url: writeUrl,
+      gatewayUrls,
       buckets,
       bucket: buckets[0]!,
       client(bucketName = buckets[0]!.name, clientOptions = {}) {
-        const client = gatewayClient(orchestrator.url, credentialOf(bucketName), clientOptions);
+        const client = gatewayClient(writeUrl, credentialOf(bucketName), clientOptions);
+        if (readUrl) routeReadsTo(client, readUrl);
         clients.push(client);
         return client;
       },
       backends,
       ledgerPath,
-      escapedErrors: () => escaped.seen(),
+      distributed,
+      escapedErrors,
       stop: stopAll,
     };
   } catch (err) {
@@ -148,9 +226,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
   }
 }
 
+function modeFromEnvironment(): SystemMode {
+  const value = process.env.S3O_E2E_MODE ?? 'single';
+  if (value !== 'single' && value !== 'distributed') throw new Error(`S3O_E2E_MODE must be "single" or "distributed", got "${value}"`);
+  return value;
+}
+
 type LogLevel = NonNullable<Parameters<typeof createLogger>[0]['level']>;
 
-/** Silent by default; `S3O_E2E_LOG=debug` (or any level) shows the system's logs while debugging. */
+/**
+ * Single mode: silent by default; `S3O_E2E_LOG=debug` (or any level) shows the system's
+ * logs while debugging. (Distributed mode echoes the processes' own output when it is set.)
+ */
 function systemLogger(): Logger {
   const level = process.env.S3O_E2E_LOG;
   return level ? createLogger({ service: 's3o-e2e', level: level as LogLevel }) : silentLogger();

@@ -1,6 +1,9 @@
 export { startSystem, BACKEND_BUCKET } from './harness.js';
-export type { E2ESystem, RunningBackend, SystemOptions, BackendSpec } from './harness.js';
-export { gatewayClient, s3rverClient } from './clients.js';
+export type { E2ESystem, RunningBackend, SystemOptions, SystemMode, BackendSpec } from './harness.js';
+export type { DistributedControls, RunNats, NatsChoice } from './distributed/cluster.js';
+export type { ServiceProcess, ServiceVerb, LogRecord } from './distributed/service-process.js';
+export type { ConsumerProgress, NatsNames, PrivateNatsServer } from './distributed/nats-run.js';
+export { gatewayClient, routeReadsTo, s3rverClient } from './clients.js';
 export type { ChecksumMode, GatewayClientOptions } from './clients.js';
 export type { Credential, VirtualBucket, ConfigTree } from './config-text.js';
 export { listBackend, storedCopies, readStored } from './backend-inspect.js';

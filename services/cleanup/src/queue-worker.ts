@@ -55,7 +55,10 @@ export class CleanupQueueWorker {
     const { batchSize, concurrency } = config.cleanupQueue;
     try {
       while (!this.stopped) {
-        const rows = await ledger.claimCleanup(batchSize, this.clock(), Math.max(60_000, 2 * config.server.backendTimeoutMs));
+        // The lease outlives any one attempt (a delete is bounded by the backend timeout,
+        // with at most two resends on a stale connection), so rows are never worked twice
+        // at once, yet a crashed worker's rows return soon.
+        const rows = await ledger.claimCleanup(batchSize, this.clock(), 3 * config.server.backendTimeoutMs);
         if (rows.length === 0) return;
         let next = 0;
         const lanes = Array.from({ length: Math.min(concurrency, rows.length) }, async () => {

@@ -35,7 +35,8 @@ export interface StartedService {
 
 /** Wires one service to its bus. Consumers start with the bus (bus.start()). */
 export function startService(name: ServiceName, deps: ServiceDeps): StartedService {
-  const logger = deps.logger.child({ service: name });
+  // 'component', not 'service': the root logger already names the process's service.
+  const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
       const gateway = createGatewayApp({ ...deps, logger, onEventsAppended: () => deps.bus.notify() });
