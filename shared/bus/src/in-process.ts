@@ -17,11 +17,19 @@ export interface InProcessBusOptions {
   batchSize?: number;
 }
 
+/** Passed-over events are re-read after a crash: keep that bounded. */
+const LAZY_OFFSET_EVENTS = 1000;
+const LAZY_OFFSET_MS = 5000;
+
 class ConsumerLoop {
   private wakeUp: (() => void) | null = null;
   private pending = false;
   private stopped = false;
   private done: Promise<void> | null = null;
+  /** next event to look at is after this seq; null until read from the database */
+  private offset: number | null = null;
+  private persisted = 0;
+  private persistedAt = 0;
 
   constructor(private readonly sub: Subscription, private readonly opts: InProcessBusOptions) {}
 
@@ -41,23 +49,12 @@ class ConsumerLoop {
   }
 
   private async run(): Promise<void> {
-    const { ledger, logger } = this.opts;
-    const batchSize = this.opts.batchSize ?? 200;
+    const { logger } = this.opts;
     while (!this.stopped) {
       this.pending = false;
       let drained = false;
       try {
-        let offset = await ledger.getConsumerOffset(this.sub.consumer);
-        for (;;) {
-          const events = await ledger.readEventsAfter(offset, batchSize);
-          for (const event of events) {
-            if (this.stopped) return;
-            if (this.sub.types.includes(event.type)) await this.deliver(event);
-            offset = event.seq;
-          }
-          if (events.length > 0) await ledger.setConsumerOffset(this.sub.consumer, offset);
-          if (events.length < batchSize) break;
-        }
+        await this.catchUp();
         drained = true;
       } catch (err) {
         logger.error({ err, consumer: this.sub.consumer }, 'event consumer failed; retrying at the next poll');
@@ -65,6 +62,46 @@ class ConsumerLoop {
       if (drained && this.pending) continue;
       await this.sleep(this.opts.pollIntervalMs);
     }
+    await this.persist().catch((err) => logger.warn({ err, consumer: this.sub.consumer }, 'could not save the consumer offset at stop'));
+  }
+
+  /**
+   * Reads every event after the offset and delivers the ones of our types. The offset
+   * lives in memory (this loop is its only writer) and is saved after a batch that
+   * delivered something, or lazily after events we pass over — re-reading those after a
+   * crash is harmless, and most commits concern only some consumers.
+   */
+  private async catchUp(): Promise<void> {
+    const { ledger } = this.opts;
+    const batchSize = this.opts.batchSize ?? 200;
+    if (this.offset === null) {
+      this.offset = await ledger.getConsumerOffset(this.sub.consumer);
+      this.persisted = this.offset;
+    }
+    for (;;) {
+      const events = await ledger.readEventsAfter(this.offset, batchSize);
+      let delivered = false;
+      for (const event of events) {
+        if (this.stopped) return;
+        if (this.sub.types.includes(event.type)) {
+          await this.deliver(event);
+          delivered = true;
+        }
+        this.offset = event.seq;
+      }
+      if (delivered || this.offset - this.persisted >= LAZY_OFFSET_EVENTS || Date.now() - this.persistedAt >= LAZY_OFFSET_MS) {
+        await this.persist();
+      }
+      if (events.length < batchSize) return;
+    }
+  }
+
+  private async persist(): Promise<void> {
+    if (this.offset === null || this.offset === this.persisted) return;
+    const offset = this.offset;
+    await this.opts.ledger.setConsumerOffset(this.sub.consumer, offset);
+    this.persisted = offset;
+    this.persistedAt = Date.now();
   }
 
   private async deliver(event: StoredEvent): Promise<void> {
