@@ -1,26 +1,9 @@
 // The verify report (GET /admin/api/verify) as an operator reads it in a terminal.
 
-/** The parts of the report this summary reads (the wire format of the admin API). */
-export interface VerifyReportView {
-  ok: boolean;
-  checked_at: string;
-  backends: Array<{
-    backend: string;
-    ok: boolean;
-    error: string | null;
-    ledger_copies: number;
-    ledger_bytes: number;
-    debts: number;
-    dead_letters: number;
-    orphan_bytes_owed: number;
-    open_intents: number;
-    open_uploads: number;
-    backend_objects: number;
-    backend_bytes: number;
-    leaked: { count: number; bytes: number; keys: Array<{ storage_key: string; size: number }>; truncated: boolean };
-    missing: { count: number; bytes: number; keys: Array<{ storage_key: string; object_key: string; size: number }>; truncated: boolean };
-  }>;
-}
+import type { VerifyReport } from '@s3o/gateway';
+
+/** The report as the admin API sends it: the gateway's own type, one definition. */
+export type VerifyReportView = VerifyReport;
 
 export function isVerifyReport(value: unknown): value is VerifyReportView {
   const v = value as VerifyReportView | null;
