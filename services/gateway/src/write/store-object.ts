@@ -39,6 +39,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
   const { ledger, backends, config, logger } = ctx.deps;
   const objectKey = internalKey(r.bucket, r.key);
   const size = r.source.length;
+  const streamed = r.source.kind === 'stream' ? r.source : null;
   let candidates = await rankBackends(config, ledger, size);
   let small: { data: Buffer; md5: Buffer } | null = null;
 
@@ -68,7 +69,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     }, config.writePath.pendingPattern.heartbeatMs);
     heartbeat.unref();
     try {
-      const body = small ? Readable.from([small.data]) : (r.source as { stream: Readable }).stream;
+      const body = streamed ? streamed.stream : Readable.from([small!.data]);
       await client.putObject(storageKey, body, {
         contentLength: size,
         contentType: r.identity.contentType,
@@ -83,7 +84,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       if (err instanceof S3Error) throw err; // the client's body was bad (digest, signature, length)
       // A stream is still whole if the failed backend never started reading it (it refused
       // the connection): then it can go to the next candidate.
-      const replayable = r.source.kind === 'small' || (!r.source.stream.destroyed && !r.source.stream.readableDidRead);
+      const replayable = !streamed || (!streamed.stream.destroyed && !streamed.stream.readableDidRead);
       logger.warn({ err, backend: claim.backendName, requestId: ctx.requestId, replayable }, 'backend write failed');
       candidates = candidates.filter((c) => c !== claim.backendName);
       if (!replayable || candidates.length === 0) {
@@ -93,7 +94,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     }
     clearInterval(heartbeat);
 
-    const md5 = small ? small.md5 : (r.source as { md5: () => Buffer }).md5();
+    const md5 = streamed ? streamed.md5() : small!.md5;
     const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
     try {
       const result = await ledger.commitWrite({

@@ -7,22 +7,25 @@ import { int4, int8 } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
 
-const cleanupRow = z
-  .object({
-    id: int8,
-    kind: z.enum(['object', 'multipart_upload']),
-    backend_name: z.string(),
-    storage_key: z.string(),
-    backend_upload_id: z.string().nullable(),
-    object_key: z.string().nullable(),
-    reason: z.string(),
-    size_bytes: int8,
-    attempts: int4,
-    next_retry: int8,
-    last_error: z.string().nullable(),
-    created_at: int8,
-  })
-  .transform((r): CleanupRow => ({
+/** The columns a debt has in both tables (queue and DLQ). */
+const debtColumns = {
+  id: int8,
+  kind: z.enum(['object', 'multipart_upload']),
+  backend_name: z.string(),
+  storage_key: z.string(),
+  backend_upload_id: z.string().nullable(),
+  object_key: z.string().nullable(),
+  reason: z.string(),
+  size_bytes: int8,
+  attempts: int4,
+  last_error: z.string().nullable(),
+  created_at: int8,
+};
+
+type RawDebt = z.infer<z.ZodObject<typeof debtColumns>>;
+
+function debtFields(r: RawDebt): Omit<CleanupRow, 'nextRetry'> {
+  return {
     id: r.id,
     kind: r.kind,
     backendName: r.backend_name,
@@ -32,43 +35,21 @@ const cleanupRow = z
     reason: r.reason,
     sizeBytes: r.size_bytes,
     attempts: r.attempts,
-    nextRetry: r.next_retry,
     lastError: r.last_error,
     createdAt: r.created_at,
-  }));
+  };
+}
+
+const cleanupRow = z
+  .object({ ...debtColumns, next_retry: int8 })
+  .transform((r): CleanupRow => ({ ...debtFields(r), nextRetry: r.next_retry }));
 
 const CLEANUP_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
   size_bytes, attempts, next_retry, last_error, created_at`;
 
 const deadLetterRow = z
-  .object({
-    id: int8,
-    kind: z.enum(['object', 'multipart_upload']),
-    backend_name: z.string(),
-    storage_key: z.string(),
-    backend_upload_id: z.string().nullable(),
-    object_key: z.string().nullable(),
-    reason: z.string(),
-    size_bytes: int8,
-    attempts: int4,
-    last_error: z.string().nullable(),
-    created_at: int8,
-    moved_at: int8,
-  })
-  .transform((r): DeadLetterRow => ({
-    id: r.id,
-    kind: r.kind,
-    backendName: r.backend_name,
-    storageKey: r.storage_key,
-    backendUploadId: r.backend_upload_id,
-    objectKey: r.object_key,
-    reason: r.reason,
-    sizeBytes: r.size_bytes,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    movedAt: r.moved_at,
-  }));
+  .object({ ...debtColumns, moved_at: int8 })
+  .transform((r): DeadLetterRow => ({ ...debtFields(r), movedAt: r.moved_at }));
 
 const DEAD_LETTER_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
   size_bytes, attempts, last_error, created_at, moved_at`;

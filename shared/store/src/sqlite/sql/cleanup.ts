@@ -19,7 +19,8 @@ interface RawCleanup {
   created_at: bigint;
 }
 
-function cleanupFromRow(r: RawCleanup): CleanupRow {
+/** The columns a debt has in both tables (queue and DLQ). */
+function debtFields(r: Omit<RawCleanup, 'next_retry'>): Omit<CleanupRow, 'nextRetry'> {
   return {
     id: int(r.id),
     kind: r.kind,
@@ -30,10 +31,13 @@ function cleanupFromRow(r: RawCleanup): CleanupRow {
     reason: r.reason,
     sizeBytes: int(r.size_bytes),
     attempts: int(r.attempts),
-    nextRetry: int(r.next_retry),
     lastError: r.last_error,
     createdAt: int(r.created_at),
   };
+}
+
+function cleanupFromRow(r: RawCleanup): CleanupRow {
+  return { ...debtFields(r), nextRetry: int(r.next_retry) };
 }
 
 interface RawDeadLetter extends Omit<RawCleanup, 'next_retry'> {
@@ -41,20 +45,7 @@ interface RawDeadLetter extends Omit<RawCleanup, 'next_retry'> {
 }
 
 function deadLetterFromRow(r: RawDeadLetter): DeadLetterRow {
-  return {
-    id: int(r.id),
-    kind: r.kind,
-    backendName: r.backend_name,
-    storageKey: r.storage_key,
-    backendUploadId: r.backend_upload_id,
-    objectKey: r.object_key,
-    reason: r.reason,
-    sizeBytes: int(r.size_bytes),
-    attempts: int(r.attempts),
-    lastError: r.last_error,
-    createdAt: int(r.created_at),
-    movedAt: int(r.moved_at),
-  };
+  return { ...debtFields(r), movedAt: int(r.moved_at) };
 }
 
 const CLEANUP_HOLDINGS: HoldingTable = {
