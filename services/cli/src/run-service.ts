@@ -3,9 +3,8 @@
 // Every process runs the outbox relay, since every process may append events.
 import { hostname } from 'node:os';
 import type { Config } from '@s3o/config';
-import { createBackendClients } from '@s3o/backends';
 import { startHealthServer, type Logger } from '@s3o/telemetry';
-import { createServiceBus, openConfiguredLedger } from './runtime.js';
+import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { startService, type ServiceName } from './services.js';
 
 export interface RunningService {
@@ -18,9 +17,9 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const source = `${name}@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   if (name === 'gateway') await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
-  const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
+  const { backends, availability } = createBackends(config);
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, bus, logger });
+  const service = startService(name, { config, ledger, backends, availability, bus, logger });
   bus.start();
 
   let ready = false;

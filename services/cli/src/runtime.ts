@@ -4,6 +4,13 @@ import type { Config } from '@s3o/config';
 import { openLedger, type Ledger } from '@s3o/store';
 import { InProcessBus, NatsBus, type EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
+import { BackendAvailability, createBackendClients, type BackendClient } from '@s3o/backends';
+
+/** One client per backend and the availability every feature that takes backends out of use registers with. */
+export function createBackends(config: Config): { backends: Map<string, BackendClient>; availability: BackendAvailability } {
+  const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
+  return { backends, availability: new BackendAvailability() };
+}
 
 export async function openConfiguredLedger(config: Config, source: string): Promise<Ledger> {
   const db = config.database;

@@ -3,10 +3,9 @@
 // sharing one process and its pools.
 import { hostname } from 'node:os';
 import type { Config } from '@s3o/config';
-import { createBackendClients } from '@s3o/backends';
 import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
-import { createServiceBus, openConfiguredLedger } from './runtime.js';
+import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
 
 export interface RunningOrchestrator {
@@ -19,7 +18,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const source = `s3o@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
-  const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
+  const { backends, availability } = createBackends(config);
 
   // In-process: one bus for all. NATS: one per service (its durables), one relay.
   const shared = config.bus.driver === 'memory'
@@ -33,7 +32,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, ledger, backends, bus, logger }));
+    started.push(startService(name, { config, ledger, backends, availability, bus, logger }));
   }
   for (const bus of buses) bus.start();
   const gateway = started[0]?.gateway;

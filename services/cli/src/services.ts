@@ -3,7 +3,7 @@
 // only package that imports services, because it composes them.
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
-import type { BackendClient } from '@s3o/backends';
+import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
@@ -23,6 +23,8 @@ export interface ServiceDeps {
   config: Config;
   ledger: Ledger;
   backends: Map<string, BackendClient>;
+  /** shared by every service of the process: breakers and usage limits register gates here */
+  availability: BackendAvailability;
   bus: EventBus;
   logger: Logger;
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
-import type { BackendClient } from '@s3o/backends';
+import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
@@ -14,6 +14,8 @@ export interface GatewayDeps {
   config: Config;
   ledger: Ledger;
   backends: Map<string, BackendClient>;
+  /** Which backends may be used right now (breakers, usage limits); every backend when absent. */
+  availability?: BackendAvailability;
   logger: Logger;
   /** Called after a commit that appended events, so in-process consumers wake at once. */
   onEventsAppended?: () => void;

@@ -16,6 +16,7 @@ import {
 import { completeMultipartXml, type ListPage, parseError, parseListPage, parseResultField } from './s3-xml.js';
 import { RequestSigner } from './signer.js';
 import { type Exchange, type StreamedBody, Transport } from './transport.js';
+import { type BackendObserver, ObserverList } from './observe.js';
 
 /** Cap on XML bodies read into memory (errors, listings of up to 1000 keys of up to 1 KiB each). */
 const MAX_XML_BYTES = 16 * 1024 * 1024;
@@ -119,6 +120,7 @@ export class BackendClient {
   private readonly addressing: Addressing;
   private readonly signer: RequestSigner;
   private readonly transport: Transport;
+  private readonly observers = new ObserverList();
 
   constructor(config: BackendClientConfig) {
     this.name = config.name;
@@ -323,6 +325,11 @@ export class BackendClient {
     return page;
   }
 
+  /** Reports every call of this client to `observer` (breakers, metering, metrics, tracing); returns the remover. */
+  observe(observer: BackendObserver): () => void {
+    return this.observers.add(observer);
+  }
+
   /** Closes pooled connections; calls still running fail. */
   close(): void {
     this.transport.close();
@@ -346,13 +353,33 @@ export class BackendClient {
     const query = spec.query ? canonicalQuery(spec.query) : '';
     this.signer.sign({ method: spec.method, canonicalUri: spec.path, canonicalQuery: query, headers, payloadHash });
 
-    const exchange = await this.transport.send(
-      { method: spec.method, path: query ? `${spec.path}?${query}` : spec.path, headers, body: spec.body, signal: spec.signal },
-      operation,
-    );
-    const status = exchange.response.statusCode ?? 0;
-    if ((spec.accept ?? isSuccess)(status)) return exchange;
-    throw await this.failure(exchange, operation);
+    const ingressBytes = spec.body?.length ?? 0;
+    const end = this.observers.size === 0 ? null : this.observers.start({ backend: this.name, operation, method: spec.method, ingressBytes });
+    const started = performance.now();
+    let exchange: Exchange;
+    try {
+      exchange = await this.transport.send(
+        { method: spec.method, path: query ? `${spec.path}?${query}` : spec.path, headers, body: spec.body, signal: spec.signal },
+        operation,
+      );
+    } catch (err) {
+      end?.({ status: 0, error: err as Error, durationMs: performance.now() - started, egressBytes: 0, cutShort: false });
+      throw err;
+    }
+    const { response } = exchange;
+    const status = response.statusCode ?? 0;
+    const received = end ? countBodyBytes(response) : null;
+    if ((spec.accept ?? isSuccess)(status)) {
+      if (end) {
+        response.once('close', () => {
+          end({ status, durationMs: performance.now() - started, egressBytes: received!(), cutShort: !response.complete });
+        });
+      }
+      return exchange;
+    }
+    const err = await this.failure(exchange, operation);
+    end?.({ status, error: err, durationMs: performance.now() - started, egressBytes: received!(), cutShort: false });
+    throw err;
   }
 
   /** Reads the error document of a failed answer and stops whatever is still running. */
@@ -428,6 +455,21 @@ function objectWriteHeaders(options: ObjectWriteOptions): Record<string, string>
 function streamedBody(stream: Readable, length: number): StreamedBody {
   if (!Number.isSafeInteger(length) || length < 0) throw new TypeError(`invalid content length: ${length}`);
   return { stream, length };
+}
+
+/**
+ * Counts the body bytes a response receives from the socket, without reading it: the
+ * parser hands each chunk to push(). Listening for 'data' instead would switch the
+ * stream to flowing mode before its consumer is attached.
+ */
+function countBodyBytes(response: IncomingMessage): () => number {
+  let bytes = 0;
+  const push = response.push;
+  response.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) bytes += (chunk as Buffer).length;
+    return push.call(this, chunk, encoding);
+  };
+  return () => bytes;
 }
 
 function dateHeader(headers: IncomingHttpHeaders): Date | undefined {

@@ -18,3 +18,7 @@ export type { BackendErrorInit } from './errors.js';
 export { decodeMetadataValue, encodeMetadataValue } from './metadata.js';
 export type { StandardHeaders } from './metadata.js';
 export type { ListedObject, ListPage } from './s3-xml.js';
+export { ObserverList } from './observe.js';
+export type { BackendCall, BackendCallOutcome, BackendObserver } from './observe.js';
+export { BackendAvailability } from './availability.js';
+export type { BackendGate, BackendRefusal, BackendUse } from './availability.js';

@@ -43,7 +43,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   const uploadId = newId();
   const storageKey = storageKeyFor(bucket, key, uploadId);
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));
-  const candidates = (await rankBackends(config, ledger, 0)).filter((name) => {
+  const candidates = (await rankBackends(config, ledger, 0, ctx.deps.availability)).filter((name) => {
     const q = quotas.get(name);
     return !q || q.bytesLimit === 0 || q.bytesLimit - q.bytesUsed - q.orphanBytes - q.inflightBytes > 0;
   });

@@ -1,14 +1,26 @@
 // Reading an object's bytes: try each copy in turn; the first backend that answers with
-// a body wins. Failover happens only before the first byte goes to the client.
+// a body wins. Failover happens only before the first byte goes to the client. Copies on
+// backends a gate refuses are skipped (a usage limit) or tried last (an open breaker).
 import type { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
 import type { LocationRow } from '@s3o/store';
 import type { RequestContext } from '../context.js';
+import { refusedError } from '../write/rank.js';
+
+/** The copies worth trying, best first; throws the gates' error when none is left. */
+export function readOrder(ctx: RequestContext, locations: readonly LocationRow[]): LocationRow[] {
+  const ok = locations.filter((loc) => loc.state === 'ok');
+  const availability = ctx.deps.availability;
+  if (!availability) return ok;
+  const { usable, refusals } = availability.arrange(ok.map((l) => l.backendName), 'read', 0, true);
+  if (usable.length === 0 && refusals.length > 0) throw refusedError(refusals);
+  const byBackend = new Map(ok.map((l) => [l.backendName, l]));
+  return usable.map((name) => byBackend.get(name)!);
+}
 
 /** Tries each copy in order; the first one that answers with a body wins. */
 export async function openFirstCopy(ctx: RequestContext, locations: LocationRow[], backendRange?: string): Promise<Readable> {
-  for (const loc of locations) {
-    if (loc.state !== 'ok') continue;
+  for (const loc of readOrder(ctx, locations)) {
     const client = ctx.deps.backends.get(loc.backendName);
     if (!client) continue;
     try {

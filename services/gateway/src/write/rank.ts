@@ -1,6 +1,9 @@
 // Which backends may take a write, best first: `pack` fills them in config order,
-// `spread` prefers the least utilised. The claim transaction makes the final call.
+// `spread` prefers the least utilised. Backends a gate refuses (open breaker, usage
+// limit) are left out; the claim transaction makes the final call on space and drains.
 import type { Config } from '@s3o/config';
+import type { BackendAvailability, BackendRefusal } from '@s3o/backends';
+import { S3Error } from '@s3o/s3';
 import type { Ledger, QuotaRow } from '@s3o/store';
 
 function utilisation(q: QuotaRow): number {
@@ -8,8 +11,13 @@ function utilisation(q: QuotaRow): number {
   return q.bytesLimit > 0 ? used / q.bytesLimit : 0;
 }
 
-export async function rankBackends(config: Config, ledger: Ledger, size: number): Promise<string[]> {
-  const eligible = config.backends.filter((b) => b.maxObjectSize === 0 || size <= b.maxObjectSize).map((b) => b.name);
+export async function rankBackends(config: Config, ledger: Ledger, size: number, availability?: BackendAvailability): Promise<string[]> {
+  let eligible = config.backends.filter((b) => b.maxObjectSize === 0 || size <= b.maxObjectSize).map((b) => b.name);
+  if (availability) {
+    const { usable, refusals } = availability.arrange(eligible, 'write', size);
+    if (usable.length === 0 && refusals.length > 0) throw refusedError(refusals);
+    eligible = usable;
+  }
   if (config.routingStrategy === 'pack' || eligible.length < 2) return eligible;
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));
   const order = new Map(eligible.map((n, i) => [n, i]));
@@ -24,4 +32,10 @@ export async function rankBackends(config: Config, ledger: Ledger, size: number)
     if (ba !== bb) return ba - bb;
     return (order.get(a) ?? 0) - (order.get(b) ?? 0);
   });
+}
+
+/** The answer when every backend was refused: the first refusal's S3 error. */
+export function refusedError(refusals: readonly BackendRefusal[]): S3Error {
+  const first = refusals[0]!;
+  return new S3Error(first.s3Code, { message: `No backend can take this request now (${first.gate}: ${first.reason}).` });
 }

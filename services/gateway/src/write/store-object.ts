@@ -40,7 +40,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
   const objectKey = internalKey(r.bucket, r.key);
   const size = r.source.length;
   const streamed = r.source.kind === 'stream' ? r.source : null;
-  let candidates = await rankBackends(config, ledger, size);
+  let candidates = await rankBackends(config, ledger, size, ctx.deps.availability);
   let small: { data: Buffer; md5: Buffer } | null = null;
 
   for (;;) {
