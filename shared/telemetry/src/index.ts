@@ -19,3 +19,4 @@ export function createLogger(opts: { service: string; level?: LevelWithSilent; d
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+export { metricsRegistry, counter, gauge, histogram, renderMetrics } from './metrics.js';
