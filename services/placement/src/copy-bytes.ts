@@ -1,0 +1,36 @@
+// Copying one stored object from one backend to another: the bytes stream from the
+// source's GET straight into the target's PUT (never buffered whole), and the copy keeps
+// everything that makes a stored object self-describing (DESIGN §4): content type,
+// standard headers and x-amz-meta-* including ours (s3o-bucket, s3o-etag, s3o-key).
+import type { BackendClient } from '@s3o/backends';
+
+export interface CopyBytesRequest {
+  source: BackendClient;
+  sourceKey: string;
+  target: BackendClient;
+  targetKey: string;
+  /** the size the ledger records; a source answering with another length fails the copy */
+  size: number;
+  signal?: AbortSignal;
+}
+
+/** Streams the object across; resolves with the target's ETag. Throws on any failure (the target never completes a partial body). */
+export async function copyBytes(r: CopyBytesRequest): Promise<{ etag: string }> {
+  const got = await r.source.getObject(r.sourceKey, { signal: r.signal });
+  if (got.status !== 200) {
+    got.body.destroy();
+    throw new Error(`${r.source.name} answered GET ${r.sourceKey} with ${got.status}`);
+  }
+  const length = got.headers.contentLength;
+  if (length !== r.size) {
+    got.body.destroy();
+    throw new Error(`${r.source.name} holds ${length ?? 'an unknown number of'} bytes at ${r.sourceKey}, the ledger says ${r.size}`);
+  }
+  return r.target.putObject(r.targetKey, got.body, {
+    contentLength: r.size,
+    contentType: got.headers.contentType,
+    headers: got.headers.standard,
+    metadata: got.headers.metadata,
+    signal: r.signal,
+  });
+}
