@@ -368,17 +368,16 @@ export class BackendClient {
     }
     const { response } = exchange;
     const status = response.statusCode ?? 0;
-    const received = end ? countBodyBytes(response) : null;
     if ((spec.accept ?? isSuccess)(status)) {
       if (end) {
         response.once('close', () => {
-          end({ status, durationMs: performance.now() - started, egressBytes: received!(), cutShort: !response.complete });
+          end({ status, durationMs: performance.now() - started, egressBytes: exchange.bodyBytesReceived(), cutShort: !response.complete });
         });
       }
       return exchange;
     }
     const err = await this.failure(exchange, operation);
-    end?.({ status, error: err, durationMs: performance.now() - started, egressBytes: received!(), cutShort: false });
+    end?.({ status, error: err, durationMs: performance.now() - started, egressBytes: exchange.bodyBytesReceived(), cutShort: false });
     throw err;
   }
 
@@ -455,21 +454,6 @@ function objectWriteHeaders(options: ObjectWriteOptions): Record<string, string>
 function streamedBody(stream: Readable, length: number): StreamedBody {
   if (!Number.isSafeInteger(length) || length < 0) throw new TypeError(`invalid content length: ${length}`);
   return { stream, length };
-}
-
-/**
- * Counts the body bytes a response receives from the socket, without reading it: the
- * parser hands each chunk to push(). Listening for 'data' instead would switch the
- * stream to flowing mode before its consumer is attached.
- */
-function countBodyBytes(response: IncomingMessage): () => number {
-  let bytes = 0;
-  const push = response.push;
-  response.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null && chunk !== undefined) bytes += (chunk as Buffer).length;
-    return push.call(this, chunk, encoding);
-  };
-  return () => bytes;
 }
 
 function dateHeader(headers: IncomingHttpHeaders): Date | undefined {

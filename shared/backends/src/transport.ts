@@ -25,6 +25,8 @@ export interface OutgoingRequest {
 
 export interface Exchange {
   response: IncomingMessage;
+  /** Response body bytes received from the socket so far, whether or not anyone read them yet. */
+  bodyBytesReceived(): number;
   /**
    * Reads a small (XML) response body to the end. Fails with the exchange's own failure
    * (timeout, abort, body error) when there is one, otherwise as a network error.
@@ -163,6 +165,7 @@ class HttpExchange implements Exchange {
     });
     req.once('response', (res) => {
       this.response = res;
+      this.countBody(res);
       res.once('close', () => signal?.removeEventListener('abort', this.onAbort));
       this.resolve(this);
     });
@@ -181,6 +184,25 @@ class HttpExchange implements Exchange {
     } else {
       req.end(body);
     }
+  }
+
+  private received = 0;
+
+  bodyBytesReceived(): number {
+    return this.received;
+  }
+
+  /**
+   * Counts body bytes as the HTTP parser hands them to push(), from the moment the
+   * response exists. A 'data' listener would switch the stream to flowing mode before
+   * its consumer is attached.
+   */
+  private countBody(res: IncomingMessage): void {
+    const push = res.push;
+    res.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+      if (chunk !== null && chunk !== undefined) this.received += (chunk as Buffer).length;
+      return push.call(res, chunk, encoding);
+    };
   }
 
   async readText(limit: number): Promise<string> {
