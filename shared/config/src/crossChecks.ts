@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { selectedDatabaseDriver } from './databaseDriver.js';
 import type { ConfigDocument } from './document.js';
 import { formatKeyPath, type KeyPath } from './keyPath.js';
+import { checkNotificationRules } from './notifications.js';
+import { checkTelemetryRules } from './telemetry.js';
 
 export function checkCrossFieldRules(doc: ConfigDocument, ctx: z.RefinementCtx): void {
   const report = (path: KeyPath, message: string): void => {
@@ -15,6 +17,11 @@ export function checkCrossFieldRules(doc: ConfigDocument, ctx: z.RefinementCtx):
 
   if (doc.buckets.length === 0) report(['buckets'], 'at least one bucket is required');
   if (doc.backends.length === 0) report(['backends'], 'at least one backend is required');
+  // Each copy of an object lives on its own backend: more copies than backends cannot be made.
+  const factor = doc.replication.factor;
+  if (typeof factor === 'number' && doc.backends.length > 0 && factor > doc.backends.length) {
+    report(['replication', 'factor'], `must not exceed the number of backends (${doc.backends.length})`);
+  }
 
   doc.buckets.forEach((bucket, i) => {
     if (bucket.credentials.length === 0) report(['buckets', i, 'credentials'], 'at least one credential is required');
@@ -53,6 +60,9 @@ export function checkCrossFieldRules(doc: ConfigDocument, ctx: z.RefinementCtx):
     }
   });
 
+  checkNotificationRules(doc, report);
+  checkTelemetryRules(doc, report);
+
   const { database } = doc;
   if (database.min_conns !== null && database.min_conns > database.max_conns) {
     report(['database', 'min_conns'], `must not exceed max_conns (${database.max_conns})`);
@@ -80,6 +90,13 @@ export function checkCrossFieldRules(doc: ConfigDocument, ctx: z.RefinementCtx):
   // than min_age as abandoned, so the heartbeat must come well before that.
   if (pending.heartbeat >= pending.min_age) {
     report(['write_path', 'pending_pattern', 'heartbeat'], 'must be shorter than min_age (live writes would be reaped)');
+  }
+
+  // Adaptive flushing publishes faster near a limit; a "fast" interval that is not faster
+  // would silently do nothing.
+  const flush = doc.usage_flush;
+  if (flush.adaptive_enabled === true && flush.fast_interval >= flush.interval) {
+    report(['usage_flush', 'fast_interval'], 'must be shorter than interval when adaptive_enabled is true');
   }
 }
 

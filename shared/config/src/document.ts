@@ -32,6 +32,9 @@ import {
   natsUrlProblem,
   parseListenAddress,
 } from './names.js';
+import { notificationsSection } from './notifications.js';
+import { telemetrySection } from './telemetry.js';
+import { cidrProblem, readPositiveRate } from './traffic.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -47,8 +50,8 @@ const server = section({
   virtual_host_suffix: optionalText(dnsNameProblem),
   backend_timeout: duration(30 * SECOND, { allowZero: false }),
   shutdown_delay: duration(0, { allowZero: true }),
+  // Admission control (services/gateway/src/admission.ts): 0 = unlimited / off.
   max_concurrent_requests: integer(0, { min: 0 }),
-  // Upstream admission control we do not have yet (see unsupported.ts).
   max_concurrent_reads: integer(0, { min: 0 }),
   max_concurrent_writes: integer(0, { min: 0 }),
   load_shed_threshold: ratio(0, 1),
@@ -105,18 +108,20 @@ const backend = z.object({
   force_path_style: boolean(true),
   quota_bytes: size(0, { allowZero: true }),
   max_object_size: size(0, { allowZero: true }),
-  // Upstream monthly usage limits we do not enforce yet (see unsupported.ts).
+  // Monthly usage limits (shared/backends/src/usage/); 0 = unlimited.
   api_request_limit: integer(0, { min: 0 }),
   egress_byte_limit: size(0, { allowZero: true }),
   ingress_byte_limit: size(0, { allowZero: true }),
 });
 
+// Copies per object on distinct backends, and the placement worker that keeps them
+// (crossChecks.ts: the factor cannot exceed the number of backends).
 const replication = section({
   factor: integer(1, { min: 1 }),
-  worker_interval: recognised(),
-  batch_size: recognised(),
-  concurrency: recognised(),
-  unhealthy_threshold: recognised(),
+  worker_interval: duration(5 * MINUTE, { allowZero: false }),
+  batch_size: integer(50, { min: 1 }),
+  concurrency: integer(5, { min: 1 }),
+  unhealthy_threshold: duration(10 * MINUTE, { allowZero: true }),
 });
 
 const bus = section({
@@ -155,18 +160,21 @@ const logging = section({
   level: choice('info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const),
 });
 
+// Moving copies between backends in the background (placement service, one process at a
+// time): `pack` fills backends in config order, `spread` evens out their utilisation.
+const rebalance = section({
+  enabled: boolean(false),
+  strategy: choice('pack', ['pack', 'spread'] as const),
+  interval: duration(6 * HOUR, { allowZero: false }),
+  batch_size: integer(100, { min: 1 }),
+  threshold: ratio(0.1, 1),
+  concurrency: integer(5, { min: 1 }),
+});
+
 // Sections of upstream features that do not exist here yet. Only their
 // on-switches are read (unsupported.ts refuses them); the rest is recognised
 // so that a config moved from upstream with the features off loads quietly.
 
-const rebalance = section({
-  enabled: boolean(false),
-  strategy: recognised(),
-  interval: recognised(),
-  batch_size: recognised(),
-  threshold: recognised(),
-  concurrency: recognised(),
-});
 
 const encryption = section({
   enabled: boolean(false),
@@ -177,17 +185,15 @@ const encryption = section({
   previous_keys: recognised(),
 });
 
-const notifications = section({
-  endpoints: list(recognised()),
-});
 
+// Per-client-IP token buckets in the gateway (services/gateway/src/rate-limit.ts).
 const rateLimit = section({
   enabled: boolean(false),
-  requests_per_sec: recognised(),
-  burst: recognised(),
-  trusted_proxies: recognised(),
-  cleanup_interval: recognised(),
-  cleanup_max_age: recognised(),
+  requests_per_sec: parsedText('100', readPositiveRate),
+  burst: integer(200, { min: 1 }),
+  trusted_proxies: list(requiredText(cidrProblem)),
+  cleanup_interval: duration(1 * MINUTE, { allowZero: false }),
+  cleanup_max_age: duration(5 * MINUTE, { allowZero: false }),
 });
 
 // Rule prefixes are object-key prefixes inside a bucket; a rule without `bucket` applies to
@@ -204,24 +210,11 @@ const lifecycle = section({
   batch_size: integer(1000, { min: 1 }),
 });
 
+// The placement service's periodic check of ledger against backends (one process at a time):
+// copies found absent are marked missing, unknown keys imported or (our own leftovers) owed.
 const reconcile = section({
   enabled: boolean(false),
-  interval: recognised(),
-});
-
-const telemetry = section({
-  metrics: section({
-    enabled: boolean(true),
-    path: textOr('/metrics'),
-    listen: optionalText(),
-    pprof: boolean(false),
-  }),
-  tracing: section({
-    enabled: boolean(false),
-    endpoint: recognised(),
-    sample_rate: recognised(),
-    insecure: recognised(),
-  }),
+  interval: duration(1 * HOUR, { allowZero: false }),
 });
 
 // The gateway's database circuit breaker and the degraded mode it switches on
@@ -238,19 +231,20 @@ const circuitBreaker = section({
   degraded_reads_enabled: boolean(true),
 });
 
+// One breaker per backend in every process (shared/backends/src/breaker.ts).
 const backendCircuitBreaker = section({
   enabled: boolean(false),
-  failure_threshold: recognised(),
-  open_timeout: recognised(),
+  failure_threshold: integer(5, { min: 1 }),
+  open_timeout: duration(5 * MINUTE, { allowZero: false }),
 });
 
-// How often usage deltas are flushed; only matters once usage limits exist,
-// and those are refused while unsupported.
+// How often each process publishes its usage deltas (usage.delta events), and faster while
+// a backend is above adaptive_threshold of one of its limits.
 const usageFlush = section({
-  interval: recognised(),
-  adaptive_enabled: recognised(),
-  adaptive_threshold: recognised(),
-  fast_interval: recognised(),
+  interval: duration(1 * SECOND, { allowZero: false }),
+  adaptive_enabled: boolean(false),
+  adaptive_threshold: ratio(0.8, 1),
+  fast_interval: duration(200, { allowZero: false }),
 });
 
 export const configDocumentSchema = section({
@@ -267,11 +261,11 @@ export const configDocumentSchema = section({
   logging,
   rebalance,
   encryption,
-  notifications,
+  notifications: notificationsSection,
   rate_limit: rateLimit,
   lifecycle,
   reconcile,
-  telemetry,
+  telemetry: telemetrySection,
   circuit_breaker: circuitBreaker,
   backend_circuit_breaker: backendCircuitBreaker,
   usage_flush: usageFlush,

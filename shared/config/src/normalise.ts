@@ -4,6 +4,8 @@
 import { selectedDatabaseDriver } from './databaseDriver.js';
 import type { ConfigDocument } from './document.js';
 import type { Config, Credential } from './types.js';
+import { toNotificationsConfig } from './notifications.js';
+import { toTelemetryConfig } from './telemetry.js';
 
 function credential(raw: { access_key_id: string; secret_access_key: string }): Credential {
   return { accessKeyId: raw.access_key_id, secretAccessKey: raw.secret_access_key };
@@ -25,6 +27,10 @@ export function toConfig(doc: ConfigDocument): Config {
       backendTimeoutMs: server.backend_timeout,
       shutdownDelayMs: server.shutdown_delay,
       maxConcurrentRequests: server.max_concurrent_requests,
+      maxConcurrentReads: server.max_concurrent_reads,
+      maxConcurrentWrites: server.max_concurrent_writes,
+      loadShedThreshold: server.load_shed_threshold,
+      admissionWaitMs: server.admission_wait,
     },
     auth: { root: doc.auth.root === null ? null : credential(doc.auth.root) },
     buckets: doc.buckets.map((bucket) => ({
@@ -55,9 +61,18 @@ export function toConfig(doc: ConfigDocument): Config {
       forcePathStyle: backend.force_path_style,
       quotaBytes: backend.quota_bytes,
       maxObjectSize: backend.max_object_size,
+      apiRequestLimit: backend.api_request_limit,
+      egressByteLimit: backend.egress_byte_limit,
+      ingressByteLimit: backend.ingress_byte_limit,
     })),
     routingStrategy: doc.routing_strategy,
-    replication: { factor: doc.replication.factor },
+    replication: {
+      factor: doc.replication.factor,
+      workerIntervalMs: doc.replication.worker_interval,
+      batchSize: doc.replication.batch_size,
+      concurrency: doc.replication.concurrency,
+      unhealthyThresholdMs: doc.replication.unhealthy_threshold,
+    },
     bus: {
       driver: bus.driver ?? (selectedDatabaseDriver(database) === 'postgres' ? 'nats' : 'memory'),
       url: bus.url,
@@ -93,7 +108,9 @@ export function toConfig(doc: ConfigDocument): Config {
       intervalMs: doc.lifecycle.interval,
       batchSize: doc.lifecycle.batch_size,
     },
+    reconcile: { enabled: doc.reconcile.enabled, intervalMs: doc.reconcile.interval },
     logging: { level: doc.logging.level },
+    telemetry: toTelemetryConfig(doc),
     circuitBreaker: {
       failureThreshold: breaker.failure_threshold,
       openTimeoutMs: breaker.open_timeout,
@@ -101,6 +118,34 @@ export function toConfig(doc: ConfigDocument): Config {
       parallelBroadcast: breaker.parallel_broadcast,
       degradedBroadcastParallelism: breaker.degraded_broadcast_parallelism,
       degradedReadsEnabled: breaker.degraded_reads_enabled,
+    },
+    notifications: toNotificationsConfig(doc),
+    rateLimit: {
+      enabled: doc.rate_limit.enabled,
+      requestsPerSec: doc.rate_limit.requests_per_sec,
+      burst: doc.rate_limit.burst,
+      trustedProxies: doc.rate_limit.trusted_proxies,
+      cleanupIntervalMs: doc.rate_limit.cleanup_interval,
+      cleanupMaxAgeMs: doc.rate_limit.cleanup_max_age,
+    },
+    usageFlush: {
+      intervalMs: doc.usage_flush.interval,
+      adaptiveEnabled: doc.usage_flush.adaptive_enabled,
+      adaptiveThreshold: doc.usage_flush.adaptive_threshold,
+      fastIntervalMs: doc.usage_flush.fast_interval,
+    },
+    backendCircuitBreaker: {
+      enabled: doc.backend_circuit_breaker.enabled,
+      failureThreshold: doc.backend_circuit_breaker.failure_threshold,
+      openTimeoutMs: doc.backend_circuit_breaker.open_timeout,
+    },
+    rebalance: {
+      enabled: doc.rebalance.enabled,
+      strategy: doc.rebalance.strategy,
+      intervalMs: doc.rebalance.interval,
+      batchSize: doc.rebalance.batch_size,
+      threshold: doc.rebalance.threshold,
+      concurrency: doc.rebalance.concurrency,
     },
   };
 }

@@ -2,6 +2,9 @@
 // Names are camelCase; durations are milliseconds, sizes are bytes, and every
 // default is already filled in, so consumers never re-parse or re-default.
 
+import type { NotificationsConfig } from './notifications.js';
+import type { TelemetryConfig } from './telemetry.js';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type RoutingStrategy = 'pack' | 'spread';
 export type DatabaseDriver = 'sqlite' | 'postgres';
@@ -21,8 +24,16 @@ export interface ServerConfig {
   virtualHostSuffix: string | null;
   backendTimeoutMs: number;
   shutdownDelayMs: number;
-  /** 0 = unlimited. */
+  /** Requests handled at once (reads and writes together); 0 = unlimited. */
   maxConcurrentRequests: number;
+  /** GET/HEAD/list requests handled at once; 0 = only max_concurrent_requests applies. */
+  maxConcurrentReads: number;
+  /** Requests that write (PUT, POST, DELETE) handled at once, background copies included; 0 = only max_concurrent_requests applies. */
+  maxConcurrentWrites: number;
+  /** Above this ratio of a budget in use, new requests are shed with a probability rising to 1 at the full budget; 0 = off. */
+  loadShedThreshold: number;
+  /** How long a request waits for a free slot before SlowDown; 0 = answer at once. */
+  admissionWaitMs: number;
 }
 
 export interface Credential {
@@ -69,10 +80,25 @@ export interface BackendConfig {
   quotaBytes: number;
   /** 0 = no cap of its own (server.maxObjectSize still applies). */
   maxObjectSize: number;
+  /** Monthly API requests to this backend; 0 = unlimited. */
+  apiRequestLimit: number;
+  /** Monthly bytes fetched from this backend; 0 = unlimited. */
+  egressByteLimit: number;
+  /** Monthly bytes sent to this backend; 0 = unlimited. */
+  ingressByteLimit: number;
 }
 
 export interface ReplicationConfig {
+  /** copies of each object on distinct backends (at most the number of backends) */
   factor: number;
+  /** how often the catch-up sweep looks for objects below / above the factor */
+  workerIntervalMs: number;
+  /** objects per page of the sweep */
+  batchSize: number;
+  /** copies made at once */
+  concurrency: number;
+  /** copies on a backend whose breaker has been open longer than this do not count (0: as soon as it opens) */
+  unhealthyThresholdMs: number;
 }
 
 export interface BusConfig {
@@ -125,6 +151,13 @@ export interface LifecycleConfig {
   batchSize: number;
 }
 
+/** The placement service's reconcile job (`reconcile.*`). */
+export interface ReconcileConfig {
+  enabled: boolean;
+  /** How often a pass runs (default 1 h). */
+  intervalMs: number;
+}
+
 export interface LoggingConfig {
   level: LogLevel;
 }
@@ -145,6 +178,53 @@ export interface CircuitBreakerConfig {
   degradedReadsEnabled: boolean;
 }
 
+/** Backend circuit breakers (`backend_circuit_breaker.*`); see shared/backends/src/breaker.ts. */
+export interface BackendCircuitBreakerConfig {
+  enabled: boolean;
+  /** Consecutive failed calls to a backend that open its breaker (default 5). */
+  failureThreshold: number;
+  /** Delay before the first background HeadBucket probe of an open breaker (default 5 min); later probes back off. */
+  openTimeoutMs: number;
+}
+
+/** Background rebalancing (`rebalance.*`). */
+export interface RebalanceConfig {
+  enabled: boolean;
+  /** `pack`: fill backends in config order; `spread`: even out utilisation. */
+  strategy: RoutingStrategy;
+  intervalMs: number;
+  /** Most copies moved per run. */
+  batchSize: number;
+  /** spread: act when the utilisation of the fullest and emptiest backend differ by more than this ratio. */
+  threshold: number;
+  /** Copies moved at once, by the rebalancer and by drains. */
+  concurrency: number;
+}
+
+/** Per-client-IP rate limiting in the gateway (`rate_limit.*`). */
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** Tokens added per second to each client's bucket. */
+  requestsPerSec: number;
+  /** Bucket size: requests a client may send at once after being idle. */
+  burst: number;
+  /** IP addresses / CIDR blocks of proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  /** How often idle client entries are dropped. */
+  cleanupIntervalMs: number;
+  /** An entry idle this long is dropped (its bucket would be full again anyway). */
+  cleanupMaxAgeMs: number;
+}
+
+/** How each process publishes its usage deltas (`usage_flush.*`). */
+export interface UsageFlushConfig {
+  intervalMs: number;
+  adaptiveEnabled: boolean;
+  /** Ratio of any usage limit above which a backend's deltas go out every fastIntervalMs. */
+  adaptiveThreshold: number;
+  fastIntervalMs: number;
+}
+
 export interface Config {
   server: ServerConfig;
   auth: AuthConfig;
@@ -157,6 +237,13 @@ export interface Config {
   cleanupQueue: CleanupQueueConfig;
   writePath: WritePathConfig;
   lifecycle: LifecycleConfig;
+  reconcile: ReconcileConfig;
   logging: LoggingConfig;
   circuitBreaker: CircuitBreakerConfig;
+  notifications: NotificationsConfig;
+  rateLimit: RateLimitConfig;
+  usageFlush: UsageFlushConfig;
+  backendCircuitBreaker: BackendCircuitBreakerConfig;
+  rebalance: RebalanceConfig;
+  telemetry: TelemetryConfig;
 }

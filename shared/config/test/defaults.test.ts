@@ -19,6 +19,10 @@ test('a minimal configuration gets every default', () => {
       backendTimeoutMs: 30_000,
       shutdownDelayMs: 0,
       maxConcurrentRequests: 0,
+      maxConcurrentReads: 0,
+      maxConcurrentWrites: 0,
+      loadShedThreshold: 0,
+      admissionWaitMs: 0,
     },
     auth: { root: null },
     buckets: [
@@ -48,10 +52,13 @@ test('a minimal configuration gets every default', () => {
         forcePathStyle: true,
         quotaBytes: 0,
         maxObjectSize: 0,
+        apiRequestLimit: 0,
+        egressByteLimit: 0,
+        ingressByteLimit: 0,
       },
     ],
     routingStrategy: 'pack',
-    replication: { factor: 1 },
+    replication: { factor: 1, workerIntervalMs: 300_000, batchSize: 50, concurrency: 5, unhealthyThresholdMs: 600_000 },
     bus: {
       driver: 'memory',
       url: 'nats://127.0.0.1:4222',
@@ -72,6 +79,7 @@ test('a minimal configuration gets every default', () => {
     },
     writePath: { pendingPattern: { reaperTickMs: 60_000, minAgeMs: 300_000, batchSize: 50, heartbeatMs: 30_000 } },
     lifecycle: { rules: [], intervalMs: 3_600_000, batchSize: 1000 },
+    reconcile: { enabled: false, intervalMs: 3_600_000 },
     logging: { level: 'info' },
     circuitBreaker: {
       failureThreshold: 3,
@@ -80,6 +88,17 @@ test('a minimal configuration gets every default', () => {
       parallelBroadcast: true,
       degradedBroadcastParallelism: 0,
       degradedReadsEnabled: true,
+    },
+    backendCircuitBreaker: { enabled: false, failureThreshold: 5, openTimeoutMs: 300_000 },
+    notifications: {
+      endpoints: [], region: 'us-east-1', concurrency: 8, pollIntervalMs: 1000, backoffBaseMs: 1000, backoffMaxMs: 300_000, leaseMs: 60_000,
+    },
+    rebalance: { enabled: false, strategy: 'pack', intervalMs: 6 * 3_600_000, batchSize: 100, threshold: 0.1, concurrency: 5 },
+    rateLimit: { enabled: false, requestsPerSec: 100, burst: 200, trustedProxies: [], cleanupIntervalMs: 60_000, cleanupMaxAgeMs: 300_000 },
+    usageFlush: { intervalMs: 1_000, adaptiveEnabled: false, adaptiveThreshold: 0.8, fastIntervalMs: 200 },
+    telemetry: {
+      metrics: { enabled: true, path: '/metrics', listen: null },
+      tracing: { enabled: false, url: 'http://localhost:4318/v1/traces', sampleRate: 1 },
     },
   };
   assert.deepEqual(config, expected);
@@ -96,6 +115,10 @@ server:
   backend_timeout: 1500ms
   shutdown_delay: 2s
   max_concurrent_requests: 64
+  max_concurrent_reads: 40
+  max_concurrent_writes: 20
+  load_shed_threshold: 0.75
+  admission_wait: 50ms
 auth:
   root: { access_key_id: ROOT, secret_access_key: root-secret }
 buckets:
@@ -124,6 +147,9 @@ backends:
     force_path_style: false
     quota_bytes: 10GB
     max_object_size: 100MiB
+    api_request_limit: 1000000
+    egress_byte_limit: 10GB
+    ingress_byte_limit: 5GiB
 routing_strategy: spread
 replication: { factor: 1 }
 bus:
@@ -164,6 +190,10 @@ circuit_breaker:
     backendTimeoutMs: 1500,
     shutdownDelayMs: 2000,
     maxConcurrentRequests: 64,
+    maxConcurrentReads: 40,
+    maxConcurrentWrites: 20,
+    loadShedThreshold: 0.75,
+    admissionWaitMs: 50,
   });
   assert.deepEqual(config.auth.root, { accessKeyId: 'ROOT', secretAccessKey: 'root-secret' });
   assert.deepEqual(config.buckets, [
@@ -200,6 +230,9 @@ circuit_breaker:
       forcePathStyle: false,
       quotaBytes: 10e9,
       maxObjectSize: 100 * MiB,
+      apiRequestLimit: 1_000_000,
+      egressByteLimit: 10e9,
+      ingressByteLimit: 5 * GiB,
     },
   ]);
   assert.equal(config.routingStrategy, 'spread');

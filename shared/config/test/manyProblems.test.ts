@@ -57,11 +57,11 @@ tyop: 1
     'backends[0].quota_bytes: must not be negative',
     'routing_strategy: expected one of "pack", "spread", got "fastest"',
     'bus.subject_prefix: expected one token of letters, digits, "_" and "-", got "s3o.v1"',
+    'replication.factor: must not exceed the number of backends (2)',
     'buckets[0].credentials: at least one credential is required',
     'buckets[3].name: duplicate bucket name "docs" (also buckets[2].name)',
     'backends[1].name: duplicate backend name "b1" (also backends[0].name)',
     'buckets[1].credentials[0].access_key_id: access key id "ROOT" is already used by auth.root',
-    'replication.factor: values above 1 are not supported yet',
     'encryption.enabled: encryption is not supported yet',
   ]);
   assert.deepEqual(error.warnings, ['unknown key "tyop" (ignored)']);

@@ -34,7 +34,7 @@ test('upstream keys of features that are off are recognised, not warned about', 
     d.rate_limit = { enabled: false, requests_per_sec: 100, burst: 200, trusted_proxies: ['10.0.0.0/8'] };
     d.lifecycle = { rules: [], batch_size: 100 };
     d.reconcile = { enabled: false, interval: '24h' };
-    d.telemetry = { metrics: { enabled: true, path: '/metrics' }, tracing: { enabled: false, endpoint: 'x', sample_rate: 1 } };
+    d.telemetry = { metrics: { enabled: true, path: '/metrics' }, tracing: { enabled: false, endpoint: 'localhost:4317', sample_rate: 1, insecure: true } };
     d.circuit_breaker = { failure_threshold: 3, open_timeout: '15s', cache_ttl: '60s', parallel_broadcast: true };
     d.backend_circuit_breaker = { enabled: false, failure_threshold: 5, open_timeout: '5m' };
     d.usage_flush = { interval: '30s', adaptive_enabled: true, adaptive_threshold: 0.8, fast_interval: '5s' };
