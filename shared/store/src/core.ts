@@ -11,6 +11,18 @@ import type {
   DeleteResult, HoldingsRequest, Ledger, ListRequest, PromoteIntentRequest, ReapIntentRequest,
 } from './ledger.js';
 import type { EventRow, HoldingPage, LeaderLock, ReadStatements, TxAdapter, TxStatements } from './tx-adapter.js';
+import { CoreNotificationOutbox } from './core-notifications.js';
+import { CoreUsage } from './core-usage.js';
+import type { UsageDelta, UsageFoldResult, UsageRow } from './usage.js';
+import { CorePlacement } from './core-placement.js';
+import { CoreDrains } from './core-drains.js';
+import type { MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
+import type {
+  CommitReplicaOutcome, CommitReplicaRequest, DropCopiesRequest, ReplicationCandidate, ReplicationPageRequest,
+  UnderReplicatedRequest,
+} from './placement-types.js';
+import { importBatch, listLostObjects } from './core-import.js';
+import type { ImportObjectRequest, ImportOutcome, LostObject } from './reconcile-types.js';
 import type {
   BackendHolding, CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeadLetterRow,
   DeleteOutcome, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow, MultipartUploadRow,
@@ -22,7 +34,14 @@ export interface LedgerOptions {
   source: string;
   /** Epoch milliseconds; defaults to Date.now. */
   clock?: () => number;
+  /**
+   * The W3C traceparent of the caller's active span (tracing): stamped on every event an
+   * operation appends without one of its own, so consumers continue the caller's trace.
+   */
+  traceparent?: () => string | null;
 }
+
+const NO_TRACE = (): null => null;
 
 /** Version of the data of the `cleanup.enqueued` events the store appends itself. */
 const CLEANUP_ENQUEUED_VERSION = 1;
@@ -45,7 +64,7 @@ export function sequencerOf(seq: number): string {
 }
 
 export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger {
-  return new CoreLedger(adapter, options.source, options.clock ?? Date.now);
+  return new CoreLedger(adapter, options.source, options.clock ?? Date.now, options.traceparent ?? NO_TRACE);
 }
 
 /** `limit − used − orphan − inflight ≥ size`, limit 0 = unlimited. */
@@ -63,11 +82,16 @@ function normaliseEtag(etag: string): string {
  * at the end), cleanup debts and the events to append. Collecting them here keeps every
  * operation's arithmetic in one place and the appended events in a fixed order.
  */
-class TxWork {
+export class TxWork {
   private readonly quota = new Map<string, { used: number; orphan: number }>();
   private readonly debtCounts = new Map<string, number>();
 
-  constructor(readonly tx: TxStatements, readonly now: number, private readonly source: string) {}
+  constructor(
+    readonly tx: TxStatements,
+    readonly now: number,
+    private readonly source: string,
+    private readonly traceparent: () => string | null = NO_TRACE,
+  ) {}
 
   private delta(backend: string): { used: number; orphan: number } {
     let d = this.quota.get(backend);
@@ -143,7 +167,7 @@ class TxWork {
         type: e.type,
         resource: e.resource,
         source: this.source,
-        traceparent: e.traceparent ?? null,
+        traceparent: e.traceparent ?? this.traceparent(),
         data: e.data,
         createdAt: this.now,
         publishedAt: null,
@@ -153,14 +177,32 @@ class TxWork {
 }
 
 class CoreLedger implements Ledger {
+  readonly notifications: CoreNotificationOutbox;
+  /** Drains, moves and backend removal (core-drains.ts). */
+  readonly drains: CoreDrains;
+
   constructor(
     private readonly adapter: TxAdapter,
     private readonly source: string,
     private readonly clock: () => number,
-  ) {}
+    private readonly traceparent: () => string | null,
+  ) {
+    this.notifications = new CoreNotificationOutbox(adapter, clock);
+    this.placement = new CorePlacement(adapter, (fn) => this.inTx(fn));
+    this.drains = new CoreDrains(adapter, (fn) => this.inTx(fn));
+    this.usage = new CoreUsage(adapter, clock);
+  }
+
+  /** The placement rules (core-placement.ts); the Ledger's replication methods delegate to it. */
+  private readonly placement: CorePlacement;
+
+  /** Monthly usage totals (core-usage.ts); the Ledger's usage methods delegate to it. */
+  private readonly usage: CoreUsage;
 
   private inTx<T>(fn: (work: TxWork) => Promise<T>): Promise<T> {
-    return this.adapter.withTx((tx) => fn(new TxWork(tx, this.clock(), this.source)));
+    // Taken before the engine runs: a database driver may open spans of its own around the transaction.
+    const traceparent = this.traceparent();
+    return this.adapter.withTx((tx) => fn(new TxWork(tx, this.clock(), this.source, () => traceparent)));
   }
 
   // ---------------------------------------------------------------- setup
@@ -329,8 +371,24 @@ class CoreLedger implements Ledger {
 
   // ---------------------------------------------------------------- multipart
 
-  async createUpload(req: CreateUploadRequest): Promise<void> {
-    await this.inTx(({ tx, now }) => tx.insertUpload({ ...req, createdAt: now }));
+  async createUpload(req: CreateUploadRequest): Promise<boolean> {
+    return this.inTx(async (work) => {
+      // A drain refuses new uploads from the moment it starts, like claims.
+      if (await work.tx.isBackendDraining(req.backendName)) {
+        await work.owe({
+          kind: 'multipart_upload', backendName: req.backendName, storageKey: req.storageKey,
+          backendUploadId: req.backendUploadId, objectKey: req.objectKey, reason: 'backend draining', sizeBytes: 0,
+        });
+        await work.finish();
+        return false;
+      }
+      await work.tx.insertUpload({ ...req, createdAt: work.now });
+      return true;
+    });
+  }
+
+  moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome> {
+    return this.drains.moveCopy(req);
   }
 
   async getUpload(uploadId: string): Promise<MultipartUploadRow | null> {
@@ -475,6 +533,10 @@ class CoreLedger implements Ledger {
     });
   }
 
+  async copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>> {
+    return this.adapter.read((q) => q.countCopiesByBackend());
+  }
+
   async cleanupDepth(): Promise<number> {
     return this.adapter.read((q) => q.countCleanup());
   }
@@ -532,6 +594,28 @@ class CoreLedger implements Ledger {
     });
   }
 
+  // ---------------------------------------------------------------- reconcile / sync (core-import.ts)
+
+  async importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]> {
+    if (reqs.length === 0) return [];
+    // One transaction for the batch (one commit instead of one per object); each object is
+    // its own unit of work, with its own quota delta, sequencer and events.
+    const traceparent = this.traceparent();
+    return this.adapter.withTx((tx) => {
+      const now = this.clock();
+      return importBatch(tx, reqs, () => new TxWork(tx, now, this.source, () => traceparent));
+    });
+  }
+
+  async listLostObjects(after: string | null, limit: number): Promise<LostObject[]> {
+    if (limit <= 0) return [];
+    return this.adapter.read((q) => listLostObjects(q, after, limit));
+  }
+
+  async countLostObjects(): Promise<number> {
+    return this.adapter.read((q) => q.countLostObjects());
+  }
+
   // ---------------------------------------------------------------- events
 
   async appendEvents(events: NewEvent[]): Promise<void> {
@@ -571,6 +655,38 @@ class CoreLedger implements Ledger {
     await this.inTx(({ tx, now }) => tx.upsertDeadEvent(consumer, eventId, attempts, lastError, now));
   }
 
+  // ---------------------------------------------------------------- placement (core-placement.ts)
+
+  commitReplica(req: CommitReplicaRequest): Promise<CommitReplicaOutcome> {
+    return this.placement.commitReplica(req);
+  }
+
+  markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean> {
+    return this.placement.markCopyMissing(objectKey, backendName, storageKey);
+  }
+
+  listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationCandidate[]> {
+    return this.placement.listUnderReplicated(req);
+  }
+
+  listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationCandidate[]> {
+    return this.placement.listOverReplicated(req);
+  }
+
+  dropCopies(req: DropCopiesRequest): Promise<LocationRow[]> {
+    return this.placement.dropCopies(req);
+  }
+
+  // ---------------------------------------------------------------- usage (core-usage.ts)
+
+  applyUsageDelta(consumer: string, eventId: string, delta: UsageDelta): Promise<UsageFoldResult> {
+    return this.usage.applyUsageDelta(consumer, eventId, delta);
+  }
+
+  listUsage(period: string | null): Promise<UsageRow[]> {
+    return this.usage.listUsage(period);
+  }
+
   tryLeaderLock(name: string): Promise<LeaderLock | null> {
     return this.adapter.tryLeaderLock(name);
   }
@@ -592,7 +708,7 @@ function storedEvent(r: EventRow): StoredEvent {
 }
 
 /** The objects row a write makes, in the shape reads return it (absent optionals as null / omitted). */
-function objectRow(objectKey: string, writeId: string, identity: ObjectIdentity, now: number): ObjectRow {
+export function objectRow(objectKey: string, writeId: string, identity: ObjectIdentity, now: number): ObjectRow {
   const headers: StandardHeaders = {};
   for (const [name, value] of Object.entries(identity.headers) as Array<[keyof StandardHeaders, string | undefined]>) {
     if (value !== undefined) headers[name] = value;

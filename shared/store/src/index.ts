@@ -2,6 +2,11 @@
 export type * from './types.js';
 export type * from './ledger.js';
 export type * from './tx-adapter.js';
+export type * from './placement-types.js';
+export type * from './reconcile-types.js';
+export type * from './notifications.js';
+export type * from './usage.js';
+export type * from './drain-types.js';
 export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError,
@@ -10,3 +15,4 @@ export { createLedger, sequencerOf, type LedgerOptions } from './core.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
+export { storageKeyFor, storagePathOf, storageKeyForInternal, splitInternalKey } from './storage-key.js';

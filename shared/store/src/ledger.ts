@@ -10,6 +10,11 @@ import type {
   MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
 } from './types.js';
 import type { LeaderLock } from './tx-adapter.js';
+import type { ReplicationLedger } from './placement-types.js';
+import type { ImportObjectRequest, ImportOutcome, LostObject } from './reconcile-types.js';
+import type { NotificationOutbox } from './notifications.js';
+import type { UsageLedger } from './usage.js';
+import type { DrainLedger, MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -117,7 +122,12 @@ export interface CompleteMultipartRequest {
   events: CommitEvents<CommitResult>;
 }
 
-export interface Ledger {
+export interface Ledger extends ReplicationLedger, UsageLedger {
+  /** The notifier's delivery queue (notification_outbox). */
+  readonly notifications: NotificationOutbox;
+  /** Drains and the removal of backends (drain-types.ts). */
+  readonly drains: DrainLedger;
+
   // ---- setup ----
   /** Make backend_quotas match config (insert missing, update limits). */
   syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
@@ -166,7 +176,19 @@ export interface Ledger {
   deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options?: DeleteOptions): Promise<DeleteResult>;
 
   // ---- multipart ----
-  createUpload(req: CreateUploadRequest): Promise<void>;
+  /**
+   * Record an upload opened on the backend. False when the backend is draining (checked in
+   * the same transaction): the backend's upload then becomes a multipart_upload debt and
+   * the caller tries another backend.
+   */
+  createUpload(req: CreateUploadRequest): Promise<boolean>;
+  /**
+   * One transaction under the key lock: while the object still has `writeId` and its copy at
+   * `from`, the move intent's bytes replace that copy (its bytes become a debt), bytes_used
+   * moves with it and the events are appended; otherwise the new bytes become a debt. The
+   * intent ends either way.
+   */
+  moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome>;
   getUpload(uploadId: string): Promise<MultipartUploadRow | null>;
   /**
    * Reserve space for a part on the pinned backend (replaces an earlier part with the same number,
@@ -213,6 +235,8 @@ export interface Ledger {
    */
   deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void>;
   cleanupDepth(): Promise<number>;
+  /** ok copies per backend that holds any, by name (the s3o_objects_count gauge). */
+  copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
   /** Queued debts by id, after `afterId` (null = from the first). */
   listCleanup(afterId: number | null, limit: number): Promise<CleanupRow[]>;
   /** Dead-lettered debts by id, after `afterId` (null = from the first). */
@@ -230,6 +254,19 @@ export interface Ledger {
   listHoldings(req: HoldingsRequest): Promise<BackendHolding[]>;
   /** Every record of any kind that accounts for `storageKey` on the backend, from one snapshot. */
   findHoldings(backendName: string, storageKey: string): Promise<BackendHolding[]>;
+
+  // ---- reconcile / sync (reconcile-types.ts) ----
+  /**
+   * Make each object found on a backend its internal key's object, with one copy at the key
+   * as found — unless a ledger record accounts for that storage key ('held', also when an
+   * earlier request of the batch took it) or the internal key has a live object ('exists').
+   * One transaction for the batch; one outcome per request, in order. Throws RangeError (and
+   * imports nothing) for a backend with no quota row.
+   */
+  importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]>;
+  /** Objects with no ok copy left (every copy marked missing), by key strictly after `after`. */
+  listLostObjects(after: string | null, limit: number): Promise<LostObject[]>;
+  countLostObjects(): Promise<number>;
 
   // ---- events ----
   appendEvents(events: NewEvent[]): Promise<void>;

@@ -19,6 +19,8 @@ export interface SqliteLedgerOptions {
   busyTimeoutMs?: number;
   /** epoch milliseconds; default Date.now */
   clock?: () => number;
+  /** the caller's W3C traceparent, stamped on appended events (LedgerOptions.traceparent) */
+  traceparent?: () => string | null;
 }
 
 /**
@@ -34,6 +36,8 @@ export interface PostgresLedgerOptions extends Omit<PostgresAdapterOptions, 'mig
   migrationsDir?: string;
   /** epoch milliseconds; default Date.now */
   clock?: () => number;
+  /** the caller's W3C traceparent, stamped on appended events (LedgerOptions.traceparent) */
+  traceparent?: () => string | null;
 }
 
 export type OpenLedgerOptions = SqliteLedgerOptions | PostgresLedgerOptions;
@@ -47,18 +51,18 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
         migrationsDir: options.migrationsDir ?? defaultMigrationsDir(),
         busyTimeoutMs: options.busyTimeoutMs,
       });
-      return createLedger(adapter, { source: options.source, clock: options.clock });
+      return createLedger(adapter, { source: options.source, clock: options.clock, traceparent: options.traceparent });
     }
     case 'postgres': {
       // Loaded on demand: slonik and pg cost ~450 ms and memory that SQLite mode never needs.
       const { openPostgresAdapter } = await import('./postgres/adapter.js');
       const { defaultMigrationsDir: defaultPostgresMigrationsDir } = await import('./postgres/migrate.js');
-      const { driver: _, source, clock, migrationsDir, ...connection } = options;
+      const { driver: _, source, clock, traceparent, migrationsDir, ...connection } = options;
       const adapter = await openPostgresAdapter({
         ...connection,
         migrationsDir: migrationsDir ?? defaultPostgresMigrationsDir(),
       });
-      return createLedger(adapter, { source, clock });
+      return createLedger(adapter, { source, clock, traceparent });
     }
     default:
       // Unreachable for typed callers; guards configuration that was not validated.

@@ -10,6 +10,11 @@ import type {
   BackendHolding, CleanupDebt, CleanupRow, DeadLetterRow, HoldingCursor, IntentCursor, IntentRow, ListEntry, LocationRow,
   MultipartPartRow, MultipartUploadRow, ObjectRow, QuotaRow,
 } from './types.js';
+import type { NotificationReadStatements, NotificationTxStatements } from './notifications.js';
+import type { PlacementReads, PlacementWrites } from './placement-statements.js';
+import type { ReconcileReads } from './reconcile-types.js';
+import type { UsageReads, UsageWrites } from './usage.js';
+import type { DrainReads, DrainWrites } from './drain-statements.js';
 
 /** The numbers of one backend_quotas row that a claim decides on. */
 export interface QuotaBalance {
@@ -42,7 +47,7 @@ export interface HoldingPage {
 }
 
 /** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
-export interface ReadStatements {
+export interface ReadStatements extends ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
   selectLocations(objectKey: string): Promise<LocationRow[]>;
   /** Keys in byte order, `from` <= key (< `to` when not null). */
@@ -56,6 +61,8 @@ export interface ReadStatements {
   /** By (objectKey, uploadId); see Ledger.listUploads for `afterUploadId`. */
   listUploads(from: string, to: string | null, afterUploadId: string | null, limit: number): Promise<MultipartUploadRow[]>;
   countCleanup(): Promise<number>;
+  /** ok copies per backend that holds any, by name (monitoring). */
+  countCopiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
   /** Intents whose heartbeat is older than `heartbeatBefore`, by (heartbeat, intent id), after `after`. */
   listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]>;
   /** Uploads created before `before` with no part reserved or recorded since, oldest first. */
@@ -78,7 +85,7 @@ export interface ReadStatements {
 }
 
 /** Statements usable inside `withTx`. */
-export interface TxStatements extends ReadStatements {
+export interface TxStatements extends ReadStatements, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites {
   // ---- backend_quotas / backend_drains ----
   /** Insert the row (used = orphan = 0) or update its limit. */
   upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;

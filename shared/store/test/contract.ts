@@ -12,6 +12,12 @@ import {
   FakeClock, SOURCE, allEvents, byteOrder, claimWrite, createdEvent, identity, put, quota, removedEvent,
 } from './contract-helpers.js';
 import { describeRecoveryContract } from './contract-recovery.js';
+import { describePlacementContract } from './contract-placement.js';
+import { describeDrainContract } from './contract-drains.js';
+import { describeImportContract } from './contract-import.js';
+import { describeNotificationContract } from './contract-notifications.js';
+import { describeUsageContract } from './contract-usage.js';
+import { describeStatsContract } from './contract-stats.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -42,6 +48,12 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
 
   describe(`Ledger contract: ${name}`, () => {
     describeRecoveryContract(withLedger);
+    describePlacementContract(withLedger);
+    describeDrainContract(withLedger);
+    describeImportContract(withLedger);
+    describeNotificationContract(withLedger);
+    describeUsageContract(withLedger);
+    describeStatsContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>

@@ -5,17 +5,29 @@ import { cleanupReads, cleanupWrites } from './sql/cleanup.js';
 import { eventReads, eventWrites } from './sql/events.js';
 import { intentReads, intentWrites } from './sql/intents.js';
 import { multipartReads, multipartWrites } from './sql/multipart.js';
+import { notificationReads, notificationWrites } from './sql/notifications.js';
 import { objectReads, objectWrites } from './sql/objects.js';
+import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
+import { statsReads } from './sql/stats.js';
+import { usageReads, usageWrites } from './sql/usage.js';
+import { reconcileReads } from './sql/reconcile.js';
+import { drainReads, drainWrites } from './sql/drains.js';
 
 export function readStatements(db: Queries): ReadStatements {
   return {
     ...objectReads(db),
+    ...placementReads(db),
     ...intentReads(db),
     ...quotaReads(db),
+    ...statsReads(db),
     ...multipartReads(db),
     ...cleanupReads(db),
     ...eventReads(db),
+    ...usageReads(db),
+    ...reconcileReads(db),
+    ...notificationReads(db),
+    ...drainReads(db),
   };
 }
 
@@ -23,10 +35,14 @@ export function txStatements(db: Queries): TxStatements {
   return {
     ...readStatements(db),
     ...objectWrites(db),
+    ...placementWrites(db),
     ...intentWrites(db),
     ...quotaWrites(db),
     ...multipartWrites(db),
     ...cleanupWrites(db),
     ...eventWrites(db),
+    ...usageWrites(db),
+    ...notificationWrites(db),
+    ...drainWrites(db),
   };
 }

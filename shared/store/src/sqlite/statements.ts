@@ -5,17 +5,29 @@ import { cleanupReads, cleanupWrites } from './sql/cleanup.js';
 import { eventReads, eventWrites } from './sql/events.js';
 import { intentReads, intentWrites } from './sql/intents.js';
 import { multipartReads, multipartWrites } from './sql/multipart.js';
+import { notificationReads, notificationWrites } from './sql/notifications.js';
 import { objectReads, objectWrites } from './sql/objects.js';
+import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
+import { statsReads } from './sql/stats.js';
+import { usageReads, usageWrites } from './sql/usage.js';
+import { reconcileReads } from './sql/reconcile.js';
+import { drainReads, drainWrites } from './sql/drains.js';
 
 export function readStatements(c: SqliteConnection): ReadStatements {
   return {
     ...objectReads(c),
+    ...placementReads(c),
     ...intentReads(c),
     ...quotaReads(c),
+    ...statsReads(c),
     ...multipartReads(c),
     ...cleanupReads(c),
     ...eventReads(c),
+    ...usageReads(c),
+    ...reconcileReads(c),
+    ...notificationReads(c),
+    ...drainReads(c),
   };
 }
 
@@ -23,11 +35,15 @@ export function txStatements(c: SqliteConnection): TxStatements {
   return {
     ...readStatements(c),
     ...objectWrites(c),
+    ...placementWrites(c),
     ...intentWrites(c),
     ...quotaWrites(c),
     ...multipartWrites(c),
     ...cleanupWrites(c),
     ...eventWrites(c),
+    ...usageWrites(c),
+    ...notificationWrites(c),
+    ...drainWrites(c),
   };
 }
 

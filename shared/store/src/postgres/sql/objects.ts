@@ -27,7 +27,7 @@ const objectRow = z
     createdAt: r.created_at,
   }));
 
-const locationRow = z
+export const locationRow = z
   .object({
     object_key: z.string(),
     backend_name: z.string(),
@@ -52,7 +52,7 @@ const listEntry = z
   .transform((r) => ({ objectKey: r.object_key, size: r.size, etag: r.etag, createdAt: r.created_at }));
 
 const OBJECT_COLUMNS = sql.fragment`object_key, write_id, size, etag, ${IDENTITY_COLUMNS}, created_at`;
-const LOCATION_COLUMNS = sql.fragment`object_key, backend_name, storage_key, write_id, size_bytes, created_at, state`;
+export const LOCATION_COLUMNS = sql.fragment`object_key, backend_name, storage_key, write_id, size_bytes, created_at, state`;
 
 function objectValues(o: ObjectRow) {
   return sql.fragment`${o.objectKey}, ${o.writeId}, ${o.size}, ${o.etag}, ${identityValues(o)}, ${o.createdAt}`;

@@ -16,7 +16,7 @@ interface RawObject extends RawIdentityColumns {
   created_at: bigint;
 }
 
-interface RawLocation {
+export interface RawLocation {
   object_key: string;
   backend_name: string;
   storage_key: string;
@@ -44,7 +44,7 @@ function objectParams(o: ObjectRow): Params {
   return { objectKey: o.objectKey, writeId: o.writeId, size: o.size, etag: o.etag, ...identityParams(o), createdAt: o.createdAt };
 }
 
-function locationFromRow(r: RawLocation): LocationRow {
+export function locationFromRow(r: RawLocation): LocationRow {
   return {
     objectKey: r.object_key,
     backendName: r.backend_name,

@@ -1,0 +1,97 @@
+// What the placement service asks of the ledger about the copies of objects over time
+// (DESIGN §2 placement, §4 "A replica or move commits under the same key lock"): commit a
+// replica, mark a copy found absent, list objects below / above the replication factor, and
+// drop excess copies. Request and outcome shapes here; the rules live in core-placement.ts.
+import type { CommitEvents, LocationRow, ObjectRow } from './types.js';
+
+export interface CommitReplicaRequest {
+  /** the `replica` intent the copy's space was claimed with */
+  intentId: string;
+  /** the object's write_id when its bytes were copied: a newer write makes the copy stale */
+  writeId: string;
+  /** events of a committed replica (object.replicated); `sequencer` is added by the store */
+  events: CommitEvents<ReplicaCommit>;
+}
+
+export interface ReplicaCommit {
+  object: ObjectRow;
+  /** the new copy (state ok) */
+  copy: LocationRow;
+  /** a `missing` copy on the same backend that the new one replaced (its bytes became a debt) */
+  replaced: LocationRow | null;
+  sequencer: string;
+}
+
+export type CommitReplicaOutcome =
+  | ({ outcome: 'replicated' } & ReplicaCommit)
+  /** the object was deleted or rewritten while its bytes were copied: the copy became a debt */
+  | { outcome: 'stale' }
+  /** the target backend already holds an ok copy (another replicator was first): the copy became a debt */
+  | { outcome: 'duplicate' }
+  /** the intent is gone (the reaper took it): nothing changed */
+  | { outcome: 'intent-gone' };
+
+export interface ReplicationPageRequest {
+  /** resume strictly after this object key; null = from the first */
+  after: string | null;
+  limit: number;
+  /** replication.factor */
+  factor: number;
+}
+
+export interface UnderReplicatedRequest extends ReplicationPageRequest {
+  /** backends whose ok copies do not count (e.g. their breaker has been open too long) */
+  uncounted: string[];
+}
+
+/** An object whose copies are not what the factor asks, as one page of a sweep sees it. */
+export interface ReplicationCandidate {
+  objectKey: string;
+  writeId: string;
+  size: number;
+  /** ok copies that count: under-replication excludes the `uncounted` backends, over-replication counts all */
+  okCopies: number;
+  /** copies marked missing (awaiting repair) */
+  missingCopies: number;
+}
+
+export interface DropCopiesRequest {
+  objectKey: string;
+  /** act only while the object still has this write_id (the plan was made for it) */
+  writeId: string;
+  /** backends whose copies to drop, most expendable first */
+  backends: string[];
+  /** ok copies that must remain (at least 1 is always kept): ok copies are dropped only above this */
+  keepOk: number;
+  /** the debts' reason, e.g. 'over-replicated' or 'missing-repaired' */
+  reason: string;
+}
+
+/** The Ledger's placement operations (part of Ledger). */
+export interface ReplicationLedger {
+  /**
+   * One transaction under the key lock: while the object exists with `writeId`, the copied
+   * bytes become an ok copy on the intent's backend (a `missing` copy there is replaced, its
+   * bytes a debt), bytes_used is charged and the events appended; otherwise — object gone or
+   * rewritten, or the backend already has an ok copy — the bytes become a debt. The intent
+   * ends either way.
+   */
+  commitReplica(req: CommitReplicaRequest): Promise<CommitReplicaOutcome>;
+  /**
+   * A backend answered "no such key" for a copy the ledger lists: state → 'missing' (it no
+   * longer counts toward the factor and is not read; replication repairs it). False when the
+   * copy is not (or no longer) an ok copy at that storage key.
+   */
+  markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
+  /** A page of objects below the factor or with missing copies, by key. */
+  listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationCandidate[]>;
+  /** A page of objects with more ok copies than the factor, by key. */
+  listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationCandidate[]>;
+  /**
+   * One transaction under the key lock: drop the copies on `backends` in that order — missing
+   * ones always, ok ones only while more than `keepOk` (and at least one) ok copies remain —
+   * each a debt, bytes_used released. Nothing when the object is gone or has another write_id.
+   * Returns the copies dropped.
+   */
+  dropCopies(req: DropCopiesRequest): Promise<LocationRow[]>;
+}

@@ -1,0 +1,74 @@
+// Placement statements (see placement-statements.ts): sweeps over objects by their count of
+// copies, and the single-copy changes replication and its repairs make.
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
+import type { ReplicationCandidate } from '../../placement-types.js';
+import { int8, keyBound, type Fragment } from '../columns.js';
+import type { Queries } from '../queries.js';
+import { LOCATION_COLUMNS, locationRow } from './objects.js';
+
+const candidateRow = z
+  .object({ object_key: z.string(), write_id: z.string(), size: int8, ok_copies: int8, missing_copies: int8 })
+  .transform((r): ReplicationCandidate => ({
+    objectKey: r.object_key,
+    writeId: r.write_id,
+    size: r.size,
+    okCopies: r.ok_copies,
+    missingCopies: r.missing_copies,
+  }));
+
+/**
+ * One page of objects with their copy counts, filtered by `having` (over ok_copies and
+ * missing_copies). `counted` decides which ok copies count. Every object is looked at once
+ * per full sweep; keys are COLLATE "C", so the order and the resume are byte order.
+ */
+async function candidatePage(db: Queries, after: string | null, limit: number, counted: Fragment, having: Fragment): Promise<ReplicationCandidate[]> {
+  const resume = after === null ? sql.fragment`TRUE` : keyBound(sql.fragment`o.object_key`, '>', after);
+  return [
+    ...(await db.any(sql.type(candidateRow)`
+      SELECT object_key, write_id, size, ok_copies, missing_copies FROM (
+        SELECT o.object_key, o.write_id, o.size,
+               COUNT(l.object_key) FILTER (WHERE l.state = 'ok' AND ${counted}) AS ok_copies,
+               COUNT(l.object_key) FILTER (WHERE l.state = 'missing') AS missing_copies
+          FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
+         WHERE ${resume}
+         GROUP BY o.object_key
+      ) t
+      WHERE ${having}
+      ORDER BY object_key LIMIT ${limit}`)),
+  ];
+}
+
+export function placementReads(db: Queries): PlacementReads {
+  return {
+    async listUnderReplicated(after, limit, factor, uncounted) {
+      return candidatePage(
+        db, after, limit,
+        sql.fragment`l.backend_name <> ALL(${sql.array(uncounted, 'text')})`,
+        sql.fragment`ok_copies < ${factor} OR missing_copies > 0`,
+      );
+    },
+
+    async listOverReplicated(after, limit, factor) {
+      return candidatePage(db, after, limit, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
+    },
+  };
+}
+
+export function placementWrites(db: Queries): PlacementWrites {
+  return {
+    async deleteLocation(objectKey, backendName) {
+      return db.maybeOne(sql.type(locationRow)`
+        DELETE FROM object_locations WHERE object_key = ${objectKey} AND backend_name = ${backendName}
+        RETURNING ${LOCATION_COLUMNS}`);
+    },
+
+    async markLocationMissing(objectKey, backendName, storageKey) {
+      const result = await db.query(sql.unsafe`
+        UPDATE object_locations SET state = 'missing'
+         WHERE object_key = ${objectKey} AND backend_name = ${backendName} AND storage_key = ${storageKey} AND state = 'ok'`);
+      return result.rowCount === 1;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// What reconcile and sync ask of the ledger (DESIGN §4 "Imported objects keep the key they
+// were found under"): import an object that is already on a backend, and list the objects
+// whose every copy is marked missing (lost). Shapes here; the rules live in core-import.ts.
+import type { CommitEvents, CommitResult, LocationRow, ObjectIdentity } from './types.js';
+
+export interface ImportObjectRequest {
+  /** internal key `{bucket}/{key}` the object is imported as */
+  objectKey: string;
+  backendName: string;
+  /** the backend key the bytes were found under; the copy keeps it */
+  storageKey: string;
+  /** as found on the backend; `size` is what bytes_used is charged */
+  identity: ObjectIdentity;
+  /** Events to append in the same transaction (object.created, op Import); `sequencer` is added by the store. */
+  events: CommitEvents<CommitResult>;
+}
+
+export type ImportOutcome =
+  | { outcome: 'imported'; commit: CommitResult }
+  /** a ledger record (copy, intent, debt, dead letter, upload) already accounts for the storage key: nothing changed */
+  | { outcome: 'held' }
+  /** the internal key has a live object: it is never overwritten by an import; nothing changed */
+  | { outcome: 'exists' };
+
+/** An object none of whose copies is ok: every copy the ledger records was found absent. */
+export interface LostObject {
+  objectKey: string;
+  writeId: string;
+  size: number;
+  etag: string;
+  createdAt: number;
+  /** the copies, all marked missing */
+  copies: LocationRow[];
+}
+
+/** The lost objects' statements, part of ReadStatements; each engine implements them in its sql/reconcile.ts. */
+export interface ReconcileReads {
+  /** Objects with at least one missing copy and no ok copy, by key strictly after `after` (null = from the first). */
+  listLostObjects(after: string | null, limit: number): Promise<Array<Omit<LostObject, 'copies'>>>;
+  countLostObjects(): Promise<number>;
+  /**
+   * Whether any record accounts for the storage key on the backend — a copy, an intent, a
+   * queued or dead-lettered debt, an open upload: the kinds Ledger.findHoldings reads, in one
+   * statement (an import asks this of every object it takes).
+   */
+  isStorageKeyHeld(backendName: string, storageKey: string): Promise<boolean>;
+}

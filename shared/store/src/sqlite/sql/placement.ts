@@ -1,0 +1,83 @@
+// Placement statements (see placement-statements.ts): sweeps over objects by their count of
+// copies, and the single-copy changes replication and its repairs make.
+import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
+import type { ReplicationCandidate } from '../../placement-types.js';
+import { int, type SqliteConnection } from '../connection.js';
+import { locationFromRow, type RawLocation } from './objects.js';
+
+interface RawCandidate {
+  object_key: string;
+  write_id: string;
+  size: bigint;
+  ok_copies: bigint;
+  missing_copies: bigint;
+}
+
+function candidateFromRow(r: RawCandidate): ReplicationCandidate {
+  return {
+    objectKey: r.object_key,
+    writeId: r.write_id,
+    size: int(r.size),
+    okCopies: int(r.ok_copies),
+    missingCopies: int(r.missing_copies),
+  };
+}
+
+/**
+ * One page of objects with their copy counts, filtered by `having` (which may use
+ * ok_copies and missing_copies). `counted` decides which ok copies count. Every object is
+ * looked at once per full sweep; the primary key serves the key order and the resume.
+ */
+function candidatePage(c: SqliteConnection, counted: string, having: string, params: Record<string, unknown>): ReplicationCandidate[] {
+  return c.all<RawCandidate>(
+    `SELECT o.object_key, o.write_id, o.size,
+            COALESCE(SUM(CASE WHEN l.state = 'ok' AND ${counted} THEN 1 ELSE 0 END), 0) AS ok_copies,
+            COALESCE(SUM(CASE WHEN l.state = 'missing' THEN 1 ELSE 0 END), 0) AS missing_copies
+       FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
+      WHERE (@after IS NULL OR o.object_key > @after)
+      GROUP BY o.object_key
+     HAVING ${having}
+      ORDER BY o.object_key LIMIT @limit`,
+    params,
+  ).map(candidateFromRow);
+}
+
+export function placementReads(c: SqliteConnection): PlacementReads {
+  return {
+    // The backend list travels as one JSON array parameter.
+    async listUnderReplicated(after, limit, factor, uncounted) {
+      return candidatePage(
+        c,
+        'l.backend_name NOT IN (SELECT value FROM json_each(@uncounted))',
+        'ok_copies < @factor OR missing_copies > 0',
+        { after, limit, factor, uncounted: JSON.stringify(uncounted) },
+      );
+    },
+
+    async listOverReplicated(after, limit, factor) {
+      return candidatePage(c, '1 = 1', 'ok_copies > @factor', { after, limit, factor });
+    },
+  };
+}
+
+export function placementWrites(c: SqliteConnection): PlacementWrites {
+  return {
+    async deleteLocation(objectKey, backendName) {
+      const r = c.get<RawLocation>(
+        `DELETE FROM object_locations WHERE object_key = @objectKey AND backend_name = @backendName RETURNING *`,
+        { objectKey, backendName },
+      );
+      return r ? locationFromRow(r) : null;
+    },
+
+    async markLocationMissing(objectKey, backendName, storageKey) {
+      return (
+        c.run(
+          `UPDATE object_locations SET state = 'missing'
+            WHERE object_key = @objectKey AND backend_name = @backendName AND storage_key = @storageKey AND state = 'ok'`,
+          { objectKey, backendName, storageKey },
+        ) === 1
+      );
+    },
+  };
+}
