@@ -4,7 +4,7 @@
 // event goes to dead_events and the consumer moves on, so one poison event never blocks
 // the rest. Only valid with SQLite, where seq order is commit order.
 import type { Ledger, StoredEvent } from '@s3o/store';
-import type { Logger } from '@s3o/telemetry';
+import { consumeEvent, countDeadLettered, type Logger } from '@s3o/telemetry';
 import type { EventBus, Subscription } from './types.js';
 
 export interface InProcessBusOptions {
@@ -109,12 +109,14 @@ class ConsumerLoop {
     const base = this.opts.retryBaseMs ?? 100;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.sub.handler(event);
+        const delivery = { event, consumer: this.sub.consumer, service: this.sub.service, system: 'in-process' as const, attempt };
+        await consumeEvent(delivery, () => this.sub.handler(event));
         return;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (attempt >= maxDeliver || this.stopped) {
           logger.error({ err, consumer: this.sub.consumer, eventId: event.id, type: event.type, attempt }, 'event dead-lettered');
+          countDeadLettered(this.sub.consumer);
           await ledger.recordDeadEvent(this.sub.consumer, event.id, attempt, message);
           return;
         }
@@ -159,6 +161,13 @@ export class InProcessBus implements EventBus {
   start(): void {
     this.started = true;
     for (const loop of this.loops) loop.start();
+  }
+
+  /** Consumers read the ledger directly: ready as soon as started. */
+  async ready(): Promise<void> {}
+
+  isConnected(): boolean {
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -4,3 +4,5 @@ export { NatsBus, type NatsBusOptions, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX } 
 export { natsLayout, type NatsLayout, type NatsLayoutConfig } from './nats/layout.js';
 export { DeadLetterHeaders } from './nats/dead-letter.js';
 export { idempotent } from './nats/idempotent.js';
+export { NatsSubjectPublisher, type SubjectMessage } from './nats/subject-publisher.js';
+export { UsageTotalsKv, usageBucketName, type UsageTotal, type UsageTotalsKvOptions } from './nats/usage-kv.js';

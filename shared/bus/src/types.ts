@@ -10,6 +10,8 @@ export interface Subscription {
   /** event types this consumer acts on; others are passed over */
   types: readonly string[];
   handler: EventHandler;
+  /** the service the consumer belongs to, named on its trace spans (a process may run several) */
+  service?: string;
 }
 
 export interface EventBus {
@@ -17,6 +19,13 @@ export interface EventBus {
   /** A commit appended events: consumers in this process look now instead of at the next poll. */
   notify(): void;
   start(): void;
+  /**
+   * After start(): resolves once the bus can deliver (NATS: connected, streams and durables
+   * in place); rejects if the bus is stopped first. Readiness probes wait for it.
+   */
+  ready(): Promise<void>;
+  /** false while the bus cannot reach its broker (NATS disconnected); health reports degraded */
+  isConnected(): boolean;
   /** Stops taking events and waits for handlers in flight. */
   stop(): Promise<void>;
 }

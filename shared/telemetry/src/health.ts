@@ -1,9 +1,12 @@
 // /health and /health/ready for processes that have no other HTTP server (every service
-// but the gateway, which serves them on its S3 port). /health is always 200 and says ok
-// or degraded; /health/ready is 503 while starting and while shutting down, so a load
-// balancer or orchestrator stops sending work before the process goes away.
-import { createServer, type Server } from 'node:http';
+// but the gateway, which serves them on its S3 port), and the Prometheus endpoint beside
+// them. /health is always 200 and says ok or degraded; /health/ready is 503 while starting
+// and while shutting down, so a load balancer or orchestrator stops sending work before the
+// process goes away. The same server type, without health state, is the gateway's separate
+// metrics listener (`telemetry.metrics.listen`).
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderMetrics } from './metrics.js';
 
 export interface HealthState {
   ready(): boolean;
@@ -16,18 +19,30 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(host: string, port: number, state: HealthState): Promise<HealthServer> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const send = (code: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
-      res.end(text);
-    };
-    if (path === '/health') send(200, { status: state.status() });
-    else if (path === '/health/ready') send(state.ready() ? 200 : 503, { ready: state.ready() });
-    else send(404, { error: 'not found' });
+export interface HealthServerOptions {
+  /** where Prometheus text is served; null = not at all (telemetry.metrics.enabled: false) */
+  metricsPath?: string | null;
+}
+
+export function startHealthServer(host: string, port: number, state: HealthState, options: HealthServerOptions = {}): Promise<HealthServer> {
+  return listen(host, port, (path, res) => {
+    if (path === '/health') sendJson(res, 200, { status: state.status() });
+    else if (path === '/health/ready') sendJson(res, state.ready() ? 200 : 503, { ready: state.ready() });
+    else if (options.metricsPath && path === options.metricsPath) void sendMetrics(res);
+    else sendJson(res, 404, { error: 'not found' });
   });
+}
+
+/** A listener that serves only the metrics, at `path`. */
+export function startMetricsServer(host: string, port: number, path: string): Promise<HealthServer> {
+  return listen(host, port, (requestPath, res) => {
+    if (requestPath === path) void sendMetrics(res);
+    else sendJson(res, 404, { error: 'not found' });
+  });
+}
+
+async function listen(host: string, port: number, route: (path: string, res: ServerResponse) => void): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => route((req.url ?? '/').split('?')[0]!, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -40,4 +55,20 @@ export async function startHealthServer(host: string, port: number, state: Healt
       server.closeAllConnections();
     }),
   };
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function sendMetrics(res: ServerResponse): Promise<void> {
+  try {
+    const { contentType, body } = await renderMetrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(body);
+  } catch (err) {
+    sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
+  }
 }

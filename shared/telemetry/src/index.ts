@@ -1,22 +1,19 @@
-// Structured JSON logging (pino) and health endpoints. One root logger per process;
-// services take children.
-import { pino, type Logger, type LevelWithSilent } from 'pino';
-
-export type { Logger };
-export { startHealthServer, type HealthServer, type HealthState } from './health.js';
-
-export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream }): Logger {
-  const options = {
-    level: opts.level ?? 'info',
-    base: { service: opts.service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
-  };
-  return opts.destination ? pino(options, opts.destination) : pino(options);
-}
-
-/** A logger that drops everything: for tests and library defaults. */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}
+// @s3o/telemetry: structured logs (pino, with trace ids), health and metrics endpoints,
+// Prometheus metrics and OpenTelemetry tracing. One root logger per process; services take
+// children.
+export { createLogger, silentLogger, auditLog, toggleLevelOnSignal, type Logger } from './logging.js';
+export { startHealthServer, startMetricsServer, type HealthServer, type HealthServerOptions, type HealthState } from './health.js';
+export {
+  startTracing, tracer, inSpan, failSpan, activeTraceparent, traceparentOf, contextFromTraceparent, contextFromHeaders,
+  withSpanContext, runInContext,
+  hasActiveSpan, SERVICE_ATTRIBUTE, SpanKind, SpanStatusCode, type Span, type Context, type Attributes,
+  type TracingOptions, type TracingHandle,
+} from './tracing.js';
+export { backendTelemetry, type BackendCallObserver } from './backend-telemetry.js';
+export {
+  startPublishSpan, consumeEvent, countDeadLettered, registerLagSource,
+  type TracedEvent, type Delivery, type BusSystem, type PublishSpan, type LagSource,
+} from './bus-telemetry.js';
+export { traceCalls } from './traced-calls.js';
+export { registerLedgerGauges, type LedgerStatsSource } from './ledger-gauges.js';
 export { metricsRegistry, counter, gauge, histogram, renderMetrics } from './metrics.js';

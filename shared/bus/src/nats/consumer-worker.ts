@@ -11,10 +11,10 @@
 // sit in the consumer forever, neither handled nor recorded as dead.
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Ledger, StoredEvent } from '@s3o/store';
-import type { Logger } from '@s3o/telemetry';
+import { consumeEvent, countDeadLettered, type Logger } from '@s3o/telemetry';
 import type { EventHandler } from '../types.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
-import { decodeEvent } from './envelope.js';
+import { decodeEvent, TRACEPARENT_HEADER } from './envelope.js';
 import type { NatsLayout } from './layout.js';
 import { provisionDurable } from './provision.js';
 import { Alarm, backoffMs, errorMessage } from './wake.js';
@@ -28,6 +28,8 @@ export interface ConsumerWorkerOptions {
   durable: string;
   eventType: string;
   handler: EventHandler;
+  /** the service the handler belongs to, named on its trace spans */
+  service: string;
   /** creates or updates the streams: a durable that is gone may have gone with its stream */
   provisionStreams: () => Promise<void>;
   /** handler attempts per event before it is dead-lettered */
@@ -165,7 +167,12 @@ export class ConsumerWorker {
         return;
       }
       try {
-        await this.opts.handler(event);
+        const delivery = {
+          event, consumer: durable, service: this.opts.service, system: 'nats' as const, attempt,
+          // MsgHdrs.get answers '' for a header that is not there.
+          headerTraceparent: msg.headers?.get(TRACEPARENT_HEADER) || null,
+        };
+        await consumeEvent(delivery, () => this.opts.handler(event));
       } catch (err) {
         const context = { err, consumer: durable, eventId: event.id, type: event.type, attempt };
         if (attempt >= maxDeliver) {
@@ -194,6 +201,7 @@ export class ConsumerWorker {
       try {
         await deadLetter({ ledger, js, layout, publishTimeoutMs }, msg, letter);
         msg.term();
+        countDeadLettered(letter.consumer);
         return;
       } catch (err) {
         if (this.stopped) {

@@ -22,7 +22,11 @@ interface Envelope {
 
 const encoder = new TextEncoder();
 
-export function encodeEvent(event: StoredEvent): { payload: Uint8Array; headers: MsgHdrs | undefined } {
+/**
+ * `headerTraceparent` is what the header carries when the publisher traces the publish
+ * (its PRODUCER span's context); by default the envelope's traceparent.
+ */
+export function encodeEvent(event: StoredEvent, headerTraceparent: string | null = event.traceparent): { payload: Uint8Array; headers: MsgHdrs | undefined } {
   const envelope: Envelope = {
     id: event.id,
     type: event.type,
@@ -35,9 +39,9 @@ export function encodeEvent(event: StoredEvent): { payload: Uint8Array; headers:
     sequencer: event.sequencer,
   };
   let h: MsgHdrs | undefined;
-  if (event.traceparent) {
+  if (headerTraceparent) {
     h = headers();
-    h.set(TRACEPARENT_HEADER, event.traceparent);
+    h.set(TRACEPARENT_HEADER, headerTraceparent);
   }
   return { payload: encoder.encode(JSON.stringify(envelope)), headers: h };
 }

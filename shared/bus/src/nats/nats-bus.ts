@@ -9,7 +9,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Ledger } from '@s3o/store';
-import type { Logger } from '@s3o/telemetry';
+import { registerLagSource, type Logger } from '@s3o/telemetry';
 import type { EventBus, Subscription } from '../types.js';
 import { ConsumerWorker } from './consumer-worker.js';
 import { natsLayout, type NatsLayout } from './layout.js';
@@ -103,6 +103,8 @@ export class NatsBus implements EventBus {
   /** a stream provisioning in progress, shared by whoever asks meanwhile */
   private provisioningStreams: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  /** removes this bus's consumers from s3o_bus_consumer_lag */
+  private unregisterLag: (() => void) | null = null;
   private readonly provisioned: Promise<void>;
   private settleProvisioned!: (err?: Error) => void;
 
@@ -153,6 +155,10 @@ export class NatsBus implements EventBus {
     await Promise.all(this.workers.map((w) => w.ready));
   }
 
+  isConnected(): boolean {
+    return this.connected;
+  }
+
   /** Stops pulling and relaying, waits for handlers in flight, then drains the connection. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -160,6 +166,7 @@ export class NatsBus implements EventBus {
   }
 
   private async shutdown(): Promise<void> {
+    this.unregisterLag?.();
     this.halt.wake();
     await this.setup;
     this.settleProvisioned(new Error('the bus stopped before it was ready'));
@@ -217,6 +224,7 @@ export class NatsBus implements EventBus {
       this.relay.start();
     }
     this.settleProvisioned();
+    this.unregisterLag = registerLagSource(() => this.consumerLag(clients.jsm));
     logger.info({ stream: this.layout.stream, durables: this.subscriptions.map((e) => e.durable) }, 'NATS event bus started');
   }
 
@@ -231,6 +239,7 @@ export class NatsBus implements EventBus {
       durable: entry.durable,
       eventType: entry.eventType,
       handler: entry.sub.handler,
+      service: entry.sub.service ?? s.service,
       provisionStreams: () => this.provisionStreams(clients.jsm),
       maxDeliver: s.maxDeliver,
       ackWaitMs: s.ackWaitMs,
@@ -250,6 +259,15 @@ export class NatsBus implements EventBus {
       this.provisioningStreams = null;
     });
     return this.provisioningStreams;
+  }
+
+  /** Per durable of this process: messages not yet delivered plus those delivered and not acknowledged. */
+  private async consumerLag(jsm: JetStreamManager): Promise<Array<{ consumer: string; lag: number }>> {
+    if (!this.connected) return [];
+    return Promise.all(this.subscriptions.map(async ({ durable }) => {
+      const info = await jsm.consumers.info(this.layout.stream, durable);
+      return { consumer: durable, lag: info.num_pending + info.num_ack_pending };
+    }));
   }
 
   /** The relay claims rows only while connected; a reconnect sends it at once. */

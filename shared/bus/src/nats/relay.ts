@@ -11,7 +11,7 @@
 // in parallel under a short timeout, and gives the pass up as soon as the connection drops.
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Ledger, StoredEvent } from '@s3o/store';
-import type { Logger } from '@s3o/telemetry';
+import { startPublishSpan, type Logger } from '@s3o/telemetry';
 import { encodeEvent } from './envelope.js';
 import type { NatsLayout } from './layout.js';
 import { Alarm, backoffMs } from './wake.js';
@@ -104,9 +104,17 @@ export class OutboxRelay {
   private async publish(events: StoredEvent[]): Promise<void> {
     const { js, layout, publishTimeoutMs } = this.opts;
     const acks = Promise.all(
-      events.map((event) => {
-        const { payload, headers } = encodeEvent(event);
-        return js.publish(layout.eventSubject(event.type), payload, { msgID: event.id, headers, timeout: publishTimeoutMs });
+      events.map(async (event) => {
+        const subject = layout.eventSubject(event.type);
+        const span = startPublishSpan(event, subject);
+        const { payload, headers } = encodeEvent(event, span.headerTraceparent);
+        try {
+          await js.publish(subject, payload, { msgID: event.id, headers, timeout: publishTimeoutMs });
+          span.end();
+        } catch (err) {
+          span.end(err);
+          throw err;
+        }
       }),
     );
     // Publishes still out after an abort settle on their own; what reached the stream is
