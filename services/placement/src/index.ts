@@ -1,29 +1,57 @@
-// The placement service: where copies live over time (DESIGN §2). With replication
-// factor 1 — the only factor this build accepts (config validation refuses more) — a
-// new object already has all the copies it needs, so `object.created` is acknowledged
-// after checking that. Replication, rebalancing and drains build on this consumer.
-import { EventType } from '@s3o/events';
-import type { Config } from '@s3o/config';
+// The placement service: where copies live over time (DESIGN §2) — replication to the
+// factor (replication/), and the other placement jobs beside it.
 import type { EventBus } from '@s3o/bus';
-import type { Logger } from '@s3o/telemetry';
+import { startReplication, type ReplicationDeps } from './replication/index.js';
+import { ReconcileJob } from './reconcile/index.js';
+import type { BackendBreakers } from '@s3o/backends';
+import { HealthProber } from './health/index.js';
+import { startRelocation, type RelocationDeps } from './relocation/index.js';
+
+export type { BackendHealthView, ReplicationDeps } from './replication/index.js';
+export { ReconcileJob, RECONCILE_LOCK, Reconciler, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
+export type { ReconcileCounts, ReconcileDeps, SyncCounts, SyncRequest } from './reconcile/index.js';
 
 export interface PlacementService {
   stop(): Promise<void>;
 }
 
-export function startPlacementService(deps: { config: Config; bus: EventBus; logger: Logger }): PlacementService {
-  const factor = deps.config.replication.factor;
-  deps.bus.subscribe({
-    consumer: 'replication',
-    types: [EventType.ObjectCreated],
-    handler: async (event) => {
-      const copies = Array.isArray(event.data.copies) ? event.data.copies.length : 0;
-      if (copies < factor) {
-        deps.logger.warn({ eventId: event.id, key: event.resource, copies, factor }, 'object has fewer copies than the replication factor');
-      } else {
-        deps.logger.debug({ eventId: event.id, key: event.resource, copies }, 'object fully placed');
-      }
+export type PlacementDeps = ReplicationDeps & Pick<RelocationDeps, 'admission'> & {
+  bus: EventBus;
+  /** the process's breakers: the prober keeps them fresh and announces their changes (health/) */
+  breakers?: BackendBreakers | null;
+};
+
+export { DrainWorker, DRAIN_LOCK, Rebalancer, REBALANCE_LOCK, CopyMover } from './relocation/index.js';
+export type { RebalanceCounts, RelocationDeps } from './relocation/index.js';
+export { HealthProber, HEALTH_LOCK } from './health/index.js';
+
+/** The slowest a closed backend is probed for health (faster when open_timeout is shorter). */
+const MAX_HEALTH_PROBE_INTERVAL_MS = 30_000;
+
+export function startPlacementService(deps: PlacementDeps): PlacementService {
+  const replication = startReplication(deps);
+  // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
+  const reconcile = deps.config.reconcile.enabled
+    ? new ReconcileJob({ ...deps, onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()) })
+    : null;
+  reconcile?.start();
+  // relocation/: drains (admin API) and the rebalancer.
+  const relocation = startRelocation(deps);
+  // health/: the cluster's view of backend health, announced as backend.circuit.* events.
+  const prober = deps.breakers
+    ? new HealthProber({
+      ledger: deps.ledger, backends: deps.backends, breakers: deps.breakers, logger: deps.logger,
+      intervalMs: Math.min(deps.config.backendCircuitBreaker.openTimeoutMs, MAX_HEALTH_PROBE_INTERVAL_MS),
+      onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()),
+    })
+    : null;
+  prober?.start();
+  return {
+    stop: async () => {
+      await prober?.stop();
+      await relocation.stop();
+      await reconcile?.stop();
+      await replication.stop();
     },
-  });
-  return { stop: async () => {} };
+  };
 }

@@ -1,0 +1,1 @@
+export { HealthProber, HEALTH_LOCK, type HealthProberDeps } from './prober.js';

@@ -1,0 +1,50 @@
+// What the reconcile job works with.
+import type { BackendClient } from '@s3o/backends';
+import type { Config } from '@s3o/config';
+import type { Ledger } from '@s3o/store';
+import type { Logger } from '@s3o/telemetry';
+
+export interface ReconcileDeps {
+  config: Config;
+  ledger: Ledger;
+  backends: Map<string, BackendClient>;
+  logger: Logger;
+  /** Epoch milliseconds; defaults to Date.now. The leftover grace period is measured on it. */
+  clock?: () => number;
+  /** Called after a transaction appended events, so in-process consumers wake at once. */
+  onEventsAppended?: () => void;
+}
+
+/** What one pass found and did, summed over the backends. */
+export interface ReconcileCounts {
+  /** backends walked to the end */
+  backends: number;
+  /** backends whose walk failed (listing or ledger error); retried next pass */
+  backendsFailed: number;
+  keysListed: number;
+  /** ledger copies whose backend answered 404: marked missing (replication repairs them) */
+  copiesMissing: number;
+  /** objects with no ok copy left, reported (object.lost) for the first time by this pass */
+  objectsLost: number;
+  imported: number;
+  importedBytes: number;
+  /** unaccounted keys of our own form older than the grace period: now cleanup debts */
+  leftoversOwed: number;
+  /** unaccounted keys of our own form still inside the grace period: left alone */
+  leftoversYoung: number;
+  /** foreign keys naming a bucket that is not configured: reported, not imported */
+  unknownBucket: number;
+  /** foreign keys whose object key already has an object: left alone */
+  conflicts: number;
+  /** foreign keys that name no object (folder markers): left alone */
+  unnamed: number;
+  /** keys or copies that could not be looked at (HEAD or ledger error); next pass */
+  failed: number;
+}
+
+export function zeroCounts(): ReconcileCounts {
+  return {
+    backends: 0, backendsFailed: 0, keysListed: 0, copiesMissing: 0, objectsLost: 0, imported: 0, importedBytes: 0,
+    leftoversOwed: 0, leftoversYoung: 0, unknownBucket: 0, conflicts: 0, unnamed: 0, failed: 0,
+  };
+}

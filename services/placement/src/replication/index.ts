@@ -1,0 +1,68 @@
+// Replication (DESIGN §2 placement): every new object is copied to distinct backends until
+// `replication.factor` copies count — at once on `object.created`, and by the periodic
+// sweep for anything missed — and objects above the factor lose their excess copies.
+import { EventType } from '@s3o/events';
+import type { EventBus } from '@s3o/bus';
+import type { ReplicationDeps } from './deps.js';
+import { Replicator } from './replicator.js';
+import { ReplicationSweep } from './sweep.js';
+import { OverReplicationTrimmer } from './trimmer.js';
+import { KeyedWorkQueue } from './work-queue.js';
+
+export type { ReplicationDeps } from './deps.js';
+export type { BackendHealthView } from './health.js';
+export { Replicator, type ReplicateResult } from './replicator.js';
+export { OverReplicationTrimmer } from './trimmer.js';
+export { ReplicationSweep, REPLICATION_SWEEP_LOCK, type SweepCounts } from './sweep.js';
+
+/** Keys the consumer may hand over per concurrent copy before it waits for room. */
+const QUEUE_DEPTH_PER_WORKER = 8;
+
+export interface Replication {
+  replicator: Replicator;
+  sweep: ReplicationSweep;
+  stop(): Promise<void>;
+}
+
+export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Replication {
+  const { bus, ...rest } = deps;
+  const own: ReplicationDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const settings = own.config.replication;
+  const replicator = new Replicator(own);
+  const trimmer = new OverReplicationTrimmer(own);
+  const queue = new KeyedWorkQueue(
+    settings.concurrency,
+    settings.concurrency * QUEUE_DEPTH_PER_WORKER,
+    async (key, signal) => void (await replicator.replicate(key, signal)),
+    own.logger,
+  );
+  bus.subscribe({
+    consumer: 'replication',
+    types: [EventType.ObjectCreated],
+    handler: async (event) => {
+      const copies = Array.isArray(event.data.copies) ? event.data.copies.length : 0;
+      // A write lands on one backend; with factor 1 (or a write that already has its copies) there is nothing to do.
+      if (copies >= settings.factor) return;
+      await queue.enqueue(event.resource);
+    },
+  });
+  const sweep = new ReplicationSweep({
+    ledger: own.ledger,
+    logger: own.logger,
+    intervalMs: settings.workerIntervalMs,
+    batchSize: settings.batchSize,
+    factor: settings.factor,
+    replicator,
+    trimmer,
+    queue,
+  });
+  sweep.start();
+  return {
+    replicator,
+    sweep,
+    stop: async () => {
+      await sweep.stop();
+      await queue.stop();
+    },
+  };
+}
