@@ -1,22 +1,54 @@
-// The notifier service: matches object events against notification endpoints (DESIGN §2).
-// Config validation refuses endpoints in this build, so every object event is
-// acknowledged as matching none; the durable consumers are in place for when they land.
-import { EventType } from '@s3o/events';
+// The notifier service (DESIGN §2): matches object and operational events against
+// `notifications.endpoints`, keeps a durable outbox (notification_outbox) and delivers from
+// it with retries, signing and dead-lettering (delivery-loop.ts). Several replicas share the
+// bus consumers (each event is taken by one) and split the outbox by leased claims.
 import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
+import type { Ledger } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
+import { DeliveryLoop } from './delivery-loop.js';
+import { NOTIFIER_CONSUMER, enqueueDeliveries } from './enqueue.js';
+import { CONSUMED_TYPES } from './events.js';
+import { NatsTransport } from './transports/nats.js';
+import { WebhookTransport } from './transports/webhook.js';
+
+export { DeliveryLoop, retryDelayMs } from './delivery-loop.js';
+export { deliveriesFor, NOTIFIER_CONSUMER } from './enqueue.js';
+export { encodeEventKey, SYSTEM_PRINCIPAL } from './payload.js';
+export { HEADERS, signature } from './sign.js';
+
+export interface NotifierDeps {
+  config: Config;
+  ledger: Ledger;
+  bus: EventBus;
+  logger: Logger;
+}
 
 export interface NotifierService {
+  loop: DeliveryLoop;
   stop(): Promise<void>;
 }
 
-export function startNotifierService(deps: { config: Config; bus: EventBus; logger: Logger }): NotifierService {
-  deps.bus.subscribe({
-    consumer: 'notifications',
-    types: [EventType.ObjectCreated, EventType.ObjectRemoved],
+export function startNotifierService(deps: NotifierDeps): NotifierService {
+  const { config, ledger, bus, logger } = deps;
+  const notifications = config.notifications;
+  const transports = { webhook: new WebhookTransport(), nats: new NatsTransport() };
+  const loop = new DeliveryLoop({ config: notifications, ledger, logger, transports });
+  // Subscribed even with no endpoint configured, so the consumers exist (and keep up) before
+  // an endpoint is added: events from then on are matched, earlier ones were acknowledged.
+  bus.subscribe({
+    consumer: NOTIFIER_CONSUMER,
+    types: CONSUMED_TYPES,
     handler: async (event) => {
-      deps.logger.debug({ eventId: event.id, type: event.type, key: event.resource }, 'object event matches no notification endpoint');
+      if (await enqueueDeliveries(ledger, notifications, event)) loop.wake();
     },
   });
-  return { stop: async () => {} };
+  if (notifications.endpoints.length > 0) loop.start();
+  return {
+    loop,
+    stop: async () => {
+      await loop.stop();
+      await Promise.all([transports.webhook.close(), transports.nats.close()]);
+    },
+  };
 }

@@ -1,0 +1,159 @@
+// Works the notification outbox: claims due deliveries with a lease (so several notifier
+// replicas split them, and a crashed one's come back when the lease runs out), keeps at most
+// `notifications.concurrency` in flight, and records each outcome — delivered (the row goes),
+// failed (retried at base · 2^attempts, capped, ±50 % jitter) or, once the endpoint's
+// max_retries are used up, dead (kept for the admin API's requeue, never dropped).
+// Per key and endpoint the store hands out one row at a time, in sequencer order.
+import type { NotificationEndpointConfig, NotificationsConfig } from '@s3o/config';
+import type { Ledger, NotificationRow } from '@s3o/store';
+import { counter, histogram, type Logger } from '@s3o/telemetry';
+import type { Transport } from './transports/types.js';
+
+export interface DeliveryLoopDeps {
+  config: NotificationsConfig;
+  ledger: Ledger;
+  logger: Logger;
+  transports: Record<NotificationEndpointConfig['type'], Transport>;
+  clock?: () => number;
+  random?: () => number;
+}
+
+const outcomes = counter({
+  name: 's3o_notification_deliveries_total',
+  help: 'Notification delivery attempts by endpoint and outcome (delivered, failed, dead).',
+  labelNames: ['endpoint', 'outcome'],
+});
+const lag = histogram({
+  name: 's3o_notification_delivery_lag_seconds',
+  help: 'From the notifier taking an event (its outbox row) to the delivery to an endpoint.',
+  labelNames: ['endpoint'],
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+});
+
+/** The delay before retry number `attempts + 1`: exponential, capped, with ±50 % jitter. */
+export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const delay = Math.min(baseMs * 2 ** Math.min(attempts, 52), maxMs);
+  return Math.round(delay * (0.5 + random()));
+}
+
+export class DeliveryLoop {
+  private readonly endpoints: Map<string, NotificationEndpointConfig>;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** ends a pass's wait for a free slot early, so new rows are claimed as soon as they are due */
+  private kick: (() => void) | null = null;
+
+  constructor(private readonly deps: DeliveryLoopDeps) {
+    this.endpoints = new Map(deps.config.endpoints.map((e) => [e.name, e]));
+    this.clock = deps.clock ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+    this.timer = setInterval(() => this.wake(), this.deps.config.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Look for due rows now (or as soon as the pass in progress can). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      this.kick?.();
+      return;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops claiming and waits for the deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.kick?.();
+    await this.running;
+  }
+
+  /** Claim and deliver until nothing is due; resolves when the last delivery in flight is recorded. */
+  async pass(): Promise<void> {
+    const { ledger, config, logger } = this.deps;
+    const inflight = new Set<Promise<void>>();
+    try {
+      while (!this.stopped) {
+        this.again = false;
+        const free = config.concurrency - inflight.size;
+        let claimed = 0;
+        if (free > 0) {
+          const rows = await ledger.notifications.claim(free, config.leaseMs);
+          claimed = rows.length;
+          for (const row of rows) {
+            const work: Promise<void> = this.process(row).finally(() => inflight.delete(work));
+            inflight.add(work);
+          }
+        }
+        if (inflight.size === 0) return;
+        // Every slot was filled: more may be due. Otherwise wait for a slot (a finished row
+        // may free the next row of its key) or a wake-up.
+        if (free > 0 && claimed === free) continue;
+        if (this.again) continue;
+        await new Promise<void>((resolve) => {
+          this.kick = resolve;
+          void Promise.race(inflight).then(resolve);
+        });
+        this.kick = null;
+      }
+    } catch (err) {
+      logger.error({ err }, 'notification delivery pass failed; retrying at the next poll');
+    } finally {
+      await Promise.allSettled(inflight);
+    }
+  }
+
+  private async process(row: NotificationRow): Promise<void> {
+    const { ledger, logger, config } = this.deps;
+    const endpoint = this.endpoints.get(row.endpoint);
+    try {
+      if (!endpoint) {
+        await ledger.notifications.dead(row.id, `endpoint "${row.endpoint}" is not configured (any more)`);
+        logger.warn({ id: row.id, endpoint: row.endpoint }, 'notification for an endpoint that is not configured moved to the dead letters');
+        return;
+      }
+      try {
+        await this.deps.transports[endpoint.type].deliver(endpoint, row);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const attempts = row.attempts + 1;
+        const facts = { id: row.id, eventId: row.eventId, endpoint: row.endpoint, attempts, error: message };
+        if (attempts > endpoint.maxRetries) {
+          await ledger.notifications.dead(row.id, message);
+          outcomes.inc({ endpoint: row.endpoint, outcome: 'dead' });
+          logger.error(facts, 'notification gave up after its retries; it is in the dead letters');
+        } else {
+          const delay = retryDelayMs(row.attempts, config.backoffBaseMs, config.backoffMaxMs, this.random);
+          await ledger.notifications.failed(row.id, message, this.clock() + delay);
+          outcomes.inc({ endpoint: row.endpoint, outcome: 'failed' });
+          logger.warn({ ...facts, retryInMs: delay }, 'notification delivery failed');
+        }
+        return;
+      }
+      await ledger.notifications.delivered(row.id);
+      outcomes.inc({ endpoint: row.endpoint, outcome: 'delivered' });
+      lag.observe({ endpoint: row.endpoint }, Math.max(0, this.clock() - row.createdAt) / 1000);
+      logger.debug({ id: row.id, eventId: row.eventId, endpoint: row.endpoint }, 'notification delivered');
+    } catch (err) {
+      // The outcome could not be recorded (database): the lease brings the row back.
+      logger.error({ err, id: row.id, endpoint: row.endpoint }, 'notification outcome not recorded; the row returns when its lease ends');
+    }
+  }
+}

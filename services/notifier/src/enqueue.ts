@@ -1,0 +1,31 @@
+// The notifier's bus handler: the deliveries an event owes — one per matching endpoint, its
+// body built now so every retry sends the same bytes — written to the outbox in the
+// transaction that records the event as processed. A redelivered event adds nothing.
+import type { NotificationsConfig } from '@s3o/config';
+import type { Ledger, NewNotification, StoredEvent } from '@s3o/store';
+import { notificationFacts } from './events.js';
+import { endpointMatches } from './match.js';
+import { buildPayload } from './payload.js';
+
+/** processed_events consumer name (also the bus subscription's). */
+export const NOTIFIER_CONSUMER = 'notifications';
+
+export function deliveriesFor(event: StoredEvent, config: NotificationsConfig): NewNotification[] {
+  const facts = notificationFacts(event);
+  if (!facts) return [];
+  return config.endpoints
+    .filter((endpoint) => endpointMatches(endpoint, facts))
+    .map((endpoint) => ({
+      endpoint: endpoint.name,
+      objectKey: facts.kind === 'object' ? facts.objectKey : null,
+      sequencer: facts.kind === 'object' ? facts.sequencer : event.sequencer,
+      payload: buildPayload(event, facts, endpoint, config.region).body,
+    }));
+}
+
+/** Writes the event's deliveries; true when there were new ones to deliver. */
+export async function enqueueDeliveries(ledger: Ledger, config: NotificationsConfig, event: StoredEvent): Promise<boolean> {
+  const deliveries = deliveriesFor(event, config);
+  if (deliveries.length === 0) return false;
+  return ledger.notifications.enqueue(NOTIFIER_CONSUMER, event.id, deliveries);
+}

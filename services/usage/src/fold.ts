@@ -1,0 +1,56 @@
+// The usage service's consumer (DESIGN §2 "usage"): folds every `usage.delta` into its
+// backend's monthly backend_usage row — the processed_events record and the addition in one
+// transaction, so a redelivered delta counts once — then publishes the row's new total.
+// A redelivery publishes the total as it stands, so the process that sent the delta still
+// learns that it was folded.
+import { EventType, parseUsageDelta } from '@s3o/events';
+import type { EventBus } from '@s3o/bus';
+import type { PublishedUsage } from '@s3o/backends';
+import type { Ledger } from '@s3o/store';
+import type { Logger } from '@s3o/telemetry';
+
+/** The durable consumer (and processed_events consumer name) of the fold. */
+export const USAGE_FOLD_CONSUMER = 'usage-fold';
+
+export interface UsageServiceDeps {
+  bus: EventBus;
+  ledger: Ledger;
+  logger: Logger;
+  publishTotal: (total: PublishedUsage) => Promise<void>;
+}
+
+export interface UsageService {
+  stop(): Promise<void>;
+}
+
+export function startUsageService(deps: UsageServiceDeps): UsageService {
+  deps.bus.subscribe({
+    consumer: USAGE_FOLD_CONSUMER,
+    types: [EventType.UsageDelta],
+    handler: async (event) => {
+      const delta = parseUsageDelta(event.data);
+      if (!delta) {
+        // Retrying cannot make it readable; counting it as zero is the only safe answer.
+        deps.logger.warn({ eventId: event.id, data: event.data }, 'ignoring a usage.delta this version cannot read');
+        return;
+      }
+      const { applied, total } = await deps.ledger.applyUsageDelta(USAGE_FOLD_CONSUMER, event.id, {
+        backendName: delta.backend,
+        period: delta.period,
+        requests: delta.requests,
+        egress: delta.egress,
+        ingress: delta.ingress,
+      });
+      if (!applied) deps.logger.debug({ eventId: event.id }, 'usage delta redelivered; already folded');
+      await deps.publishTotal({
+        backend: total.backendName,
+        period: total.period,
+        requests: total.apiRequests,
+        egress: total.egressBytes,
+        ingress: total.ingressBytes,
+        deltaId: delta.delta_id,
+      });
+    },
+  });
+  return { stop: async () => {} };
+}
