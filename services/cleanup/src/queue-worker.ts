@@ -6,6 +6,7 @@
 // for an operator to look at and requeue (admin API).
 import type { CleanupRow } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
+import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
 import type { CleanupDeps } from './deps.js';
 import { cleanupDeadLettered } from './events.js';
 
@@ -75,15 +76,30 @@ export class CleanupQueueWorker {
     }
   }
 
+  /**
+   * One debt, as one span (under the event that woke the worker, when one did) and one
+   * audit line, whatever the outcome.
+   */
   private async process(row: CleanupRow): Promise<void> {
     const { ledger, logger } = this.deps;
-    try {
-      await this.deleteBytes(row);
-      await ledger.completeCleanup(row.id);
-      logger.debug({ backend: row.backendName, storageKey: row.storageKey, reason: row.reason }, 'cleanup done');
-    } catch (err) {
-      await this.recordFailure(row, err);
-    }
+    const started = performance.now();
+    const audit = (outcome: 'deleted' | 'failed', error?: string) => auditLog(logger, 'cleanup.delete', {
+      backend: row.backendName, storageKey: row.storageKey, objectKey: row.objectKey, kind: row.kind, reason: row.reason,
+      sizeBytes: row.sizeBytes, attempt: row.attempts + 1, outcome, ...(error ? { error } : {}),
+      durationMs: Math.round(performance.now() - started),
+    });
+    const attributes = { [SERVICE_ATTRIBUTE]: 'cleanup', 's3o.backend': row.backendName, 's3o.storage_key': row.storageKey, 's3o.cleanup.reason': row.reason };
+    await inSpan('cleanup.delete', { attributes }, async (span) => {
+      try {
+        await this.deleteBytes(row);
+        await ledger.completeCleanup(row.id);
+        audit('deleted');
+      } catch (err) {
+        failSpan(span, err);
+        audit('failed', err instanceof Error ? err.message : String(err));
+        await this.recordFailure(row, err);
+      }
+    });
   }
 
   private async deleteBytes(row: CleanupRow): Promise<void> {

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
-import type { BackendAvailability, BackendClient } from '@s3o/backends';
+import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
@@ -16,9 +16,15 @@ export interface GatewayDeps {
   backends: Map<string, BackendClient>;
   /** Which backends may be used right now (breakers, usage limits); every backend when absent. */
   availability?: BackendAvailability;
+  /** The process's usage figures and limits (admin API, metrics); absent in tests that do not meter. */
+  usage?: ProcessUsage;
+  /** The process's concurrency budgets; no admission control when absent. */
+  admission?: ProcessAdmission;
   logger: Logger;
   /** Called after a commit that appended events, so in-process consumers wake at once. */
   onEventsAppended?: () => void;
+  /** false while the event bus cannot reach its broker (events wait in the outbox): /health says degraded. */
+  busConnected?: () => boolean;
 }
 
 export interface RequestContext {

@@ -9,10 +9,12 @@ import { createDegradedMode } from './degraded/degraded-mode.js';
 import { parseAddress } from './http/address.js';
 import { classify } from './http/classify.js';
 import { newRequestId } from './http/request-id.js';
+import { registerObservability } from './http/observability.js';
 import { sendError, toS3Error } from './http/respond.js';
 import { CredentialStore } from './credentials.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
+import { installTrafficShaping } from './traffic/index.js';
 
 const MAX_KEY_BYTES = 1024;
 
@@ -34,6 +36,17 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     requestTimeout: 0,
   });
   const gateway: Gateway = { app, ready: false };
+  // Spans, request metrics and audit lines of every request — registered first, so requests refused by
+  // rate limiting or admission are counted and audited too; Prometheus text at the metrics
+  // path unless it is off or served on a listener of its own (telemetry.metrics.listen).
+  const metrics = deps.config.telemetry.metrics;
+  const observe = registerObservability(app, {
+    logger: deps.logger,
+    metricsPath: metrics.enabled && metrics.listen === null ? metrics.path : null,
+  });
+
+  // Rate limiting and admission control: the first hook after observability, before auth and before any body byte.
+  installTrafficShaping(app, deps);
   // Every action reaches the ledger through the database breaker (degraded/).
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
@@ -45,7 +58,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
   app.get('/health', async (_req, reply) => {
-    reply.header('cache-control', 'no-store').send({ status: degraded.breaker.isClosed ? 'ok' : 'degraded' });
+    const healthy = degraded.breaker.isClosed && (deps.busConnected?.() ?? true);
+    reply.header('cache-control', 'no-store').send({ status: healthy ? 'ok' : 'degraded' });
   });
   app.get('/health/ready', async (_req, reply) => {
     reply.code(gateway.ready ? 200 : 503).header('cache-control', 'no-store').send({ ready: gateway.ready });
@@ -58,6 +72,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     const addr = parseAddress(req.url ?? '/', req.headers.host, deps.config.server.virtualHostSuffix);
     const resource = addr.rawPath;
     const isHead = req.method === 'HEAD';
+    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null });
     try {
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
@@ -78,6 +93,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       if (cls.action === null) {
         throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
       }
+      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId });
       if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
       // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });

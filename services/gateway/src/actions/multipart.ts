@@ -43,9 +43,13 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   const uploadId = newId();
   const storageKey = storageKeyFor(bucket, key, uploadId);
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));
+  // A draining backend opens no new uploads (createUpload checks again in its transaction).
+  const draining = new Set((await ledger.drains.listActiveDrains()).map((d) => d.backendName));
   const candidates = (await rankBackends(config, ledger, 0, ctx.deps.availability)).filter((name) => {
+    if (draining.has(name)) return false;
+    // A backend without a quota row was removed through the admin API; claims skip it too.
     const q = quotas.get(name);
-    return !q || q.bytesLimit === 0 || q.bytesLimit - q.bytesUsed - q.orphanBytes - q.inflightBytes > 0;
+    return q !== undefined && (q.bytesLimit === 0 || q.bytesLimit - q.bytesUsed - q.orphanBytes - q.inflightBytes > 0);
   });
   for (const backendName of candidates) {
     const client = backends.get(backendName);
@@ -60,7 +64,11 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');
       continue;
     }
-    await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity });
+    if (!(await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity }))) {
+      ctx.deps.onEventsAppended?.();
+      logger.info({ backend: backendName, requestId: ctx.requestId }, 'backend started draining while an upload was opened on it, trying the next');
+      continue;
+    }
     sendXml(ctx.reply, 200,
       `<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult xmlns="${XMLNS}"><Bucket>${escapeXml(bucket)}</Bucket>` +
       `<Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);

@@ -2,11 +2,19 @@
 // operators, every request signed with SigV4 by the `auth.root` credential (auth.ts).
 //   GET  /admin/api/cleanup-queue, /admin/api/cleanup-dlq, POST /admin/api/cleanup-dlq/requeue
 //   GET  /admin/api/verify[?max_keys=N&backend=NAME…]   ledger vs backends (verify.ts)
+//   GET  /admin/api/lost-objects[?limit=N&after=KEY]   objects with no copy left (lost-objects.ts)
+//   GET  /admin/api/notifications/dead, POST /admin/api/notifications/dead/requeue   (notifications.ts)
+//   POST/GET/DELETE /admin/api/backends/{name}/drain, DELETE /admin/api/backends/{name}   (backends.ts)
+//   GET  /admin/api/usage[?period=YYYY-MM|all]   monthly usage per backend with limits (usage.ts)
 // Registered with `prefix: '/admin/api'`; its hooks and error handler stay inside it.
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../context.js';
 import { AdminAuth } from './auth.js';
+import { registerBackendRoutes } from './backends.js';
 import { registerCleanupQueueRoutes } from './cleanup-queue.js';
+import { registerLostObjectRoutes } from './lost-objects.js';
+import { registerNotificationRoutes } from './notifications.js';
+import { registerUsageRoutes } from './usage.js';
 import { AdminError, intParam, sendAdminError, sendJson } from './respond.js';
 import { verify } from './verify.js';
 
@@ -28,6 +36,10 @@ export async function adminApi(app: FastifyInstance, { deps }: AdminApiOptions):
   });
 
   registerCleanupQueueRoutes(app, deps, auth);
+  registerLostObjectRoutes(app, deps);
+  registerNotificationRoutes(app, deps, auth);
+  registerBackendRoutes(app, deps);
+  registerUsageRoutes(app, deps);
 
   app.get('/verify', async (request, reply) => {
     const url = request.raw.url ?? '';

@@ -1,7 +1,11 @@
 // Reading an object's bytes: try each copy in turn; the first backend that answers with
 // a body wins. Failover happens only before the first byte goes to the client. Copies on
 // backends a gate refuses are skipped (a usage limit) or tried last (an open breaker).
+// A backend that says it has no such key for a copy the ledger lists has lost it: the copy
+// is marked missing (it stops being read and counted; placement makes a new one) — other
+// errors say nothing about the copy, so they only move on to the next.
 import type { Readable } from 'node:stream';
+import { BackendError } from '@s3o/backends';
 import { S3Error } from '@s3o/s3';
 import type { LocationRow } from '@s3o/store';
 import type { RequestContext } from '../context.js';
@@ -29,8 +33,26 @@ export async function openFirstCopy(ctx: RequestContext, locations: LocationRow[
       res.body.destroy();
       ctx.deps.logger.warn({ backend: loc.backendName, storageKey: loc.storageKey, status: res.status, requestId: ctx.requestId }, 'copy unreadable, trying the next');
     } catch (err) {
-      ctx.deps.logger.warn({ err, backend: loc.backendName, storageKey: loc.storageKey, requestId: ctx.requestId }, 'copy read failed, trying the next');
+      if (isNoSuchKey(err)) markMissing(ctx, loc);
+      else ctx.deps.logger.warn({ err, backend: loc.backendName, storageKey: loc.storageKey, requestId: ctx.requestId }, 'copy read failed, trying the next');
     }
   }
   throw new S3Error('ServiceUnavailable', { message: 'No copy of the object could be read; please retry.' });
+}
+
+/**
+ * The backend answered that the key does not exist (not a failure of the backend). A 404
+ * naming another code (NoSuchBucket: a misconfigured backend) says nothing about the copy.
+ */
+function isNoSuchKey(err: unknown): boolean {
+  return err instanceof BackendError && (err.code === 'NoSuchKey' || (err.status === 404 && err.code === 'NotFound'));
+}
+
+/** Fire-and-forget: the read goes on with the next copy while the ledger records the loss. */
+function markMissing(ctx: RequestContext, loc: LocationRow): void {
+  const log = { backend: loc.backendName, storageKey: loc.storageKey, key: loc.objectKey, requestId: ctx.requestId };
+  ctx.deps.ledger.markCopyMissing(loc.objectKey, loc.backendName, loc.storageKey).then(
+    (marked) => ctx.deps.logger.warn({ ...log, marked }, 'copy not found on its backend; marked missing, trying the next'),
+    (err: unknown) => ctx.deps.logger.warn({ ...log, err }, 'copy not found on its backend; marking it missing failed, trying the next'),
+  );
 }

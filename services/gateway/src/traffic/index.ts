@@ -1,0 +1,93 @@
+// Traffic shaping in front of every S3 request: per-client rate limiting and admission
+// control, run in an onRequest hook — before authentication and before a byte of the body
+// is read — so refusing a request costs almost nothing. Refusals are 503 SlowDown (what
+// AWS answers and every SDK backs off on) with Retry-After and the usual XML error body.
+//
+// Exempt: /admin/…, /health…, /metrics and /ui/… — the operator's view of an overloaded
+// gateway (and a load balancer's health check) must keep working exactly when traffic is
+// being refused, and these routes are cheap, low-volume and (admin) authenticated.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { S3Error } from '@s3o/s3';
+import { cidrBlockList } from '@s3o/config';
+import { counter } from '@s3o/telemetry';
+import type { GatewayDeps } from '../context.js';
+import { sendError } from '../http/respond.js';
+import { RequestAdmission, requestClass } from './admission.js';
+import { clientIp } from './client-ip.js';
+import { DEFAULT_MAX_CLIENTS, RateLimiter } from './rate-limit.js';
+
+const OPERATOR_ROUTES = /^\/(admin(\/|$)|health(\/|$|\?)|metrics($|\?|\/)|ui(\/|$))/;
+
+export function isOperatorRoute(url: string): boolean {
+  return OPERATOR_ROUTES.test(url);
+}
+
+export interface TrafficShaping {
+  /** the rate limiter, when rate_limit.enabled (its size is watched by tests) */
+  limiter: RateLimiter | null;
+}
+
+export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): TrafficShaping {
+  const { rateLimit, server } = deps.config;
+  const rateLimited = counter({ name: 's3o_rate_limit_rejections_total', help: 'Requests refused by per-IP rate limiting' });
+  const admissionRefused = counter({
+    name: 's3o_admission_rejections_total',
+    help: 'Requests refused by admission control, by class (read/write) and reason (shed: load shedding; full: no slot within admission_wait)',
+    labelNames: ['class', 'reason'],
+  });
+
+  const limiter = rateLimit.enabled
+    ? new RateLimiter({
+        requestsPerSec: rateLimit.requestsPerSec,
+        burst: rateLimit.burst,
+        maxIdleMs: rateLimit.cleanupMaxAgeMs,
+        cleanupIntervalMs: rateLimit.cleanupIntervalMs,
+        maxClients: DEFAULT_MAX_CLIENTS,
+      })
+    : null;
+  const trusted = rateLimit.trustedProxies.length > 0 ? cidrBlockList(rateLimit.trustedProxies) : null;
+  const admission = deps.admission
+    ? new RequestAdmission(deps.admission, { loadShedThreshold: server.loadShedThreshold, admissionWaitMs: server.admissionWaitMs })
+    : null;
+  if (limiter) app.addHook('onClose', async () => limiter.stop());
+  if (!limiter && (!admission || admission.unlimited)) return { limiter: null };
+
+  const refuse = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, message: string): FastifyReply => {
+    reply.header('x-amz-request-id', request.id).header('x-amz-id-2', request.id).header('server', 's3-orchestrator');
+    reply.header('retry-after', String(retryAfterSeconds));
+    // The body was not read: close rather than read it just to throw it away.
+    reply.header('connection', 'close');
+    const url = request.raw.url ?? '/';
+    sendError(reply, new S3Error('SlowDown', { message }), request.id, url.split('?')[0] ?? '/', request.raw.method === 'HEAD');
+    return reply;
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.raw.url ?? '/';
+    if (isOperatorRoute(url)) return;
+    if (limiter) {
+      const ip = clientIp(request.raw.socket.remoteAddress, request.raw.headers['x-forwarded-for'], trusted);
+      const decision = limiter.take(ip);
+      if (!decision.allowed) {
+        rateLimited.inc();
+        return refuse(request, reply, decision.retryAfterSeconds, 'Please reduce your request rate.');
+      }
+    }
+    if (admission && !admission.unlimited) {
+      const kind = requestClass(request.raw.method);
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      request.raw.socket.once('close', onClose);
+      const decision = await admission.admit(kind, gone.signal);
+      request.raw.socket.off('close', onClose);
+      if (!decision.admitted) {
+        admissionRefused.inc({ class: kind, reason: decision.reason });
+        return refuse(request, reply, 1, 'The gateway is at capacity; please retry.');
+      }
+      // 'close' fires however the response ends: sent, failed or abandoned by the client.
+      reply.raw.once('close', decision.release);
+    }
+    return undefined;
+  });
+  return { limiter };
+}
