@@ -1,24 +1,27 @@
 #!/usr/bin/env node
 // The `s3-orchestrator` command.
 import { parseArgs } from 'node:util';
-import { createLogger, type Logger } from '@s3o/telemetry';
+import { createLogger, toggleLevelOnSignal, type Logger } from '@s3o/telemetry';
+import { startConfiguredTracing } from './observability.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin/command.js';
 import { loadConfigFile } from './config-file.js';
 import { serve } from './serve.js';
 import { runService } from './run-service.js';
+import { runSyncCommand, SYNC_USAGE } from './sync.js';
 import { isServiceName } from './services.js';
 
 const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
 
 commands:
   serve      run every service in one process
-  gateway    run the S3 gateway (S3 API, admin API, /health on server.listen_addr)
-  placement  run the placement service     } each serves /health and /health/ready
-  cleanup    run the cleanup service       } on --health-listen HOST:PORT
+  gateway    run the S3 gateway (S3 API, admin API, /health, /metrics on server.listen_addr)
+  placement  run the placement service     } each serves /health, /health/ready and
+  cleanup    run the cleanup service       } /metrics on --health-listen HOST:PORT
   usage      run the usage service         } (default 0.0.0.0:9090)
   notifier   run the notifier service      }
   validate   check a config file; exit 0 when valid, 1 when not
-  admin      operator commands against a running gateway's admin API:
+  sync       import the objects already on a backend into a virtual bucket:
+${SYNC_USAGE}  admin      operator commands against a running gateway's admin API:
 ${ADMIN_USAGE}`;
 
 function parseListen(value: string): { host: string; port: number } {
@@ -49,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   if (command === 'admin') return runAdminCommand(rest);
+  if (command === 'sync') return runSyncCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: { config: { type: 'string', short: 'c' }, 'health-listen': { type: 'string', default: '0.0.0.0:9090' } },
@@ -74,10 +78,16 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
   });
+  // Tracing first, so everything the services do is traced; its last spans are exported after they stop.
+  const tracing = await startConfiguredTracing(config, command);
+  toggleLevelOnSignal(logger);
   const running = command === 'serve'
     ? await serve(config, logger)
     : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'));
-  await untilSignalled(logger, running.stop);
+  await untilSignalled(logger, async () => {
+    await running.stop();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'exporting the last spans failed'));
+  });
   return 0;
 }
 

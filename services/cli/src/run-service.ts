@@ -4,8 +4,11 @@
 import { hostname } from 'node:os';
 import type { Config } from '@s3o/config';
 import { startHealthServer, type Logger } from '@s3o/telemetry';
+import { ProcessAdmission } from '@s3o/backends';
+import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { startService, type ServiceName } from './services.js';
+import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 
 export interface RunningService {
   /** the gateway's S3 URL, or the health endpoint's URL for the other services */
@@ -17,26 +20,42 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const source = `${name}@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   if (name === 'gateway') await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
-  const { backends, availability } = createBackends(config);
+  const { backends, availability, breakers } = createBackends(config);
+  const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
+  const admission = new ProcessAdmission(config.server);
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, availability, bus, logger });
+  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
   bus.start();
+  await usage.start({ ledger, onEventsAppended: () => bus.notify() });
 
   let ready = false;
+  let stopping: Promise<void> | null = null;
   let url: string;
   let closeHealth = async (): Promise<void> => {};
+  let gatewayMetrics: GatewayMetrics | null = null;
   if (service.gateway) {
+    gatewayMetrics = await startGatewayMetrics(config, ledger);
     url = await service.gateway.app.listen({ host: config.server.host, port: config.server.port });
+    // The gateway takes requests without NATS (the outbox keeps the events): ready at once.
     service.gateway.ready = true;
   } else {
-    const health = await startHealthServer(healthListen.host, healthListen.port, { ready: () => ready, status: () => 'ok' });
+    const { metrics } = config.telemetry;
+    const health = await startHealthServer(
+      healthListen.host,
+      healthListen.port,
+      { ready: () => ready, status: () => (bus.isConnected() ? 'ok' : 'degraded') },
+      { metricsPath: metrics.enabled ? metrics.path : null },
+    );
     url = health.url;
     closeHealth = health.close;
+    // A consumer is ready once its bus can deliver (NATS: connected, streams and durables in place).
+    bus.ready().then(() => {
+      if (!stopping) ready = true;
+    }, () => undefined);
   }
-  ready = true;
-  logger.info({ service: name, url }, `${name} running`);
+  logger.info({ service: name, url, ...(gatewayMetrics?.url ? { metricsUrl: gatewayMetrics.url } : {}) }, `${name} running`);
 
-  let stopping: Promise<void> | null = null;
+
   return {
     url,
     stop: () => {
@@ -48,7 +67,11 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
         if (service.gateway) await service.stop();
         await bus.stop();
         if (!service.gateway) await service.stop();
+        // Whatever the meter still holds goes to the outbox (relayed and folded after a restart if not now).
+        await usage.stop();
+        breakers?.stop();
         for (const client of backends.values()) client.close();
+        await gatewayMetrics?.stop();
         await ledger.close();
         await closeHealth();
       })();

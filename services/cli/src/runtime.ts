@@ -3,19 +3,37 @@
 import type { Config } from '@s3o/config';
 import { openLedger, type Ledger } from '@s3o/store';
 import { InProcessBus, NatsBus, type EventBus } from '@s3o/bus';
-import type { Logger } from '@s3o/telemetry';
-import { BackendAvailability, createBackendClients, type BackendClient } from '@s3o/backends';
+import { activeTraceparent, backendTelemetry, traceCalls, type Logger } from '@s3o/telemetry';
+import { BackendAvailability, BackendBreakers, createBackendClients, type BackendClient } from '@s3o/backends';
 
-/** One client per backend and the availability every feature that takes backends out of use registers with. */
-export function createBackends(config: Config): { backends: Map<string, BackendClient>; availability: BackendAvailability } {
+/**
+ * One client per backend, the availability every feature that takes backends out of use
+ * registers with, and (when `backend_circuit_breaker.enabled`) the process's breakers,
+ * already registered as a gate. Stop the breakers with the clients.
+ */
+export function createBackends(config: Config): { backends: Map<string, BackendClient>; availability: BackendAvailability; breakers: BackendBreakers | null } {
   const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
-  return { backends, availability: new BackendAvailability() };
+  // Metrics of every call, and a span for each call made inside a trace.
+  const telemetry = backendTelemetry();
+  for (const client of backends.values()) client.observe(telemetry);
+  const availability = new BackendAvailability();
+  const settings = config.backendCircuitBreaker;
+  const breakers = settings.enabled ? new BackendBreakers(backends, settings) : null;
+  if (breakers) availability.addGate(breakers);
+  return { backends, availability, breakers };
 }
 
+/**
+ * The ledger on the configured engine. Inside a trace, each of its operations (one
+ * transaction or one read) is a span, and the events it appends carry the caller's
+ * traceparent, so consumers continue the trace.
+ */
 export async function openConfiguredLedger(config: Config, source: string): Promise<Ledger> {
   const db = config.database;
-  if (db.driver === 'sqlite') return openLedger({ driver: 'sqlite', path: db.path, source });
-  return openLedger({
+  const traced = (ledger: Ledger): Ledger =>
+    traceCalls(ledger, { prefix: 'ledger', attributes: { 'db.system.name': db.driver === 'sqlite' ? 'sqlite' : 'postgresql' } });
+  if (db.driver === 'sqlite') return traced(await openLedger({ driver: 'sqlite', path: db.path, source, traceparent: activeTraceparent }));
+  return traced(await openLedger({
     driver: 'postgres',
     host: db.host ?? '127.0.0.1',
     port: db.port,
@@ -27,7 +45,8 @@ export async function openConfiguredLedger(config: Config, source: string): Prom
     minConns: db.minConns,
     maxConnLifetimeMs: db.maxConnLifetimeMs,
     source,
-  });
+    traceparent: activeTraceparent,
+  }));
 }
 
 /**

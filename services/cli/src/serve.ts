@@ -5,8 +5,11 @@ import { hostname } from 'node:os';
 import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
+import { ProcessAdmission } from '@s3o/backends';
+import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
+import { startGatewayMetrics } from './observability.js';
 
 export interface RunningOrchestrator {
   /** the bound address, e.g. http://127.0.0.1:9000 */
@@ -18,7 +21,9 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const source = `s3o@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
-  const { backends, availability } = createBackends(config);
+  const { backends, availability, breakers } = createBackends(config);
+  const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
+  const admission = new ProcessAdmission(config.server);
 
   // In-process: one bus for all. NATS: one per service (its durables), one relay.
   const shared = config.bus.driver === 'memory'
@@ -32,11 +37,14 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, ledger, backends, availability, bus, logger }));
+    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger }));
   }
   for (const bus of buses) bus.start();
+  // The first bus relays the outbox (in-process: the only one; NATS: the gateway's).
+  await usage.start({ ledger, onEventsAppended: () => buses[0]?.notify() });
   const gateway = started[0]?.gateway;
   if (!gateway) throw new Error('the gateway must be the first service');
+  const gatewayMetrics = await startGatewayMetrics(config, ledger);
   const url = await gateway.app.listen({ host: config.server.host, port: config.server.port });
   gateway.ready = true;
   logger.info({ url, backends: config.backends.map((b) => b.name), buckets: config.buckets.map((b) => b.name) }, 's3-orchestrator serving');
@@ -52,7 +60,11 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
         await started[0]?.stop();
         await Promise.all(buses.map((b) => b.stop()));
         await Promise.all(started.slice(1).map((s) => s.stop()));
+        // Whatever the meter still holds goes to the outbox; it is folded after the next start if not now.
+        await usage.stop();
+        breakers?.stop();
         for (const client of backends.values()) client.close();
+        await gatewayMetrics.stop();
         await ledger.close();
       })();
       return stopping;

@@ -3,7 +3,7 @@
 // only package that imports services, because it composes them.
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
-import type { BackendAvailability, BackendClient } from '@s3o/backends';
+import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
@@ -11,6 +11,7 @@ import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
 import { startUsageService } from '@s3o/usage';
 import { startNotifierService } from '@s3o/notifier';
+import { busOfService } from './service-bus.js';
 
 export const SERVICE_NAMES = ['gateway', 'placement', 'cleanup', 'usage', 'notifier'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -25,6 +26,12 @@ export interface ServiceDeps {
   backends: Map<string, BackendClient>;
   /** shared by every service of the process: breakers and usage limits register gates here */
   availability: BackendAvailability;
+  /** the process's backend circuit breakers; null when backend_circuit_breaker is off */
+  breakers: BackendBreakers | null;
+  /** the process's usage figures and limits (@s3o/usage process-usage.ts) */
+  usage: ProcessUsage;
+  /** the process's concurrency budgets: the gateway admits requests, background copies take write slots */
+  admission: ProcessAdmission;
   bus: EventBus;
   logger: Logger;
 }
@@ -37,11 +44,12 @@ export interface StartedService {
 
 /** Wires one service to its bus. Consumers start with the bus (bus.start()). */
 export function startService(name: ServiceName, deps: ServiceDeps): StartedService {
+  deps = { ...deps, bus: busOfService(deps.bus, name) };
   // 'component', not 'service': the root logger already names the process's service.
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const gateway = createGatewayApp({ ...deps, logger, onEventsAppended: () => deps.bus.notify() });
+      const gateway = createGatewayApp({ ...deps, logger, onEventsAppended: () => deps.bus.notify(), busConnected: () => deps.bus.isConnected() });
       return {
         gateway,
         stop: async () => {
@@ -55,15 +63,20 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
       return { gateway: null, stop: () => s.stop() };
     }
     case 'placement': {
-      const s = startPlacementService({ config: deps.config, bus: deps.bus, logger });
+      // The process's breakers are the cluster's view of backend health (DESIGN §5): copies on a
+      // backend open longer than replication.unhealthy_threshold stop counting.
+      const s = startPlacementService({
+        config: deps.config, ledger: deps.ledger, backends: deps.backends, availability: deps.availability,
+        health: deps.breakers ?? undefined, breakers: deps.breakers, admission: deps.admission, bus: deps.bus, logger,
+      });
       return { gateway: null, stop: () => s.stop() };
     }
     case 'usage': {
-      const s = startUsageService({ bus: deps.bus, logger });
+      const s = startUsageService({ bus: deps.bus, ledger: deps.ledger, logger, publishTotal: (total) => deps.usage.publishTotal(total) });
       return { gateway: null, stop: () => s.stop() };
     }
     case 'notifier': {
-      const s = startNotifierService({ config: deps.config, bus: deps.bus, logger });
+      const s = startNotifierService({ config: deps.config, ledger: deps.ledger, bus: deps.bus, logger });
       return { gateway: null, stop: () => s.stop() };
     }
   }
