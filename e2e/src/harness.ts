@@ -50,6 +50,8 @@ export interface SystemOptions {
   mode?: SystemMode;
   /** Distributed mode: cleanup service processes (default 1). */
   cleanupReplicas?: number;
+  /** Distributed mode: notifier service processes (default 1). */
+  notifierReplicas?: number;
   /** Distributed mode: the shared NATS server (default) or a private one a test may stop. */
   nats?: NatsChoice;
 }
@@ -85,6 +87,8 @@ export interface E2ESystem {
   backends: RunningBackend[];
   /** The SQLite ledger file (single mode); null in distributed mode (see `distributed.ledger`). */
   ledgerPath: string | null;
+  /** The configuration file the system runs with, for CLI commands a test runs against it (e.g. sync). */
+  configPath: string;
   /** Processes, ledger and NATS of a distributed run, for fault tests; null in single mode. */
   distributed: DistributedControls | null;
   /**
@@ -167,11 +171,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
 
     let gatewayUrls: string[];
     let ledgerPath: string | null = null;
+    const configPath = join(root, 's3o.yaml');
     let distributed: DistributedControls | null = null;
     if (mode === 'single') {
       ledgerPath = join(root, 'ledger', 's3o.db');
-      const { config } = configFor({ driver: 'sqlite', path: ledgerPath }, { driver: 'memory' });
+      const { config, text } = configFor({ driver: 'sqlite', path: ledgerPath }, { driver: 'memory' });
       await mkdir(dirname(ledgerPath), { recursive: true });
+      await writeFile(configPath, text);
       const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
       stoppers.push(() => orchestrator.stop());
       gatewayUrls = [orchestrator.url];
@@ -183,9 +189,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       const nats = await prepareNats(options.nats ?? 'shared', natsStore);
       stoppers.push(() => nats.release());
       const { text } = configFor(database.settings, { driver: 'nats', url: nats.url, stream: nats.names.stream, subjectPrefix: nats.names.subjectPrefix });
-      const configPath = join(root, 's3o.yaml');
       await writeFile(configPath, text);
-      const services = planProcesses({ configPath, cleanupReplicas: options.cleanupReplicas ?? 1, echoLogs: Boolean(process.env.S3O_E2E_LOG) });
+      const services = planProcesses({ configPath, cleanupReplicas: options.cleanupReplicas ?? 1, notifierReplicas: options.notifierReplicas ?? 1, echoLogs: Boolean(process.env.S3O_E2E_LOG) });
       stoppers.push(() => stopProcesses(services));
       processProblems = () => services.flatMap((p) => p.escapedErrors());
       await startProcesses(services);
@@ -216,6 +221,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       },
       backends,
       ledgerPath,
+      configPath,
       distributed,
       escapedErrors,
       stop: stopAll,

@@ -9,6 +9,7 @@ export type { Credential, VirtualBucket, ConfigTree } from './config-text.js';
 export { listBackend, storedCopies, readStored } from './backend-inspect.js';
 export type { StoredCopy } from './backend-inspect.js';
 export { waitUntil } from './poll.js';
+export { openSystemLedger } from './ledger-access.js';
 export type { WaitOptions } from './poll.js';
 export { expectS3Error } from './expect-error.js';
 export type { ExpectedError } from './expect-error.js';
@@ -37,3 +38,9 @@ export {
 } from './data.js';
 export { getBytes, getDigest, put, listAllKeys, quotedEtag } from './s3-helpers.js';
 export { testNothingEscaped } from './escaped-errors.js';
+export { NotificationReceiver, type ReceivedRequest, type ReceiverBehaviour } from './notification-receiver.js';
+export { testNatsUrl } from './distributed/nats-run.js';
+export { CountingProxy, type ProxyCounts } from './counting-proxy.js';
+export { OtlpReceiver, OtlpSpanKind, type ReceivedSpan } from './otlp-receiver.js';
+export { parsePrometheusText, metricValue, type MetricSample } from './prometheus-text.js';
+export { startMeteredSystem, adminUsage, ADMIN_ROOT, type MeteredSystem, type MeteredBackend, type AdminUsageRow } from './metered-system.js';

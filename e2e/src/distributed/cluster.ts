@@ -49,6 +49,7 @@ export interface DistributedControls {
 export interface ClusterOptions {
   configPath: string;
   cleanupReplicas: number;
+  notifierReplicas?: number;
   echoLogs: boolean;
 }
 
@@ -87,7 +88,7 @@ export function planProcesses(options: ClusterOptions): ServiceProcess[] {
     ['placement', 1],
     ['cleanup', options.cleanupReplicas],
     ['usage', 1],
-    ['notifier', 1],
+    ['notifier', options.notifierReplicas ?? 1],
   ];
   return plan.flatMap(([verb, count]) =>
     Array.from({ length: count }, (_, i) => new ServiceProcess({ name: `${verb}-${i + 1}`, verb, configPath: options.configPath, echoLogs: options.echoLogs })),

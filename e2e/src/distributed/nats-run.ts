@@ -79,7 +79,8 @@ export async function requireJetStream(url: string): Promise<void> {
 /** Deletes the run's streams; their consumers go with them. Absent streams are fine. */
 export async function deleteRunStreams(url: string, names: NatsNames): Promise<void> {
   await withJetStream(url, async (jsm) => {
-    for (const stream of [names.stream, names.deadStream]) {
+    // KV_<prefix>-usage: the run's usage totals bucket (shared/bus/src/nats/usage-kv.ts).
+    for (const stream of [names.stream, names.deadStream, `KV_${names.subjectPrefix}-usage`]) {
       try {
         await jsm.streams.delete(stream);
       } catch (err) {
@@ -94,7 +95,8 @@ export async function deleteAbandonedStreams(url: string): Promise<void> {
   await withJetStream(url, async (jsm) => {
     const abandoned: string[] = [];
     for await (const info of jsm.streams.list()) {
-      if (info.config.name.startsWith(STREAM_PREFIX) && Date.now() - Date.parse(info.created) > ABANDONED_AFTER_MS) abandoned.push(info.config.name);
+      const ours = info.config.name.startsWith(STREAM_PREFIX) || info.config.name.startsWith('KV_e2e_');
+      if (ours && Date.now() - Date.parse(info.created) > ABANDONED_AFTER_MS) abandoned.push(info.config.name);
     }
     for (const stream of abandoned) {
       // Another run may be sweeping the same leftover at the same moment.
