@@ -19,6 +19,8 @@ const USAGE = `usage: npm run bench -- [options]
   --backends LIST      comma-separated: ${BACKEND_KINDS.join(', ')} (default: all)
   --scenarios LIST     comma-separated scenario ids (default: all)
   --cpu-prof           run the gateway with --cpu-prof; profiles and their summary go with the results
+  --tracing URL        turn the gateway's tracing on (every trace sampled) exporting to this
+                       OTLP/HTTP endpoint, to measure what tracing costs
 `;
 
 export interface BenchMainResult {
@@ -33,6 +35,7 @@ const OPTIONS = {
   backends: { type: 'string' },
   scenarios: { type: 'string' },
   'cpu-prof': { type: 'boolean', default: false },
+  tracing: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -71,6 +74,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     backends: backends as BackendKind[] | undefined,
     scenarioIds,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
+    tracingEndpoint: values.tracing,
   });
   const files = await writeReport(report, outDir);
 

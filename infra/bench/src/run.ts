@@ -28,6 +28,8 @@ export interface BenchOptions {
   scenarioIds?: readonly string[];
   /** run the gateway with --cpu-prof and write the profiles here */
   cpuProfileDir?: string;
+  /** turn the gateway's tracing on, every trace sampled and exported to this OTLP/HTTP endpoint */
+  tracingEndpoint?: string;
   /** progress lines; default: stderr */
   log?: (line: string) => void;
 }
@@ -103,6 +105,7 @@ interface BackendBenchContext {
   log: (line: string) => void;
   workDir: string;
   cpuProfileDir?: string;
+  tracingEndpoint?: string;
 }
 
 async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
@@ -125,6 +128,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       listingBucket: LISTING_BUCKET,
       listingObjects,
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      tracingEndpoint: ctx.tracingEndpoint ?? null,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
     const probes: Record<Side, ProcessProbe | null> = {

@@ -9,6 +9,8 @@ export interface GatewayConfigInput {
   databasePath: string;
   backend: BackendUnderTest;
   buckets: VirtualBucket[];
+  /** tracing on, every trace sampled, exported here; null = off */
+  tracingEndpoint?: string | null;
 }
 
 /** JSON strings are valid YAML scalars and need no further escaping. */
@@ -42,7 +44,12 @@ backends:
     quota_bytes: 0
 logging:
   level: warn
-`;
+${input.tracingEndpoint ? `telemetry:
+  tracing:
+    enabled: true
+    endpoint: ${q(input.tracingEndpoint)}
+    sample_rate: 1
+` : ''}`;
   const { config } = parseConfig(yaml, {});
   return { yaml, config };
 }

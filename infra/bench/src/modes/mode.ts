@@ -34,6 +34,8 @@ export interface GatewayStartOptions {
   listingObjects: number;
   /** extra node flags for the process that serves S3 (e.g. --cpu-prof) */
   nodeFlags: string[];
+  /** tracing on, every trace sampled, exported to this OTLP/HTTP endpoint; null = tracing off */
+  tracingEndpoint: string | null;
 }
 
 export interface SeedReport {

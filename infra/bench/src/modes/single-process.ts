@@ -22,6 +22,7 @@ export const singleProcessMode: GatewayMode = {
       databasePath: join(options.workDir, 's3o.db'),
       backend: options.backend,
       buckets: [options.objectsBucket, options.listingBucket],
+      tracingEndpoint: options.tracingEndpoint,
     });
     const configPath = join(options.workDir, 'config.yaml');
     await writeFile(configPath, yaml);
