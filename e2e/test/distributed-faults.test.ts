@@ -26,6 +26,11 @@ import {
 const AFTER_LEASE_MS = 150_000;
 const OBJECT_BYTES = 16 * KiB;
 
+/** The cleanup service's audit line for a deletion that succeeded. */
+function isFinishedDeletion(r: LogRecord): boolean {
+  return r.audit === true && r.event === 'cleanup.delete' && r.outcome === 'deleted';
+}
+
 describe('distributed mode: crashes and outages', () => {
   let sys: E2ESystem;
   let d: DistributedControls;
@@ -40,7 +45,7 @@ describe('distributed mode: crashes and outages', () => {
       // Objects on every backend, so one backend can hang under part of a queue of deletions.
       routing: 'spread',
       overrides: {
-        // Each replica logs every finished deletion ('cleanup done' with its storage key).
+        // Each replica writes an audit line for every deletion (event cleanup.delete with its storage key and outcome).
         logging: { level: 'debug' },
         // Small claims, one deletion at a time: a queue of deletions takes long enough to
         // interrupt, and two replicas both get a share of it.
@@ -94,7 +99,7 @@ describe('distributed mode: crashes and outages', () => {
     return proc
       .logs()
       .slice(since)
-      .filter((r) => r.msg === 'cleanup done' && typeof r.storageKey === 'string' && r.storageKey.startsWith(`${bucket}/${prefix}`))
+      .filter((r) => isFinishedDeletion(r) && typeof r.storageKey === 'string' && r.storageKey.startsWith(`${bucket}/${prefix}`))
       .map((r) => r.storageKey as string);
   }
 
@@ -182,7 +187,7 @@ describe('distributed mode: crashes and outages', () => {
       // Kill the whole cleanup service the moment it has finished three deletions (counted
       // over both replicas, as their log lines arrive).
       let finished = 0;
-      const third = (r: LogRecord) => r.msg === 'cleanup done' && String(r.storageKey).startsWith(`${bucket}/${prefix}`) && ++finished >= 3;
+      const third = (r: LogRecord) => isFinishedDeletion(r) && String(r.storageKey).startsWith(`${bucket}/${prefix}`) && ++finished >= 3;
       await Promise.race(replicas.map((p, i) => p.waitForLog('three finished deletions', third, { timeoutMs: 30_000, since: marks[i]! })));
       await Promise.all(replicas.map((p) => p.kill('SIGKILL')));
       claimedAtKill = await ledgerNumber(`SELECT count(*) AS n FROM cleanup_queue WHERE claimed_until > ${Date.now()}`);

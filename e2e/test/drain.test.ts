@@ -143,8 +143,9 @@ describe('backend drains', () => {
     assert.deepEqual(events.map((e) => e.type), ['backend.drain.started', 'backend.drain.completed']);
     assert.equal((await ledger.readEventsAfter(0, 100_000)).filter((e) => e.type === 'object.moved').length, OBJECTS + 1);
 
-    // Emptied and its debts paid, the backend can be forgotten (a drained backend is back
-    // in service until then).
+    // A drained backend takes no new writes; emptied and its debts paid, it can be forgotten.
+    await put(s3, { Bucket: bucket, Key: 'drain/written-after', Body: patternBytes(1000, 'after') });
+    assert.ok(!(await backendsOf('drain/written-after')).includes('b1'), 'a drained backend took a write');
     await waitUntil('b1 debts to be cleaned', () => ledger.drains.countBackendRecords('b1'), (c) => c.debts === 0, { timeoutMs: 30_000 });
     const removed = await adminCall(sys.url, 'DELETE', 'backends/b1');
     assert.equal(removed.status, 200, JSON.stringify(removed.body));

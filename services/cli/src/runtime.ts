@@ -3,7 +3,7 @@
 import type { Config } from '@s3o/config';
 import { openLedger, type Ledger } from '@s3o/store';
 import { InProcessBus, NatsBus, type EventBus } from '@s3o/bus';
-import { activeTraceparent, backendTelemetry, traceCalls, type Logger } from '@s3o/telemetry';
+import { activeTraceparent, backendTelemetry, counter, gauge, traceCalls, type Logger } from '@s3o/telemetry';
 import { BackendAvailability, BackendBreakers, createBackendClients, type BackendClient } from '@s3o/backends';
 
 /**
@@ -19,8 +19,32 @@ export function createBackends(config: Config): { backends: Map<string, BackendC
   const availability = new BackendAvailability();
   const settings = config.backendCircuitBreaker;
   const breakers = settings.enabled ? new BackendBreakers(backends, settings) : null;
-  if (breakers) availability.addGate(breakers);
+  if (breakers) {
+    availability.addGate(breakers);
+    exportBreakerStates(breakers);
+  }
   return { backends, availability, breakers };
+}
+
+// Upstream's series: every process reports its own breakers (a gateway's view may differ
+// from the placement service's, which is the cluster's view announced as events).
+const breakerState = gauge({
+  name: 's3o_circuit_breaker_state',
+  help: 'Backend circuit breaker of this process: 0 closed, 1 open',
+  labelNames: ['name'],
+});
+const breakerTransitions = counter({
+  name: 's3o_circuit_breaker_transitions_total',
+  help: 'Backend circuit breaker state changes in this process',
+  labelNames: ['name', 'from', 'to'],
+});
+
+function exportBreakerStates(breakers: BackendBreakers): void {
+  for (const { backend, state } of breakers.states()) breakerState.set({ name: backend }, state === 'open' ? 1 : 0);
+  breakers.onChange((change) => {
+    breakerState.set({ name: change.backend }, change.state === 'open' ? 1 : 0);
+    breakerTransitions.inc({ name: change.backend, from: change.state === 'open' ? 'closed' : 'open', to: change.state });
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { TxWork } from './core.js';
 import type { BackendPurge, BackendRecordCounts, DrainLedger, DrainRow, MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
 import type { TxAdapter } from './tx-adapter.js';
-import type { IntentRow, LocationRow, NewEvent, ObjectRow } from './types.js';
+import type { LocationRow, NewEvent, ObjectRow } from './types.js';
 
 /** Debt reasons of moves. */
 export const MOVE_DEBT_REASONS = {
@@ -36,13 +36,15 @@ export class CoreDrains implements DrainLedger {
       if (intent.kind !== 'move') throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only move intents commit as moves`);
       const object = await tx.lockObjectKey(intent.objectKey);
       if (!object || object.writeId !== req.writeId) {
-        await oweIntent(work, intent, MOVE_DEBT_REASONS.stale);
+        await work.oweIntent(intent, MOVE_DEBT_REASONS.stale);
+        await work.finish();
         return { outcome: 'stale' };
       }
       const copies = await tx.selectLocations(intent.objectKey);
       const source = copies.find((l) => l.backendName === req.from.backendName && l.storageKey === req.from.storageKey);
       if (!source || copies.some((l) => l.backendName === intent.backendName)) {
-        await oweIntent(work, intent, MOVE_DEBT_REASONS.conflict);
+        await work.oweIntent(intent, MOVE_DEBT_REASONS.conflict);
+        await work.finish();
         return { outcome: 'conflict' };
       }
       const from = (await tx.deleteLocation(intent.objectKey, source.backendName))!;
@@ -177,17 +179,4 @@ export class CoreDrains implements DrainLedger {
     });
     return purge;
   }
-}
-
-/** The intent's bytes are not needed: they become a debt (the intent is already taken). */
-async function oweIntent(work: TxWork, intent: IntentRow, reason: string): Promise<void> {
-  await work.owe({
-    kind: 'object',
-    backendName: intent.backendName,
-    storageKey: intent.storageKey,
-    objectKey: intent.objectKey,
-    reason,
-    sizeBytes: intent.sizeBytes,
-  });
-  await work.finish();
 }

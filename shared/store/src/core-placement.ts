@@ -9,7 +9,7 @@ import type {
   ReplicationPageRequest, UnderReplicatedRequest,
 } from './placement-types.js';
 import type { TxAdapter } from './tx-adapter.js';
-import type { IntentRow, LocationRow } from './types.js';
+import type { LocationRow } from './types.js';
 
 /** Debt reasons of the copies replication lets go. */
 const REPLICA_DEBT_REASONS = {
@@ -39,12 +39,14 @@ export class CorePlacement implements ReplicationLedger {
       // The key lock: a commit, delete or another replica of this key waits for us (or we for it).
       const object = await tx.lockObjectKey(intent.objectKey);
       if (!object || object.writeId !== req.writeId) {
-        await owe(work, intent, REPLICA_DEBT_REASONS.stale);
+        await work.oweIntent(intent, REPLICA_DEBT_REASONS.stale);
+        await work.finish();
         return { outcome: 'stale' };
       }
       const existing = (await tx.selectLocations(intent.objectKey)).find((l) => l.backendName === intent.backendName);
       if (existing?.state === 'ok') {
-        await owe(work, intent, REPLICA_DEBT_REASONS.duplicate);
+        await work.oweIntent(intent, REPLICA_DEBT_REASONS.duplicate);
+        await work.finish();
         return { outcome: 'duplicate' };
       }
       let replaced: LocationRow | null = null;
@@ -113,17 +115,4 @@ export class CorePlacement implements ReplicationLedger {
       return dropped;
     });
   }
-}
-
-/** The intent's bytes are not needed: they become a debt (the intent is already taken). */
-async function owe(work: TxWork, intent: IntentRow, reason: string): Promise<void> {
-  await work.owe({
-    kind: 'object',
-    backendName: intent.backendName,
-    storageKey: intent.storageKey,
-    objectKey: intent.objectKey,
-    reason,
-    sizeBytes: intent.sizeBytes,
-  });
-  await work.finish();
 }

@@ -105,6 +105,11 @@ export class TxWork {
   }
 
   /** Record bytes that must be deleted from a backend; they count as orphan until deleted. */
+  /** The bytes an intent may have written are not needed: they become a debt (the intent is already taken). */
+  async oweIntent(intent: IntentRow, reason: string): Promise<void> {
+    await this.owe(debtForIntent(intent, reason));
+  }
+
   async owe(debt: CleanupDebt): Promise<void> {
     await this.tx.insertCleanup(debt, this.now);
     this.delta(debt.backendName).orphan += debt.sizeBytes;
@@ -254,7 +259,7 @@ class CoreLedger implements Ledger {
     await this.inTx(async (work) => {
       const intent = await work.tx.takeIntent(intentId);
       if (!intent) return;
-      await work.owe(debtForIntent(intent, reason));
+      await work.oweIntent(intent, reason);
       await work.finish();
     });
   }
@@ -273,7 +278,7 @@ class CoreLedger implements Ledger {
       const object = objectRow(intent.objectKey, intent.intentId, req.identity, work.now);
       if (req.ifNoneMatchStar && !(await work.tx.insertObjectIfAbsent(object))) {
         // The key exists: the new copy's bytes are already on the backend and now owed.
-        await work.owe(debtForIntent(intent, 'precondition_failed'));
+        await work.oweIntent(intent, 'precondition_failed');
         await work.finish();
         return 'precondition-failed';
       }
@@ -309,7 +314,7 @@ class CoreLedger implements Ledger {
       // The conditional upsert is the key lock and the check in one statement: a newer write
       // that committed (even one racing this transaction) keeps the key.
       if (!(await work.tx.upsertObjectIfNewer(object))) {
-        await work.owe(debtForIntent(intent, 'superseded'));
+        await work.oweIntent(intent, 'superseded');
         await work.finish();
         return { outcome: 'superseded' };
       }
@@ -326,7 +331,7 @@ class CoreLedger implements Ledger {
       const intent = await work.tx.takeStaleIntent(req.intentId, req.heartbeatBefore);
       if (!intent) return 'skipped';
       if (!req.bytesPresent) return 'dropped';
-      await work.owe(debtForIntent(intent, req.reason));
+      await work.oweIntent(intent, req.reason);
       await work.finish();
       return 'owed';
     });

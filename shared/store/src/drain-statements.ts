@@ -18,6 +18,7 @@ export interface DrainWrites {
   /** Add to the counters; objects_total is raised to at least moved + `remaining` when given. */
   addDrainProgress(id: number, objects: number, bytes: number, error: string | null, now: number): Promise<void>;
   /** state → `state` (finished_at = now, last_error = reason when given) while it is draining; the row after, or null. */
+  /** Ends a drain in progress; a `drained` one may still be `cancelled` (returned to service). Null when neither applies. */
   endDrain(id: number, state: Exclude<DrainState, 'draining'>, reason: string | null, now: number): Promise<DrainRow | null>;
   /** Deletes up to `limit` of the backend's copies and returns them. */
   takeBackendLocations(backendName: string, limit: number): Promise<LocationRow[]>;

@@ -93,6 +93,7 @@ export interface TxStatements extends ReadStatements, PlacementWrites, Notificat
   lockBackendQuota(backendName: string): Promise<QuotaBalance | null>;
   /** Bytes claimed by open intents plus reserved multipart parts on the backend. */
   sumInflight(backendName: string): Promise<number>;
+  /** Draining, or drained and not yet returned to service: the backend takes no new data. */
   isBackendDraining(backendName: string): Promise<boolean>;
   /** Add the deltas (may be negative); creates the row (limit 0) if the backend has none. */
   adjustQuota(backendName: string, usedDelta: number, orphanDelta: number, now: number): Promise<void>;

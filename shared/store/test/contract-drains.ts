@@ -162,6 +162,18 @@ export function describeDrainContract(withLedger: WithLedger): void {
         assert.deepEqual(await ledger.drains.listActiveDrains(), []);
       }));
 
+    test('a drained backend takes no new data until it is returned to service (drained → cancelled, once)', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const drain = (await ledger.drains.startDrain('a', noEvents))!;
+        assert.equal((await ledger.drains.finishDrain(drain.id, 'drained', null, noEvents))?.state, 'drained');
+        assert.equal((await claimWrite(ledger, 'bk/1', 5, ['a', 'b']))?.backendName, 'b', 'a drained backend is skipped');
+        assert.equal(await ledger.drains.finishDrain(drain.id, 'failed', 'late', noEvents), null, 'only a return to service ends a drained drain');
+        assert.equal((await ledger.drains.finishDrain(drain.id, 'cancelled', null, noEvents))?.state, 'cancelled');
+        assert.equal(await ledger.drains.finishDrain(drain.id, 'cancelled', null, noEvents), null, 'returned once');
+        assert.equal((await claimWrite(ledger, 'bk/2', 5, ['a', 'b']))?.backendName, 'a');
+      }));
+
     test('what a backend holds, and its copies page by storage key', () =>
       withLedger(async (ledger) => {
         await ledger.syncBackends(THREE);

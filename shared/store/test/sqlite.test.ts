@@ -164,7 +164,7 @@ describe('SQLite ledger', () => {
       }
     }));
 
-  test('claims skip a draining backend', () =>
+  test('claims skip a draining or drained backend, and take it again once it is returned to service', () =>
     withTemp(async (dir) => {
       const path = join(dir, 'ledger.db');
       const ledger = await openLedger({ driver: 'sqlite', path, source: 't' });
@@ -175,7 +175,9 @@ describe('SQLite ledger', () => {
         assert.equal((await claim(ledger, 'bk/1', 1, ['a', 'b']))?.backendName, 'b');
         assert.equal(await claim(ledger, 'bk/2', 1, ['a']), null);
         inspect(path, (db) => db.prepare(`UPDATE backend_drains SET state = 'drained'`).run());
-        assert.equal((await claim(ledger, 'bk/3', 1, ['a', 'b']))?.backendName, 'a');
+        assert.equal((await claim(ledger, 'bk/3', 1, ['a', 'b']))?.backendName, 'b');
+        inspect(path, (db) => db.prepare(`UPDATE backend_drains SET state = 'cancelled'`).run());
+        assert.equal((await claim(ledger, 'bk/4', 1, ['a', 'b']))?.backendName, 'a');
       } finally {
         await ledger.close();
       }

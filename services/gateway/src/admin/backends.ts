@@ -4,7 +4,8 @@
 //                                  away (404 unknown backend, 409 already draining)
 //   GET    backends/{name}/drain   the latest drain: state, counters, last error, times, and
 //                                  what the backend still holds
-//   DELETE backends/{name}/drain   cancel the drain in progress (state cancelled; what moved stays moved)
+//   DELETE backends/{name}/drain   cancel the drain in progress, or return a drained backend to service
+//                                  (state cancelled; what moved stays moved)
 //   DELETE backends/{name}         forget a backend that holds nothing (409 while it holds
 //                                  anything); `?purge=true` drops its records anyway, after a
 //                                  confirmation: the first call answers 409 ConfirmationRequired
@@ -79,7 +80,11 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
   app.delete('/backends/:name/drain', async (request, reply) => {
     const backend = configuredBackend(request);
     const current = await ledger.drains.getDrain(backend);
-    if (!current || current.state !== 'draining') throw new AdminError(409, 'NoDrainInProgress', `backend ${backend} is not draining`);
+    // A drained backend keeps refusing new data until the operator returns it to service here
+    // (or removes it): otherwise writes would refill a backend that is about to be retired.
+    if (!current || (current.state !== 'draining' && current.state !== 'drained')) {
+      throw new AdminError(409, 'NoDrainInProgress', `backend ${backend} is neither draining nor drained`);
+    }
     const drain = await ledger.drains.finishDrain(current.id, 'cancelled', null, (d) => [backendDrainEvent(EventType.BackendDrainCancelled, d)]);
     if (!drain) throw new AdminError(409, 'NoDrainInProgress', `the drain of backend ${backend} has just ended`);
     deps.onEventsAppended?.();

@@ -7,16 +7,10 @@
 import { EVENT_SCHEMA_VERSION, EventType, type BackendCircuitData } from '@s3o/events';
 import type { BackendBreakers, BackendClient, BreakerChange } from '@s3o/backends';
 import type { LeaderLock, Ledger } from '@s3o/store';
-import { gauge, type Logger } from '@s3o/telemetry';
+import type { Logger } from '@s3o/telemetry';
 
 /** The leader lock's name: one placement process announces breaker changes. */
 export const HEALTH_LOCK = 'backend-health';
-
-const circuitOpen = gauge({
-  name: 's3o_backend_circuit_open',
-  help: 'Whether the placement service sees the backend circuit breaker open (1) or closed (0)',
-  labelNames: ['backend'],
-});
 
 export interface HealthProberDeps {
   ledger: Ledger;
@@ -40,7 +34,6 @@ export class HealthProber {
   constructor(private readonly deps: HealthProberDeps) {}
 
   start(): void {
-    for (const { backend, state } of this.deps.breakers.states()) circuitOpen.set({ backend }, state === 'open' ? 1 : 0);
     this.removeListener = this.deps.breakers.onChange((change) => this.changed(change));
     this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
     this.timer.unref();
@@ -80,7 +73,6 @@ export class HealthProber {
   }
 
   private changed(change: BreakerChange): void {
-    circuitOpen.set({ backend: change.backend }, change.state === 'open' ? 1 : 0);
     const log = change.state === 'open' ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
     log({ backend: change.backend, reason: change.reason }, `backend circuit ${change.state === 'open' ? 'opened' : 'closed'}`);
     if (!this.lock || this.lock.lost?.aborted) return;

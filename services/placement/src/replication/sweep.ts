@@ -10,7 +10,7 @@ import type { OverReplicationTrimmer } from './trimmer.js';
 import type { KeyedWorkQueue } from './work-queue.js';
 
 const underReplicated = gauge({
-  name: 's3o_replication_under_replicated_objects',
+  name: 's3o_replication_pending',
   help: 'Objects below the replication factor (or with copies marked missing) found by the latest sweep',
 });
 

@@ -92,7 +92,7 @@ export function drainWrites(db: Queries): DrainWrites {
     async endDrain(id, state, reason, now) {
       return db.maybeOne(sql.type(drainRow)`
         UPDATE backend_drains SET state = ${state}, last_error = COALESCE(${reason}::text, last_error), updated_at = ${now}, finished_at = ${now}
-         WHERE id = ${id} AND state = 'draining'
+         WHERE id = ${id} AND (state = 'draining' OR (state = 'drained' AND ${state} = 'cancelled'))
         RETURNING ${DRAIN_COLUMNS}`);
     },
 

@@ -72,7 +72,7 @@ export function quotaWrites(db: Queries): QuotaWrites {
 
     async isBackendDraining(backendName) {
       const row = await db.one(sql.type(z.object({ draining: z.boolean() }))`
-        SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state = 'draining') AS draining`);
+        SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining`);
       return row.draining;
     },
 

@@ -101,7 +101,7 @@ export function drainWrites(c: SqliteConnection): DrainWrites {
     async endDrain(id, state, reason, now) {
       const r = c.get<RawDrain>(
         `UPDATE backend_drains SET state = @state, last_error = COALESCE(@reason, last_error), updated_at = @now, finished_at = @now
-          WHERE id = @id AND state = 'draining'
+          WHERE id = @id AND (state = 'draining' OR (state = 'drained' AND @state = 'cancelled'))
          RETURNING ${DRAIN_COLUMNS}`,
         { id, state, reason, now },
       );

@@ -68,7 +68,7 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
 
     async isBackendDraining(backendName) {
       const r = c.get<{ draining: bigint }>(
-        `SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state = 'draining') AS draining`,
+        `SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining`,
         { backendName },
       );
       return int(r!.draining) === 1;
