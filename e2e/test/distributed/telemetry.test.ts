@@ -11,6 +11,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   KiB,
   metricValue,
+  NotificationReceiver,
   OtlpReceiver,
   OtlpSpanKind,
   parsePrometheusText,
@@ -73,6 +74,7 @@ async function scrape(url: string): Promise<MetricSample[]> {
 
 describe('telemetry: traces, logs and metrics in distributed mode', () => {
   let receiver: OtlpReceiver;
+  let webhook: NotificationReceiver;
   let sys: E2ESystem;
   let s3: S3Client;
   let bucket: string;
@@ -82,6 +84,7 @@ describe('telemetry: traces, logs and metrics in distributed mode', () => {
 
   before(async () => {
     receiver = await OtlpReceiver.start();
+    webhook = await NotificationReceiver.start();
     sys = await startSystem({
       mode: 'distributed',
       routing: 'pack',
@@ -90,6 +93,8 @@ describe('telemetry: traces, logs and metrics in distributed mode', () => {
         // Factor 2: the placement service copies each new object to a second backend. The
         // catch-up sweep is kept out of the way: the copy must come from the event.
         replication: { factor: 2, worker_interval: '1h' },
+        // A webhook endpoint: its delivery belongs to the PUT's trace too.
+        notifications: { endpoints: [{ name: 'hook', type: 'webhook', url: `${webhook.url}/hook`, events: ['s3:ObjectCreated:*'] }] },
       },
     });
     s3 = sys.client(undefined, { maxAttempts: 1 });
@@ -102,6 +107,7 @@ describe('telemetry: traces, logs and metrics in distributed mode', () => {
   after(async () => {
     await sys?.stop();
     await receiver?.stop();
+    await webhook?.stop();
   });
 
   test('one PUT is one trace: request → backend PUT → commit → publish → placement consume → replica PUT', async () => {
@@ -151,6 +157,23 @@ describe('telemetry: traces, logs and metrics in distributed mode', () => {
       if (span.parentSpanId === CLIENT_SPAN_ID) continue;
       assert.ok(trace.some((s) => s.spanId === span.parentSpanId), `${span.service}:${span.name} has a parent outside the trace`);
     }
+  });
+
+  test('the notification delivery is in the same trace: notifier consume → webhook delivery', async () => {
+    const trace = await waitUntil(
+      'the notifier spans in the client trace',
+      async () => receiver.trace(CLIENT_TRACE_ID),
+      (spans) => spans.some((s) => s.service === 's3o-notifier' && s.name === 'notify webhook'),
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(webhook.delivered('/hook').length, 1, 'the webhook got the event once');
+    const publish = one(trace, 'publish of object.created', (s) => s.name === 'publish object.created');
+    const consume = one(trace, 'notifier consume span', (s) => s.service === 's3o-notifier' && s.name === 'consume object.created');
+    assert.equal(consume.parentSpanId, publish.spanId, 'the notifier continues the publish (NATS header)');
+    const delivery = one(trace, 'webhook delivery span', (s) => s.service === 's3o-notifier' && s.name === 'notify webhook');
+    assert.equal(delivery.kind, OtlpSpanKind.PRODUCER);
+    assert.equal(delivery.parentSpanId, consume.spanId, `the delivery continues the consume span it was enqueued in: ${spanList(trace)}`);
+    assert.equal(delivery.attributes['s3o.notification.endpoint'], 'hook');
   });
 
   test('log lines inside a span carry its trace id; the audit line of the request has its facts', () => {

@@ -6,7 +6,7 @@
 // Per key and endpoint the store hands out one row at a time, in sequencer order.
 import type { NotificationEndpointConfig, NotificationsConfig } from '@s3o/config';
 import type { Ledger, NotificationRow } from '@s3o/store';
-import { counter, histogram, type Logger } from '@s3o/telemetry';
+import { contextFromTraceparent, counter, histogram, inSpan, SERVICE_ATTRIBUTE, SpanKind, type Logger } from '@s3o/telemetry';
 import type { Transport } from './transports/types.js';
 
 export interface DeliveryLoopDeps {
@@ -130,7 +130,21 @@ export class DeliveryLoop {
         return;
       }
       try {
-        await this.deps.transports[endpoint.type].deliver(endpoint, row);
+        // One span per attempt, in the trace of the request that caused the event (when it was traced).
+        const parent = row.traceparent ? contextFromTraceparent(row.traceparent) : null;
+        const deliver = () => this.deps.transports[endpoint.type].deliver(endpoint, row);
+        if (parent) {
+          await inSpan(`notify ${endpoint.type}`, {
+            kind: SpanKind.PRODUCER,
+            parent,
+            attributes: {
+              [SERVICE_ATTRIBUTE]: 'notifier', 's3o.notification.endpoint': endpoint.name, 's3o.event_id': row.eventId,
+              's3o.notification.attempt': row.attempts + 1,
+            },
+          }, deliver);
+        } else {
+          await deliver();
+        }
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const attempts = row.attempts + 1;

@@ -3,6 +3,7 @@
 // transaction that records the event as processed. A redelivered event adds nothing.
 import type { NotificationsConfig } from '@s3o/config';
 import type { Ledger, NewNotification, StoredEvent } from '@s3o/store';
+import { activeTraceparent } from '@s3o/telemetry';
 import { notificationFacts } from './events.js';
 import { endpointMatches } from './match.js';
 import { buildPayload } from './payload.js';
@@ -13,6 +14,8 @@ export const NOTIFIER_CONSUMER = 'notifications';
 export function deliveriesFor(event: StoredEvent, config: NotificationsConfig): NewNotification[] {
   const facts = notificationFacts(event);
   if (!facts) return [];
+  // The handler runs in the event's consume span: deliveries continue that trace.
+  const traceparent = activeTraceparent() ?? event.traceparent ?? null;
   return config.endpoints
     .filter((endpoint) => endpointMatches(endpoint, facts))
     .map((endpoint) => ({
@@ -20,6 +23,7 @@ export function deliveriesFor(event: StoredEvent, config: NotificationsConfig): 
       objectKey: facts.kind === 'object' ? facts.objectKey : null,
       sequencer: facts.kind === 'object' ? facts.sequencer : event.sequencer,
       payload: buildPayload(event, facts, endpoint, config.region).body,
+      traceparent,
     }));
 }
 

@@ -23,7 +23,7 @@ function event(type: string, resource: string, data: Record<string, unknown>): S
   seq += 1;
   const sequencer = seq.toString(16).padStart(16, '0');
   return {
-    seq, id: `01J${seq}`, type, time: '2026-01-02T03:04:05.678Z', resource, source: 'gateway@host-1', traceparent: null,
+    seq, id: `01J${seq}`, type, time: '2026-01-02T03:04:05.678Z', resource, source: 'gateway@host-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     data: { version: 1, ...data, ...(type.startsWith('object.') ? { sequencer } : {}) }, sequencer, publishedAt: null,
   };
 }
@@ -61,7 +61,11 @@ test('an S3 record carries what AWS sends: region, time, principal, source IP, r
   const config = notificationsConfig([hook('s3', { events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] })]);
   const e = created('Put', 'photos', 'dir/red flower+1=ü.jpg', { etag: '"d41d8cd98f00b204e9800998ecf8427e"', size: 1234 });
   const [delivery] = deliveriesFor(e, config);
-  assert.deepEqual({ ...delivery!, payload: undefined }, { endpoint: 's3', objectKey: 'photos/dir/red flower+1=ü.jpg', sequencer: e.data.sequencer, payload: undefined });
+  assert.deepEqual({ ...delivery!, payload: undefined }, {
+    endpoint: 's3', objectKey: 'photos/dir/red flower+1=ü.jpg', sequencer: e.data.sequencer, payload: undefined,
+    // outside a span the delivery continues the event's own trace
+    traceparent: e.traceparent,
+  });
   assert.deepEqual(JSON.parse(delivery!.payload), {
     Records: [{
       eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'eu-central-1', eventTime: '2026-01-02T03:04:05.678Z',

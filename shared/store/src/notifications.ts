@@ -11,6 +11,8 @@ export interface NewNotification {
   /** the event's sequencer (hex, increasing per key in commit order) */
   sequencer: string;
   payload: string;
+  /** W3C traceparent the delivery continues (the trace of the event's request); null outside a trace */
+  traceparent?: string | null;
 }
 
 export type NotificationState = 'pending' | 'dead';

@@ -18,6 +18,7 @@ const notificationRow = z
     next_retry: int8,
     last_error: z.string().nullable(),
     created_at: int8,
+    traceparent: z.string().nullable(),
   })
   .transform((r): NotificationRow => ({
     id: r.id,
@@ -31,12 +32,13 @@ const notificationRow = z
     nextRetry: r.next_retry,
     lastError: r.last_error,
     createdAt: r.created_at,
+    traceparent: r.traceparent,
   }));
 
 // The payload is read as text: the bytes stored are the bytes signed and sent (pg would
 // parse a json column into an object).
 const COLUMNS = sql.fragment`o.id, o.event_id, o.endpoint, o.object_key, o.sequencer, o.payload::text AS payload, o.state,
-  o.attempts, o.next_retry, o.last_error, o.created_at`;
+  o.attempts, o.next_retry, o.last_error, o.created_at, o.traceparent`;
 
 export function notificationReads(db: Queries): NotificationReadStatements {
   return {
@@ -59,8 +61,8 @@ export function notificationWrites(db: Queries): NotificationTxStatements {
   return {
     async insertNotification(eventId, row, now) {
       const result = await db.query(sql.unsafe`
-        INSERT INTO notification_outbox (event_id, endpoint, object_key, sequencer, payload, state, attempts, next_retry, created_at)
-        VALUES (${eventId}, ${row.endpoint}, ${row.objectKey}, ${row.sequencer}, ${row.payload}::json, 'pending', 0, ${now}, ${now})
+        INSERT INTO notification_outbox (event_id, endpoint, object_key, sequencer, payload, traceparent, state, attempts, next_retry, created_at)
+        VALUES (${eventId}, ${row.endpoint}, ${row.objectKey}, ${row.sequencer}, ${row.payload}::json, ${row.traceparent ?? null}, 'pending', 0, ${now}, ${now})
         ON CONFLICT (event_id, endpoint) DO NOTHING`);
       return result.rowCount === 1;
     },

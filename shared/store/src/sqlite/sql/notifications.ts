@@ -14,6 +14,7 @@ interface RawNotification {
   next_retry: bigint;
   last_error: string | null;
   created_at: bigint;
+  traceparent: string | null;
 }
 
 function notificationFromRow(r: RawNotification): NotificationRow {
@@ -29,6 +30,7 @@ function notificationFromRow(r: RawNotification): NotificationRow {
     nextRetry: int(r.next_retry),
     lastError: r.last_error,
     createdAt: int(r.created_at),
+    traceparent: r.traceparent,
   };
 }
 
@@ -54,10 +56,10 @@ export function notificationWrites(c: SqliteConnection): NotificationTxStatement
     async insertNotification(eventId, row, now) {
       return (
         c.run(
-          `INSERT INTO notification_outbox (event_id, endpoint, object_key, sequencer, payload, state, attempts, next_retry, created_at)
-           VALUES (@eventId, @endpoint, @objectKey, @sequencer, @payload, 'pending', 0, @now, @now)
+          `INSERT INTO notification_outbox (event_id, endpoint, object_key, sequencer, payload, traceparent, state, attempts, next_retry, created_at)
+           VALUES (@eventId, @endpoint, @objectKey, @sequencer, @payload, @traceparent, 'pending', 0, @now, @now)
            ON CONFLICT (event_id, endpoint) DO NOTHING`,
-          { eventId, endpoint: row.endpoint, objectKey: row.objectKey, sequencer: row.sequencer, payload: row.payload, now },
+          { eventId, endpoint: row.endpoint, objectKey: row.objectKey, sequencer: row.sequencer, payload: row.payload, traceparent: row.traceparent ?? null, now },
         ) === 1
       );
     },
