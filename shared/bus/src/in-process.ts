@@ -17,6 +17,29 @@ export interface InProcessBusOptions {
   batchSize?: number;
 }
 
+/**
+ * One read of event_log for every consumer that asks for the same page at the same time.
+ * A commit wakes every consumer at once and, caught up, they all ask for the events after
+ * the same seq: without this each commit cost one read per consumer on the single reader
+ * connection. Committed rows never change (SQLite: seq order is commit order), so sharing
+ * the answer is exact.
+ */
+class SharedEventReader {
+  private readonly inFlight = new Map<string, Promise<StoredEvent[]>>();
+
+  constructor(private readonly ledger: Ledger) {}
+
+  read(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const key = `${afterSeq}:${limit}`;
+    let page = this.inFlight.get(key);
+    if (!page) {
+      page = this.ledger.readEventsAfter(afterSeq, limit).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, page);
+    }
+    return page;
+  }
+}
+
 /** Passed-over events are re-read after a crash: keep that bounded. */
 const LAZY_OFFSET_EVENTS = 1000;
 const LAZY_OFFSET_MS = 5000;
@@ -31,7 +54,11 @@ class ConsumerLoop {
   private persisted = 0;
   private persistedAt = 0;
 
-  constructor(private readonly sub: Subscription, private readonly opts: InProcessBusOptions) {}
+  constructor(
+    private readonly sub: Subscription,
+    private readonly opts: InProcessBusOptions,
+    private readonly reader: SharedEventReader,
+  ) {}
 
   start(): void {
     this.done = this.run();
@@ -79,7 +106,7 @@ class ConsumerLoop {
       this.persisted = this.offset;
     }
     for (;;) {
-      const events = await ledger.readEventsAfter(this.offset, batchSize);
+      const events = await this.reader.read(this.offset, batchSize);
       let delivered = false;
       for (const event of events) {
         if (this.stopped) return;
@@ -144,12 +171,15 @@ class ConsumerLoop {
 
 export class InProcessBus implements EventBus {
   private readonly loops: ConsumerLoop[] = [];
+  private readonly reader: SharedEventReader;
   private started = false;
 
-  constructor(private readonly opts: InProcessBusOptions) {}
+  constructor(private readonly opts: InProcessBusOptions) {
+    this.reader = new SharedEventReader(opts.ledger);
+  }
 
   subscribe(sub: Subscription): void {
-    const loop = new ConsumerLoop(sub, this.opts);
+    const loop = new ConsumerLoop(sub, this.opts, this.reader);
     this.loops.push(loop);
     if (this.started) loop.start();
   }
