@@ -94,7 +94,7 @@ describe('sync: importing objects already on a backend', () => {
     assert.match(prefixed.stdout, new RegExp(`would import ${PLAIN} \\(.*; ${PLAIN} listed`), prefixed.stdout);
   });
 
-  test(`imports ${TOTAL} objects: listed, readable, with their sizes, ETags and metadata`, async () => {
+  test(`imports ${TOTAL} objects: listed, readable, with their sizes, ETags and metadata`, async (t) => {
     const started = Date.now();
     const result = await runCli(syncArgs());
     const seconds = (Date.now() - started) / 1000;
@@ -103,7 +103,7 @@ describe('sync: importing objects already on a backend', () => {
     assert.match(result.stdout, /skipped: 1 known, 1 ours/, result.stdout);
     // Progress was shown while it ran.
     assert.ok(result.stderr.split('\n').filter((l) => l.startsWith('sync: imported')).length >= TOTAL / 250, result.stderr);
-    console.log(`# sync imported ${TOTAL} objects in ${seconds.toFixed(2)} s (CLI process included): ${(TOTAL / seconds).toFixed(0)} objects/s; ${result.stdout.trim()}`);
+    t.diagnostic(`sync imported ${TOTAL} objects in ${seconds.toFixed(2)} s (CLI process included): ${(TOTAL / seconds).toFixed(0)} objects/s; ${result.stdout.trim()}`);
 
     const listed = await listWithSizes(s3, 'e2e-main');
     assert.equal(listed.size, TOTAL + 1);
