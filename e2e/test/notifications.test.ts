@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
-  NotificationReceiver, md5Hex, multipartEtag, patternBytes, put, rawFetch, startSystem, storedCopies, testNatsUrl, testNothingEscaped, waitUntil,
+  NotificationReceiver, md5Hex, metricValue, multipartEtag, parsePrometheusText, patternBytes, put, rawFetch, startSystem, storedCopies, testNatsUrl, testNothingEscaped, waitUntil,
   type E2ESystem, type ReceivedRequest,
 } from '../src/index.js';
 
@@ -26,6 +26,14 @@ interface NatsMessage {
   subject: string;
   eventId: string;
   body: string;
+}
+
+/** The notifier's metrics: served by the gateway in single mode, by the notifier process in distributed mode. */
+async function notifierMetrics(sys: E2ESystem) {
+  const url = sys.distributed ? `${sys.distributed.service('notifier')[0]!.url}/metrics` : `${sys.url}/metrics`;
+  const res = await fetch(url);
+  assert.equal(res.status, 200, url);
+  return parsePrometheusText(await res.text());
 }
 
 const eventIdOf = (r: ReceivedRequest) => String(r.headers['x-s3o-event-id']);
@@ -258,6 +266,7 @@ describe('bucket event notifications', () => {
     }
     assert.equal(receiver.failed(PATHS.down).length, 6);
     assert.equal(receiver.delivered(PATHS.down).length, 0);
+    assert.equal(metricValue(await notifierMetrics(sys), 's3o_notification_outbox', { state: 'dead' }), 2, 'the dead deliveries show in the outbox gauge');
 
     receiver.set(PATHS.down, 'ok');
     const requeue = await admin('POST', '/notifications/dead/requeue', '{}');
@@ -268,6 +277,7 @@ describe('bucket event notifications', () => {
     assert.deepEqual(receiver.delivered(PATHS.down).map(eventIdOf).sort(), dead.items.map((i) => i.event_id).sort(), 'the event ids stay the same');
     const afterRequeue = JSON.parse((await admin('GET', '/notifications/dead')).body);
     assert.equal(afterRequeue.depth, 0);
+    assert.equal(metricValue(await notifierMetrics(sys), 's3o_notification_outbox', { state: 'dead' }), 0);
     // Unsigned admin requests are refused.
     assert.equal((await rawFetch(sys.url, { method: 'GET', path: '/admin/api/notifications/dead' })).status, 403);
   });

@@ -11,6 +11,7 @@ import { NOTIFIER_CONSUMER, enqueueDeliveries } from './enqueue.js';
 import { CONSUMED_TYPES } from './events.js';
 import { NatsTransport } from './transports/nats.js';
 import { WebhookTransport } from './transports/webhook.js';
+import { reportOutboxDepth } from './outbox-gauge.js';
 
 export { DeliveryLoop, retryDelayMs } from './delivery-loop.js';
 export { deliveriesFor, NOTIFIER_CONSUMER } from './enqueue.js';
@@ -44,9 +45,11 @@ export function startNotifierService(deps: NotifierDeps): NotifierService {
     },
   });
   if (notifications.endpoints.length > 0) loop.start();
+  const stopReporting = reportOutboxDepth(ledger);
   return {
     loop,
     stop: async () => {
+      stopReporting();
       await loop.stop();
       await Promise.all([transports.webhook.close(), transports.nats.close()]);
     },
