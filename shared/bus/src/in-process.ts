@@ -173,6 +173,7 @@ export class InProcessBus implements EventBus {
   private readonly loops: ConsumerLoop[] = [];
   private readonly reader: SharedEventReader;
   private started = false;
+  private wakeScheduled = false;
 
   constructor(private readonly opts: InProcessBusOptions) {
     this.reader = new SharedEventReader(opts.ledger);
@@ -184,8 +185,18 @@ export class InProcessBus implements EventBus {
     if (this.started) loop.start();
   }
 
+  /**
+   * Wakes the consumers on the next turn of the event loop, not now: a commit's caller (a
+   * request about to answer its client) runs to its reply first, instead of waiting for every
+   * consumer's synchronous SQLite read queued ahead of it. Commits in one turn wake them once.
+   */
   notify(): void {
-    for (const loop of this.loops) loop.wake();
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      for (const loop of this.loops) loop.wake();
+    });
   }
 
   start(): void {
