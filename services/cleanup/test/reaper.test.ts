@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '@s3o/store';
-import { CleanupQueueWorker, IntentReaper, LeaderSweep } from '../src/index.js';
+import { IntentReaper, LeaderSweep } from '../src/index.js';
 import {
-  assertQueueEmpty, claimWrite, identityOf, landBytes, md5Hex, readBackend, startWorld, writeObject, type World,
+  assertQueueEmpty, claimWrite, drainQueue, identityOf, landBytes, md5Hex, readBackend, startWorld, writeObject, type World,
 } from './fixture.js';
 
 const MINUTE = 60_000;
@@ -80,7 +80,7 @@ describe('the pending-intent reaper', () => {
 
     // The worker then deletes those bytes.
     world.clock.now += 1;
-    await new CleanupQueueWorker(world.deps).drain();
+    await drainQueue(world);
     await assertQueueEmpty(world);
     assert.equal(await world.client('b1').headObject(truncated.storageKey), null);
     assert.equal(await world.client('b2').headObject(replicaKey), null);
@@ -100,7 +100,7 @@ describe('the pending-intent reaper', () => {
     const debts = await world.ledger.listCleanup(null, 100);
     assert.deepEqual(debts.filter((d) => d.storageKey === stale.storageKey).map((d) => [d.reason, d.sizeBytes]), [['superseded', 5]]);
     world.clock.now += 1;
-    await new CleanupQueueWorker(world.deps).drain();
+    await drainQueue(world);
     assert.equal(await world.client('b1').headObject(stale.storageKey), null);
     assert.deepEqual(await readBackend(world.client('b2'), newer.copies[0]!.storageKey), Buffer.from('the newer one'));
   });
