@@ -4,7 +4,7 @@
 // event goes to dead_events and the consumer moves on, so one poison event never blocks
 // the rest. Only valid with SQLite, where seq order is commit order.
 import type { Ledger, StoredEvent } from '@s3o/store';
-import { consumeEvent, countDeadLettered, type Logger } from '@s3o/telemetry';
+import { consumeEvent, countDeadLettered, registerLagSource, type Logger } from '@s3o/telemetry';
 import type { EventBus, Subscription } from './types.js';
 
 export interface InProcessBusOptions {
@@ -62,6 +62,11 @@ class ConsumerLoop {
 
   start(): void {
     this.done = this.run();
+  }
+
+  /** The consumer's name and the seq it has handled up to (null before its first read). */
+  position(): { consumer: string; offset: number | null } {
+    return { consumer: this.sub.consumer, offset: this.offset };
   }
 
   wake(): void {
@@ -174,6 +179,7 @@ export class InProcessBus implements EventBus {
   private readonly reader: SharedEventReader;
   private started = false;
   private wakeScheduled = false;
+  private unregisterLag: (() => void) | null = null;
 
   constructor(private readonly opts: InProcessBusOptions) {
     this.reader = new SharedEventReader(opts.ledger);
@@ -202,6 +208,15 @@ export class InProcessBus implements EventBus {
   start(): void {
     this.started = true;
     for (const loop of this.loops) loop.start();
+    // s3o_bus_consumer_lag: events between a consumer's position and the newest event (it
+    // passes over the types it does not take, so every event counts), read at scrape time.
+    this.unregisterLag = registerLagSource(async () => {
+      const latest = await this.opts.ledger.latestEventSeq();
+      return this.loops.map((loop) => {
+        const { consumer, offset } = loop.position();
+        return { consumer, lag: offset === null ? 0 : Math.max(0, latest - offset) };
+      });
+    });
   }
 
   /** Consumers read the ledger directly: ready as soon as started. */
@@ -212,6 +227,8 @@ export class InProcessBus implements EventBus {
   }
 
   async stop(): Promise<void> {
+    this.unregisterLag?.();
+    this.unregisterLag = null;
     await Promise.all(this.loops.map((l) => l.stop()));
   }
 }

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Ledger, type StoredEvent } from '@s3o/store';
-import { silentLogger } from '@s3o/telemetry';
+import { metricsRegistry, silentLogger } from '@s3o/telemetry';
 import { InProcessBus } from '../src/index.js';
 
 async function withLedger(fn: (ledger: Ledger, path: string) => Promise<void>): Promise<void> {
@@ -76,4 +76,34 @@ test('a failing handler is retried; a poison event is dead-lettered and the next
     assert.deepEqual(done, [1, 3]);
     assert.equal(attempts.get(1), 2);
     assert.equal(attempts.get(2), 3, 'max_deliver attempts');
+  }));
+
+test('consumer lag: the events between a consumer and the newest event, served as s3o_bus_consumer_lag', () =>
+  withLedger(async (ledger) => {
+    const lagOf = async (consumer: string) => {
+      const metric = await metricsRegistry.getSingleMetric('s3o_bus_consumer_lag')!.get();
+      return metric.values.find((v) => v.labels.consumer === consumer)?.value;
+    };
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const handled: number[] = [];
+    const b = bus(ledger);
+    b.subscribe({
+      consumer: 'lagging', types: ['a'],
+      handler: async (e: StoredEvent) => {
+        if (e.data.n === 1) await held; // stuck on the first event
+        handled.push(e.data.n as number);
+      },
+    });
+    b.start();
+    await ledger.appendEvents([ev('a', 1)]);
+    b.notify();
+    await new Promise((r) => setTimeout(r, 100)); // it has read event 1 and waits in its handler
+    await ledger.appendEvents([ev('a', 2), ev('b', 3), ev('a', 4)]);
+    assert.equal(await lagOf('lagging'), 4, 'all four events are ahead of it');
+    release();
+    await until('every event handled', () => handled.length === 3);
+    assert.equal(await lagOf('lagging'), 0);
+    await b.stop();
+    assert.equal(await lagOf('lagging'), undefined, 'a stopped bus reports nothing');
   }));

@@ -634,6 +634,10 @@ class CoreLedger implements Ledger {
     return rows.map(storedEvent);
   }
 
+  async latestEventSeq(): Promise<number> {
+    return this.adapter.read((q) => q.selectLatestEventSeq());
+  }
+
   async relayEvents(limit: number, publish: (events: StoredEvent[]) => Promise<void>): Promise<number> {
     return this.inTx(async ({ tx, now }) => {
       const rows = await tx.lockUnpublishedEvents(limit);

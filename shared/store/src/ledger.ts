@@ -271,6 +271,8 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
   // ---- events ----
   appendEvents(events: NewEvent[]): Promise<void>;
   readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  /** The newest event's seq (0 when there is none): how far in-process consumers have to go. */
+  latestEventSeq(): Promise<number>;
   getConsumerOffset(consumer: string): Promise<number>;
   setConsumerOffset(consumer: string, seq: number): Promise<void>;
   /**

@@ -80,6 +80,8 @@ export interface ReadStatements extends ReconcileReads, PlacementReads, Notifica
   listUploadHoldings(backendName: string, page: HoldingPage): Promise<BackendHolding[]>;
   /** Rows with seq > `afterSeq`, by seq. */
   selectEventsAfter(afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** The newest event's seq; 0 when there is none. */
+  selectLatestEventSeq(): Promise<number>;
   /** null when the consumer has no offset yet. */
   selectConsumerOffset(consumer: string): Promise<number | null>;
 }

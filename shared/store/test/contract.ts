@@ -710,6 +710,14 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           await ledger.recordDeadEvent('notifier', 'E1', 5, 'timeout');
           await ledger.recordDeadEvent('notifier', 'E1', 6, 'timeout again');
         }));
+
+      test('the newest event seq: 0 with none, then the last one appended', () =>
+        withLedger(async (ledger) => {
+          assert.equal(await ledger.latestEventSeq(), 0);
+          await ledger.appendEvents([{ type: 'x', resource: 'r', data: {} }, { type: 'y', resource: 'r', data: {} }]);
+          const events = await ledger.readEventsAfter(0, 10);
+          assert.equal(await ledger.latestEventSeq(), events.at(-1)!.seq);
+        }));
     });
 
     describe('concurrency', () => {

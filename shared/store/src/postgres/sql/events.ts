@@ -31,13 +31,17 @@ const eventRow = z
 
 const EVENT_COLUMNS = sql.fragment`seq, id, type, resource, source, traceparent, data, created_at, published_at`;
 
-export function eventReads(db: Queries): Pick<ReadStatements, 'selectEventsAfter' | 'selectConsumerOffset'> {
+export function eventReads(db: Queries): Pick<ReadStatements, 'selectEventsAfter' | 'selectLatestEventSeq' | 'selectConsumerOffset'> {
   return {
     async selectEventsAfter(afterSeq, limit) {
       return [
         ...(await db.any(sql.type(eventRow)`
           SELECT ${EVENT_COLUMNS} FROM event_log WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`)),
       ];
+    },
+
+    async selectLatestEventSeq() {
+      return (await db.one(sql.type(z.object({ seq: int8 }))`SELECT COALESCE(MAX(seq), 0)::bigint AS seq FROM event_log`)).seq;
     },
 
     async selectConsumerOffset(consumer) {

@@ -28,12 +28,16 @@ function eventFromRow(r: RawEvent): EventRow {
   };
 }
 
-export function eventReads(c: SqliteConnection): Pick<ReadStatements, 'selectEventsAfter' | 'selectConsumerOffset'> {
+export function eventReads(c: SqliteConnection): Pick<ReadStatements, 'selectEventsAfter' | 'selectLatestEventSeq' | 'selectConsumerOffset'> {
   return {
     async selectEventsAfter(afterSeq, limit) {
       return c
         .all<RawEvent>(`SELECT * FROM event_log WHERE seq > @afterSeq ORDER BY seq LIMIT @limit`, { afterSeq, limit })
         .map(eventFromRow);
+    },
+
+    async selectLatestEventSeq() {
+      return int(c.get<{ seq: bigint }>(`SELECT COALESCE(MAX(seq), 0) AS seq FROM event_log`)!.seq);
     },
 
     async selectConsumerOffset(consumer) {
