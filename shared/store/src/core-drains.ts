@@ -31,15 +31,10 @@ export class CoreDrains implements DrainLedger {
   async moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome> {
     return this.inTx(async (work): Promise<MoveCopyOutcome> => {
       const { tx } = work;
-      const intent = await tx.takeIntent(req.intentId);
-      if (!intent) return { outcome: 'intent-gone' };
-      if (intent.kind !== 'move') throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only move intents commit as moves`);
-      const object = await tx.lockObjectKey(intent.objectKey);
-      if (!object || object.writeId !== req.writeId) {
-        await work.oweIntent(intent, MOVE_DEBT_REASONS.stale);
-        await work.finish();
-        return { outcome: 'stale' };
-      }
+      const taken = await work.takeCopyIntent(req.intentId, 'move', req.writeId, MOVE_DEBT_REASONS.stale);
+      if (taken === null) return { outcome: 'intent-gone' };
+      if (taken === 'stale') return { outcome: 'stale' };
+      const { intent, object } = taken;
       const copies = await tx.selectLocations(intent.objectKey);
       const source = copies.find((l) => l.backendName === req.from.backendName && l.storageKey === req.from.storageKey);
       if (!source || copies.some((l) => l.backendName === intent.backendName)) {
@@ -49,17 +44,7 @@ export class CoreDrains implements DrainLedger {
       }
       const from = (await tx.deleteLocation(intent.objectKey, source.backendName))!;
       await work.displace(from, MOVE_DEBT_REASONS.moved);
-      const to: LocationRow = {
-        objectKey: object.objectKey,
-        backendName: intent.backendName,
-        storageKey: intent.storageKey,
-        writeId: object.writeId,
-        sizeBytes: object.size,
-        createdAt: work.now,
-        state: 'ok',
-      };
-      await tx.insertLocation(to);
-      work.chargeUsed(to.backendName, to.sizeBytes);
+      const to = await work.addCopy(object, intent.backendName, intent.storageKey);
       if (req.drainId != null) await tx.addDrainProgress(req.drainId, 1, to.sizeBytes, null, work.now);
       const moved = { object, from, to };
       // Taken under the key lock, like every change of the key's copies: receivers order by it.

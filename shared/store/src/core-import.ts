@@ -9,7 +9,7 @@ import { objectRow, type TxWork } from './core.js';
 import { newId } from './ids.js';
 import type { ImportObjectRequest, ImportOutcome, LostObject } from './reconcile-types.js';
 import type { ReadStatements, TxStatements } from './tx-adapter.js';
-import type { CommitResult, LocationRow } from './types.js';
+import type { CommitResult } from './types.js';
 
 /** `work` makes the unit of work of one object (its own quota delta, sequencer and events) within the transaction. */
 export async function importBatch(tx: TxStatements, reqs: ImportObjectRequest[], work: () => TxWork): Promise<ImportOutcome[]> {
@@ -30,17 +30,7 @@ async function importOne(work: TxWork, req: ImportObjectRequest): Promise<Import
   const object = objectRow(req.objectKey, newId(now), req.identity, now);
   // Inserting the row is the key lock; a key that has an object keeps it.
   if (!(await tx.insertObjectIfAbsent(object))) return { outcome: 'exists' };
-  const copy: LocationRow = {
-    objectKey: object.objectKey,
-    backendName: req.backendName,
-    storageKey: req.storageKey,
-    writeId: object.writeId,
-    sizeBytes: object.size,
-    createdAt: now,
-    state: 'ok',
-  };
-  await tx.insertLocation(copy);
-  work.chargeUsed(req.backendName, object.size);
+  const copy = await work.addCopy(object, req.backendName, req.storageKey);
   const sequenced = await work.takeSequencer();
   const commit: CommitResult = { object, copies: [copy], displaced: [], sequencer: sequenced.sequencer };
   await work.finish(req.events(commit), sequenced);

@@ -31,18 +31,10 @@ export class CorePlacement implements ReplicationLedger {
   async commitReplica(req: CommitReplicaRequest): Promise<CommitReplicaOutcome> {
     return this.inTx(async (work): Promise<CommitReplicaOutcome> => {
       const { tx } = work;
-      const intent = await tx.takeIntent(req.intentId);
-      if (!intent) return { outcome: 'intent-gone' };
-      if (intent.kind !== 'replica') {
-        throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only replica intents commit as replicas`);
-      }
-      // The key lock: a commit, delete or another replica of this key waits for us (or we for it).
-      const object = await tx.lockObjectKey(intent.objectKey);
-      if (!object || object.writeId !== req.writeId) {
-        await work.oweIntent(intent, REPLICA_DEBT_REASONS.stale);
-        await work.finish();
-        return { outcome: 'stale' };
-      }
+      const taken = await work.takeCopyIntent(req.intentId, 'replica', req.writeId, REPLICA_DEBT_REASONS.stale);
+      if (taken === null) return { outcome: 'intent-gone' };
+      if (taken === 'stale') return { outcome: 'stale' };
+      const { intent, object } = taken;
       const existing = (await tx.selectLocations(intent.objectKey)).find((l) => l.backendName === intent.backendName);
       if (existing?.state === 'ok') {
         await work.oweIntent(intent, REPLICA_DEBT_REASONS.duplicate);
@@ -55,17 +47,7 @@ export class CorePlacement implements ReplicationLedger {
         // Its bytes are most likely gone already; the debt's delete is then a harmless no-op.
         if (replaced) await work.displace(replaced, REPLICA_DEBT_REASONS.missingReplaced);
       }
-      const copy: LocationRow = {
-        objectKey: object.objectKey,
-        backendName: intent.backendName,
-        storageKey: intent.storageKey,
-        writeId: object.writeId,
-        sizeBytes: object.size,
-        createdAt: work.now,
-        state: 'ok',
-      };
-      await tx.insertLocation(copy);
-      work.chargeUsed(copy.backendName, copy.sizeBytes);
+      const copy = await work.addCopy(object, intent.backendName, intent.storageKey);
       const sequenced = await work.takeSequencer();
       const commit = { object, copy, replaced, sequencer: sequenced.sequencer };
       await work.finish(req.events(commit), sequenced);

@@ -104,12 +104,41 @@ export class TxWork {
     this.delta(backend).used += bytes;
   }
 
-  /** Record bytes that must be deleted from a backend; they count as orphan until deleted. */
   /** The bytes an intent may have written are not needed: they become a debt (the intent is already taken). */
   async oweIntent(intent: IntentRow, reason: string): Promise<void> {
     await this.owe(debtForIntent(intent, reason));
   }
 
+  /**
+   * Takes a `replica` / `move` intent and locks its key. Null when the intent is gone (the
+   * reaper took it); 'stale' — its bytes already owed as `staleReason` — when the object was
+   * deleted or rewritten while the copy was made.
+   */
+  async takeCopyIntent(intentId: string, kind: 'replica' | 'move', writeId: string, staleReason: string): Promise<{ intent: IntentRow; object: ObjectRow } | null | 'stale'> {
+    const intent = await this.tx.takeIntent(intentId);
+    if (!intent) return null;
+    if (intent.kind !== kind) throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only ${kind} intents commit here`);
+    // The key lock: a commit, delete, replica or move of this key waits for us (or we for it).
+    const object = await this.tx.lockObjectKey(intent.objectKey);
+    if (!object || object.writeId !== writeId) {
+      await this.oweIntent(intent, staleReason);
+      await this.finish();
+      return 'stale';
+    }
+    return { intent, object };
+  }
+
+  /** A new copy of `object` at `storageKey` on `backendName`: its row, and its bytes charged to the backend. */
+  async addCopy(object: ObjectRow, backendName: string, storageKey: string): Promise<LocationRow> {
+    const copy: LocationRow = {
+      objectKey: object.objectKey, backendName, storageKey, writeId: object.writeId, sizeBytes: object.size, createdAt: this.now, state: 'ok',
+    };
+    await this.tx.insertLocation(copy);
+    this.chargeUsed(backendName, object.size);
+    return copy;
+  }
+
+  /** Record bytes that must be deleted from a backend; they count as orphan until deleted. */
   async owe(debt: CleanupDebt): Promise<void> {
     await this.tx.insertCleanup(debt, this.now);
     this.delta(debt.backendName).orphan += debt.sizeBytes;
@@ -760,21 +789,11 @@ async function commitCopy(
   keyLock: 'upsert' | 'written',
   events: CommitEvents<CommitResult>,
 ): Promise<CommitResult> {
-  const { tx, now } = work;
+  const { tx } = work;
   if (keyLock === 'upsert') await tx.upsertObjectForWrite(object);
   const displaced = await tx.deleteLocationsOfOtherWrites(object.objectKey, object.writeId);
   for (const location of displaced) await work.displace(location, 'overwritten');
-  const location: LocationRow = {
-    objectKey: object.objectKey,
-    backendName: copy.backendName,
-    storageKey: copy.storageKey,
-    writeId: object.writeId,
-    sizeBytes: object.size,
-    createdAt: now,
-    state: 'ok',
-  };
-  await tx.insertLocation(location);
-  work.chargeUsed(copy.backendName, object.size);
+  const location = await work.addCopy(object, copy.backendName, copy.storageKey);
   const sequenced = await work.takeSequencer();
   const result: CommitResult = { object, copies: [location], displaced, sequencer: sequenced.sequencer };
   await work.finish(events(result), sequenced);
