@@ -72,9 +72,12 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
 
   app.get('/backends/:name/drain', async (request, reply) => {
     const backend = configuredBackend(request);
+    // What remains is read before the drain's counters: a move commits both at once, so the
+    // counters then include every move the remaining count already shows as gone.
+    const remaining = await ledger.drains.countBackendRecords(backend);
     const drain = await ledger.drains.getDrain(backend);
     if (!drain) throw new AdminError(404, 'NoSuchDrain', `backend ${backend} has never been drained`);
-    return sendJson(reply, 200, drainJson(drain, await ledger.drains.countBackendRecords(backend)));
+    return sendJson(reply, 200, drainJson(drain, remaining));
   });
 
   app.delete('/backends/:name/drain', async (request, reply) => {
