@@ -1,6 +1,6 @@
 // Building blocks of the configuration schema.
 //
-// Every scalar in the YAML tree arrives as a string (see yamlTree.ts), so each
+// Every scalar in the YAML tree arrives as a string (see yaml-tree.ts), so each
 // leaf reads text and converts it to its own type, the way upstream's Go
 // decoder does. Leaves report a bad value with `ctx.addIssue` instead of
 // failing the parse outright: zod then marks the surrounding objects "dirty"
@@ -169,7 +169,7 @@ export function size(fallbackBytes: number, rule: AmountRule): Leaf<number> {
 /**
  * A key we recognise but whose value we do not read: tuning knobs of features
  * that do not exist here yet. Listing it keeps it out of the unknown-key
- * warnings; the features' on-switches are checked in unsupported.ts.
+ * warnings; the features' on-switches are refused by their section (section.ts: unsupported).
  */
 export function recognised(): z.ZodUnknown {
   return z.unknown();

@@ -1,35 +1,15 @@
-// Validators for the names and addresses a configuration contains. Each one
-// returns a problem description (without the key path) or the parsed value.
+// Validators of names and addresses that more than one section uses (a section's own
+// validators live in its file). Each returns a problem description (without the key
+// path), or the parsed value.
 
 import { isIP } from 'node:net';
 import type { Parsed } from './units.js';
 
 /**
- * The gateway's own routes (`/admin/…`, `/health…`, `/metrics`, `/ui/…`) share
- * the S3 port, so a virtual bucket with one of these names could never be
- * reached by path-style requests (DESIGN §3).
+ * A name that appears in metrics labels, log fields and ledger rows (backends, notification
+ * endpoints), so it stays plain.
  */
-export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['admin', 'health', 'metrics', 'ui']);
-
-/** AWS's bucket naming rules, so any S3 client accepts the name in both addressing styles. */
-export function bucketNameProblem(name: string): string | null {
-  const quoted = JSON.stringify(name);
-  if (RESERVED_BUCKET_NAMES.has(name)) {
-    return `${quoted} is reserved (the gateway serves /${name} on the S3 port)`;
-  }
-  const invalid =
-    name.length < 3 ||
-    name.length > 63 ||
-    !/^[a-z0-9.-]+$/.test(name) ||
-    !/^[a-z0-9]/.test(name) ||
-    !/[a-z0-9]$/.test(name) ||
-    name.includes('..') ||
-    isIP(name) !== 0;
-  return invalid ? `${quoted} is not a valid S3 bucket name` : null;
-}
-
-/** Backend names appear in metrics labels, log fields and the ledger, so they stay plain. */
-export function backendNameProblem(name: string): string | null {
+export function plainNameProblem(name: string): string | null {
   if (/^[A-Za-z0-9_.-]+$/.test(name)) return null;
   return `${JSON.stringify(name)} may only contain letters, digits, "_", "." and "-"`;
 }
@@ -72,13 +52,6 @@ export function httpUrlProblem(text: string): string | null {
     return `expected an http:// or https:// URL, got ${JSON.stringify(text)}`;
   }
   return null;
-}
-
-/** `server.virtual_host_suffix`: the DNS name under which `bucket.<suffix>` hosts resolve. */
-export function dnsNameProblem(text: string): string | null {
-  const label = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
-  if (new RegExp(`^${label}(?:\\.${label})*$`).test(text)) return null;
-  return `expected a DNS name like "s3.example.com", got ${JSON.stringify(text)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The event names a notification endpoint may subscribe to (`notifications.endpoints[].events`).
 // S3 names are AWS's (`s3:ObjectCreated:Put` …); operational events are named by their bus
-// type (`backend.circuit.opened` …, DESIGN §5) and are always delivered as CloudEvents.
+// type (`backend.circuit.opened` …) and are always delivered as CloudEvents.
 // A pattern is one of these names, or a prefix ending in `*` that matches at least one.
 
 export const S3_NOTIFICATION_EVENTS = [

@@ -1,21 +1,48 @@
-// The one schema: per-value validation (document.ts), then the rules relating
-// values (crossChecks.ts, unsupported.ts), then normalisation to Config. Its
-// issues are the messages the operator reads.
+// The one schema, assembled from the sections (sections/index.ts): each value's own rule,
+// then the rules relating values (counts, then every other check, then the refused
+// settings), then normalisation to Config. Its issues are the messages the operator reads.
 
 import { z } from 'zod';
-import { checkCrossFieldRules } from './crossChecks.js';
-import { configDocumentSchema } from './document.js';
-import { describeAt, type KeyPath } from './keyPath.js';
-import { toConfig } from './normalise.js';
-import type { Config } from './types.js';
-import { checkUnsupportedSettings } from './unsupported.js';
+import { deriveValues } from './derived.js';
+import { section } from './fields.js';
+import { describeAt, type KeyPath } from './key-path.js';
+import type { Report } from './section.js';
+import { SECTIONS, UNSUPPORTED_SETTINGS, type Config, type ConfigDocument } from './sections/index.js';
+
+type DocumentShape = { [S in (typeof SECTIONS)[number] as S['key']]: S['schema'] };
+
+/** The file's own shape: every key we recognise, in the YAML's snake_case. */
+export const configDocumentSchema = section(
+  Object.fromEntries(SECTIONS.map((s) => [s.key, s.schema])) as DocumentShape,
+);
+
+/**
+ * The rules of every section. zod runs them on "dirty" data too (a leaf that failed its
+ * own rule reads as undefined), which is what lets one pass report every problem.
+ */
+function checkRules(file: ConfigDocument, report: Report): void {
+  const derived = deriveValues(file);
+  for (const s of SECTIONS) s.checkCounts?.(file, report);
+  for (const s of SECTIONS) s.check?.(file, report, derived);
+  for (const setting of UNSUPPORTED_SETTINGS) {
+    if (setting.isOn(file)) report(setting.key.split('.'), setting.problem);
+  }
+}
+
+function toConfig(file: ConfigDocument): Config {
+  const derived = deriveValues(file);
+  const config: Record<string, unknown> = {};
+  for (const s of SECTIONS) {
+    if (s.field !== null && s.normalise) config[s.field] = s.normalise(file, derived);
+  }
+  return config as Config;
+}
 
 export const configSchema = configDocumentSchema
-  .superRefine((doc, ctx) => {
-    checkCrossFieldRules(doc, ctx);
-    checkUnsupportedSettings(doc, ctx);
+  .superRefine((file, ctx) => {
+    checkRules(file, (path, message) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...path], message }));
   })
-  .transform((doc): Config => toConfig(doc));
+  .transform(toConfig);
 
 // Leaves write their own messages; zod's built-in ones only remain for a
 // mapping or list that is something else, and those are phrased in YAML terms.

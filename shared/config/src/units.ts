@@ -4,6 +4,14 @@
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
+// The units defaults are written in: durations in milliseconds, sizes in bytes.
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+export const MiB = 2 ** 20;
+export const GiB = 2 ** 30;
+
 const DURATION_HINT = 'expected a duration like "30s", "5m" or "250ms"';
 const SIZE_HINT = 'expected a size like "5GB" or a number of bytes';
 

@@ -1,13 +1,13 @@
 // The two entry points: configuration text → Config, and a file → Config.
 
 import { readFile } from 'node:fs/promises';
-import { expandEnvironment } from './envExpansion.js';
+import { expandEnvironment } from './env-expansion.js';
 import { ConfigError } from './errors.js';
-import { formatKeyPath } from './keyPath.js';
+import { formatKeyPath } from './key-path.js';
 import { applyConfigSchema, configSchema } from './schema.js';
-import type { Config } from './types.js';
-import { findUnknownKeys } from './unknownKeys.js';
-import { readYamlTree } from './yamlTree.js';
+import type { Config } from './sections/index.js';
+import { findUnknownKeys } from './unknown-keys.js';
+import { readYamlTree } from './yaml-tree.js';
 
 export interface LoadedConfig {
   config: Config;

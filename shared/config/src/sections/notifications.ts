@@ -1,17 +1,14 @@
 // `notifications.*`: the endpoints the notifier delivers bucket and operational events to
-// (DESIGN §2), their per-value rules, the rules relating them to the rest of the file, and
-// their normalised form.
+// from its outbox, their per-value rules, the rules relating them to the buckets and the
+// bus, and their normalised form.
 
 import { z } from 'zod';
-import { selectedDatabaseDriver } from './databaseDriver.js';
-import type { ConfigDocument } from './document.js';
-import { choice, duration, integer, list, optionalText, requiredText, section, textOr } from './fields.js';
-import { formatKeyPath, type KeyPath } from './keyPath.js';
-import { httpUrlProblem, natsUrlProblem } from './names.js';
-import { notificationEventPatternProblem } from './notification-events.js';
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
+import { choice, duration, integer, list, optionalText, requiredText, section, textOr } from '../fields.js';
+import { formatKeyPath, type KeyPath } from '../key-path.js';
+import { httpUrlProblem, natsUrlProblem, plainNameProblem } from '../names.js';
+import { notificationEventPatternProblem } from '../notification-events.js';
+import { defineSection } from '../section.js';
+import { MINUTE, SECOND } from '../units.js';
 
 export type NotificationEndpointType = 'webhook' | 'nats';
 export type NotificationFormat = 's3' | 'cloudevents';
@@ -59,13 +56,8 @@ function natsSubjectProblem(text: string): string | null {
   return `expected a NATS subject like "events.s3" (tokens separated by ".", no wildcards or spaces), got ${JSON.stringify(text)}`;
 }
 
-function endpointNameProblem(text: string): string | null {
-  if (/^[A-Za-z0-9_.-]+$/.test(text)) return null;
-  return `${JSON.stringify(text)} may only contain letters, digits, "_", "." and "-"`;
-}
-
 const endpoint = z.object({
-  name: requiredText(endpointNameProblem),
+  name: requiredText(plainNameProblem),
   type: choice('webhook', ['webhook', 'nats'] as const),
   // Checked against `type` in checkNotificationRules.
   url: optionalText(),
@@ -80,7 +72,7 @@ const endpoint = z.object({
   max_retries: integer(8, { min: 0 }),
 });
 
-export const notificationsSection = section({
+const schema = section({
   endpoints: list(endpoint),
   region: textOr('us-east-1'),
   concurrency: integer(8, { min: 1 }),
@@ -90,51 +82,21 @@ export const notificationsSection = section({
   lease: duration(1 * MINUTE, { allowZero: false }),
 });
 
-function busIsNats(doc: ConfigDocument): boolean {
-  return (doc.bus.driver ?? (selectedDatabaseDriver(doc.database) === 'postgres' ? 'nats' : 'memory')) === 'nats';
-}
+type Reads = {
+  notifications: z.output<typeof schema>;
+  buckets: ReadonlyArray<{ name: string }>;
+  bus: { url: string };
+};
 
-/** Rules relating an endpoint to its type, the buckets and the bus. */
-export function checkNotificationRules(doc: ConfigDocument, report: (path: KeyPath, message: string) => void): void {
-  const n = doc.notifications;
-  const bucketNames = new Set(doc.buckets.map((b) => b.name));
-  const names = new Map<string, KeyPath>();
-  n.endpoints.forEach((e, i) => {
-    const at = (key: string): KeyPath => ['notifications', 'endpoints', i, key];
-    if (typeof e.name === 'string') {
-      const first = names.get(e.name);
-      if (first) report(at('name'), `duplicate endpoint name ${JSON.stringify(e.name)} (also ${formatKeyPath(first)})`);
-      else names.set(e.name, at('name'));
-    }
-    if (Array.isArray(e.events) && e.events.length === 0) report(at('events'), 'at least one event (or pattern) is required');
-    if (Array.isArray(e.buckets)) {
-      e.buckets.forEach((b, j) => {
-        if (typeof b === 'string' && !bucketNames.has(b)) report([...at('buckets'), j], `no bucket is named ${JSON.stringify(b)}`);
-      });
-    }
-    if (typeof e.timeout === 'number' && typeof n.lease === 'number' && e.timeout >= n.lease) {
-      report(at('timeout'), `must be shorter than notifications.lease (${n.lease} ms): a delivery still running would be taken again`);
-    }
-    if (e.type === 'webhook') {
-      if (e.url === null) report(at('url'), 'required for a webhook endpoint');
-      else if (typeof e.url === 'string' && httpUrlProblem(e.url)) report(at('url'), httpUrlProblem(e.url)!);
-      if (typeof e.subject === 'string') report(at('subject'), 'only a nats endpoint has a subject');
-    } else if (e.type === 'nats') {
-      if (e.subject === null) report(at('subject'), 'required for a nats endpoint');
-      if (e.url === null && !busIsNats(doc)) report(at('url'), 'required for a nats endpoint when the bus is not NATS (it defaults to bus.url)');
-      else if (typeof e.url === 'string' && natsUrlProblem(e.url)) report(at('url'), natsUrlProblem(e.url)!);
-    }
-  });
-  if (n.backoff_max < n.backoff_base) report(['notifications', 'backoff_max'], 'must not be shorter than backoff_base');
-}
-
-export function toNotificationsConfig(doc: ConfigDocument): NotificationsConfig {
-  const n = doc.notifications;
-  return {
+export const notificationsSection = defineSection({
+  key: 'notifications',
+  field: 'notifications',
+  schema,
+  normalise: ({ notifications: n, bus }: Reads): NotificationsConfig => ({
     endpoints: n.endpoints.map((e) => ({
       name: e.name,
       type: e.type,
-      url: e.url ?? doc.bus.url,
+      url: e.url ?? bus.url,
       subject: e.subject,
       events: e.events,
       buckets: e.buckets,
@@ -151,5 +113,37 @@ export function toNotificationsConfig(doc: ConfigDocument): NotificationsConfig 
     backoffBaseMs: n.backoff_base,
     backoffMaxMs: n.backoff_max,
     leaseMs: n.lease,
-  };
-}
+  }),
+  /** Rules relating an endpoint to its type, the buckets and the bus. */
+  check({ notifications: n, buckets }: Reads, report, derived) {
+    const bucketNames = new Set(buckets.map((b) => b.name));
+    const names = new Map<string, KeyPath>();
+    n.endpoints.forEach((e, i) => {
+      const at = (key: string): KeyPath => ['notifications', 'endpoints', i, key];
+      if (typeof e.name === 'string') {
+        const first = names.get(e.name);
+        if (first) report(at('name'), `duplicate endpoint name ${JSON.stringify(e.name)} (also ${formatKeyPath(first)})`);
+        else names.set(e.name, at('name'));
+      }
+      if (Array.isArray(e.events) && e.events.length === 0) report(at('events'), 'at least one event (or pattern) is required');
+      if (Array.isArray(e.buckets)) {
+        e.buckets.forEach((b, j) => {
+          if (typeof b === 'string' && !bucketNames.has(b)) report([...at('buckets'), j], `no bucket is named ${JSON.stringify(b)}`);
+        });
+      }
+      if (typeof e.timeout === 'number' && typeof n.lease === 'number' && e.timeout >= n.lease) {
+        report(at('timeout'), `must be shorter than notifications.lease (${n.lease} ms): a delivery still running would be taken again`);
+      }
+      if (e.type === 'webhook') {
+        if (e.url === null) report(at('url'), 'required for a webhook endpoint');
+        else if (typeof e.url === 'string' && httpUrlProblem(e.url)) report(at('url'), httpUrlProblem(e.url)!);
+        if (typeof e.subject === 'string') report(at('subject'), 'only a nats endpoint has a subject');
+      } else if (e.type === 'nats') {
+        if (e.subject === null) report(at('subject'), 'required for a nats endpoint');
+        if (e.url === null && derived.busDriver !== 'nats') report(at('url'), 'required for a nats endpoint when the bus is not NATS (it defaults to bus.url)');
+        else if (typeof e.url === 'string' && natsUrlProblem(e.url)) report(at('url'), natsUrlProblem(e.url)!);
+      }
+    });
+    if (n.backoff_max < n.backoff_base) report(['notifications', 'backoff_max'], 'must not be shorter than backoff_base');
+  },
+});

@@ -4,7 +4,7 @@
 // this walks it alongside the tree.
 
 import { z } from 'zod';
-import { formatKeyPath, type KeyPath } from './keyPath.js';
+import { formatKeyPath, type KeyPath } from './key-path.js';
 
 export function findUnknownKeys(schema: z.ZodTypeAny, tree: unknown): string[] {
   const warnings: string[] = [];

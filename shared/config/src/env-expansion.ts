@@ -3,7 +3,7 @@
 // on the raw text — so a variable's content cannot change the YAML's
 // structure, and a problem can name the key it occurred in.
 
-import { describeAt, type KeyPath } from './keyPath.js';
+import { describeAt, type KeyPath } from './key-path.js';
 
 export interface ExpansionProblem {
   path: KeyPath;

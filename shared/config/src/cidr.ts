@@ -1,18 +1,7 @@
-// Values of the traffic-shaping settings (`rate_limit.*`): request rates and the proxy
-// addresses whose X-Forwarded-For is believed.
+// IP addresses and CIDR blocks (`rate_limit.trusted_proxies`: the proxies whose
+// X-Forwarded-For is believed): checked when the file is read, matched by the gateway.
 
 import { BlockList, isIP } from 'node:net';
-import type { Parsed } from './units.js';
-
-/** A rate such as `100` or `2.5` (per second); must be above 0. */
-export function readPositiveRate(text: string): Parsed<number> {
-  const trimmed = text.trim();
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
-    return { ok: false, problem: trimmed.startsWith('-') ? 'must be greater than 0' : 'expected a number' };
-  }
-  const value = Number(trimmed);
-  return value > 0 ? { ok: true, value } : { ok: false, problem: 'must be greater than 0' };
-}
 
 /** An IPv4/IPv6 address or CIDR block (`10.0.0.0/8`, `::1`, `fd00::/8`). */
 export function cidrProblem(text: string): string | null {

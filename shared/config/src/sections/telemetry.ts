@@ -1,12 +1,12 @@
 // `telemetry.*`: where Prometheus metrics are served and where OpenTelemetry spans go —
-// the per-value rules, the rule relating the metrics path to the buckets, and the
-// normalised form.
+// the per-value rules, the rule relating the metrics path to the buckets, the normalised
+// form, and upstream's pprof switch (refused).
 
-import type { ConfigDocument } from './document.js';
-import { boolean, optionalText, parsedText, section, textOr } from './fields.js';
-import type { KeyPath } from './keyPath.js';
-import { parseListenAddress, type ListenAddress } from './names.js';
-import type { Parsed } from './units.js';
+import type { z } from 'zod';
+import { boolean, optionalText, parsedText, section, textOr } from '../fields.js';
+import { parseListenAddress, type ListenAddress } from '../names.js';
+import { defineSection } from '../section.js';
+import type { Parsed } from '../units.js';
 
 export interface MetricsConfig {
   /** false: no metrics endpoint anywhere */
@@ -68,7 +68,7 @@ function readSampleRate(text: string): Parsed<number> {
   return value <= 1 ? { ok: true, value } : { ok: false, problem: 'must be at most 1' };
 }
 
-export const telemetrySection = section({
+const schema = section({
   metrics: section({
     enabled: boolean(true),
     path: textOr('/metrics', metricsPathProblem),
@@ -86,21 +86,6 @@ export const telemetrySection = section({
 /** First segments the gateway answers itself on its S3 port. */
 const GATEWAY_ROUTES = new Set(['admin', 'health', 'ui']);
 
-/**
- * Served on the S3 port (no `listen`), the metrics path must not hide a bucket or one of
- * the gateway's own routes.
- */
-export function checkTelemetryRules(doc: ConfigDocument, report: (path: KeyPath, message: string) => void): void {
-  const { path, listen } = doc.telemetry.metrics;
-  if (typeof path !== 'string' || listen !== null) return;
-  const first = path.split('/')[1] ?? '';
-  if (GATEWAY_ROUTES.has(first)) {
-    report(['telemetry', 'metrics', 'path'], `"/${first}" is a route of the gateway; pick another path or set telemetry.metrics.listen`);
-  } else if (doc.buckets.some((b) => b.name === first)) {
-    report(['telemetry', 'metrics', 'path'], `would hide bucket "${first}" on the S3 port; pick another path or set telemetry.metrics.listen`);
-  }
-}
-
 /** The OTLP traces URL of an endpoint as configured. */
 function tracesUrl(endpoint: string, insecure: boolean): string {
   const base = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `${insecure ? 'http' : 'https'}://${endpoint}`;
@@ -109,19 +94,43 @@ function tracesUrl(endpoint: string, insecure: boolean): string {
   return url.toString();
 }
 
-export function toTelemetryConfig(doc: ConfigDocument): TelemetryConfig {
-  const { metrics, tracing } = doc.telemetry;
-  const listen: ListenAddress | null = metrics.listen === null ? null : (parseListenAddress(metrics.listen) as { ok: true; value: ListenAddress }).value;
-  return {
-    metrics: {
-      enabled: metrics.enabled,
-      path: metrics.path,
-      listen: listen === null ? null : { host: listen.host, port: listen.port },
-    },
-    tracing: {
-      enabled: tracing.enabled,
-      url: tracesUrl(tracing.endpoint, tracing.insecure),
-      sampleRate: tracing.sample_rate,
-    },
-  };
-}
+type Reads = { telemetry: z.output<typeof schema>; buckets: ReadonlyArray<{ name: string }> };
+
+export const telemetrySection = defineSection({
+  key: 'telemetry',
+  field: 'telemetry',
+  schema,
+  normalise: ({ telemetry: { metrics, tracing } }: Reads): TelemetryConfig => {
+    const listen: ListenAddress | null =
+      metrics.listen === null ? null : (parseListenAddress(metrics.listen) as { ok: true; value: ListenAddress }).value;
+    return {
+      metrics: {
+        enabled: metrics.enabled,
+        path: metrics.path,
+        listen: listen === null ? null : { host: listen.host, port: listen.port },
+      },
+      tracing: {
+        enabled: tracing.enabled,
+        url: tracesUrl(tracing.endpoint, tracing.insecure),
+        sampleRate: tracing.sample_rate,
+      },
+    };
+  },
+  /**
+   * Served on the S3 port (no `listen`), the metrics path must not hide a bucket or one of
+   * the gateway's own routes.
+   */
+  check({ telemetry, buckets }: Reads, report) {
+    const { path, listen } = telemetry.metrics;
+    if (typeof path !== 'string' || listen !== null) return;
+    const first = path.split('/')[1] ?? '';
+    if (GATEWAY_ROUTES.has(first)) {
+      report(['telemetry', 'metrics', 'path'], `"/${first}" is a route of the gateway; pick another path or set telemetry.metrics.listen`);
+    } else if (buckets.some((b) => b.name === first)) {
+      report(['telemetry', 'metrics', 'path'], `would hide bucket "${first}" on the S3 port; pick another path or set telemetry.metrics.listen`);
+    }
+  },
+  unsupported: [
+    { key: 'telemetry.metrics.pprof', problem: 'pprof is not supported', isOn: ({ telemetry }: Reads) => telemetry.metrics.pprof },
+  ],
+});

@@ -1,0 +1,74 @@
+// `buckets[]`: the virtual buckets clients see, each with the credentials that may use it.
+
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { integer, list, requiredText } from '../fields.js';
+import { formatKeyPath } from '../key-path.js';
+import { defineSection, reportDuplicates } from '../section.js';
+import { credentialSchema, toCredential, type Credential } from './auth.js';
+
+export interface BucketConfig {
+  name: string;
+  credentials: Credential[];
+  /** 0 = unlimited. */
+  maxMultipartUploads: number;
+}
+
+/**
+ * The gateway's own routes (`/admin/…`, `/health…`, `/metrics`, `/ui/…`) share the S3
+ * port, so a virtual bucket with one of these names could never be reached by path-style
+ * requests.
+ */
+export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['admin', 'health', 'metrics', 'ui']);
+
+/** AWS's bucket naming rules, so any S3 client accepts the name in both addressing styles. */
+function bucketNameProblem(name: string): string | null {
+  const quoted = JSON.stringify(name);
+  if (RESERVED_BUCKET_NAMES.has(name)) {
+    return `${quoted} is reserved (the gateway serves /${name} on the S3 port)`;
+  }
+  const invalid =
+    name.length < 3 ||
+    name.length > 63 ||
+    !/^[a-z0-9.-]+$/.test(name) ||
+    !/^[a-z0-9]/.test(name) ||
+    !/[a-z0-9]$/.test(name) ||
+    name.includes('..') ||
+    isIP(name) !== 0;
+  return invalid ? `${quoted} is not a valid S3 bucket name` : null;
+}
+
+const bucket = z.object({
+  name: requiredText(bucketNameProblem),
+  credentials: list(credentialSchema),
+  max_multipart_uploads: integer(0, { min: 0 }),
+});
+
+const schema = list(bucket);
+
+type Reads = { buckets: z.output<typeof schema> };
+
+export const bucketsSection = defineSection({
+  key: 'buckets',
+  field: 'buckets',
+  schema,
+  normalise: ({ buckets }: Reads): BucketConfig[] =>
+    buckets.map((b) => ({
+      name: b.name,
+      credentials: b.credentials.map(toCredential),
+      maxMultipartUploads: b.max_multipart_uploads,
+    })),
+  checkCounts({ buckets }: Reads, report) {
+    if (buckets.length === 0) report(['buckets'], 'at least one bucket is required');
+  },
+  check({ buckets }: Reads, report) {
+    buckets.forEach((b, i) => {
+      if (b.credentials.length === 0) report(['buckets', i, 'credentials'], 'at least one credential is required');
+    });
+    reportDuplicates(
+      buckets.map((b, i) => ({ value: b.name, path: ['buckets', i, 'name'] })),
+      (name, first) => `duplicate bucket name ${JSON.stringify(name)} (also ${formatKeyPath(first)})`,
+      report,
+    );
+  },
+});
