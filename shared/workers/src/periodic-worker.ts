@@ -55,6 +55,11 @@ export type PeriodicWorkerOptions<C extends object> = WorkerSharing & {
   intervalMs: number;
   /** One run of the job. Its numeric fields are the counts logged and recorded. */
   run: (signal: AbortSignal) => Promise<C>;
+  /**
+   * Whether a run's counts are news, logged at info (otherwise at debug). Default: any count
+   * above 0. Jobs whose counts are never 0 (keys listed, backends probed) say what matters.
+   */
+  noteworthy?: (counts: C) => boolean;
   logger: Logger;
   /** default: the process's registry (processWorkers) */
   registry?: WorkerRegistry;
@@ -257,8 +262,8 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
         this.state.lastCounts = counts;
         this.state.lastSuccessAt = finished;
         this.state.consecutiveFailures = 0;
-        const busy = Object.values(counts).some((n) => n > 0);
-        logger[busy ? 'info' : 'debug']({ worker: this.name, ...counts, durationMs }, `${this.name} run done`);
+        const news = this.options.noteworthy ? this.options.noteworthy(result.counts) : Object.values(counts).some((n) => n > 0);
+        logger[news ? 'info' : 'debug']({ worker: this.name, ...counts, durationMs }, `${this.name} run done`);
         break;
       }
       case 'aborted': {
