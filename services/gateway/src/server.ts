@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { S3Error, verifySigV4 } from '@s3o/s3';
 import type { GatewayDeps, RequestContext } from './context.js';
 import { admitWhileDegraded } from './degraded/admission.js';
-import { DatabaseUnavailableError } from './degraded/breaker.js';
+import { DatabaseUnavailableError } from './degraded/database-breaker.js';
 import { createDegradedMode } from './degraded/degraded-mode.js';
 import { parseAddress } from './http/address.js';
 import { classify } from './http/classify.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NoSuchUploadError, PreconditionFailedError, openLedger } from '@s3o/store';
 import { S3Error } from '@s3o/s3';
 import { admitWhileDegraded } from '../src/degraded/admission.js';
-import { DatabaseBreaker, DatabaseUnavailableError } from '../src/degraded/breaker.js';
+import { DatabaseBreaker, DatabaseUnavailableError } from '../src/degraded/database-breaker.js';
 import { LocationCache } from '../src/degraded/location-cache.js';
 import { guardLedger } from '../src/degraded/guarded-ledger.js';
 import { isDatabaseUnreachable } from '../src/degraded/unreachable.js';

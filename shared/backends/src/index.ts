@@ -25,4 +25,4 @@ export type { BackendGate, BackendRefusal, BackendUse } from './availability.js'
 export { ConcurrencyBudget, ProcessAdmission, type AdmissionSettings, type Release } from './admission.js';
 export * from './usage/index.js';
 export { BackendBreakers, failureOf } from './breaker.js';
-export type { BreakerChange, BreakerSettings, BreakerState } from './breaker.js';
+export type { BreakerChange, BreakerRuntime, BreakerSettings, BreakerState } from './breaker.js';

@@ -6,7 +6,7 @@
 // until someone has decided how it behaves without the database.
 import { S3Error } from '@s3o/s3';
 import type { S3Action } from '../http/classify.js';
-import type { DatabaseBreaker } from './breaker.js';
+import type { DatabaseBreaker } from './database-breaker.js';
 
 /**
  * `config`:  answered from configuration alone; unaffected.

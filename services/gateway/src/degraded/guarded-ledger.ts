@@ -7,7 +7,7 @@
 // interface — including ones added later — goes through the breaker without this file
 // having to know it, so no new ledger call can bypass it.
 import type { Ledger } from '@s3o/store';
-import type { DatabaseBreaker } from './breaker.js';
+import type { DatabaseBreaker } from './database-breaker.js';
 
 /**
  * Passed through as they are: `close` belongs to whoever opened the ledger and must work
