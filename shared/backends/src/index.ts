@@ -22,7 +22,7 @@ export { ObserverList } from './observe.js';
 export type { BackendCall, BackendCallOutcome, BackendObserver } from './observe.js';
 export { BackendAvailability } from './availability.js';
 export type { BackendGate, BackendRefusal, BackendUse } from './availability.js';
-export { ConcurrencyBudget, ProcessAdmission, type AdmissionSettings, type Release } from './admission.js';
+export { ConcurrencyBudget, ProcessAdmission, type AdmissionSettings, type Release } from './concurrency-budgets.js';
 export * from './usage/index.js';
 export { BackendBreakers, failureOf } from './breaker.js';
 export type { BreakerChange, BreakerRuntime, BreakerSettings, BreakerState } from './breaker.js';
