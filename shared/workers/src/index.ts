@@ -3,5 +3,5 @@
 export {
   PeriodicWorker, type PeriodicWorkerOptions, type WorkerSharing, type RunResult, type SkipReason, type LeaderLocks,
 } from './periodic-worker.js';
-export { WorkerRegistry, processWorkers, type WorkerRecord, type LockMode, type RunOutcome, type RecordSource } from './registry.js';
+export { WorkerRegistry, processWorkers, type WorkerRecord, type LockMode, type RunOutcome, type RegisteredWorker } from './registry.js';
 export { firstTickDelayMs, FIRST_TICK_JITTER, MAX_FIRST_TICK_DELAY_MS, type FirstTickOptions } from './first-tick.js';

@@ -1,6 +1,7 @@
 // The outcome records of a process's periodic workers: one record per worker, the same fields
 // for every job, kept in memory by the worker itself and listed here. The admin API and
 // metrics read them; nothing here reaches the database.
+import type { RunResult } from './periodic-worker.js';
 
 /** How a worker's job is shared between processes. */
 export type LockMode =
@@ -41,9 +42,12 @@ export interface WorkerRecord {
   readonly nextTickAt: number | null;
 }
 
-/** Anything that can report its record: a PeriodicWorker. */
-export interface RecordSource {
+/** What the registry holds: a PeriodicWorker. */
+export interface RegisteredWorker {
+  readonly name: string;
   record(): WorkerRecord;
+  /** One run now; 'busy' while one is in progress, 'not-leader' when another process holds the lock. */
+  trigger(): Promise<RunResult<object>>;
 }
 
 /**
@@ -52,13 +56,13 @@ export interface RecordSource {
  * process); they are listed apart, in start order.
  */
 export class WorkerRegistry {
-  private readonly workers = new Set<RecordSource>();
+  private readonly workers = new Set<RegisteredWorker>();
 
-  add(worker: RecordSource): void {
+  add(worker: RegisteredWorker): void {
     this.workers.add(worker);
   }
 
-  remove(worker: RecordSource): void {
+  remove(worker: RegisteredWorker): void {
     this.workers.delete(worker);
   }
 
@@ -70,6 +74,15 @@ export class WorkerRegistry {
   /** The records of the workers with this name. */
   get(name: string): WorkerRecord[] {
     return this.list().filter((r) => r.name === name);
+  }
+
+  /**
+   * Runs the named job now in this process (an operator's "run it now"): what its first
+   * worker answered, or null when no worker of that name runs here.
+   */
+  async trigger(name: string): Promise<RunResult<object> | null> {
+    for (const worker of this.workers) if (worker.name === name) return worker.trigger();
+    return null;
   }
 }
 

@@ -49,10 +49,13 @@ function manualClock(start = 1_000_000): { now: () => number; advance: (ms: numb
 
 type Options = PeriodicWorkerOptions<Record<string, number>>;
 
-/** A worker with a private registry and an hour-long interval (ticks only when a test starts it). */
+/**
+ * A worker with a private registry and an hour-long interval: once started, its first tick
+ * comes after the longest delay (10 s), past the end of the test, unless the test says otherwise.
+ */
 function worker(options: Partial<Options> & Pick<Options, 'run'> & ({ lock: 'none' } | { lock: 'per-run' | 'held'; locks: Ledger })) {
   return new PeriodicWorker<Record<string, number>>({
-    name: 'test-job', intervalMs: 3_600_000, logger, registry: new WorkerRegistry(), ...options,
+    name: 'test-job', intervalMs: 3_600_000, logger, registry: new WorkerRegistry(), random: () => 0.999_999, ...options,
   } as Options);
 }
 
@@ -225,8 +228,12 @@ describe('outcome records', () => {
     assert.equal(w.record().lastError, 'backend b1 still unreachable', 'the last error stays for whoever looks');
 
     assert.deepEqual(registry.list(), [], 'a worker joins the registry when it starts');
+    assert.equal(await registry.trigger('reaper'), null, 'no such worker here');
     w.start();
     assert.deepEqual(registry.get('reaper').map((r) => r.runs), [4]);
+    script.push(async () => ({ promoted: 1, dropped: 0 }));
+    assert.deepEqual(await registry.trigger('reaper'), { status: 'ok', counts: { promoted: 1, dropped: 0 } }, 'run now, by name');
+    assert.deepEqual(registry.list().map((r) => [r.name, r.runs]), [['reaper', 5]]);
     await w.stop();
     assert.deepEqual(registry.list(), [], 'and leaves it when it stops');
   });
