@@ -1,8 +1,9 @@
-// Working drains down (DESIGN §4 backend_drains): one process at a time — a PeriodicWorker that
-// holds the `backend-drains` leader lock for as long as it runs (see ./index.ts), so one
-// process keeps working a drain and counts its idle passes — walks every copy on each draining backend — dropping it when other backends already hold enough
-// ok copies, otherwise moving it (CopyMover) — page by page, recording progress in the drain
-// row. All state is in the ledger, so a restarted worker simply resumes. A drain ends
+// Working drains down (DESIGN §4 backend_drains): one process at a time walks every copy on
+// each draining backend — dropping it when other backends already hold enough ok copies,
+// otherwise moving it (CopyMover) — page by page, recording progress in the drain row. That
+// process holds the `backend-drains` leader lock, which its PeriodicWorker keeps between runs
+// (see ./index.ts), so the same process keeps working a drain and counting its idle passes.
+// All state is in the ledger, so a restarted worker simply resumes. A drain ends
 // `drained` once the backend holds no copies, intents or open uploads (debts are cleanup's
 // business), or `failed` when passes stop making progress. Open multipart uploads are left
 // alone: they complete (their copy is then moved) or are swept as stale.
