@@ -1,33 +1,33 @@
 // The cleanup service (DESIGN §2): deletes the bytes the system owes and resolves what
-// failures left behind. The queue worker is woken by `cleanup.enqueued` events and ticks for
-// retries that come due; the reaper, the stale-multipart sweep and lifecycle expiry run
-// periodically, each under its own leader lock so one process runs it.
+// failures left behind. Every part is a PeriodicWorker (@s3o/workers): the queue worker runs
+// in every cleanup process, woken by `cleanup.enqueued` events and ticking for retries that
+// come due; the reaper, the stale-multipart sweep and lifecycle expiry each run under their
+// own leader lock, so one process runs each.
 import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
+import { PeriodicWorker } from '@s3o/workers';
 import type { CleanupDeps } from './deps.js';
-import { LeaderSweep } from './leader-sweep.js';
-import { LifecycleExpiry } from './lifecycle.js';
-import { StaleMultipartSweep } from './multipart-sweep.js';
-import { CleanupQueueWorker } from './queue-worker.js';
-import { IntentReaper } from './reaper.js';
+import { LifecycleExpiry, type LifecycleCounts } from './lifecycle.js';
+import { StaleMultipartSweep, type MultipartSweepCounts } from './multipart-sweep.js';
+import { CleanupQueueWorker, type QueueCounts } from './queue-worker.js';
+import { IntentReaper, type ReapCounts } from './reaper.js';
 
 export type { CleanupDeps } from './deps.js';
-export { CleanupQueueWorker } from './queue-worker.js';
+export { CleanupQueueWorker, type QueueCounts } from './queue-worker.js';
 export { IntentReaper, type ReapCounts } from './reaper.js';
 export { StaleMultipartSweep, type MultipartSweepCounts } from './multipart-sweep.js';
 export { LifecycleExpiry, type LifecycleCounts } from './lifecycle.js';
-export { LeaderSweep, type LeaderSweepOptions, type TickResult } from './leader-sweep.js';
 export type { CleanupDeadLetteredData } from './events.js';
 
-/** Leader lock names: one process at a time runs each sweep. */
-export const SWEEP_NAMES = { reaper: 'reaper', multipart: 'multipart-sweep', lifecycle: 'lifecycle' } as const;
+/** The workers' names; the leader locks of the sweeps have the same names. */
+export const CLEANUP_WORKERS = { queue: 'cleanup-queue', reaper: 'reaper', multipart: 'multipart-sweep', lifecycle: 'lifecycle' } as const;
 
 export interface CleanupService {
-  worker: CleanupQueueWorker;
-  reaper: LeaderSweep;
-  multipartSweep: LeaderSweep;
+  worker: PeriodicWorker<QueueCounts>;
+  reaper: PeriodicWorker<ReapCounts>;
+  multipartSweep: PeriodicWorker<MultipartSweepCounts>;
   /** null when no lifecycle rule is configured */
-  lifecycle: LeaderSweep | null;
+  lifecycle: PeriodicWorker<LifecycleCounts> | null;
   stop(): Promise<void>;
 }
 
@@ -35,7 +35,11 @@ export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): Clea
   const { bus, ...rest } = deps;
   const own: CleanupDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
   const { config, ledger, logger } = own;
-  const worker = new CleanupQueueWorker(own);
+  const queue = new CleanupQueueWorker(own);
+  const worker = new PeriodicWorker({
+    name: CLEANUP_WORKERS.queue, lock: 'none', intervalMs: config.cleanupQueue.tickMs, logger,
+    run: (signal) => queue.drain(signal),
+  });
   bus.subscribe({
     consumer: 'cleanup-queue-wakeup',
     types: [EventType.CleanupEnqueued],
@@ -46,18 +50,19 @@ export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): Clea
   const multipart = new StaleMultipartSweep(own);
   const lifecycle = new LifecycleExpiry(own);
   const sweeps = {
-    reaper: new LeaderSweep({
-      name: SWEEP_NAMES.reaper, intervalMs: config.writePath.pendingPattern.reaperTickMs, ledger, logger,
-      pass: async (signal) => ({ ...(await reaper.pass(signal)) }),
+    reaper: new PeriodicWorker({
+      name: CLEANUP_WORKERS.reaper, lock: 'per-run', locks: ledger, intervalMs: config.writePath.pendingPattern.reaperTickMs, logger,
+      run: (signal) => reaper.pass(signal),
     }),
-    multipartSweep: new LeaderSweep({
+    multipartSweep: new PeriodicWorker({
       // Uploads go stale over hours; looking once per tenth of the timeout is plenty.
-      name: SWEEP_NAMES.multipart, intervalMs: Math.max(1000, config.cleanupQueue.multipartStaleTimeoutMs / 10), ledger, logger,
-      pass: async (signal) => ({ ...(await multipart.pass(signal)) }),
+      name: CLEANUP_WORKERS.multipart, lock: 'per-run', locks: ledger,
+      intervalMs: Math.max(1000, config.cleanupQueue.multipartStaleTimeoutMs / 10), logger,
+      run: (signal) => multipart.pass(signal),
     }),
-    lifecycle: config.lifecycle.rules.length === 0 ? null : new LeaderSweep({
-      name: SWEEP_NAMES.lifecycle, intervalMs: config.lifecycle.intervalMs, ledger, logger,
-      pass: async (signal) => ({ ...(await lifecycle.pass(signal)) }),
+    lifecycle: config.lifecycle.rules.length === 0 ? null : new PeriodicWorker({
+      name: CLEANUP_WORKERS.lifecycle, lock: 'per-run', locks: ledger, intervalMs: config.lifecycle.intervalMs, logger,
+      run: (signal) => lifecycle.pass(signal),
     }),
   };
 

@@ -10,77 +10,60 @@ import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
 import type { CleanupDeps } from './deps.js';
 import { cleanupDeadLettered } from './events.js';
 
+/** What one pass over the queue did. */
+export interface QueueCounts {
+  /** debts whose bytes are gone: the rows left the queue */
+  deleted: number;
+  /** attempts that failed and are retried later */
+  failed: number;
+  /** debts that used up their attempts and moved to the dead-letter queue */
+  deadLettered: number;
+}
+
+type DebtOutcome = 'deleted' | 'failed' | 'deadLettered';
+
+const NEVER = new AbortController().signal;
+
+/**
+ * The queue's job, run by every cleanup process (the claim's lease keeps them apart) on a
+ * PeriodicWorker: woken by `cleanup.enqueued`, ticking for retries that come due.
+ */
 export class CleanupQueueWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
   private readonly clock: () => number;
 
   constructor(private readonly deps: CleanupDeps) {
     this.clock = deps.clock ?? Date.now;
   }
 
-  start(): void {
-    this.stopped = false;
-    this.wake();
-    this.timer = setInterval(() => this.wake(), this.deps.config.cleanupQueue.tickMs);
-    this.timer.unref();
-  }
-
-  /** Run a pass now (or right after the one in progress). */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** One pass: claim due rows in batches until none are due. Resolves when done. */
-  async drain(): Promise<void> {
-    const { ledger, config, logger } = this.deps;
+  /** One pass: claim due rows in batches until none are due (or `signal` fires). */
+  async drain(signal: AbortSignal = NEVER): Promise<QueueCounts> {
+    const { ledger, config } = this.deps;
     const { batchSize, concurrency } = config.cleanupQueue;
-    try {
-      while (!this.stopped) {
-        // The lease outlives any one attempt (a delete is bounded by the backend timeout,
-        // with at most two resends on a stale connection), so rows are never worked twice
-        // at once, yet a crashed worker's rows return soon.
-        const rows = await ledger.claimCleanup(batchSize, this.clock(), 3 * config.server.backendTimeoutMs);
-        if (rows.length === 0) return;
-        let next = 0;
-        const lanes = Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
-          while (next < rows.length) {
-            const row = rows[next++];
-            if (row) await this.process(row);
-          }
-        });
-        await Promise.all(lanes);
-        if (rows.length < batchSize) return;
-      }
-    } catch (err) {
-      logger.error({ err }, 'cleanup pass failed; retrying at the next tick');
+    const counts: QueueCounts = { deleted: 0, failed: 0, deadLettered: 0 };
+    while (!signal.aborted) {
+      // The lease outlives any one attempt (a delete is bounded by the backend timeout,
+      // with at most two resends on a stale connection), so rows are never worked twice
+      // at once, yet a crashed worker's rows return soon.
+      const rows = await ledger.claimCleanup(batchSize, this.clock(), 3 * config.server.backendTimeoutMs);
+      if (rows.length === 0) break;
+      let next = 0;
+      const lanes = Array.from({ length: Math.min(concurrency, rows.length) }, async () => {
+        while (next < rows.length) {
+          const row = rows[next++];
+          if (row) counts[await this.process(row)]++;
+        }
+      });
+      await Promise.all(lanes);
+      if (rows.length < batchSize) break;
     }
+    return counts;
   }
 
   /**
    * One debt, as one span (under the event that woke the worker, when one did) and one
    * audit line, whatever the outcome.
    */
-  private async process(row: CleanupRow): Promise<void> {
+  private async process(row: CleanupRow): Promise<DebtOutcome> {
     const { ledger, logger } = this.deps;
     const started = performance.now();
     const audit = (outcome: 'deleted' | 'failed', error?: string) => auditLog(logger, 'cleanup.delete', {
@@ -89,15 +72,16 @@ export class CleanupQueueWorker {
       durationMs: Math.round(performance.now() - started),
     });
     const attributes = { [SERVICE_ATTRIBUTE]: 'cleanup', 's3o.backend': row.backendName, 's3o.storage_key': row.storageKey, 's3o.cleanup.reason': row.reason };
-    await inSpan('cleanup.delete', { attributes }, async (span) => {
+    return inSpan('cleanup.delete', { attributes }, async (span): Promise<DebtOutcome> => {
       try {
         await this.deleteBytes(row);
         await ledger.completeCleanup(row.id);
         audit('deleted');
+        return 'deleted';
       } catch (err) {
         failSpan(span, err);
         audit('failed', err instanceof Error ? err.message : String(err));
-        await this.recordFailure(row, err);
+        return this.recordFailure(row, err);
       }
     });
   }
@@ -125,7 +109,7 @@ export class CleanupQueueWorker {
   }
 
   /** Retry later with backoff, or give up after max_attempts: the debt moves to the DLQ. */
-  private async recordFailure(row: CleanupRow, err: unknown): Promise<void> {
+  private async recordFailure(row: CleanupRow, err: unknown): Promise<'failed' | 'deadLettered'> {
     const { ledger, config, logger } = this.deps;
     const { backoffBaseMs, backoffMaxMs, maxAttempts } = config.cleanupQueue;
     const message = err instanceof Error ? err.message : String(err);
@@ -135,10 +119,11 @@ export class CleanupQueueWorker {
       logger.error(facts, 'cleanup gave up; the debt moved to the dead-letter queue (its bytes stay charged)');
       await ledger.deadLetterCleanup(row.id, message, [cleanupDeadLettered(row, attempts, message)]);
       this.deps.onEventsAppended?.();
-      return;
+      return 'deadLettered';
     }
     const delay = Math.min(backoffBaseMs * 2 ** row.attempts, backoffMaxMs);
     logger.warn({ ...facts, retryInMs: delay }, 'cleanup failed');
     await ledger.failCleanup(row.id, message, this.clock() + delay);
+    return 'failed';
   }
 }

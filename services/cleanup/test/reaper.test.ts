@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '@s3o/store';
-import { IntentReaper, LeaderSweep } from '../src/index.js';
+import { PeriodicWorker } from '@s3o/workers';
+import { IntentReaper } from '../src/index.js';
 import {
   assertQueueEmpty, claimWrite, drainQueue, identityOf, landBytes, md5Hex, readBackend, startWorld, writeObject, type World,
 } from './fixture.js';
@@ -129,21 +130,21 @@ describe('the pending-intent reaper', () => {
     await landBytes(world, write, Buffer.from('lead'));
     world.clock.now += 10 * MINUTE;
     const reaper = new IntentReaper(world.deps);
-    const sweep = new LeaderSweep({
-      name: 'reaper', intervalMs: MINUTE, ledger: world.ledger, logger: world.deps.logger,
-      pass: async (signal) => ({ ...(await reaper.pass(signal)) }),
+    const sweep = new PeriodicWorker({
+      name: 'reaper', lock: 'per-run', locks: world.ledger, intervalMs: MINUTE, logger: world.deps.logger,
+      run: (signal) => reaper.pass(signal),
     });
     const other = await world.ledger.tryLeaderLock('reaper');
     assert.ok(other);
     try {
-      assert.deepEqual(await sweep.tick(), { ran: false });
+      assert.deepEqual(await sweep.trigger(), { status: 'skipped', reason: 'not-leader' });
       assert.ok(await world.ledger.getIntent(write.intentId));
     } finally {
       await other.release();
     }
-    const ran = await sweep.tick();
-    assert.equal(ran.ran, true);
-    assert.equal(ran.ran && ran.outcome.promoted, 1);
+    const ran = await sweep.trigger();
+    assert.equal(ran.status, 'ok');
+    assert.equal(ran.status === 'ok' && ran.counts.promoted, 1);
     assert.equal((await world.ledger.getObject('photos/led.txt'))?.object.writeId, write.intentId);
     await sweep.stop();
   });

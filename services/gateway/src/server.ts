@@ -3,8 +3,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
 import type { GatewayDeps, RequestContext } from './context.js';
-import { admitWhileDegraded } from './degraded/admission.js';
-import { DatabaseUnavailableError } from './degraded/breaker.js';
+import { refuseWhileDegraded } from './degraded/action-rules.js';
+import { DatabaseUnavailableError } from './degraded/database-breaker.js';
 import { createDegradedMode } from './degraded/degraded-mode.js';
 import { parseAddress } from './http/address.js';
 import { classify } from './http/classify.js';
@@ -101,7 +101,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
         deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
         bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader,
       };
-      admitWhileDegraded(cls.action, degraded.breaker);
+      refuseWhileDegraded(cls.action, degraded.breaker);
       await actions[cls.action](ctx);
     } catch (err) {
       // An unreachable database is an outage the client should retry, not an internal error.

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoSuchUploadError, PreconditionFailedError, openLedger } from '@s3o/store';
 import { S3Error } from '@s3o/s3';
-import { admitWhileDegraded } from '../src/degraded/admission.js';
-import { DatabaseBreaker, DatabaseUnavailableError } from '../src/degraded/breaker.js';
+import { refuseWhileDegraded } from '../src/degraded/action-rules.js';
+import { DatabaseBreaker, DatabaseUnavailableError } from '../src/degraded/database-breaker.js';
 import { LocationCache } from '../src/degraded/location-cache.js';
 import { guardLedger } from '../src/degraded/guarded-ledger.js';
 import { isDatabaseUnreachable } from '../src/degraded/unreachable.js';
@@ -183,9 +183,9 @@ test('while the breaker is open, actions that need the database are refused up f
   const refused = await refusedConnection();
   const breaker = new DatabaseBreaker({ failureThreshold: 1, openTimeoutMs: 60_000, probe: async () => {} });
   try {
-    const verdict = (action: Parameters<typeof admitWhileDegraded>[0]) => {
+    const verdict = (action: Parameters<typeof refuseWhileDegraded>[0]) => {
       try {
-        admitWhileDegraded(action, breaker);
+        refuseWhileDegraded(action, breaker);
         return 'admitted';
       } catch (err) {
         return err instanceof S3Error ? `${err.status} ${err.code}` : String(err);

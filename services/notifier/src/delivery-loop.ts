@@ -36,14 +36,27 @@ export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, ra
   return Math.round(delay * (0.5 + random()));
 }
 
+/** What one pass delivered, by outcome (as s3o_notification_deliveries_total counts them). */
+export interface DeliveryCounts {
+  delivered: number;
+  failed: number;
+  dead: number;
+  /** rows whose outcome could not be recorded (database): they return when their lease ends */
+  unrecorded: number;
+}
+
+type DeliveryOutcome = keyof DeliveryCounts;
+
+/**
+ * The notifier's job, run by every notifier replica on a PeriodicWorker (see ./index.ts):
+ * polled every `poll_interval`, woken when the bus enqueued deliveries.
+ */
 export class DeliveryLoop {
   private readonly endpoints: Map<string, NotificationEndpointConfig>;
   private readonly clock: () => number;
   private readonly random: () => number;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  /** set by nudge(): rows may have come due since the pass last claimed */
+  private nudged = false;
   /** ends a pass's wait for a free slot early, so new rows are claimed as soon as they are due */
   private kick: (() => void) | null = null;
 
@@ -53,81 +66,67 @@ export class DeliveryLoop {
     this.random = deps.random ?? Math.random;
   }
 
-  start(): void {
-    this.stopped = false;
-    this.wake();
-    this.timer = setInterval(() => this.wake(), this.deps.config.pollIntervalMs);
-    this.timer.unref();
-  }
-
-  /** Look for due rows now (or as soon as the pass in progress can). */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      this.kick?.();
-      return;
-    }
-    this.running = this.pass().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  /** Stops claiming and waits for the deliveries in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+  /** New rows may be due: a pass in progress claims again now instead of waiting for a slot. */
+  nudge(): void {
+    this.nudged = true;
     this.kick?.();
-    await this.running;
   }
 
-  /** Claim and deliver until nothing is due; resolves when the last delivery in flight is recorded. */
-  async pass(): Promise<void> {
-    const { ledger, config, logger } = this.deps;
+  /**
+   * Claim and deliver until nothing is due; resolves when the last delivery in flight is
+   * recorded. Once `signal` fires nothing more is claimed.
+   */
+  async pass(signal: AbortSignal): Promise<DeliveryCounts> {
+    const { ledger, config } = this.deps;
+    const counts: DeliveryCounts = { delivered: 0, failed: 0, dead: 0, unrecorded: 0 };
     const inflight = new Set<Promise<void>>();
     try {
-      while (!this.stopped) {
-        this.again = false;
+      while (!signal.aborted) {
+        this.nudged = false;
         const free = config.concurrency - inflight.size;
         let claimed = 0;
         if (free > 0) {
           const rows = await ledger.notifications.claim(free, config.leaseMs);
           claimed = rows.length;
           for (const row of rows) {
-            const work: Promise<void> = this.process(row).finally(() => inflight.delete(work));
+            const work: Promise<void> = this.process(row).then((outcome) => void counts[outcome]++).finally(() => inflight.delete(work));
             inflight.add(work);
           }
         }
-        if (inflight.size === 0) return;
+        if (inflight.size === 0) break;
         // Every slot was filled: more may be due. Otherwise wait for a slot (a finished row
-        // may free the next row of its key) or a wake-up.
+        // may free the next row of its key), a nudge or the stop.
         if (free > 0 && claimed === free) continue;
-        if (this.again) continue;
-        await new Promise<void>((resolve) => {
-          this.kick = resolve;
-          void Promise.race(inflight).then(resolve);
-        });
-        this.kick = null;
+        if (this.nudged) continue;
+        await this.slotOrNudge(inflight, signal);
       }
-    } catch (err) {
-      logger.error({ err }, 'notification delivery pass failed; retrying at the next poll');
     } finally {
       await Promise.allSettled(inflight);
     }
+    return counts;
   }
 
-  private async process(row: NotificationRow): Promise<void> {
+  private slotOrNudge(inflight: Set<Promise<void>>, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.kick = null;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.kick = done;
+      signal.addEventListener('abort', done, { once: true });
+      void Promise.race(inflight).then(done);
+    });
+  }
+
+  private async process(row: NotificationRow): Promise<DeliveryOutcome> {
     const { ledger, logger, config } = this.deps;
     const endpoint = this.endpoints.get(row.endpoint);
     try {
       if (!endpoint) {
         await ledger.notifications.dead(row.id, `endpoint "${row.endpoint}" is not configured (any more)`);
         logger.warn({ id: row.id, endpoint: row.endpoint }, 'notification for an endpoint that is not configured moved to the dead letters');
-        return;
+        return 'dead';
       }
       try {
         // One span per attempt, in the trace of the request that caused the event (when it was traced).
@@ -153,21 +152,23 @@ export class DeliveryLoop {
           await ledger.notifications.dead(row.id, message);
           outcomes.inc({ endpoint: row.endpoint, outcome: 'dead' });
           logger.error(facts, 'notification gave up after its retries; it is in the dead letters');
-        } else {
-          const delay = retryDelayMs(row.attempts, config.backoffBaseMs, config.backoffMaxMs, this.random);
-          await ledger.notifications.failed(row.id, message, this.clock() + delay);
-          outcomes.inc({ endpoint: row.endpoint, outcome: 'failed' });
-          logger.warn({ ...facts, retryInMs: delay }, 'notification delivery failed');
+          return 'dead';
         }
-        return;
+        const delay = retryDelayMs(row.attempts, config.backoffBaseMs, config.backoffMaxMs, this.random);
+        await ledger.notifications.failed(row.id, message, this.clock() + delay);
+        outcomes.inc({ endpoint: row.endpoint, outcome: 'failed' });
+        logger.warn({ ...facts, retryInMs: delay }, 'notification delivery failed');
+        return 'failed';
       }
       await ledger.notifications.delivered(row.id);
       outcomes.inc({ endpoint: row.endpoint, outcome: 'delivered' });
       lag.observe({ endpoint: row.endpoint }, Math.max(0, this.clock() - row.createdAt) / 1000);
       logger.debug({ id: row.id, eventId: row.eventId, endpoint: row.endpoint }, 'notification delivered');
+      return 'delivered';
     } catch (err) {
       // The outcome could not be recorded (database): the lease brings the row back.
       logger.error({ err, id: row.id, endpoint: row.endpoint }, 'notification outcome not recorded; the row returns when its lease ends');
+      return 'unrecorded';
     }
   }
 }

@@ -6,14 +6,15 @@ import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
 import type { Ledger } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
-import { DeliveryLoop } from './delivery-loop.js';
+import { PeriodicWorker } from '@s3o/workers';
+import { DeliveryLoop, type DeliveryCounts } from './delivery-loop.js';
 import { NOTIFIER_CONSUMER, enqueueDeliveries } from './enqueue.js';
 import { CONSUMED_TYPES } from './events.js';
 import { NatsTransport } from './transports/nats.js';
 import { WebhookTransport } from './transports/webhook.js';
 import { reportOutboxDepth } from './outbox-gauge.js';
 
-export { DeliveryLoop, retryDelayMs } from './delivery-loop.js';
+export { DeliveryLoop, retryDelayMs, type DeliveryCounts } from './delivery-loop.js';
 export { deliveriesFor, NOTIFIER_CONSUMER } from './enqueue.js';
 export { encodeEventKey, SYSTEM_PRINCIPAL } from './payload.js';
 export { HEADERS, signature } from './sign.js';
@@ -25,8 +26,11 @@ export interface NotifierDeps {
   logger: Logger;
 }
 
+/** The delivery worker's name (@s3o/workers); every notifier replica runs it, no lock. */
+export const DELIVERY_WORKER = 'notification-delivery';
+
 export interface NotifierService {
-  loop: DeliveryLoop;
+  deliveries: PeriodicWorker<DeliveryCounts>;
   stop(): Promise<void>;
 }
 
@@ -35,22 +39,30 @@ export function startNotifierService(deps: NotifierDeps): NotifierService {
   const notifications = config.notifications;
   const transports = { webhook: new WebhookTransport(), nats: new NatsTransport() };
   const loop = new DeliveryLoop({ config: notifications, ledger, logger, transports });
+  const deliveries = new PeriodicWorker({
+    name: DELIVERY_WORKER, lock: 'none', intervalMs: notifications.pollIntervalMs, logger,
+    run: (signal) => loop.pass(signal),
+  });
   // Subscribed even with no endpoint configured, so the consumers exist (and keep up) before
   // an endpoint is added: events from then on are matched, earlier ones were acknowledged.
   bus.subscribe({
     consumer: NOTIFIER_CONSUMER,
     types: CONSUMED_TYPES,
     handler: async (event) => {
-      if (await enqueueDeliveries(ledger, notifications, event)) loop.wake();
+      if (await enqueueDeliveries(ledger, notifications, event)) {
+        // The pass in progress claims again at once; if it is about to end, another follows.
+        loop.nudge();
+        deliveries.wake();
+      }
     },
   });
-  if (notifications.endpoints.length > 0) loop.start();
+  if (notifications.endpoints.length > 0) deliveries.start();
   const stopReporting = reportOutboxDepth(ledger);
   return {
-    loop,
+    deliveries,
     stop: async () => {
       stopReporting();
-      await loop.stop();
+      await deliveries.stop();
       await Promise.all([transports.webhook.close(), transports.nats.close()]);
     },
   };

@@ -1,15 +1,19 @@
 // The placement service: where copies live over time (DESIGN §2) — replication to the
-// factor (replication/), and the other placement jobs beside it.
+// factor (replication/), and the other placement jobs beside it. Every periodic job runs on
+// a PeriodicWorker (@s3o/workers) named in worker-names.ts.
 import type { EventBus } from '@s3o/bus';
+import { PeriodicWorker } from '@s3o/workers';
 import { startReplication, type ReplicationDeps } from './replication/index.js';
-import { ReconcileJob } from './reconcile/index.js';
+import { Reconciler, reconcileFoundSomething } from './reconcile/index.js';
 import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
 import { startRelocation, type RelocationDeps } from './relocation/index.js';
+import { PLACEMENT_WORKERS } from './worker-names.js';
 
 export type { BackendHealthView, ReplicationDeps } from './replication/index.js';
-export { ReconcileJob, RECONCILE_LOCK, Reconciler, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
+export { Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
 export type { ReconcileCounts, ReconcileDeps, SyncCounts, SyncRequest } from './reconcile/index.js';
+export { PLACEMENT_WORKERS } from './worker-names.js';
 
 export interface PlacementService {
   stop(): Promise<void>;
@@ -21,19 +25,22 @@ export type PlacementDeps = ReplicationDeps & Pick<RelocationDeps, 'admission'> 
   breakers?: BackendBreakers | null;
 };
 
-export { DrainWorker, DRAIN_LOCK, Rebalancer, REBALANCE_LOCK, CopyMover } from './relocation/index.js';
-export type { RebalanceCounts, RelocationDeps } from './relocation/index.js';
-export { HealthProber, HEALTH_LOCK } from './health/index.js';
+export { DrainWorker, Rebalancer, CopyMover } from './relocation/index.js';
+export type { DrainRunCounts, RebalanceCounts, RelocationDeps } from './relocation/index.js';
+export { HealthProber, type ProbeCounts } from './health/index.js';
 
 /** The slowest a closed backend is probed for health (faster when open_timeout is shorter). */
 const MAX_HEALTH_PROBE_INTERVAL_MS = 30_000;
 
 export function startPlacementService(deps: PlacementDeps): PlacementService {
+  const onEventsAppended = deps.onEventsAppended ?? (() => deps.bus.notify());
   const replication = startReplication(deps);
   // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
-  const reconcile = deps.config.reconcile.enabled
-    ? new ReconcileJob({ ...deps, onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()) })
-    : null;
+  const reconciler = deps.config.reconcile.enabled ? new Reconciler({ ...deps, onEventsAppended }) : null;
+  const reconcile = reconciler && new PeriodicWorker({
+    name: PLACEMENT_WORKERS.reconcile, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.reconcile.intervalMs,
+    logger: deps.logger, run: (signal) => reconciler.pass(signal), noteworthy: reconcileFoundSomething,
+  });
   reconcile?.start();
   // relocation/: drains (admin API) and the rebalancer.
   const relocation = startRelocation(deps);
@@ -42,7 +49,7 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     ? new HealthProber({
       ledger: deps.ledger, backends: deps.backends, breakers: deps.breakers, logger: deps.logger,
       intervalMs: Math.min(deps.config.backendCircuitBreaker.openTimeoutMs, MAX_HEALTH_PROBE_INTERVAL_MS),
-      onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()),
+      onEventsAppended,
     })
     : null;
   prober?.start();

@@ -22,15 +22,13 @@ async function measure(count: number, size: number, concurrency: number): Promis
     const deps = { config: world.config, ledger: world.ledger, backends: world.backends, logger };
     const replicator = new Replicator(deps);
     const queue = new KeyedWorkQueue(concurrency, concurrency * 8, async (key, signal) => void (await replicator.replicate(key, signal)), logger);
-    const sweep = new ReplicationSweep({
-      ledger: world.ledger, logger, intervalMs: 3_600_000, batchSize: 50, factor: 2, replicator, trimmer: new OverReplicationTrimmer(deps), queue,
-    });
+    const sweep = new ReplicationSweep({ ledger: world.ledger, batchSize: 50, factor: 2, replicator, trimmer: new OverReplicationTrimmer(deps), queue });
     const started = performance.now();
-    const counts = await sweep.tick();
+    const counts = await sweep.pass(new AbortController().signal);
     const seconds = (performance.now() - started) / 1000;
     await queue.stop();
     const copies = (await world.ledger.getQuotas()).find((q) => q.backendName === 'b2')!.bytesUsed / size;
-    if (counts?.under !== count || copies !== count) throw new Error(`expected ${count} copies, sweep saw ${JSON.stringify(counts)}, b2 holds ${copies}`);
+    if (counts.under !== count || copies !== count) throw new Error(`expected ${count} copies, sweep saw ${JSON.stringify(counts)}, b2 holds ${copies}`);
     console.log(
       `${count} × ${size / KiB} KiB, concurrency ${concurrency}: ${seconds.toFixed(2)} s, ` +
         `${((count * size) / MiB / seconds).toFixed(1)} MiB/s, ${(count / seconds).toFixed(1)} objects/s`,

@@ -3,7 +3,9 @@
 // `failureThreshold` consecutive failures the breaker opens: writes refuse the backend and
 // reads try it last (the breaker is a gate on BackendAvailability). It is never closed by a
 // client request: a background HeadBucket probe, first after `openTimeoutMs` and then with a
-// doubling delay, closes it on success.
+// doubling delay, closes it on success. The state machine is @s3o/breaker's; this file is the
+// backends' policy: which outcomes count, what the probe asks, how probes back off.
+import { CircuitBreaker, type Timers } from '@s3o/breaker';
 import type { BackendUse, BackendGate, BackendRefusal } from './availability.js';
 import type { BackendClient } from './client.js';
 import { BackendError } from './errors.js';
@@ -51,30 +53,41 @@ export function failureOf(outcome: BackendCallOutcome): string | null {
   return null;
 }
 
-class Breaker {
-  failures = 0;
-  openedAt: number | null = null;
-  lastFailure = '';
-  probeDelayMs = 0;
-  probeTimer: NodeJS.Timeout | null = null;
-  probing = false;
+/** Injected in tests: the clock the breakers stamp changes with, the timers their probes wait on. */
+export interface BreakerRuntime {
+  /** epoch ms; default Date.now */
+  clock?: () => number;
+  /** default Node's timers, unref'd */
+  timers?: Timers;
 }
 
 export class BackendBreakers implements BackendGate {
   readonly name = 'circuit-breaker';
-  private readonly breakers = new Map<string, Breaker>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly listeners = new Set<(change: BreakerChange) => void>();
   private readonly unobserve: Array<() => void> = [];
-  private stopped = false;
 
   constructor(
-    private readonly clients: ReadonlyMap<string, BackendClient>,
-    private readonly settings: BreakerSettings,
-    private readonly clock: () => number = Date.now,
+    clients: ReadonlyMap<string, BackendClient>,
+    settings: BreakerSettings,
+    runtime: BreakerRuntime = {},
   ) {
+    const { openTimeoutMs } = settings;
+    const slowest = Math.max(openTimeoutMs, Math.min(openTimeoutMs * MAX_PROBE_BACKOFF, MAX_PROBE_DELAY_MS));
     for (const [name, client] of clients) {
-      this.breakers.set(name, new Breaker());
-      this.unobserve.push(client.observe({ start: () => (outcome) => this.record(name, outcome) }));
+      const breaker = new CircuitBreaker({
+        failureThreshold: settings.failureThreshold,
+        openTimeoutMs,
+        backoff: { factor: 2, maxDelayMs: slowest },
+        // Its failure reaches the breaker through the observer too (as the last failure).
+        probe: () => client.headBucket(),
+        recoveredReason: 'HeadBucket probe succeeded',
+        clock: runtime.clock,
+        timers: runtime.timers,
+      });
+      breaker.onChange((change) => this.emit({ backend: name, state: change.state, reason: change.reason, at: change.at }));
+      this.breakers.set(name, breaker);
+      this.unobserve.push(client.observe({ start: () => (outcome) => this.record(breaker, outcome) }));
     }
   }
 
@@ -90,6 +103,7 @@ export class BackendBreakers implements BackendGate {
     };
   }
 
+  /** 'open' while open or probing (half-open): only a successful probe closes it. */
   state(backend: string): BreakerState {
     return this.breakers.get(backend)?.openedAt == null ? 'closed' : 'open';
   }
@@ -97,6 +111,11 @@ export class BackendBreakers implements BackendGate {
   /** Epoch ms when the backend's breaker opened; null while it is closed (or unknown). */
   openSince(backend: string): number | null {
     return this.breakers.get(backend)?.openedAt ?? null;
+  }
+
+  /** Epoch ms the backend's next recovery probe is due; null while it is closed (or unknown). */
+  nextProbeAt(backend: string): number | null {
+    return this.breakers.get(backend)?.nextProbeAt ?? null;
   }
 
   /** Every backend's state, in the clients' order. */
@@ -112,66 +131,19 @@ export class BackendBreakers implements BackendGate {
 
   /** Stops observing and probing (process shutdown). */
   stop(): void {
-    this.stopped = true;
     for (const remove of this.unobserve.splice(0)) remove();
-    for (const breaker of this.breakers.values()) {
-      if (breaker.probeTimer) clearTimeout(breaker.probeTimer);
-      breaker.probeTimer = null;
-    }
+    for (const breaker of this.breakers.values()) breaker.stop();
   }
 
-  private record(backend: string, outcome: BackendCallOutcome): void {
-    const breaker = this.breakers.get(backend)!;
+  private record(breaker: CircuitBreaker, outcome: BackendCallOutcome): void {
     const failure = failureOf(outcome);
-    if (failure === null) {
-      // An answer from a closed backend resets the count. Neutral outcomes (our abort, a
-      // body cut short) carry no news; an open breaker is closed by its probe only.
-      if (outcome.status > 0 && !outcome.cutShort && breaker.openedAt === null) breaker.failures = 0;
+    if (failure !== null) {
+      breaker.recordFailure(failure);
       return;
     }
-    breaker.lastFailure = failure;
-    if (breaker.openedAt !== null) return;
-    breaker.failures++;
-    if (breaker.failures >= this.settings.failureThreshold) this.open(backend, breaker);
-  }
-
-  private open(backend: string, breaker: Breaker): void {
-    breaker.openedAt = this.clock();
-    breaker.probeDelayMs = this.settings.openTimeoutMs;
-    this.emit({ backend, state: 'open', reason: `${breaker.failures} consecutive failures, last: ${breaker.lastFailure}`, at: breaker.openedAt });
-    this.scheduleProbe(backend, breaker);
-  }
-
-  private scheduleProbe(backend: string, breaker: Breaker): void {
-    if (this.stopped) return;
-    breaker.probeTimer = setTimeout(() => void this.probe(backend, breaker), breaker.probeDelayMs);
-    breaker.probeTimer.unref();
-  }
-
-  private async probe(backend: string, breaker: Breaker): Promise<void> {
-    breaker.probeTimer = null;
-    if (this.stopped || breaker.openedAt === null || breaker.probing) return;
-    breaker.probing = true;
-    let ok = false;
-    try {
-      await this.clients.get(backend)!.headBucket();
-      ok = true;
-    } catch {
-      // recorded by the observer; the next probe waits longer
-    } finally {
-      breaker.probing = false;
-    }
-    if (this.stopped || breaker.openedAt === null) return;
-    if (ok) {
-      breaker.openedAt = null;
-      breaker.failures = 0;
-      this.emit({ backend, state: 'closed', reason: 'HeadBucket probe succeeded', at: this.clock() });
-      return;
-    }
-    const { openTimeoutMs } = this.settings;
-    const slowest = Math.max(openTimeoutMs, Math.min(openTimeoutMs * MAX_PROBE_BACKOFF, MAX_PROBE_DELAY_MS));
-    breaker.probeDelayMs = Math.min(breaker.probeDelayMs * 2, slowest);
-    this.scheduleProbe(backend, breaker);
+    // An answer resets the count. Neutral outcomes (our abort, a body cut short) carry no
+    // news; an open breaker is closed by its probe only (recordSuccess leaves it open).
+    if (outcome.status > 0 && !outcome.cutShort) breaker.recordSuccess();
   }
 
   private emit(change: BreakerChange): void {

@@ -1,11 +1,13 @@
 // Backend circuit breakers against a local HTTP server whose answers the test controls:
 // which outcomes count, which do not, how an open breaker gates the backend, and that only
-// the background HeadBucket probe closes it.
+// the background HeadBucket probe closes it. The probe schedule is asserted through injected
+// timers and clock: the delays the breakers chose, each probe fired by the test.
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendAvailability, BackendBreakers, BackendClient, type BreakerChange } from '../src/index.js';
+import { ManualTimers } from '@s3o/breaker';
+import { BackendAvailability, BackendBreakers, BackendClient, type BreakerChange, type BreakerRuntime } from '../src/index.js';
 import { readAll, startHttpServer } from './helpers.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -17,7 +19,7 @@ const answer = (status: number, body = '') => (_req: http.IncomingMessage, res: 
 
 const errorXml = (code: string) => `<?xml version="1.0"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
 
-async function setup(threshold: number, openTimeoutMs = 60_000, timeoutMs = 2_000) {
+async function setup(threshold: number, openTimeoutMs = 60_000, timeoutMs = 2_000, runtime: BreakerRuntime = {}) {
   let handler: Handler = answer(200);
   const requests: Array<{ method: string; url: string; at: number }> = [];
   const server = await startHttpServer((req, res) => {
@@ -28,7 +30,7 @@ async function setup(threshold: number, openTimeoutMs = 60_000, timeoutMs = 2_00
   const client = new BackendClient({
     name: 'b1', endpoint: server.endpoint, region: 'us-east-1', bucket: 'bkt', accessKeyId: 'k', secretAccessKey: 's', timeoutMs,
   });
-  const breakers = new BackendBreakers(new Map([['b1', client]]), { failureThreshold: threshold, openTimeoutMs });
+  const breakers = new BackendBreakers(new Map([['b1', client]]), { failureThreshold: threshold, openTimeoutMs }, runtime);
   const availability = new BackendAvailability();
   availability.addGate(breakers);
   const changes: BreakerChange[] = [];
@@ -157,32 +159,54 @@ describe('backend circuit breakers', () => {
   });
 
   it('only the background HeadBucket probe closes it, after open_timeout and with backoff', async () => {
-    const s = await make(2, 150);
+    let now = 1_000_000;
+    const timers = new ManualTimers();
+    const s = await make(2, 150, 2_000, { clock: () => now, timers });
     // Objects answer; the bucket (what the probe asks) does not.
     s.set((req, res) => answer(req.method === 'HEAD' && req.url === '/bkt' ? 503 : 500)(req, res));
     await gets(s, 2);
     assert.equal(s.breakers.state('b1'), 'open');
-    const openedAt = Date.now();
+    assert.equal(s.breakers.openSince('b1'), 1_000_000);
 
     // Successful client requests while open do not close it.
     s.set((req, res) => answer(req.method === 'HEAD' && req.url === '/bkt' ? 503 : 200)(req, res));
     await gets(s, 3);
     assert.equal(s.breakers.state('b1'), 'open');
 
-    // Probes come on their own: the first after open_timeout, then further apart.
-    await sleep(1_200);
-    const probes = s.requests.filter((r) => r.method === 'HEAD' && r.url === '/bkt').map((r) => r.at);
-    assert.ok(probes.length >= 2 && probes.length <= 4, `probes: ${probes.length}`);
-    assert.ok(probes[0]! - openedAt >= 100, 'the first probe came before open_timeout');
-    assert.ok(probes[1]! - probes[0]! > (probes[0]! - openedAt) * 1.5, 'probes did not back off');
+    // Probes come on their own: the first after open_timeout, then at doubling delays up to
+    // 8 × open_timeout. Each is fired when due; its failure schedules the next.
+    const probes = () => s.requests.filter((r) => r.method === 'HEAD' && r.url === '/bkt').length;
+    const delays: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const delay = timers.pending[0]!.delayMs;
+      delays.push(delay);
+      now += delay;
+      timers.fire();
+      await until(`probe ${i} to fail and the next to be scheduled`, () => probes() === i && timers.pending.length === 1);
+    }
+    assert.deepEqual(delays, [150, 300, 600, 1_200, 1_200]);
+    assert.equal(s.breakers.nextProbeAt('b1'), now + 1_200);
     assert.equal(s.breakers.state('b1'), 'open');
+    assert.equal(s.breakers.openSince('b1'), 1_000_000, 'failed probes do not move the opening time');
 
     s.set(answer(200));
-    const deadline = Date.now() + 3_000;
-    while (s.breakers.state('b1') === 'open' && Date.now() < deadline) await sleep(25);
-    assert.equal(s.breakers.state('b1'), 'closed');
+    now += timers.pending[0]!.delayMs;
+    timers.fire();
+    await until('the probe to close the breaker', () => s.breakers.state('b1') === 'closed');
+    assert.equal(probes(), 6);
     assert.equal(s.breakers.openSince('b1'), null);
     assert.equal(s.availability.check('b1', 'write'), null);
     assert.deepEqual(s.changes.map((c) => c.state), ['open', 'closed']);
+    assert.equal(s.changes[1]!.reason, 'HeadBucket probe succeeded');
+    assert.equal(timers.pending.length, 0, 'no probe while closed');
   });
 });
+
+/** Polls `check` until it holds (a hang guard, not a timing assertion). */
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}

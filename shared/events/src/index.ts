@@ -44,13 +44,14 @@ export interface CopyRef {
   storage_key: string;
 }
 
-export interface RequestContext {
+/** Facts about the client request behind an object event: its request id, who sent it and from where. */
+export interface RequestFacts {
   request_id: string;
   access_key_id: string | null;
   source_ip: string | null;
 }
 
-export interface ObjectCreatedData extends RequestContext {
+export interface ObjectCreatedData extends RequestFacts {
   version: number;
   op: CreatedOp;
   bucket: string;
@@ -62,7 +63,7 @@ export interface ObjectCreatedData extends RequestContext {
   displaced: CopyRef[];
 }
 
-export interface ObjectRemovedData extends RequestContext {
+export interface ObjectRemovedData extends RequestFacts {
   version: number;
   op: RemovedOp;
   bucket: string;

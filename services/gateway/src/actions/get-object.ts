@@ -8,7 +8,7 @@ import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
 import { setObjectHeaders } from '../read/object-headers.js';
-import { DatabaseUnavailableError } from '../degraded/breaker.js';
+import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
 
 async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
   const { bucket, key } = objectTarget(ctx);

@@ -5,7 +5,7 @@
 // so reads go back to the ledger's view at once.
 import type { Ledger } from '@s3o/store';
 import type { GatewayDeps } from '../context.js';
-import { DatabaseBreaker } from './breaker.js';
+import { DatabaseBreaker } from './database-breaker.js';
 import { DegradedReader } from './degraded-reader.js';
 import { guardLedger } from './guarded-ledger.js';
 import { LocationCache } from './location-cache.js';

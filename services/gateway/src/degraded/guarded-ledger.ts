@@ -5,9 +5,11 @@
 //
 // A Proxy rather than a class that repeats each method: every operation of the Ledger
 // interface — including ones added later — goes through the breaker without this file
-// having to know it, so no new ledger call can bypass it.
+// having to know it, so no new ledger call can bypass it. Operation groups hung off the
+// ledger (`ledger.drains.*`, `ledger.notifications.*`, any added later) are guarded the same
+// way, at any depth.
 import type { Ledger } from '@s3o/store';
-import type { DatabaseBreaker } from './breaker.js';
+import type { DatabaseBreaker } from './database-breaker.js';
 
 /**
  * Passed through as they are: `close` belongs to whoever opened the ledger and must work
@@ -17,20 +19,28 @@ import type { DatabaseBreaker } from './breaker.js';
 const UNGUARDED = new Set<PropertyKey>(['close', 'tryLeaderLock']);
 
 export function guardLedger(ledger: Ledger, breaker: DatabaseBreaker): Ledger {
-  const methods = new Map<PropertyKey, unknown>();
-  return new Proxy(ledger, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      let method = methods.get(property);
-      if (method === undefined) {
-        const fn = value as (...args: unknown[]) => Promise<unknown>;
-        method = UNGUARDED.has(property)
-          ? fn.bind(target)
-          : (...args: unknown[]) => breaker.call(() => fn.apply(target, args));
-        methods.set(property, method);
+  return guard(ledger, breaker, true);
+}
+
+function guard<T extends object>(target: T, breaker: DatabaseBreaker, top: boolean): T {
+  const members = new Map<PropertyKey, unknown>();
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (value === null || (typeof value !== 'function' && typeof value !== 'object')) return value;
+      let member = members.get(property);
+      if (member === undefined) {
+        if (typeof value === 'object') {
+          member = guard(value, breaker, false);
+        } else {
+          const fn = value as (...args: unknown[]) => Promise<unknown>;
+          member = top && UNGUARDED.has(property)
+            ? fn.bind(object)
+            : (...args: unknown[]) => breaker.call(() => fn.apply(object, args));
+        }
+        members.set(property, member);
       }
-      return method;
+      return member;
     },
   });
 }

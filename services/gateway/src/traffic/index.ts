@@ -12,7 +12,7 @@ import { cidrBlockList } from '@s3o/config';
 import { counter } from '@s3o/telemetry';
 import type { GatewayDeps } from '../context.js';
 import { sendError } from '../http/respond.js';
-import { RequestAdmission, requestClass } from './admission.js';
+import { RequestAdmission, requestClass } from './request-admission.js';
 import { clientIp } from './client-ip.js';
 import { DEFAULT_MAX_CLIENTS, RateLimiter } from './rate-limit.js';
 

@@ -1,9 +1,10 @@
 // A test double for "the database cannot be reached" in front of a real ledger.
 //
 // Why a double: the SQLite ledger is a file in this process; it cannot become unreachable
-// on cue the way a database server does. So while `reachable` is false, every ledger call
-// fails the way node-postgres fails when the server is down (ECONNREFUSED); otherwise the
-// call goes to the real ledger. The Postgres test (degraded-postgres.test.ts) shows the
+// on cue the way a database server does. So while `reachable` is false, every ledger call —
+// operation groups included (`ledger.drains.*`, `ledger.notifications.*`) — fails the way
+// node-postgres fails when the server is down (ECONNREFUSED); otherwise the call goes to the
+// real ledger. The Postgres test (degraded-postgres.test.ts) shows the
 // same behaviour with a database server that is really stopped.
 import type { Ledger } from '@s3o/store';
 
@@ -22,23 +23,24 @@ function connectionRefused(): Error {
 
 export function switchableLedger(real: Ledger): SwitchableLedger {
   const state = { reachable: true, attempts: 0 };
-  const ledger = new Proxy(real, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
+  const switchable = <T extends object>(target: T, top: boolean): T => new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (value !== null && typeof value === 'object') return switchable(value, false);
       if (typeof value !== 'function') return value;
       const fn = value as (...args: unknown[]) => Promise<unknown>;
-      if (property === 'close') return fn.bind(target);
+      if (top && property === 'close') return fn.bind(object);
       return async (...args: unknown[]) => {
         if (!state.reachable) {
           state.attempts++;
           throw connectionRefused();
         }
-        return fn.apply(target, args);
+        return fn.apply(object, args);
       };
     },
   });
   return {
-    ledger,
+    ledger: switchable(real, true),
     get reachable() {
       return state.reachable;
     },

@@ -1,1 +1,1 @@
-export { HealthProber, HEALTH_LOCK, type HealthProberDeps } from './prober.js';
+export { HealthProber, type HealthProberDeps, type ProbeCounts } from './prober.js';

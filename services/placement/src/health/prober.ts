@@ -4,13 +4,14 @@
 // shared/backends/src/breaker.ts), and it announces every change of its breakers as
 // `backend.circuit.opened` / `.closed`. Only the holder of the leader lock announces, so two
 // placement replicas do not both emit; every replica still probes, for its own breakers.
+// The probes run on a PeriodicWorker that holds the `backend-health` lock continuously and
+// runs in every process, leader or not.
 import { EVENT_SCHEMA_VERSION, EventType, type BackendCircuitData } from '@s3o/events';
 import type { BackendBreakers, BackendClient, BreakerChange } from '@s3o/backends';
-import type { LeaderLock, Ledger } from '@s3o/store';
+import type { Ledger } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
-
-/** The leader lock's name: one placement process announces breaker changes. */
-export const HEALTH_LOCK = 'backend-health';
+import { PeriodicWorker } from '@s3o/workers';
+import { PLACEMENT_WORKERS } from '../worker-names.js';
 
 export interface HealthProberDeps {
   ledger: Ledger;
@@ -22,60 +23,61 @@ export interface HealthProberDeps {
   onEventsAppended?: () => void;
 }
 
+/** What one round of probes did. */
+export interface ProbeCounts {
+  /** closed backends a HeadBucket was sent to */
+  probed: number;
+}
+
 export class HealthProber {
-  private timer: NodeJS.Timeout | null = null;
-  private lock: LeaderLock | null = null;
+  readonly worker: PeriodicWorker<ProbeCounts>;
+  /** backends with a probe in flight: a slow one is not probed twice, nor does it hold up the others */
   private readonly probing = new Set<string>();
-  private readonly stopping = new AbortController();
   private removeListener: (() => void) | null = null;
   /** announcements in order, so opened/closed of one backend are appended in that order */
   private announcing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: HealthProberDeps) {}
+  constructor(private readonly deps: HealthProberDeps) {
+    this.worker = new PeriodicWorker({
+      name: PLACEMENT_WORKERS.health, lock: 'held', locks: deps.ledger, runsWithoutLock: true,
+      intervalMs: deps.intervalMs, logger: deps.logger,
+      run: (signal) => this.probe(signal),
+      // Probes are routine; what they find shows as breaker changes, logged below.
+      noteworthy: () => false,
+    });
+  }
 
   start(): void {
     this.removeListener = this.deps.breakers.onChange((change) => this.changed(change));
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
-    this.timer.unref();
-    void this.tick();
+    this.worker.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort(new Error('the placement service is stopping'));
-    if (this.timer) clearInterval(this.timer);
     this.removeListener?.();
     await this.announcing;
-    await this.lock?.release();
-    this.lock = null;
+    await this.worker.stop();
   }
 
-  private async tick(): Promise<void> {
-    await this.holdLeadership();
+  /** Sends a HeadBucket to every closed backend without one in flight; does not wait for the answers. */
+  private async probe(signal: AbortSignal): Promise<ProbeCounts> {
+    let probed = 0;
     for (const [name, client] of this.deps.backends) {
-      if (this.stopping.signal.aborted) return;
+      if (signal.aborted) break;
       if (this.deps.breakers.state(name) === 'open' || this.probing.has(name)) continue;
       this.probing.add(name);
+      probed++;
       // The outcome reaches the breaker through the client's observer; nothing to do here.
-      client.headBucket({ signal: this.stopping.signal })
+      client.headBucket({ signal })
         .catch(() => undefined)
         .finally(() => this.probing.delete(name));
     }
-  }
-
-  private async holdLeadership(): Promise<void> {
-    if (this.lock && !this.lock.lost?.aborted) return;
-    this.lock = null;
-    try {
-      this.lock = await this.deps.ledger.tryLeaderLock(HEALTH_LOCK);
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'backend health: leader lock unavailable');
-    }
+    return { probed };
   }
 
   private changed(change: BreakerChange): void {
     const log = change.state === 'open' ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
     log({ backend: change.backend, reason: change.reason }, `backend circuit ${change.state === 'open' ? 'opened' : 'closed'}`);
-    if (!this.lock || this.lock.lost?.aborted) return;
+    if (!this.worker.holdsLock) return;
     const data: BackendCircuitData = { version: EVENT_SCHEMA_VERSION, backend: change.backend, reason: change.reason };
     const type = change.state === 'open' ? EventType.BackendCircuitOpened : EventType.BackendCircuitClosed;
     this.announcing = this.announcing

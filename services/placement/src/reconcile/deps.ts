@@ -48,3 +48,8 @@ export function zeroCounts(): ReconcileCounts {
     leftoversOwed: 0, leftoversYoung: 0, unknownBucket: 0, conflicts: 0, unnamed: 0, failed: 0,
   };
 }
+
+/** Whether a pass found anything worth an info line (keys listed and backends walked are not news). */
+export function reconcileFoundSomething(c: ReconcileCounts): boolean {
+  return c.copiesMissing + c.objectsLost + c.imported + c.leftoversOwed + c.unknownBucket + c.conflicts + c.failed + c.backendsFailed > 0;
+}

@@ -1,7 +1,7 @@
-// Reconcile and sync (DESIGN §2 placement): the periodic comparison of ledger and backends,
-// and the one-off import the CLI's `sync` runs.
-export { ReconcileJob, RECONCILE_LOCK } from './reconcile-job.js';
+// Reconcile and sync (DESIGN §2 placement): the periodic comparison of ledger and backends
+// (a Reconciler pass every reconcile.interval, on a PeriodicWorker under the `reconcile`
+// leader lock: see ../index.ts), and the one-off import the CLI's `sync` runs.
 export { Reconciler } from './reconcile-pass.js';
-export type { ReconcileCounts, ReconcileDeps } from './deps.js';
+export { reconcileFoundSomething, type ReconcileCounts, type ReconcileDeps } from './deps.js';
 export { syncBackend, SYNC_PROGRESS_EVERY, type SyncCounts, type SyncRequest } from './sync.js';
 export { leftoverGraceMs, ownWriteId } from './own-keys.js';

@@ -1,7 +1,9 @@
-// Working drains down (DESIGN §4 backend_drains): one process at a time (leader lock) walks
-// every copy on each draining backend — dropping it when other backends already hold enough
-// ok copies, otherwise moving it (CopyMover) — page by page, recording progress in the drain
-// row. All state is in the ledger, so a restarted worker simply resumes. A drain ends
+// Working drains down (DESIGN §4 backend_drains): one process at a time walks every copy on
+// each draining backend — dropping it when other backends already hold enough ok copies,
+// otherwise moving it (CopyMover) — page by page, recording progress in the drain row. That
+// process holds the `backend-drains` leader lock, which its PeriodicWorker keeps between runs
+// (see ./index.ts), so the same process keeps working a drain and counting its idle passes.
+// All state is in the ledger, so a restarted worker simply resumes. A drain ends
 // `drained` once the backend holds no copies, intents or open uploads (debts are cleanup's
 // business), or `failed` when passes stop making progress. Open multipart uploads are left
 // alone: they complete (their copy is then moved) or are swept as stale.
@@ -10,9 +12,6 @@ import type { DrainRow, LocationRow } from '@s3o/store';
 import { gauge } from '@s3o/telemetry';
 import type { CopyMover } from './copy-mover.js';
 import type { RelocationDeps } from './deps.js';
-
-/** The leader lock's name: one process at a time works the drains. */
-export const DRAIN_LOCK = 'backend-drains';
 
 /** Passes in a row that move nothing while copies remain before a drain fails. */
 export const MAX_IDLE_PASSES = 3;
@@ -24,18 +23,23 @@ const drainRemaining = gauge({
 });
 
 export interface DrainWorkerOptions {
-  /** how often the worker looks for drains when none is running (and for resumes after a restart) */
-  pollMs: number;
   /** pause between passes of a drain that is not done yet (e.g. waiting for open uploads) */
   passPauseMs: number;
   /** copies moved at once */
   concurrency: number;
 }
 
+/** What one run of the drain worker did. */
+export interface DrainRunCounts {
+  /** walks over a draining backend's copies */
+  passes: number;
+  /** drains that ended drained */
+  drained: number;
+  /** drains that ended failed */
+  failed: number;
+}
+
 export class DrainWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private readonly stopping = new AbortController();
   /** passes in a row without progress, per drain id (a restart starts counting afresh) */
   private readonly idlePasses = new Map<number, number>();
 
@@ -45,59 +49,30 @@ export class DrainWorker {
     private readonly options: DrainWorkerOptions,
   ) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.options.pollMs);
-    this.timer.unref();
-    void this.tick();
-  }
-
-  /** Works every drain in progress if this process gets the leader lock; never throws. */
-  tick(): Promise<void> {
-    if (this.stopping.signal.aborted) return Promise.resolve();
-    this.running ??= this.lead().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('the placement service is stopping'));
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async lead(): Promise<void> {
-    const { ledger, logger } = this.deps;
-    try {
-      if ((await ledger.drains.listActiveDrains()).length === 0) return;
-      const lock = await ledger.tryLeaderLock(DRAIN_LOCK);
-      if (!lock) return;
-      try {
-        const signal = lock.lost ? AbortSignal.any([lock.lost, this.stopping.signal]) : this.stopping.signal;
-        for (;;) {
-          const drains = await ledger.drains.listActiveDrains();
-          if (drains.length === 0 || signal.aborted) return;
-          for (const drain of drains) await this.pass(drain, signal);
-          await sleep(this.options.passPauseMs, signal);
-        }
-      } finally {
-        await lock.release();
+  /** Works every drain in progress until none is left (or `signal` fires), pausing between passes. */
+  async run(signal: AbortSignal): Promise<DrainRunCounts> {
+    const counts: DrainRunCounts = { passes: 0, drained: 0, failed: 0 };
+    for (;;) {
+      const drains = await this.deps.ledger.drains.listActiveDrains();
+      if (drains.length === 0 || signal.aborted) return counts;
+      for (const drain of drains) {
+        const ended = await this.pass(drain, signal);
+        counts.passes++;
+        if (ended) counts[ended]++;
       }
-    } catch (err) {
-      if (this.stopping.signal.aborted) return;
-      logger.error({ err, worker: DRAIN_LOCK }, 'drain worker failed; retrying at the next tick');
+      await sleep(this.options.passPauseMs, signal);
     }
   }
 
   /** One walk over the backend's copies, then a check whether the drain is done. */
-  private async pass(drain: DrainRow, signal: AbortSignal): Promise<void> {
+  private async pass(drain: DrainRow, signal: AbortSignal): Promise<'drained' | 'failed' | null> {
     const { ledger, logger } = this.deps;
     const backend = drain.backendName;
     const pageSize = Math.max(16, this.options.concurrency * 4);
     let after: string | null = null;
     let progressed = false;
     for (;;) {
-      if (signal.aborted || !(await this.stillDraining(drain))) return;
+      if (signal.aborted || !(await this.stillDraining(drain))) return null;
       const page = await ledger.drains.listBackendCopies(backend, after, pageSize);
       if (page.length === 0) break;
       const results = await mapLimited(page, this.options.concurrency, (copy) => this.relocate(drain, copy, signal));
@@ -105,7 +80,7 @@ export class DrainWorker {
       if (page.length < pageSize) break;
       after = page.at(-1)!.storageKey;
     }
-    if (signal.aborted) return;
+    if (signal.aborted) return null;
 
     const holds = await ledger.drains.countBackendRecords(backend);
     drainRemaining.set({ backend }, holds.copies);
@@ -116,24 +91,24 @@ export class DrainWorker {
         logger.info({ backend, moved: done.objectsMoved, bytes: done.bytesMoved }, 'drain completed');
       }
       this.idlePasses.delete(drain.id);
-      return;
+      return done ? 'drained' : null;
     }
     if (holds.copies === 0 || progressed) {
       // Only intents and uploads left (they finish or are reaped), or still moving.
       this.idlePasses.delete(drain.id);
-      return;
+      return null;
     }
     const idle = (this.idlePasses.get(drain.id) ?? 0) + 1;
     this.idlePasses.set(drain.id, idle);
-    if (idle < MAX_IDLE_PASSES) return;
+    if (idle < MAX_IDLE_PASSES) return null;
     const latest = await ledger.drains.getDrain(backend);
     const reason = `${holds.copies} copies could not be moved after ${idle} passes${latest?.lastError ? `; last error: ${latest.lastError}` : ''}`;
     const failed = await ledger.drains.finishDrain(drain.id, 'failed', reason, (d) => [backendDrainEvent(EventType.BackendDrainFailed, d)]);
     this.idlePasses.delete(drain.id);
-    if (failed) {
-      this.deps.onEventsAppended?.();
-      logger.error({ backend, reason }, 'drain failed');
-    }
+    if (!failed) return null;
+    this.deps.onEventsAppended?.();
+    logger.error({ backend, reason }, 'drain failed');
+    return 'failed';
   }
 
   private async stillDraining(drain: DrainRow): Promise<boolean> {

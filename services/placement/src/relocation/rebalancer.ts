@@ -1,4 +1,5 @@
-// The rebalancer (rebalance.*): every `interval`, one process at a time (leader lock) plans up
+// The rebalancer (rebalance.*): every `interval`, one process at a time (a PeriodicWorker under
+// the `rebalance` leader lock, see ./index.ts) plans up
 // to `batch_size` moves toward the strategy and carries them out `concurrency` at a time with
 // the same move as drains (copy first, then the ledger swaps the rows; the source's bytes
 // become a debt), so it never loses the only copy.
@@ -12,9 +13,6 @@ import type { LocationRow, QuotaRow } from '@s3o/store';
 import type { CopyMover } from './copy-mover.js';
 import type { RelocationDeps } from './deps.js';
 import { mapLimited } from './drain-worker.js';
-
-/** The leader lock's name: one process at a time rebalances. */
-export const REBALANCE_LOCK = 'rebalance';
 
 /** Copies looked at per listing page while planning. */
 const PAGE = 200;
@@ -42,51 +40,9 @@ interface Holding {
 }
 
 export class Rebalancer {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<RebalanceCounts | null> | null = null;
-  private readonly stopping = new AbortController();
-
   constructor(private readonly deps: RelocationDeps, private readonly mover: CopyMover) {}
 
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.config.rebalance.intervalMs);
-    this.timer.unref();
-  }
-
-  /** One run now, if this process gets the leader lock and none is running; null otherwise. Never throws. */
-  tick(): Promise<RebalanceCounts | null> {
-    if (this.stopping.signal.aborted) return Promise.resolve(null);
-    this.running ??= this.lead().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('the placement service is stopping'));
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async lead(): Promise<RebalanceCounts | null> {
-    const { ledger, logger } = this.deps;
-    try {
-      const lock = await ledger.tryLeaderLock(REBALANCE_LOCK);
-      if (!lock) return null;
-      try {
-        const signal = lock.lost ? AbortSignal.any([lock.lost, this.stopping.signal]) : this.stopping.signal;
-        const counts = await this.run(signal);
-        logger[counts.planned > 0 ? 'info' : 'debug']({ worker: REBALANCE_LOCK, ...counts }, 'rebalance run done');
-        return counts;
-      } finally {
-        await lock.release();
-      }
-    } catch (err) {
-      if (!this.stopping.signal.aborted) logger.error({ err, worker: REBALANCE_LOCK }, 'rebalance run failed; retrying at the next interval');
-      return null;
-    }
-  }
-
+  /** Plans one batch of moves and carries them out; moves not yet started are skipped once `signal` fires. */
   async run(signal: AbortSignal): Promise<RebalanceCounts> {
     const plan = await this.plan();
     const counts: RebalanceCounts = { planned: plan.length, moved: 0, bytes: 0, failed: 0 };

@@ -3,9 +3,11 @@
 // sweep for anything missed — and objects above the factor lose their excess copies.
 import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
+import { PeriodicWorker } from '@s3o/workers';
+import { PLACEMENT_WORKERS } from '../worker-names.js';
 import type { ReplicationDeps } from './deps.js';
 import { Replicator } from './replicator.js';
-import { ReplicationSweep } from './sweep.js';
+import { ReplicationSweep, type SweepCounts } from './sweep.js';
 import { OverReplicationTrimmer } from './trimmer.js';
 import { KeyedWorkQueue } from './work-queue.js';
 
@@ -13,14 +15,14 @@ export type { ReplicationDeps } from './deps.js';
 export type { BackendHealthView } from './health.js';
 export { Replicator, type ReplicateResult } from './replicator.js';
 export { OverReplicationTrimmer } from './trimmer.js';
-export { ReplicationSweep, REPLICATION_SWEEP_LOCK, type SweepCounts } from './sweep.js';
+export { ReplicationSweep, type SweepCounts } from './sweep.js';
 
 /** Keys the consumer may hand over per concurrent copy before it waits for room. */
 const QUEUE_DEPTH_PER_WORKER = 8;
 
 export interface Replication {
   replicator: Replicator;
-  sweep: ReplicationSweep;
+  sweep: PeriodicWorker<SweepCounts>;
   stop(): Promise<void>;
 }
 
@@ -46,15 +48,10 @@ export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Rep
       await queue.enqueue(event.resource);
     },
   });
-  const sweep = new ReplicationSweep({
-    ledger: own.ledger,
-    logger: own.logger,
-    intervalMs: settings.workerIntervalMs,
-    batchSize: settings.batchSize,
-    factor: settings.factor,
-    replicator,
-    trimmer,
-    queue,
+  const catchUp = new ReplicationSweep({ ledger: own.ledger, batchSize: settings.batchSize, factor: settings.factor, replicator, trimmer, queue });
+  const sweep = new PeriodicWorker({
+    name: PLACEMENT_WORKERS.replicationSweep, lock: 'per-run', locks: own.ledger, intervalMs: settings.workerIntervalMs, logger: own.logger,
+    run: (signal) => catchUp.pass(signal),
   });
   sweep.start();
   return {

@@ -6,7 +6,7 @@
 // until someone has decided how it behaves without the database.
 import { S3Error } from '@s3o/s3';
 import type { S3Action } from '../http/classify.js';
-import type { DatabaseBreaker } from './breaker.js';
+import type { DatabaseBreaker } from './database-breaker.js';
 
 /**
  * `config`:  answered from configuration alone; unaffected.
@@ -40,7 +40,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
 };
 
 /** Throws ServiceUnavailable when the breaker is open and the action needs the database. */
-export function admitWhileDegraded(action: S3Action, breaker: DatabaseBreaker): void {
+export function refuseWhileDegraded(action: S3Action, breaker: DatabaseBreaker): void {
   if (breaker.isClosed || WHILE_OPEN[action] !== 'refuse') return;
   throw new S3Error('ServiceUnavailable', { message: 'The database is unreachable; only reads are served until it is back. Please retry.' });
 }
