@@ -11,13 +11,12 @@ import { StaleMultipartSweep } from './multipart-sweep.js';
 import { CleanupQueueWorker } from './queue-worker.js';
 import { IntentReaper } from './reaper.js';
 
-export type { CleanupDeps } from './deps.js';
+export type { CleanupDeps, CleanupServiceLedger } from './deps.js';
 export { CleanupQueueWorker } from './queue-worker.js';
 export { IntentReaper, type ReapCounts } from './reaper.js';
 export { StaleMultipartSweep, type MultipartSweepCounts } from './multipart-sweep.js';
 export { LifecycleExpiry, type LifecycleCounts } from './lifecycle.js';
 export { LeaderSweep, type LeaderSweepOptions, type TickResult } from './leader-sweep.js';
-export type { CleanupDeadLetteredData } from './events.js';
 
 /** Leader lock names: one process at a time runs each sweep. */
 export const SWEEP_NAMES = { reaper: 'reaper', multipart: 'multipart-sweep', lifecycle: 'lifecycle' } as const;
@@ -32,8 +31,7 @@ export interface CleanupService {
 }
 
 export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): CleanupService {
-  const { bus, ...rest } = deps;
-  const own: CleanupDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const { bus, ...own } = deps;
   const { config, ledger, logger } = own;
   const worker = new CleanupQueueWorker(own);
   bus.subscribe({

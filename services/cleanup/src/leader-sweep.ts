@@ -2,14 +2,14 @@
 // the named leader lock (SQLite: a process mutex; Postgres: an advisory lock on a connection
 // of its own) and runs one pass only when it got it. A pass sees an AbortSignal that fires
 // when the leadership is lost or the service stops, and checks it between items.
-import type { Ledger } from '@s3o/store';
+import type { LeaderLocks } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 
 export interface LeaderSweepOptions {
   /** the leader lock's name, also used in logs */
   name: string;
   intervalMs: number;
-  ledger: Ledger;
+  ledger: LeaderLocks;
   logger: Logger;
   /** One pass; its counts are logged (at info when any is non-zero, else at debug). */
   pass: (signal: AbortSignal) => Promise<Record<string, number>>;

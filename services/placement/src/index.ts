@@ -1,28 +1,32 @@
 // The placement service: where copies live over time (DESIGN §2) — replication to the
 // factor (replication/), and the other placement jobs beside it.
 import type { EventBus } from '@s3o/bus';
-import { startReplication, type ReplicationDeps } from './replication/index.js';
-import { ReconcileJob } from './reconcile/index.js';
+import { startReplication, type ReplicationDeps, type ReplicationLedger } from './replication/index.js';
+import { ReconcileJob, type ReconcileLedger } from './reconcile/index.js';
 import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
-import { startRelocation, type RelocationDeps } from './relocation/index.js';
+import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
 
-export type { BackendHealthView, ReplicationDeps } from './replication/index.js';
+export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
 export { ReconcileJob, RECONCILE_LOCK, Reconciler, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
-export type { ReconcileCounts, ReconcileDeps, SyncCounts, SyncRequest } from './reconcile/index.js';
+export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, SyncCounts, SyncRequest } from './reconcile/index.js';
 
 export interface PlacementService {
   stop(): Promise<void>;
 }
 
-export type PlacementDeps = ReplicationDeps & Pick<RelocationDeps, 'admission'> & {
+/** The ledger roles of every placement job (the health prober's are among them). */
+export type PlacementServiceLedger = ReplicationLedger & RelocationLedger & ReconcileLedger;
+
+export type PlacementDeps = Omit<ReplicationDeps, 'ledger'> & Pick<RelocationDeps, 'admission'> & {
+  ledger: PlacementServiceLedger;
   bus: EventBus;
   /** the process's breakers: the prober keeps them fresh and announces their changes (health/) */
   breakers?: BackendBreakers | null;
 };
 
 export { DrainWorker, DRAIN_LOCK, Rebalancer, REBALANCE_LOCK, CopyMover } from './relocation/index.js';
-export type { RebalanceCounts, RelocationDeps } from './relocation/index.js';
+export type { RebalanceCounts, RelocationDeps, RelocationLedger } from './relocation/index.js';
 export { HealthProber, HEALTH_LOCK } from './health/index.js';
 
 /** The slowest a closed backend is probed for health (faster when open_timeout is shorter). */
@@ -32,7 +36,7 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
   const replication = startReplication(deps);
   // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
   const reconcile = deps.config.reconcile.enabled
-    ? new ReconcileJob({ ...deps, onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()) })
+    ? new ReconcileJob(deps)
     : null;
   reconcile?.start();
   // relocation/: drains (admin API) and the rebalancer.
@@ -42,7 +46,6 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     ? new HealthProber({
       ledger: deps.ledger, backends: deps.backends, breakers: deps.breakers, logger: deps.logger,
       intervalMs: Math.min(deps.config.backendCircuitBreaker.openTimeoutMs, MAX_HEALTH_PROBE_INTERVAL_MS),
-      onEventsAppended: deps.onEventsAppended ?? (() => deps.bus.notify()),
     })
     : null;
   prober?.start();

@@ -6,7 +6,6 @@
 // A Proxy rather than a class that repeats each method: every operation of the Ledger
 // interface — including ones added later — goes through the breaker without this file
 // having to know it, so no new ledger call can bypass it.
-import type { Ledger } from '@s3o/store';
 import type { DatabaseBreaker } from './breaker.js';
 
 /**
@@ -16,7 +15,7 @@ import type { DatabaseBreaker } from './breaker.js';
  */
 const UNGUARDED = new Set<PropertyKey>(['close', 'tryLeaderLock']);
 
-export function guardLedger(ledger: Ledger, breaker: DatabaseBreaker): Ledger {
+export function guardLedger<L extends object>(ledger: L, breaker: DatabaseBreaker): L {
   const methods = new Map<PropertyKey, unknown>();
   return new Proxy(ledger, {
     get(target, property) {

@@ -7,7 +7,7 @@ import type { RelocationDeps } from './deps.js';
 import { DrainWorker } from './drain-worker.js';
 import { Rebalancer } from './rebalancer.js';
 
-export type { RelocationDeps } from './deps.js';
+export type { RelocationDeps, RelocationLedger } from './deps.js';
 export { CopyMover, type RelocateRequest, type RelocateResult } from './copy-mover.js';
 export { DrainWorker, DRAIN_LOCK, MAX_IDLE_PASSES } from './drain-worker.js';
 export { Rebalancer, REBALANCE_LOCK, type RebalanceCounts } from './rebalancer.js';
@@ -24,8 +24,7 @@ export interface Relocation {
 }
 
 export function startRelocation(deps: RelocationDeps & { bus: EventBus }): Relocation {
-  const { bus, ...rest } = deps;
-  const own: RelocationDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const { bus, ...own } = deps;
   const mover = new CopyMover(own);
   // Drains move `rebalance.concurrency` copies at once, like the rebalancer.
   const drains = new DrainWorker(own, mover, { pollMs: DRAIN_POLL_MS, passPauseMs: DRAIN_PASS_PAUSE_MS, concurrency: own.config.rebalance.concurrency });

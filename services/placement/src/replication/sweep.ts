@@ -4,7 +4,7 @@
 // (replication.batch_size) and replicates each through the work queue (at most
 // replication.concurrency at once); then every object above the factor is trimmed.
 import { gauge, type Logger } from '@s3o/telemetry';
-import type { Ledger } from '@s3o/store';
+import type { LeaderLocks, PlacementLedger } from '@s3o/store';
 import type { Replicator } from './replicator.js';
 import type { OverReplicationTrimmer } from './trimmer.js';
 import type { KeyedWorkQueue } from './work-queue.js';
@@ -27,7 +27,7 @@ export interface SweepCounts {
 }
 
 export interface ReplicationSweepOptions {
-  ledger: Ledger;
+  ledger: PlacementLedger & LeaderLocks;
   logger: Logger;
   intervalMs: number;
   batchSize: number;
