@@ -2,7 +2,8 @@
 // backend's monthly backend_usage row — the processed_events record and the addition in one
 // transaction, so a redelivered delta counts once — then publishes the row's new total.
 // A redelivery publishes the total as it stands, so the process that sent the delta still
-// learns that it was folded.
+// learns that it was folded. A delta the bus could not read by its schema never gets here:
+// it is dead-lettered, since retrying cannot make it readable.
 import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
 import type { PublishedUsage } from '@s3o/backends';

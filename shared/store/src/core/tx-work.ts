@@ -63,8 +63,6 @@ export interface Core {
   read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction and finishes its work in it (quota deltas, debts' wake-ups, events). */
   withWork<T>(fn: (work: TxWork) => Promise<T>): Promise<T>;
-  /** epoch milliseconds */
-  readonly clock: () => number;
 }
 
 /** The listeners of `eventsAppended`. */
@@ -98,7 +96,8 @@ export class TxRunner implements Core {
     private readonly adapter: TxAdapter,
     /** `source` of every event appended (service + instance) */
     private readonly source: string,
-    readonly clock: () => number,
+    /** epoch milliseconds: each transaction's `now` */
+    private readonly clock: () => number,
     /** the caller's active traceparent, stamped on events that carry none */
     private readonly traceparent: () => string | null,
   ) {}
