@@ -1,16 +1,21 @@
 // What every part of the cleanup service works with.
 import type { Config } from '@s3o/config';
-import type { Ledger } from '@s3o/store';
+import type { CleanupLedger, LeaderLocks, MultipartLedger, ReadLedger, ReaperLedger, WriteLedger } from '@s3o/store';
 import type { BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 
+/**
+ * The ledger roles the cleanup service uses: the queue worker's debts, the reaper's intents,
+ * the stale-multipart sweep's uploads, lifecycle expiry's listing and deletes, and the leader
+ * locks of its sweeps.
+ */
+export type CleanupServiceLedger = CleanupLedger & ReaperLedger & MultipartLedger & ReadLedger & WriteLedger & LeaderLocks;
+
 export interface CleanupDeps {
   config: Config;
-  ledger: Ledger;
+  ledger: CleanupServiceLedger;
   backends: Map<string, BackendClient>;
   logger: Logger;
   /** Epoch milliseconds; defaults to Date.now. Ages (min_age, staleness, expiry) are measured on it. */
   clock?: () => number;
-  /** Called after a transaction appended events, so in-process consumers wake at once. */
-  onEventsAppended?: () => void;
 }

@@ -12,12 +12,11 @@ import { StaleMultipartSweep, type MultipartSweepCounts } from './multipart-swee
 import { CleanupQueueWorker, type QueueCounts } from './queue-worker.js';
 import { IntentReaper, type ReapCounts } from './reaper.js';
 
-export type { CleanupDeps } from './deps.js';
+export type { CleanupDeps, CleanupServiceLedger } from './deps.js';
 export { CleanupQueueWorker, type QueueCounts } from './queue-worker.js';
 export { IntentReaper, type ReapCounts } from './reaper.js';
 export { StaleMultipartSweep, type MultipartSweepCounts } from './multipart-sweep.js';
 export { LifecycleExpiry, type LifecycleCounts } from './lifecycle.js';
-export type { CleanupDeadLetteredData } from './events.js';
 
 /** The workers' names; the leader locks of the sweeps have the same names. */
 export const CLEANUP_WORKERS = { queue: 'cleanup-queue', reaper: 'reaper', multipart: 'multipart-sweep', lifecycle: 'lifecycle' } as const;
@@ -32,8 +31,7 @@ export interface CleanupService {
 }
 
 export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): CleanupService {
-  const { bus, ...rest } = deps;
-  const own: CleanupDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const { bus, ...own } = deps;
   const { config, ledger, logger } = own;
   const queue = new CleanupQueueWorker(own);
   const worker = new PeriodicWorker({

@@ -35,7 +35,6 @@ export class LifecycleExpiry {
         counts.expired += await this.expire(bucket, rule, signal);
       }
     }
-    if (counts.expired > 0) this.deps.onEventsAppended?.();
     return counts;
   }
 

@@ -39,7 +39,6 @@ export class StaleMultipartSweep {
       }
       if (uploads.length < PAGE) break;
     }
-    if (counts.aborted > 0) this.deps.onEventsAppended?.();
     return counts;
   }
 }

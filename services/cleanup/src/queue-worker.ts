@@ -8,7 +8,7 @@ import type { CleanupRow } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
 import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
 import type { CleanupDeps } from './deps.js';
-import { cleanupDeadLettered } from './events.js';
+import { cleanupDeadLettered } from '@s3o/events';
 
 /** What one pass over the queue did. */
 export interface QueueCounts {
@@ -118,7 +118,6 @@ export class CleanupQueueWorker {
     if (attempts >= maxAttempts) {
       logger.error(facts, 'cleanup gave up; the debt moved to the dead-letter queue (its bytes stay charged)');
       await ledger.deadLetterCleanup(row.id, message, [cleanupDeadLettered(row, attempts, message)]);
-      this.deps.onEventsAppended?.();
       return 'deadLettered';
     }
     const delay = Math.min(backoffBaseMs * 2 ** row.attempts, backoffMaxMs);

@@ -65,8 +65,6 @@ export class IntentReaper {
       }
     });
     await Promise.all(lanes);
-    // Promotions append object.created, debts cleanup.enqueued.
-    if (counts.promoted + counts.superseded + counts.incomplete + counts.owed > 0) this.deps.onEventsAppended?.();
     return counts;
   }
 

@@ -26,7 +26,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
   const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
   bus.start();
-  await usage.start({ ledger, onEventsAppended: () => bus.notify() });
+  await usage.start({ ledger });
 
   let ready = false;
   let stopping: Promise<void> | null = null;

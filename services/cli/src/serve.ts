@@ -40,8 +40,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
     started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger }));
   }
   for (const bus of buses) bus.start();
-  // The first bus relays the outbox (in-process: the only one; NATS: the gateway's).
-  await usage.start({ ledger, onEventsAppended: () => buses[0]?.notify() });
+  await usage.start({ ledger });
   const gateway = started[0]?.gateway;
   if (!gateway) throw new Error('the gateway must be the first service');
   const gatewayMetrics = await startGatewayMetrics(config, ledger);

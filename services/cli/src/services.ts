@@ -49,7 +49,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const gateway = createGatewayApp({ ...deps, logger, onEventsAppended: () => deps.bus.notify(), busConnected: () => deps.bus.isConnected() });
+      const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected() });
       return {
         gateway,
         stop: async () => {

@@ -2,7 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
-import type { Ledger } from '@s3o/store';
+import type {
+  CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
+  MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
+} from '@s3o/store';
 import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { VerifiedRequest } from '@s3o/s3';
@@ -10,9 +13,18 @@ import type { S3Address } from './http/address.js';
 import type { S3Action } from './http/classify.js';
 import type { DegradedReader } from './degraded/degraded-reader.js';
 
+/**
+ * The ledger roles the gateway uses: the S3 write, read, delete and multipart paths (a write
+ * that outlived its intent owes its bytes through the cleanup queue; a read that finds a copy
+ * gone reports it), and the admin API's drains, cleanup queue, verify, lost objects,
+ * notification outbox and usage.
+ */
+export type GatewayLedger = IntentLedger & WriteLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
+  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger;
+
 export interface GatewayDeps {
   config: Config;
-  ledger: Ledger;
+  ledger: GatewayLedger;
   backends: Map<string, BackendClient>;
   /** Which backends may be used right now (breakers, usage limits); every backend when absent. */
   availability?: BackendAvailability;
@@ -21,8 +33,6 @@ export interface GatewayDeps {
   /** The process's concurrency budgets; no admission control when absent. */
   admission?: ProcessAdmission;
   logger: Logger;
-  /** Called after a commit that appended events, so in-process consumers wake at once. */
-  onEventsAppended?: () => void;
   /** false while the event bus cannot reach its broker (events wait in the outbox): /health says degraded. */
   busConnected?: () => boolean;
 }

@@ -5,13 +5,13 @@
 // max_retries are used up, dead (kept for the admin API's requeue, never dropped).
 // Per key and endpoint the store hands out one row at a time, in sequencer order.
 import type { NotificationEndpointConfig, NotificationsConfig } from '@s3o/config';
-import type { Ledger, NotificationRow } from '@s3o/store';
+import type { NotificationLedger, NotificationRow } from '@s3o/store';
 import { contextFromTraceparent, counter, histogram, inSpan, SERVICE_ATTRIBUTE, SpanKind, type Logger } from '@s3o/telemetry';
 import type { Transport } from './transports/types.js';
 
 export interface DeliveryLoopDeps {
   config: NotificationsConfig;
-  ledger: Ledger;
+  ledger: NotificationLedger;
   logger: Logger;
   transports: Record<NotificationEndpointConfig['type'], Transport>;
   clock?: () => number;

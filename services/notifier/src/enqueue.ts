@@ -2,7 +2,8 @@
 // body built now so every retry sends the same bytes — written to the outbox in the
 // transaction that records the event as processed. A redelivered event adds nothing.
 import type { NotificationsConfig } from '@s3o/config';
-import type { Ledger, NewNotification, StoredEvent } from '@s3o/store';
+import type { DomainEvent } from '@s3o/events';
+import type { NewNotification, NotificationLedger } from '@s3o/store';
 import { activeTraceparent } from '@s3o/telemetry';
 import { notificationFacts } from './events.js';
 import { endpointMatches } from './match.js';
@@ -11,7 +12,7 @@ import { buildPayload } from './payload.js';
 /** processed_events consumer name (also the bus subscription's). */
 export const NOTIFIER_CONSUMER = 'notifications';
 
-export function deliveriesFor(event: StoredEvent, config: NotificationsConfig): NewNotification[] {
+export function deliveriesFor(event: DomainEvent, config: NotificationsConfig): NewNotification[] {
   const facts = notificationFacts(event);
   if (!facts) return [];
   // The handler runs in the event's consume span: deliveries continue that trace.
@@ -28,7 +29,7 @@ export function deliveriesFor(event: StoredEvent, config: NotificationsConfig): 
 }
 
 /** Writes the event's deliveries; true when there were new ones to deliver. */
-export async function enqueueDeliveries(ledger: Ledger, config: NotificationsConfig, event: StoredEvent): Promise<boolean> {
+export async function enqueueDeliveries(ledger: NotificationLedger, config: NotificationsConfig, event: DomainEvent): Promise<boolean> {
   const deliveries = deliveriesFor(event, config);
   if (deliveries.length === 0) return false;
   return ledger.notifications.enqueue(NOTIFIER_CONSUMER, event.id, deliveries);

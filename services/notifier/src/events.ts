@@ -2,11 +2,10 @@
 // shared/config notification-events.ts), and the facts the payloads are built from.
 import type { OperationalNotificationEvent, S3NotificationEvent } from '@s3o/config';
 import { OPERATIONAL_NOTIFICATION_EVENTS } from '@s3o/config';
-import { EventType } from '@s3o/events';
-import type { StoredEvent } from '@s3o/store';
+import { EventType, type CreatedOp, type DomainEvent, type RemovedOp } from '@s3o/events';
 
 /** The bus types the notifier consumes. */
-export const CONSUMED_TYPES: readonly string[] = [EventType.ObjectCreated, EventType.ObjectRemoved, ...OPERATIONAL_NOTIFICATION_EVENTS];
+export const CONSUMED_TYPES = [EventType.ObjectCreated, EventType.ObjectRemoved, ...OPERATIONAL_NOTIFICATION_EVENTS] as const;
 
 /** An object event as the payloads need it. */
 export interface ObjectFacts {
@@ -31,47 +30,54 @@ export interface OperationalFacts {
 
 export type NotificationFacts = ObjectFacts | OperationalFacts;
 
-const CREATED_NAMES: Record<string, S3NotificationEvent> = {
+const CREATED_NAMES: Partial<Record<CreatedOp, S3NotificationEvent>> = {
   Put: 's3:ObjectCreated:Put',
   Copy: 's3:ObjectCreated:Copy',
   CompleteMultipartUpload: 's3:ObjectCreated:CompleteMultipartUpload',
 };
 
 // AWS has one name for a delete, whichever API call made it (DeleteObject or DeleteObjects).
-const REMOVED_NAMES: Record<string, S3NotificationEvent> = {
+const REMOVED_NAMES: Record<RemovedOp, S3NotificationEvent> = {
   Delete: 's3:ObjectRemoved:Delete',
   DeleteObjects: 's3:ObjectRemoved:Delete',
   LifecycleExpiration: 's3:LifecycleExpiration:Delete',
 };
 
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+function isOperational(type: string): type is OperationalNotificationEvent {
+  return (OPERATIONAL_NOTIFICATION_EVENTS as readonly string[]).includes(type);
+}
 
-/** null for an event no endpoint can subscribe to (an unknown op, a malformed event). */
-export function notificationFacts(event: StoredEvent): NotificationFacts | null {
-  if ((OPERATIONAL_NOTIFICATION_EVENTS as readonly string[]).includes(event.type)) {
-    return { kind: 'operational', name: event.type as OperationalNotificationEvent };
+/** null for an event no endpoint can subscribe to (an import, a type the notifier does not consume). */
+export function notificationFacts(event: DomainEvent): NotificationFacts | null {
+  switch (event.type) {
+    case EventType.ObjectCreated: {
+      const name = CREATED_NAMES[event.data.op];
+      return name ? objectFacts(event, name, { size: event.data.size, etag: event.data.etag }) : null;
+    }
+    case EventType.ObjectRemoved:
+      // AWS's removal records carry neither size nor eTag.
+      return objectFacts(event, REMOVED_NAMES[event.data.op], { size: null, etag: null });
   }
+  return isOperational(event.type) ? { kind: 'operational', name: event.type } : null;
+}
+
+function objectFacts(
+  event: DomainEvent<'object.created' | 'object.removed'>,
+  name: S3NotificationEvent,
+  object: { size: number | null; etag: string | null },
+): ObjectFacts {
   const d = event.data;
-  const names = event.type === EventType.ObjectCreated ? CREATED_NAMES : event.type === EventType.ObjectRemoved ? REMOVED_NAMES : null;
-  const name = names && typeof d.op === 'string' ? names[d.op] : undefined;
-  const bucket = text(d.bucket);
-  const key = text(d.key);
-  if (!name || bucket === null || key === null) return null;
-  const created = event.type === EventType.ObjectCreated;
   return {
     kind: 'object',
     name,
-    bucket,
-    key,
+    bucket: d.bucket,
+    key: d.key,
     objectKey: event.resource,
-    // AWS's removal records carry neither size nor eTag.
-    size: created ? num(d.size) : null,
-    etag: created ? text(d.etag) : null,
+    ...object,
     // The store stamps the commit's sequencer (taken under the key lock) on object events.
-    sequencer: text(d.sequencer) ?? event.sequencer,
-    requestId: text(d.request_id),
-    accessKeyId: text(d.access_key_id),
-    sourceIp: text(d.source_ip),
+    sequencer: d.sequencer ?? event.sequencer,
+    requestId: d.request_id,
+    accessKeyId: d.access_key_id,
+    sourceIp: d.source_ip,
   };
 }

@@ -4,7 +4,7 @@
 // bus consumers (each event is taken by one) and split the outbox by leased claims.
 import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
-import type { Ledger } from '@s3o/store';
+import type { NotificationLedger } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 import { PeriodicWorker } from '@s3o/workers';
 import { DeliveryLoop, type DeliveryCounts } from './delivery-loop.js';
@@ -21,7 +21,7 @@ export { HEADERS, signature } from './sign.js';
 
 export interface NotifierDeps {
   config: Config;
-  ledger: Ledger;
+  ledger: NotificationLedger;
   bus: EventBus;
   logger: Logger;
 }

@@ -2,10 +2,10 @@
 // from the outbox when Prometheus scrapes — a growing pending count is a receiver that is
 // down or slow; any dead row needs an operator (GET /admin/api/notifications/dead).
 // Several notifiers in one process (tests) share the gauge; each registers its ledger once.
-import type { Ledger } from '@s3o/store';
+import type { NotificationLedger } from '@s3o/store';
 import { gauge } from '@s3o/telemetry';
 
-const ledgers = new Set<Ledger>();
+const ledgers = new Set<NotificationLedger>();
 
 gauge({
   name: 's3o_notification_outbox',
@@ -28,7 +28,7 @@ gauge({
 });
 
 /** Reports this ledger's outbox while the notifier runs; returns the remover. */
-export function reportOutboxDepth(ledger: Ledger): () => void {
+export function reportOutboxDepth(ledger: NotificationLedger): () => void {
   ledgers.add(ledger);
   return () => ledgers.delete(ledger);
 }

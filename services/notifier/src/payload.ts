@@ -8,7 +8,7 @@
 //   extension attribute; `data` is the S3 record for object events, the event's own data for
 //   operational events. Operational events have no S3 form: they always go as CloudEvents.
 import type { NotificationEndpointConfig } from '@s3o/config';
-import type { StoredEvent } from '@s3o/store';
+import type { DomainEvent } from '@s3o/events';
 import type { NotificationFacts, ObjectFacts } from './events.js';
 
 /** Who an event with no client request behind it (lifecycle expiry, a promoted write) is attributed to. */
@@ -32,7 +32,7 @@ export function encodeEventKey(key: string): string {
     .join('/');
 }
 
-function s3Record(event: StoredEvent, facts: ObjectFacts, endpoint: NotificationEndpointConfig, region: string) {
+function s3Record(event: DomainEvent, facts: ObjectFacts, endpoint: NotificationEndpointConfig, region: string) {
   const principal = facts.accessKeyId ?? SYSTEM_PRINCIPAL;
   const object: Record<string, unknown> = { key: encodeEventKey(facts.key) };
   if (facts.size !== null) object.size = facts.size;
@@ -56,7 +56,7 @@ function s3Record(event: StoredEvent, facts: ObjectFacts, endpoint: Notification
   };
 }
 
-function cloudEvent(event: StoredEvent, facts: NotificationFacts, endpoint: NotificationEndpointConfig, region: string) {
+function cloudEvent(event: DomainEvent, facts: NotificationFacts, endpoint: NotificationEndpointConfig, region: string) {
   const common = { specversion: '1.0', id: event.id, type: facts.name, time: event.time, datacontenttype: 'application/json' };
   if (facts.kind === 'object') {
     return { ...common, source: `/buckets/${facts.bucket}`, subject: facts.key, sequencer: facts.sequencer, data: s3Record(event, facts, endpoint, region) };
@@ -65,7 +65,7 @@ function cloudEvent(event: StoredEvent, facts: NotificationFacts, endpoint: Noti
   return { ...common, source: `/s3-orchestrator/${event.source}`, subject: event.resource, sequencer: event.sequencer, data: { resource: event.resource, ...data } };
 }
 
-export function buildPayload(event: StoredEvent, facts: NotificationFacts, endpoint: NotificationEndpointConfig, region: string): Payload {
+export function buildPayload(event: DomainEvent, facts: NotificationFacts, endpoint: NotificationEndpointConfig, region: string): Payload {
   if (facts.kind === 'object' && endpoint.format === 's3') {
     return { body: JSON.stringify({ Records: [s3Record(event, facts, endpoint, region)] }), contentType: CONTENT_TYPES.s3 };
   }

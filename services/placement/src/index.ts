@@ -3,40 +3,43 @@
 // a PeriodicWorker (@s3o/workers) named in worker-names.ts.
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
-import { startReplication, type ReplicationDeps } from './replication/index.js';
-import { Reconciler, reconcileFoundSomething } from './reconcile/index.js';
+import { startReplication, type ReplicationDeps, type ReplicationLedger } from './replication/index.js';
+import { Reconciler, reconcileFoundSomething, type ReconcileLedger } from './reconcile/index.js';
 import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
-import { startRelocation, type RelocationDeps } from './relocation/index.js';
+import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
 import { PLACEMENT_WORKERS } from './worker-names.js';
 
-export type { BackendHealthView, ReplicationDeps } from './replication/index.js';
+export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
 export { Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
-export type { ReconcileCounts, ReconcileDeps, SyncCounts, SyncRequest } from './reconcile/index.js';
+export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, SyncCounts, SyncRequest } from './reconcile/index.js';
 export { PLACEMENT_WORKERS } from './worker-names.js';
 
 export interface PlacementService {
   stop(): Promise<void>;
 }
 
-export type PlacementDeps = ReplicationDeps & Pick<RelocationDeps, 'admission'> & {
+/** The ledger roles of every placement job (the health prober's are among them). */
+export type PlacementServiceLedger = ReplicationLedger & RelocationLedger & ReconcileLedger;
+
+export type PlacementDeps = Omit<ReplicationDeps, 'ledger'> & Pick<RelocationDeps, 'admission'> & {
+  ledger: PlacementServiceLedger;
   bus: EventBus;
   /** the process's breakers: the prober keeps them fresh and announces their changes (health/) */
   breakers?: BackendBreakers | null;
 };
 
 export { DrainWorker, Rebalancer, CopyMover } from './relocation/index.js';
-export type { DrainRunCounts, RebalanceCounts, RelocationDeps } from './relocation/index.js';
+export type { DrainRunCounts, RebalanceCounts, RelocationDeps, RelocationLedger } from './relocation/index.js';
 export { HealthProber, type ProbeCounts } from './health/index.js';
 
 /** The slowest a closed backend is probed for health (faster when open_timeout is shorter). */
 const MAX_HEALTH_PROBE_INTERVAL_MS = 30_000;
 
 export function startPlacementService(deps: PlacementDeps): PlacementService {
-  const onEventsAppended = deps.onEventsAppended ?? (() => deps.bus.notify());
   const replication = startReplication(deps);
   // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
-  const reconciler = deps.config.reconcile.enabled ? new Reconciler({ ...deps, onEventsAppended }) : null;
+  const reconciler = deps.config.reconcile.enabled ? new Reconciler(deps) : null;
   const reconcile = reconciler && new PeriodicWorker({
     name: PLACEMENT_WORKERS.reconcile, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.reconcile.intervalMs,
     logger: deps.logger, run: (signal) => reconciler.pass(signal), noteworthy: reconcileFoundSomething,
@@ -49,7 +52,6 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     ? new HealthProber({
       ledger: deps.ledger, backends: deps.backends, breakers: deps.breakers, logger: deps.logger,
       intervalMs: Math.min(deps.config.backendCircuitBreaker.openTimeoutMs, MAX_HEALTH_PROBE_INTERVAL_MS),
-      onEventsAppended,
     })
     : null;
   prober?.start();

@@ -2,11 +2,12 @@
 // backend's monthly backend_usage row — the processed_events record and the addition in one
 // transaction, so a redelivered delta counts once — then publishes the row's new total.
 // A redelivery publishes the total as it stands, so the process that sent the delta still
-// learns that it was folded.
-import { EventType, parseUsageDelta } from '@s3o/events';
+// learns that it was folded. A delta the bus could not read by its schema never gets here:
+// it is dead-lettered, since retrying cannot make it readable.
+import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
 import type { PublishedUsage } from '@s3o/backends';
-import type { Ledger } from '@s3o/store';
+import type { UsageLedger } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 
 /** The durable consumer (and processed_events consumer name) of the fold. */
@@ -14,7 +15,7 @@ export const USAGE_FOLD_CONSUMER = 'usage-fold';
 
 export interface UsageServiceDeps {
   bus: EventBus;
-  ledger: Ledger;
+  ledger: UsageLedger;
   logger: Logger;
   publishTotal: (total: PublishedUsage) => Promise<void>;
 }
@@ -28,12 +29,7 @@ export function startUsageService(deps: UsageServiceDeps): UsageService {
     consumer: USAGE_FOLD_CONSUMER,
     types: [EventType.UsageDelta],
     handler: async (event) => {
-      const delta = parseUsageDelta(event.data);
-      if (!delta) {
-        // Retrying cannot make it readable; counting it as zero is the only safe answer.
-        deps.logger.warn({ eventId: event.id, data: event.data }, 'ignoring a usage.delta this version cannot read');
-        return;
-      }
+      const delta = event.data;
       const { applied, total } = await deps.ledger.applyUsageDelta(USAGE_FOLD_CONSUMER, event.id, {
         backendName: delta.backend,
         period: delta.period,

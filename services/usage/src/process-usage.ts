@@ -10,12 +10,12 @@ import {
 } from '@s3o/backends';
 import { UsageTotalsKv, usageBucketName } from '@s3o/bus';
 import { usageDeltaEvent } from '@s3o/events';
-import type { Ledger } from '@s3o/store';
+import type { EventLedger, UsageLedger } from '@s3o/store';
 import { counter, gauge, type Logger } from '@s3o/telemetry';
 
 export interface ProcessUsageRuntime extends ProcessUsage {
   /** Reads the month's stored totals, then starts flushing (and, with NATS, the KV bucket). */
-  start(deps: { ledger: Ledger; onEventsAppended: () => void }): Promise<void>;
+  start(deps: { ledger: UsageLedger & EventLedger }): Promise<void>;
   /** Flushes what is left into the outbox and closes the KV connection. */
   stop(): Promise<void>;
 }
@@ -58,7 +58,7 @@ export function createProcessUsage(
       board.applyPublished(total);
       await kv?.put(total);
     },
-    async start({ ledger, onEventsAppended }) {
+    async start({ ledger }) {
       for (const row of await ledger.listUsage(usagePeriod(Date.now()))) {
         board.applyPublished({ backend: row.backendName, period: row.period, requests: row.apiRequests, egress: row.egressBytes, ingress: row.ingressBytes, deltaId: '' });
       }
@@ -72,7 +72,6 @@ export function createProcessUsage(
           await ledger.appendEvents(deltas.map((d) => usageDeltaEvent({
             backend: d.backend, period: d.period, requests: d.requests, egress: d.egress, ingress: d.ingress, delta_id: d.deltaId,
           })));
-          onEventsAppended();
         },
         onError: (err) => logger.warn({ err }, 'appending usage deltas failed; they go with the next flush'),
       });

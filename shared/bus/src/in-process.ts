@@ -1,14 +1,15 @@
 // The in-process bus (DESIGN §5): each consumer tails event_log after its offset in
-// consumer_offsets, in seq order. Woken by notify() after a commit, and polls as a
-// safety net. A failing handler is retried with backoff; after max_deliver attempts the
+// consumer_offsets, in seq order. Woken after every commit that appended events (the
+// ledger's `eventsAppended`), and polls as a safety net. A failing handler is retried with backoff; after max_deliver attempts the
 // event goes to dead_events and the consumer moves on, so one poison event never blocks
 // the rest. Only valid with SQLite, where seq order is commit order.
-import type { Ledger, StoredEvent } from '@s3o/store';
+import { parseEvent, type DomainEvent, type EventTypeName } from '@s3o/events';
+import type { EventLogLedger, StoredEvent } from '@s3o/store';
 import { consumeEvent, countDeadLettered, registerLagSource, type Logger } from '@s3o/telemetry';
 import type { EventBus, Subscription } from './types.js';
 
 export interface InProcessBusOptions {
-  ledger: Ledger;
+  ledger: EventLogLedger;
   logger: Logger;
   maxDeliver: number;
   pollIntervalMs: number;
@@ -27,7 +28,7 @@ export interface InProcessBusOptions {
 class SharedEventReader {
   private readonly inFlight = new Map<string, Promise<StoredEvent[]>>();
 
-  constructor(private readonly ledger: Ledger) {}
+  constructor(private readonly ledger: EventLogLedger) {}
 
   read(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     const key = `${afterSeq}:${limit}`;
@@ -54,11 +55,15 @@ class ConsumerLoop {
   private persisted = 0;
   private persistedAt = 0;
 
+  private readonly types: ReadonlySet<string>;
+
   constructor(
     private readonly sub: Subscription,
     private readonly opts: InProcessBusOptions,
     private readonly reader: SharedEventReader,
-  ) {}
+  ) {
+    this.types = new Set(sub.types);
+  }
 
   start(): void {
     this.done = this.run();
@@ -115,7 +120,7 @@ class ConsumerLoop {
       let delivered = false;
       for (const event of events) {
         if (this.stopped) return;
-        if (this.sub.types.includes(event.type)) {
+        if (this.types.has(event.type)) {
           await this.deliver(event);
           delivered = true;
         }
@@ -136,9 +141,19 @@ class ConsumerLoop {
     this.persistedAt = Date.now();
   }
 
-  private async deliver(event: StoredEvent): Promise<void> {
+  private async deliver(record: StoredEvent): Promise<void> {
     const { maxDeliver, logger, ledger } = this.opts;
     const base = this.opts.retryBaseMs ?? 100;
+    let event: DomainEvent;
+    try {
+      event = parseEvent(record);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      logger.error({ err, consumer: this.sub.consumer, eventId: record.id, type: record.type }, 'malformed event dead-lettered');
+      countDeadLettered(this.sub.consumer);
+      await ledger.recordDeadEvent(this.sub.consumer, record.id, 0, message);
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const delivery = { event, consumer: this.sub.consumer, service: this.sub.service, system: 'in-process' as const, attempt };
@@ -180,13 +195,15 @@ export class InProcessBus implements EventBus {
   private started = false;
   private wakeScheduled = false;
   private unregisterLag: (() => void) | null = null;
+  private stopListening: (() => void) | null = null;
 
   constructor(private readonly opts: InProcessBusOptions) {
     this.reader = new SharedEventReader(opts.ledger);
   }
 
-  subscribe(sub: Subscription): void {
-    const loop = new ConsumerLoop(sub, this.opts, this.reader);
+  subscribe<T extends EventTypeName>(sub: Subscription<T>): void {
+    // The loop hands the handler only events of `sub.types`, checked against their schemas.
+    const loop = new ConsumerLoop(sub as unknown as Subscription, this.opts, this.reader);
     this.loops.push(loop);
     if (this.started) loop.start();
   }
@@ -207,6 +224,7 @@ export class InProcessBus implements EventBus {
 
   start(): void {
     this.started = true;
+    this.stopListening = this.opts.ledger.eventsAppended.listen(() => this.notify());
     for (const loop of this.loops) loop.start();
     // s3o_bus_consumer_lag: events between a consumer's position and the newest event (it
     // passes over the types it does not take, so every event counts), read at scrape time.
@@ -227,6 +245,8 @@ export class InProcessBus implements EventBus {
   }
 
   async stop(): Promise<void> {
+    this.stopListening?.();
+    this.stopListening = null;
     this.unregisterLag?.();
     this.unregisterLag = null;
     await Promise.all(this.loops.map((l) => l.stop()));

@@ -1,22 +1,30 @@
-// The bus interface every service codes against: the in-process bus here, NATS
-// JetStream next. Delivery is at-least-once; handlers must be idempotent.
-import type { StoredEvent } from '@s3o/store';
+// The bus interface every service codes against: the in-process bus (SQLite) and NATS
+// JetStream. Delivery is at-least-once; handlers must be idempotent.
+//
+// The bus is where events enter a process from event_log or NATS — anything may have written
+// them — so it checks each event against the schema of its type (@s3o/events parseEvent)
+// before a handler sees it: handlers get typed data. An event that fails the check is
+// dead-lettered at once (retrying cannot make it readable).
+import type { DomainEvent, EventTypeName } from '@s3o/events';
 
-export type EventHandler = (event: StoredEvent) => Promise<void>;
+export type EventHandler<T extends EventTypeName = EventTypeName> = (event: DomainEvent<T>) => Promise<void>;
 
-export interface Subscription {
+export interface Subscription<T extends EventTypeName = EventTypeName> {
   /** durable consumer name, unique per (service, purpose) */
   consumer: string;
   /** event types this consumer acts on; others are passed over */
-  types: readonly string[];
-  handler: EventHandler;
+  types: readonly T[];
+  handler: EventHandler<T>;
   /** the service the consumer belongs to, named on its trace spans (a process may run several) */
   service?: string;
 }
 
 export interface EventBus {
-  subscribe(sub: Subscription): void;
-  /** A commit appended events: consumers in this process look now instead of at the next poll. */
+  subscribe<T extends EventTypeName>(sub: Subscription<T>): void;
+  /**
+   * Events were appended: consumers in this process look now instead of at the next poll.
+   * The bus listens to its ledger's `eventsAppended` for this itself; nobody else need call it.
+   */
   notify(): void;
   start(): void;
   /**

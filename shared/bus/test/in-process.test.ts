@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Ledger, type StoredEvent } from '@s3o/store';
+import { NO_REQUEST, objectCreated, objectRemoved, type DomainEvent } from '@s3o/events';
+import { openLedger, type Ledger, type NewEvent } from '@s3o/store';
 import { metricsRegistry, silentLogger } from '@s3o/telemetry';
 import { InProcessBus } from '../src/index.js';
 
@@ -28,13 +30,18 @@ async function until(what: string, done: () => boolean): Promise<void> {
   assert.ok(done(), `timed out waiting for ${what}`);
 }
 
-const ev = (type: string, n: number) => ({ type, resource: `r/${n}`, data: { n } });
+// Event n of kind 'a' is an object.created of n bytes; kind 'b' an object.removed (consumers here take 'a' only).
+const A = 'object.created';
+const ev = (kind: 'a' | 'b', n: number): NewEvent => kind === 'a'
+  ? objectCreated('Put', { object: { objectKey: `r/${n}`, size: n, etag: 'e', contentType: 'text/plain' }, copies: [], displaced: [] }, NO_REQUEST)
+  : objectRemoved('Delete', `r/${n}`, [], NO_REQUEST);
+const nOf = (e: DomainEvent<typeof A>): number => e.data.size;
 
 test('delivers the subscribed types in seq order and resumes after its offset', () =>
   withLedger(async (ledger) => {
     const seen: number[] = [];
     const b1 = bus(ledger);
-    b1.subscribe({ consumer: 'c', types: ['a'], handler: async (e: StoredEvent) => { seen.push(e.data.n as number); } });
+    b1.subscribe({ consumer: 'c', types: [A], handler: async (e) => { seen.push(nOf(e)); } });
     b1.start();
     await ledger.appendEvents([ev('a', 1), ev('b', 2), ev('a', 3)]);
     b1.notify();
@@ -45,7 +52,7 @@ test('delivers the subscribed types in seq order and resumes after its offset', 
 
     await ledger.appendEvents([ev('a', 4), ev('b', 5)]);
     const b2 = bus(ledger);
-    b2.subscribe({ consumer: 'c', types: ['a'], handler: async (e: StoredEvent) => { seen.push(e.data.n as number); } });
+    b2.subscribe({ consumer: 'c', types: [A], handler: async (e) => { seen.push(nOf(e)); } });
     b2.start();
     await until('the event after the offset', () => seen.length === 3);
     await b2.stop();
@@ -59,9 +66,9 @@ test('a failing handler is retried; a poison event is dead-lettered and the next
     const done: number[] = [];
     const b = bus(ledger);
     b.subscribe({
-      consumer: 'c', types: ['a'],
-      handler: async (e: StoredEvent) => {
-        const n = e.data.n as number;
+      consumer: 'c', types: [A],
+      handler: async (e) => {
+        const n = nOf(e);
         attempts.set(n, (attempts.get(n) ?? 0) + 1);
         if (n === 1 && attempts.get(n)! < 2) throw new Error('transient');
         if (n === 2) throw new Error('poison');
@@ -89,10 +96,10 @@ test('consumer lag: the events between a consumer and the newest event, served a
     const handled: number[] = [];
     const b = bus(ledger);
     b.subscribe({
-      consumer: 'lagging', types: ['a'],
-      handler: async (e: StoredEvent) => {
-        if (e.data.n === 1) await held; // stuck on the first event
-        handled.push(e.data.n as number);
+      consumer: 'lagging', types: [A],
+      handler: async (e) => {
+        if (nOf(e) === 1) await held; // stuck on the first event
+        handled.push(nOf(e));
       },
     });
     b.start();
@@ -106,4 +113,55 @@ test('consumer lag: the events between a consumer and the newest event, served a
     assert.equal(await lagOf('lagging'), 0);
     await b.stop();
     assert.equal(await lagOf('lagging'), undefined, 'a stopped bus reports nothing');
+  }));
+
+async function untilAsync(what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('the ledger wakes the bus: a commit that appended events is delivered without notify() or a poll', () =>
+  withLedger(async (ledger) => {
+    const seen: number[] = [];
+    // Polls once a minute: after its first read, only the ledger's wake-up can deliver within the test.
+    const b = new InProcessBus({ ledger, logger: silentLogger(), maxDeliver: 3, pollIntervalMs: 60_000 });
+    b.subscribe({ consumer: 'c', types: [A], handler: async (e) => { seen.push(nOf(e)); } });
+    await ledger.appendEvents([ev('a', 1)]);
+    b.start();
+    await until('the event that was there at start', () => seen.length === 1);
+    const [first] = await ledger.readEventsAfter(0, 1);
+    // Saved once the read that delivered it is done: the loop sleeps from then on.
+    await untilAsync('the offset after the first event', async () => (await ledger.getConsumerOffset('c')) === first!.seq);
+    await ledger.appendEvents([ev('b', 2), ev('a', 3)]);
+    await until('the event appended while it slept', () => seen.length === 2);
+    await ledger.appendEvents([ev('a', 4)]);
+    await until('the next one', () => seen.length === 3);
+    await b.stop();
+    assert.deepEqual(seen, [1, 3, 4]);
+  }));
+
+test('an event whose data its schema refuses is dead-lettered at once, and the next ones still flow', () =>
+  withLedger(async (ledger, path) => {
+    const handled: number[] = [];
+    const b = bus(ledger);
+    b.subscribe({ consumer: 'c', types: [A], handler: async (e) => { handled.push(nOf(e)); } });
+    b.start();
+    // Written by something that is not a producer of ours (another build, a hand-made row).
+    await ledger.appendEvents([{ type: A, resource: 'r/0', data: { version: 1, size: 'big' } } as unknown as NewEvent, ev('a', 1)]);
+    await until('the good event', () => handled.length === 1);
+    await b.stop();
+    assert.deepEqual(handled, [1], 'the handler never saw the malformed event');
+    const [malformed] = await ledger.readEventsAfter(0, 1);
+    const db = new Database(path, { readonly: true });
+    try {
+      const dead = db.prepare('SELECT consumer, event_id, attempts, last_error FROM dead_events').all() as Array<Record<string, unknown>>;
+      assert.equal(dead.length, 1);
+      assert.deepEqual({ ...dead[0], last_error: undefined }, { consumer: 'c', event_id: malformed!.id, attempts: 0, last_error: undefined });
+      assert.match(dead[0]!.last_error as string, /malformed.*size/);
+    } finally {
+      db.close();
+    }
   }));

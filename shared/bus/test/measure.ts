@@ -17,13 +17,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))]!;
 }
 
-/** A bus whose handler notes when each event (by its `n`) started. */
+/** A bus whose handler notes when each event (by its `n`, the object's size) started. */
 function timedBus(run: BusRun, started: Map<number, number>): NatsBus {
   const bus = run.bus({ service: 'measure', maxDeliver: 5, relayIntervalMs: 1000, concurrency: CONCURRENCY });
   bus.subscribe({
     consumer: 'timing',
     types: ['object.created'],
-    handler: async (e) => void started.set(e.data.n as number, performance.now()),
+    handler: async (e) => void started.set(e.data.size, performance.now()),
   });
   return bus;
 }

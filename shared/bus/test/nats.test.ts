@@ -149,17 +149,17 @@ describe('NATS bus', () => {
         handler: async (e) => {
           const n = (attempts.get(e.id) ?? 0) + 1;
           attempts.set(e.id, n);
-          if (e.data.flaky === true && n <= 2) throw new Error(`attempt ${n} fails`);
+          if (e.data.etag === 'flaky' && n <= 2) throw new Error(`attempt ${n} fails`);
           done.add(e.id);
         },
       });
       bus.start();
       await bus.ready();
-      await appendEvents(run.ledger, 5, (n) => ({ data: { flaky: n === 1 } }));
+      await appendEvents(run.ledger, 5, (n) => (n === 1 ? { mark: 'flaky' } : {}));
       bus.notify();
       await waitFor('5 handled', () => done.size === 5);
 
-      const [flaky] = (await allEvents(run.ledger)).filter((e) => e.data.flaky === true);
+      const [flaky] = (await allEvents(run.ledger)).filter((e) => e.data.etag === 'flaky');
       assert.equal(attempts.get(flaky!.id), 3);
       assert.deepEqual([...attempts.values()].sort(), [1, 1, 1, 1, 3]);
       assert.deepEqual(run.deadEvents(), []);
@@ -175,13 +175,13 @@ describe('NATS bus', () => {
         types: ['object.created'],
         handler: async (e) => {
           attempts.set(e.id, (attempts.get(e.id) ?? 0) + 1);
-          if (e.data.poison === true) throw new Error('cannot apply\nthis event');
+          if (e.data.etag === 'poison') throw new Error('cannot apply\nthis event');
           handled.add(e.id);
         },
       });
       bus.start();
       await bus.ready();
-      await appendEvents(run.ledger, 4, (n) => ({ data: { poison: n === 0 }, traceparent: n === 0 ? TRACEPARENT(7) : null }));
+      await appendEvents(run.ledger, 4, (n) => (n === 0 ? { mark: 'poison', traceparent: TRACEPARENT(7) } : { traceparent: null }));
       bus.notify();
       await waitFor('the poison event in dead_events', () => run.deadEvents().length === 1);
 

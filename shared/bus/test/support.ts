@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { openLedger, type Ledger, type NewEvent, type StoredEvent } from '@s3o/store';
+import { NO_REQUEST, objectCreated, objectRemoved, type DomainEvent } from '@s3o/events';
+import { openLedger, type Ledger, type StoredEvent } from '@s3o/store';
 import { silentLogger } from '@s3o/telemetry';
 import { NatsBus, type NatsBusOptions } from '../src/index.js';
 
@@ -107,16 +108,32 @@ export async function openBusRun(url = natsUrl): Promise<BusRun> {
   };
 }
 
-/** Appends `count` events, one transaction each; resource `key-<n>`, data `{ version: 1, n, ...extra(n) }`. */
+/** What a test asks of the n-th event it appends. */
+export interface EventShape {
+  /** default object.created */
+  type?: 'object.created' | 'object.removed';
+  traceparent?: string | null;
+  /** an object.created's etag (default `etag`): a mark a handler can act on */
+  mark?: string;
+}
+
+/**
+ * Appends `count` events, one transaction each, as producers build them (the bus checks them
+ * against their schemas): the n-th is of key `bk/key-<n>`, an object.created of n bytes.
+ */
 export async function appendEvents(
   ledger: Ledger,
   count: number,
-  make: (n: number) => Partial<NewEvent> = () => ({}),
+  make: (n: number) => EventShape = () => ({}),
   from = 0,
 ): Promise<void> {
   for (let n = from; n < from + count; n++) {
-    const extra = make(n);
-    await ledger.appendEvents([{ type: 'object.created', resource: `key-${n}`, ...extra, data: { version: 1, n, ...extra.data } }]);
+    const { type = 'object.created', traceparent, mark = 'etag' } = make(n);
+    const objectKey = `bk/key-${n}`;
+    const event = type === 'object.removed'
+      ? objectRemoved('Delete', objectKey, [], NO_REQUEST)
+      : objectCreated('Put', { object: { objectKey, size: n, etag: mark, contentType: 'text/plain' }, copies: [], displaced: [] }, NO_REQUEST);
+    await ledger.appendEvents([{ ...event, traceparent }]);
   }
 }
 
@@ -140,9 +157,9 @@ export function delay(ms: number): Promise<void> {
 /** Counts deliveries per event id. */
 export class Deliveries {
   readonly counts = new Map<string, number>();
-  readonly events = new Map<string, StoredEvent>();
+  readonly events = new Map<string, DomainEvent>();
 
-  record(event: StoredEvent): void {
+  record(event: DomainEvent): void {
     this.counts.set(event.id, (this.counts.get(event.id) ?? 0) + 1);
     this.events.set(event.id, event);
   }

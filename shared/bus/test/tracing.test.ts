@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NO_REQUEST, objectCreated } from '@s3o/events';
 import { openLedger, type Ledger, type StoredEvent } from '@s3o/store';
 import { activeTraceparent, inSpan, silentLogger, startTracing, traceCalls } from '@s3o/telemetry';
 import { InProcessBus } from '../src/index.js';
@@ -46,6 +47,9 @@ async function receiver(): Promise<{ url: string; spans: Span[]; close(): Promis
   return { url: `http://127.0.0.1:${port}/v1/traces`, spans, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+const created = (objectKey: string) =>
+  objectCreated('Put', { object: { objectKey, size: 1, etag: 'e', contentType: 'text/plain' }, copies: [], displaced: [] }, NO_REQUEST);
+
 test('an event appended in a span is consumed under a CONSUMER span of the same trace', async () => {
   const sink = await receiver();
   const tracing = await startTracing({ serviceName: 's3o-test', url: sink.url, sampleRate: 1 });
@@ -65,10 +69,10 @@ test('an event appended in a span is consumed under a CONSUMER span of the same 
   bus.start();
   try {
     await inSpan('request', {}, async () => {
-      await ledger.appendEvents([{ type: 'object.created', resource: 'b/k', data: { version: 1 } }]);
+      await ledger.appendEvents([created('b/k')]);
     });
     // Outside any span: the event carries no traceparent and its consumer starts a trace of its own.
-    await ledger.appendEvents([{ type: 'object.created', resource: 'b/untraced', data: { version: 1 } }]);
+    await ledger.appendEvents([created('b/untraced')]);
     bus.notify();
     for (let i = 0; i < 200 && handled.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(handled.length, 2);

@@ -1,4 +1,4 @@
-// The adapter statements the drain rules (core-drains.ts) compose; each engine implements
+// The adapter statements the drain rules (core/drains.ts) compose; each engine implements
 // them in its sql/drains.ts. Part of ReadStatements / TxStatements.
 import type { BackendRecordCounts, DrainRow, DrainState } from './drain-types.js';
 import type { LocationRow } from './types.js';

@@ -1,6 +1,7 @@
 // Moving copies off a backend (DESIGN §4 backend_drains, §2 placement): the drain record an
 // operator starts and the placement service works, the move of one copy (drains and the
-// rebalancer), and taking a backend out of the ledger. Shapes here; rules in core-drains.ts.
+// rebalancer), and taking a backend out of the ledger. Shapes here; rules in core/drains.ts and
+// core/placement.ts (the move).
 import type { CommitEvents, LocationRow, NewEvent, ObjectRow } from './types.js';
 
 export type DrainState = 'draining' | 'drained' | 'failed' | 'cancelled';
@@ -68,7 +69,7 @@ export interface BackendPurge {
   lost: Array<{ objectKey: string; size: number; etag: string }>;
 }
 
-export interface DrainLedger {
+export interface BackendDrains {
   /**
    * Start a drain (one transaction): the backend then takes no new claims, replicas or
    * uploads. Null when one is already in progress. `events` (backend.drain.started) are
@@ -107,4 +108,9 @@ export interface DrainLedger {
    * no copy are deleted from the ledger with an `events(lost)` each (object.lost) and returned.
    */
   purgeBackend(backendName: string, lostEvents: (object: ObjectRow, copies: LocationRow[]) => NewEvent[]): Promise<BackendPurge>;
+}
+
+/** Drains and the removal of backends (the admin API starts them, placement works them). */
+export interface DrainLedger {
+  readonly drains: BackendDrains;
 }

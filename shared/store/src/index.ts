@@ -1,4 +1,5 @@
-// @s3o/store: the ledger (DESIGN §4). Services call the Ledger; engines implement TxAdapter.
+// @s3o/store: the ledger (docs/architecture.md, "The ledger"). Services call the Ledger's
+// roles; engines implement TxAdapter; core/ holds the rules between the two.
 export type * from './types.js';
 export type * from './ledger.js';
 export type * from './tx-adapter.js';
@@ -11,7 +12,7 @@ export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError,
 } from './errors.js';
-export { createLedger, sequencerOf, type LedgerOptions } from './core.js';
+export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';

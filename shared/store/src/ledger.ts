@@ -1,20 +1,27 @@
-// The Ledger: the business operations every service calls. Implemented once, in
-// core.ts, on top of a TxAdapter, so the same rules hold on SQLite and Postgres.
+// The Ledger: the business operations every service calls, implemented once (core/) on top
+// of a TxAdapter, so the same rules hold on SQLite and Postgres.
+//
+// The operations come in roles — narrow interfaces by operation family, like the writes of
+// the gateway or the queue work of the cleanup service. A service declares the roles it
+// uses; `Ledger`, the union of them all, is for the composition roots that open the ledger
+// and hand it out.
 //
 // Every operation that records cleanup debts also appends, in the same transaction, one
-// `cleanup.enqueued` event per backend owed (`data: { version: 1, backend, count }`, resource =
-// backend) to wake the cleanup workers; callers never append those themselves.
+// `cleanup.enqueued` event per backend owed to wake the cleanup workers; callers never append
+// those themselves. After every transaction that appended events has committed, the ledger
+// tells `eventsAppended`'s listeners (the event buses of the process), so consumers look at
+// once instead of at their next poll; callers never wake the bus themselves.
 import type {
   BackendHolding, CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeadLetterRow,
   DeleteOutcome, HoldingCursor, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow,
   MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
 } from './types.js';
 import type { LeaderLock } from './tx-adapter.js';
-import type { ReplicationLedger } from './placement-types.js';
-import type { ImportObjectRequest, ImportOutcome, LostObject } from './reconcile-types.js';
-import type { NotificationOutbox } from './notifications.js';
+import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
+import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
+import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
-import type { DrainLedger, MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
+import type { DrainLedger } from './drain-types.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -122,18 +129,8 @@ export interface CompleteMultipartRequest {
   events: CommitEvents<CommitResult>;
 }
 
-export interface Ledger extends ReplicationLedger, UsageLedger {
-  /** The notifier's delivery queue (notification_outbox). */
-  readonly notifications: NotificationOutbox;
-  /** Drains and the removal of backends (drain-types.ts). */
-  readonly drains: DrainLedger;
-
-  // ---- setup ----
-  /** Make backend_quotas match config (insert missing, update limits). */
-  syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
-  close(): Promise<void>;
-
-  // ---- write path ----
+/** Space claims and the intents that hold them while bytes travel (writes, replicas, moves). */
+export interface IntentLedger {
   /** Serialized per backend: first candidate with `limit - used - orphan - inflight >= size` (and no drain) gets the intent. */
   claim(req: ClaimRequest): Promise<Claim | null>;
   heartbeat(intentIds: string[]): Promise<void>;
@@ -141,15 +138,36 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
   abandonIntent(intentId: string, reason: string): Promise<void>;
   /** Drop an intent we know wrote nothing (no debt). No-op when gone. */
   dropIntent(intentId: string): Promise<void>;
+  getIntent(intentId: string): Promise<IntentRow | null>;
+}
+
+/** The client's changes of an object: commit a write, delete an object. */
+export interface WriteLedger {
   /**
-   * One transaction under the key lock: see DESIGN §4 "Commit is one transaction".
+   * One transaction under the key lock (docs/architecture.md, "Commit is one transaction").
    * Throws NoSuchIntentError when the intent is gone, PreconditionFailedError (after recording
    * the new bytes as a debt) when `ifNoneMatchStar` and the key exists.
    */
   commitWrite(req: CommitWriteRequest): Promise<CommitResult>;
-  getIntent(intentId: string): Promise<IntentRow | null>;
+  /**
+   * Remove the key and its copies (each a debt). Absent key: existed=false, no event. With
+   * `createdBefore`, an object not older than that is left alone (sequencer null, no event).
+   */
+  deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options?: DeleteOptions): Promise<DeleteResult>;
+}
 
-  // ---- the reaper (DESIGN §4 "Crash anywhere is recoverable") ----
+/** What the ledger holds: objects and their copies, key ranges, backend balances. */
+export interface ReadLedger {
+  getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null>;
+  /** Keys in byte order within [from, to). */
+  listRange(req: ListRequest): Promise<ListEntry[]>;
+  getQuotas(): Promise<QuotaRow[]>;
+  /** ok copies per backend that holds any, by name (the s3o_objects_count gauge). */
+  copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
+}
+
+/** The reaper's operations (docs/architecture.md, "Crash anywhere is recoverable"). */
+export interface ReaperLedger {
   /** Intents whose heartbeat is older than `heartbeatBefore`, oldest heartbeat first, after `after`. */
   listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]>;
   /**
@@ -161,34 +179,16 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
   promoteIntent(req: PromoteIntentRequest): Promise<PromoteOutcome>;
   /** End a stale intent that is not promoted: its bytes become a debt when present, else it is dropped. */
   reapIntent(req: ReapIntentRequest): Promise<ReapOutcome>;
+}
 
-  // ---- reads ----
-  getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null>;
-  /** Keys in byte order within [from, to). */
-  listRange(req: ListRequest): Promise<ListEntry[]>;
-  getQuotas(): Promise<QuotaRow[]>;
-
-  // ---- delete ----
-  /**
-   * Remove the key and its copies (each a debt). Absent key: existed=false, no event. With
-   * `createdBefore`, an object not older than that is left alone (sequencer null, no event).
-   */
-  deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options?: DeleteOptions): Promise<DeleteResult>;
-
-  // ---- multipart ----
+/** Multipart uploads: pinned to one backend, parts reserved and recorded, completed as the key's object. */
+export interface MultipartLedger {
   /**
    * Record an upload opened on the backend. False when the backend is draining (checked in
    * the same transaction): the backend's upload then becomes a multipart_upload debt and
    * the caller tries another backend.
    */
   createUpload(req: CreateUploadRequest): Promise<boolean>;
-  /**
-   * One transaction under the key lock: while the object still has `writeId` and its copy at
-   * `from`, the move intent's bytes replace that copy (its bytes become a debt), bytes_used
-   * moves with it and the events are appended; otherwise the new bytes become a debt. The
-   * intent ends either way.
-   */
-  moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome>;
   getUpload(uploadId: string): Promise<MultipartUploadRow | null>;
   /**
    * Reserve space for a part on the pinned backend (replaces an earlier part with the same number,
@@ -218,8 +218,10 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
   abortMultipart(uploadId: string, reason: string): Promise<boolean>;
   /** Uploads created before `before` with no part reserved or recorded since (untouched), oldest first. */
   listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]>;
+}
 
-  // ---- cleanup ----
+/** Byte deletions owed (cleanup_queue): recording them, and the cleanup workers' queue. */
+export interface CleanupLedger {
   enqueueCleanup(debts: CleanupDebt[]): Promise<void>;
   /** Rows due now (next_retry <= now, lease unset or expired), leased for `leaseMs` so other workers skip them. */
   claimCleanup(limit: number, now: number, leaseMs: number): Promise<CleanupRow[]>;
@@ -234,9 +236,11 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
    * No-op when the row is gone.
    */
   deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void>;
+}
+
+/** What an operator sees of the cleanup queue and its dead letters, and the requeue. */
+export interface CleanupAdminLedger {
   cleanupDepth(): Promise<number>;
-  /** ok copies per backend that holds any, by name (the s3o_objects_count gauge). */
-  copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
   /** Queued debts by id, after `afterId` (null = from the first). */
   listCleanup(afterId: number | null, limit: number): Promise<CleanupRow[]>;
   /** Dead-lettered debts by id, after `afterId` (null = from the first). */
@@ -248,28 +252,35 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
    * `ids` null = every dead letter. Returns how many moved (ids not in the DLQ are ignored).
    */
   requeueDeadLetters(ids: number[] | null): Promise<number>;
+}
 
-  // ---- verify ----
+/** What the ledger accounts for on a backend (verify, reconcile, sync compare it with the backend). */
+export interface HoldingsLedger {
   /** One page of what the ledger accounts for on a backend, of one kind, by (storage key, row id). */
   listHoldings(req: HoldingsRequest): Promise<BackendHolding[]>;
   /** Every record of any kind that accounts for `storageKey` on the backend, from one snapshot. */
   findHoldings(backendName: string, storageKey: string): Promise<BackendHolding[]>;
+}
 
-  // ---- reconcile / sync (reconcile-types.ts) ----
-  /**
-   * Make each object found on a backend its internal key's object, with one copy at the key
-   * as found — unless a ledger record accounts for that storage key ('held', also when an
-   * earlier request of the batch took it) or the internal key has a live object ('exists').
-   * One transaction for the batch; one outcome per request, in order. Throws RangeError (and
-   * imports nothing) for a backend with no quota row.
-   */
-  importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]>;
-  /** Objects with no ok copy left (every copy marked missing), by key strictly after `after`. */
-  listLostObjects(after: string | null, limit: number): Promise<LostObject[]>;
-  countLostObjects(): Promise<number>;
-
-  // ---- events ----
+/** Appending events without a state change of their own (announcements, usage deltas). */
+export interface EventLedger {
   appendEvents(events: NewEvent[]): Promise<void>;
+}
+
+/** Told after the COMMIT of every transaction that appended events — never inside one. */
+export interface EventsAppendedSignal {
+  /** `listener` runs synchronously after such a commit (it must not throw); returns its removal. */
+  listen(listener: () => void): () => void;
+}
+
+/** The event log as the buses work it: reading, offsets, the outbox relay, redelivery and dead letters. */
+export interface EventLogLedger {
+  /**
+   * Fires after every transaction that appended events, so a bus in this process looks at
+   * once. A property, not a method: it is not an operation (wrappers that trace or guard the
+   * ledger's operations pass it through untouched).
+   */
+  readonly eventsAppended: EventsAppendedSignal;
   readEventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
   /** The newest event's seq (0 when there is none): how far in-process consumers have to go. */
   latestEventSeq(): Promise<number>;
@@ -284,7 +295,23 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
   /** Record that `consumer` applied `eventId`; false when it already had (redelivery: skip). */
   markProcessed(consumer: string, eventId: string): Promise<boolean>;
   recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
+}
 
-  /** Periodic-sweep leadership (SQLite: process mutex; Postgres: advisory lock on a dedicated connection). */
+/** Leadership of periodic jobs. */
+export interface LeaderLocks {
+  /** SQLite: process mutex; Postgres: advisory lock on a dedicated connection. Null when another holder has it. */
   tryLeaderLock(name: string): Promise<LeaderLock | null>;
 }
+
+/** What the process that opened the ledger does with it. */
+export interface LedgerSetup {
+  /** Make backend_quotas match config (insert missing, update limits). */
+  syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Every role: what a composition root opens and hands out (each service takes the roles it uses). */
+export interface Ledger extends
+  LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
+  HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
+  EventLedger, EventLogLedger, LeaderLocks {}

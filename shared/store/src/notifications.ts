@@ -77,3 +77,8 @@ export interface NotificationOutbox {
   /** Dead rows back to pending, due now with attempts 0; `ids` null = all. Returns how many. */
   requeueDead(ids: number[] | null): Promise<number>;
 }
+
+/** The notifier's delivery queue (notification_outbox), and what the admin API shows of it. */
+export interface NotificationLedger {
+  readonly notifications: NotificationOutbox;
+}

@@ -2,7 +2,7 @@
 // and put the core rules on top of its adapter.
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createLedger } from './core.js';
+import { createLedger } from './core/index.js';
 import type { Ledger } from './ledger.js';
 import type { PostgresAdapterOptions } from './postgres/adapter.js';
 import { openSqliteAdapter } from './sqlite/adapter.js';

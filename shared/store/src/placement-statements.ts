@@ -1,4 +1,4 @@
-// The adapter statements the placement rules (core-placement.ts) compose; each engine
+// The adapter statements the placement rules (core/placement.ts) compose; each engine
 // implements them in its sql/placement.ts. Part of ReadStatements / TxStatements.
 import type { ReplicationCandidate } from './placement-types.js';
 import type { LocationRow } from './types.js';

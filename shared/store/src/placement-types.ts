@@ -1,7 +1,8 @@
 // What the placement service asks of the ledger about the copies of objects over time
 // (DESIGN §2 placement, §4 "A replica or move commits under the same key lock"): commit a
 // replica, mark a copy found absent, list objects below / above the replication factor, and
-// drop excess copies. Request and outcome shapes here; the rules live in core-placement.ts.
+// drop excess copies. Request and outcome shapes here; the rules live in core/placement.ts.
+import type { MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
 import type { CommitEvents, LocationRow, ObjectRow } from './types.js';
 
 export interface CommitReplicaRequest {
@@ -67,8 +68,8 @@ export interface DropCopiesRequest {
   reason: string;
 }
 
-/** The Ledger's placement operations (part of Ledger). */
-export interface ReplicationLedger {
+/** Where copies live over time: replicas, moves, excess copies (the placement service). */
+export interface PlacementLedger {
   /**
    * One transaction under the key lock: while the object exists with `writeId`, the copied
    * bytes become an ok copy on the intent's backend (a `missing` copy there is replaced, its
@@ -78,11 +79,12 @@ export interface ReplicationLedger {
    */
   commitReplica(req: CommitReplicaRequest): Promise<CommitReplicaOutcome>;
   /**
-   * A backend answered "no such key" for a copy the ledger lists: state → 'missing' (it no
-   * longer counts toward the factor and is not read; replication repairs it). False when the
-   * copy is not (or no longer) an ok copy at that storage key.
+   * One transaction under the key lock: while the object still has `writeId` and its copy at
+   * `from`, the move intent's bytes replace that copy (its bytes become a debt), bytes_used
+   * moves with it and the events are appended; otherwise the new bytes become a debt. The
+   * intent ends either way.
    */
-  markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
+  moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome>;
   /** A page of objects below the factor or with missing copies, by key. */
   listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationCandidate[]>;
   /** A page of objects with more ok copies than the factor, by key. */
@@ -94,4 +96,14 @@ export interface ReplicationLedger {
    * Returns the copies dropped.
    */
   dropCopies(req: DropCopiesRequest): Promise<LocationRow[]>;
+}
+
+/** Reporting a copy a backend no longer has (a read, replication or reconcile found it absent). */
+export interface MissingCopyLedger {
+  /**
+   * A backend answered "no such key" for a copy the ledger lists: state → 'missing' (it no
+   * longer counts toward the factor and is not read; replication repairs it). False when the
+   * copy is not (or no longer) an ok copy at that storage key.
+   */
+  markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 // What reconcile and sync ask of the ledger (DESIGN §4 "Imported objects keep the key they
 // were found under"): import an object that is already on a backend, and list the objects
-// whose every copy is marked missing (lost). Shapes here; the rules live in core-import.ts.
+// whose every copy is marked missing (lost). Shapes here; the rules live in core/import.ts.
 import type { CommitEvents, CommitResult, LocationRow, ObjectIdentity } from './types.js';
 
 export interface ImportObjectRequest {
@@ -44,4 +44,23 @@ export interface ReconcileReads {
    * statement (an import asks this of every object it takes).
    */
   isStorageKeyHeld(backendName: string, storageKey: string): Promise<boolean>;
+}
+
+/** Taking objects that are already on a backend into the ledger (reconcile, sync). */
+export interface ImportLedger {
+  /**
+   * Make each object found on a backend its internal key's object, with one copy at the key
+   * as found — unless a ledger record accounts for that storage key ('held', also when an
+   * earlier request of the batch took it) or the internal key has a live object ('exists').
+   * One transaction for the batch; one outcome per request, in order. Throws RangeError (and
+   * imports nothing) for a backend with no quota row.
+   */
+  importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]>;
+}
+
+/** The objects none of whose copies is left (reconcile reports them, the admin API lists them). */
+export interface LostObjectLedger {
+  /** Objects with no ok copy left (every copy marked missing), by key strictly after `after`. */
+  listLostObjects(after: string | null, limit: number): Promise<LostObject[]>;
+  countLostObjects(): Promise<number>;
 }

@@ -6,6 +6,7 @@
 // another '/' (or starts the key) is written `%2F`, and '%' is written `%25` to keep the
 // mapping reversible. The client's key itself also travels in `x-amz-meta-s3o-key`.
 import { createHash } from 'node:crypto';
+import { splitInternalKey } from '@s3o/events';
 
 const MAX_STORAGE_KEY_BYTES = 1024;
 
@@ -30,11 +31,8 @@ export function storageKeyFor(bucket: string, key: string, intentId: string): st
   return `${bucket}/!h/${createHash('sha256').update(key, 'utf8').digest('hex')}!${intentId}`;
 }
 
-/** `{bucket}/{key}` → its parts (bucket names never contain '/'). */
-export function splitInternalKey(objectKey: string): { bucket: string; key: string } {
-  const slash = objectKey.indexOf('/');
-  return slash < 0 ? { bucket: objectKey, key: '' } : { bucket: objectKey.slice(0, slash), key: objectKey.slice(slash + 1) };
-}
+// The split of an internal key lives with the events, whose data names bucket and key.
+export { splitInternalKey };
 
 /** A fresh storage key for `objectKey` (an internal key) under `intentId`. */
 export function storageKeyForInternal(objectKey: string, intentId: string): string {

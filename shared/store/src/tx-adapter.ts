@@ -1,6 +1,6 @@
-// The boundary between the business rules (core.ts) and an engine (SQLite today, Postgres
-// next). An adapter offers named, typed statements — each one SQL statement or a tiny fixed
-// group — and knows nothing of quotas, debts or events. Core composes them inside `withTx`.
+// The boundary between the business rules (core/) and an engine (SQLite or Postgres). An
+// adapter offers named, typed statements — each one SQL statement or a tiny fixed group —
+// and knows nothing of quotas, debts or events. Core composes them inside `withTx`.
 //
 // Every method is async so an engine with network round trips (pg) implements the same
 // interface. Names that start with `lock` or `take` are the ones that must serialise

@@ -1,6 +1,7 @@
 // Row shapes and the Ledger API: what services call. Services never see SQL; the engine
 // adapters implement TxAdapter (see tx-adapter.ts) and `core` composes it into these
 // operations. Times are epoch milliseconds; sizes are JS numbers.
+import type { EventRecord, NewEvent as EventsNewEvent } from '@s3o/events';
 
 /** Standard headers stored with an object and returned on GET/HEAD. */
 export interface StandardHeaders {
@@ -117,27 +118,17 @@ export interface CleanupDebt {
   sizeBytes: number;
 }
 
-/** An event to append, as the caller builds it (id/time/seq are assigned by the store). */
-export interface NewEvent {
-  type: string;
-  resource: string;
-  data: Record<string, unknown>;
-  traceparent?: string | null;
-}
+/**
+ * An event to append, as the caller builds it with a constructor of @s3o/events (id, time and
+ * seq are assigned by the store), typed by its event type.
+ */
+export type NewEvent = EventsNewEvent;
 
-/** A stored event; `sequencer` (hex of seq, zero padded to 16) is derived from seq. */
-export interface StoredEvent {
-  seq: number;
-  id: string;
-  type: string;
-  time: string;
-  resource: string;
-  source: string;
-  traceparent: string | null;
-  data: Record<string, unknown>;
-  sequencer: string;
-  publishedAt: number | null;
-}
+/**
+ * A stored event as read back (event_log): its data unchecked until a consumer parses it
+ * (@s3o/events parseEvent). `sequencer` (hex of seq, zero padded to 16) is derived from seq.
+ */
+export type StoredEvent = EventRecord;
 
 export interface ListEntry {
   objectKey: string;

@@ -18,6 +18,7 @@ import { describeImportContract } from './contract-import.js';
 import { describeNotificationContract } from './contract-notifications.js';
 import { describeUsageContract } from './contract-usage.js';
 import { describeStatsContract } from './contract-stats.js';
+import { describeTxWorkContract } from './contract-tx-work.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -54,6 +55,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeNotificationContract(withLedger);
     describeUsageContract(withLedger);
     describeStatsContract(withLedger);
+    describeTxWorkContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>

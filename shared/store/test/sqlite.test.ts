@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { backendCircuitChanged } from '@s3o/events';
 import { SchemaTooNewError, newId, openLedger, type Ledger } from '../src/index.js';
+import { TxRunner } from '../src/core/tx-work.js';
 import { openSqliteAdapter } from '../src/sqlite/adapter.js';
 import { defaultMigrationsDir, listMigrations } from '../src/sqlite/migrate.js';
 import type { TxStatements } from '../src/tx-adapter.js';
@@ -310,5 +312,62 @@ describe('SQLite ledger', () => {
       await assert.rejects(ledger.getQuotas(), /closed/);
       await assert.rejects(ledger.syncBackends([]), /closed/);
       await ledger.close();
+    }));
+});
+
+describe('SQLite ledger: the transaction runner', () => {
+  test('an operation that records quota changes, debts and events on its TxWork gets them applied, without finishing anything itself', () =>
+    withTemp(async (dir) => {
+      const path = join(dir, 'ledger.db');
+      const adapter = await openSqliteAdapter({ path, migrationsDir: MIGRATIONS });
+      try {
+        const runner = new TxRunner(adapter, 'runner-test', () => 1_700_000_000_000, () => null);
+        await runner.withWork(({ tx, now }) => tx.upsertBackendQuota('a', 0, now));
+        let told = 0;
+        runner.eventsAppended.listen(() => told++);
+        const balance = () => inspect(path, (db) => db.prepare(`SELECT bytes_used AS used, orphan_bytes AS orphan FROM backend_quotas WHERE backend_name = 'a'`).get());
+        const eventTypes = () => inspect(path, (db) => (db.prepare('SELECT type FROM event_log ORDER BY seq').all() as Array<{ type: string }>).map((r) => r.type));
+
+        // An operation written the way core's are: it records on its work and returns.
+        const result = await runner.withWork(async (work) => {
+          work.chargeUsed('a', 40);
+          await work.owe({ kind: 'object', backendName: 'a', storageKey: 'bk/k!1', objectKey: 'bk/k', reason: 'test', sizeBytes: 15 });
+          work.append([backendCircuitChanged('open', 'a', 'test')]);
+          return 'done';
+        });
+        assert.equal(result, 'done');
+        assert.deepEqual(balance(), { used: 40, orphan: 15 }, 'the quota deltas were applied');
+        assert.deepEqual(eventTypes(), ['backend.circuit.opened', 'cleanup.enqueued'], 'its events, then the wake-up of the debt');
+        assert.equal(told, 1, 'the listeners were told once, after the commit');
+
+        // An operation that fails applies nothing of what it recorded, and tells nobody.
+        await assert.rejects(runner.withWork(async (work) => {
+          work.chargeUsed('a', 5);
+          await work.owe({ kind: 'object', backendName: 'a', storageKey: 'bk/k!2', objectKey: 'bk/k', reason: 'test', sizeBytes: 1 });
+          work.append([backendCircuitChanged('closed', 'a', 'test')]);
+          throw new Error('the operation failed');
+        }), /the operation failed/);
+        assert.deepEqual(balance(), { used: 40, orphan: 15 });
+        assert.deepEqual(eventTypes(), ['backend.circuit.opened', 'cleanup.enqueued']);
+        assert.equal(told, 1);
+      } finally {
+        await adapter.close();
+      }
+    }));
+
+  test('eventsAppended is told after the COMMIT: another connection already sees the events', () =>
+    withTemp(async (dir) => {
+      const path = join(dir, 'ledger.db');
+      const ledger = await openLedger({ driver: 'sqlite', path, source: 't' });
+      try {
+        const visible: number[] = [];
+        // better-sqlite3 reads synchronously: this is what the database holds at the moment the listener runs.
+        ledger.eventsAppended.listen(() => visible.push(inspect(path, (db) => (db.prepare('SELECT count(*) AS n FROM event_log').get() as { n: number }).n)));
+        await ledger.appendEvents([backendCircuitChanged('open', 'a', 'x'), backendCircuitChanged('closed', 'a', 'y')]);
+        await ledger.appendEvents([backendCircuitChanged('open', 'a', 'z')]);
+        assert.deepEqual(visible, [2, 3]);
+      } finally {
+        await ledger.close();
+      }
     }));
 });

@@ -2,6 +2,7 @@
 // §6): no byte travels twice. The ledger keeps the parts (MD5 of the client's bytes),
 // answers ListParts / ListMultipartUploads, and commits the object on Complete.
 import { createHash } from 'node:crypto';
+import { objectCreated } from '@s3o/events';
 import { S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
 import { newId, type MultipartPartRow, type MultipartUploadRow } from '@s3o/store';
 import { objectTarget, bucketTarget, type RequestContext } from '../context.js';
@@ -13,7 +14,7 @@ import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
 import { backendMetadata } from '../write/backend-metadata.js';
-import { objectCreated } from '../write/events.js';
+import { requestFacts } from '../write/request-facts.js';
 import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -65,7 +66,6 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       continue;
     }
     if (!(await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity }))) {
-      ctx.deps.onEventsAppended?.();
       logger.info({ backend: backendName, requestId: ctx.requestId }, 'backend started draining while an upload was opened on it, trying the next');
       continue;
     }
@@ -179,9 +179,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   }
   await ledger.completeMultipart({
     uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
-    events: (c) => [objectCreated(ctx, 'CompleteMultipartUpload', bucket, key, c.object, c.copies, c.displaced)],
+    events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
   });
-  ctx.deps.onEventsAppended?.();
   sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag));
 }
 
@@ -190,7 +189,6 @@ export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
   if (!(await ctx.deps.ledger.abortMultipart(upload.uploadId, 'aborted by client'))) {
     throw new S3Error('NoSuchUpload', { extra: { UploadId: upload.uploadId } });
   }
-  ctx.deps.onEventsAppended?.();
   sendEmpty(ctx.reply, 204);
 }
 

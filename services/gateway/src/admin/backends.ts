@@ -15,8 +15,8 @@
 //                                  announced as object.lost — never dropped silently.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { backendDrainEvent, EVENT_SCHEMA_VERSION, EventType, type ObjectLostData } from '@s3o/events';
-import { splitInternalKey, type BackendPurge, type BackendRecordCounts, type DrainRow } from '@s3o/store';
+import { backendDrainEvent, EventType, objectLost } from '@s3o/events';
+import type { BackendPurge, BackendRecordCounts, DrainRow } from '@s3o/store';
 import type { GatewayDeps } from '../context.js';
 import { AdminError, sendJson } from './respond.js';
 
@@ -65,7 +65,6 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
     const backend = configuredBackend(request);
     const drain = await ledger.drains.startDrain(backend, (d) => [backendDrainEvent(EventType.BackendDrainStarted, d)]);
     if (!drain) throw new AdminError(409, 'DrainInProgress', `backend ${backend} is already draining`);
-    deps.onEventsAppended?.();
     deps.logger.info({ backend, objects: drain.objectsTotal, requestId: request.id }, 'drain started');
     return sendJson(reply, 202, drainJson(drain, await ledger.drains.countBackendRecords(backend)));
   });
@@ -90,7 +89,6 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
     }
     const drain = await ledger.drains.finishDrain(current.id, 'cancelled', null, (d) => [backendDrainEvent(EventType.BackendDrainCancelled, d)]);
     if (!drain) throw new AdminError(409, 'NoDrainInProgress', `the drain of backend ${backend} has just ended`);
-    deps.onEventsAppended?.();
     deps.logger.info({ backend, moved: drain.objectsMoved, requestId: request.id }, 'drain cancelled');
     return sendJson(reply, 200, drainJson(drain, await ledger.drains.countBackendRecords(backend)));
   });
@@ -134,15 +132,7 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
         request_id: request.id,
       });
     }
-    const done = await ledger.drains.purgeBackend(backend, (object, copies) => {
-      const { bucket, key } = splitInternalKey(object.objectKey);
-      const data: ObjectLostData = {
-        version: EVENT_SCHEMA_VERSION, bucket, key, size: object.size, etag: object.etag,
-        copies: copies.map((c) => ({ backend: c.backendName, storage_key: c.storageKey })),
-      };
-      return [{ type: EventType.ObjectLost, resource: object.objectKey, data: data as unknown as Record<string, unknown> }];
-    });
-    if (done.lost.length > 0) deps.onEventsAppended?.();
+    const done = await ledger.drains.purgeBackend(backend, (object, copies) => [objectLost(object, copies)]);
     deps.logger.warn({ backend, copies: done.copies, lost: done.lost.length, requestId: request.id }, 'backend purged from the ledger');
     return sendJson(reply, 200, {
       backend,

@@ -87,7 +87,6 @@ export function registerCleanupQueueRoutes(app: FastifyInstance, deps: GatewayDe
   app.post('/cleanup-dlq/requeue', async (request, reply) => {
     const ids = parseRequeueBody(await auth.body(request));
     const requeued = await ledger.requeueDeadLetters(ids);
-    if (requeued > 0) deps.onEventsAppended?.();
     deps.logger.info({ requeued, ids: ids ?? 'all', requestId: request.id }, 'dead letters requeued');
     return sendJson(reply, 200, { requeued });
   });

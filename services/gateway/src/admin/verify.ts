@@ -13,7 +13,7 @@
 // Memory: one backend at a time, one map entry per storage key the ledger holds on it.
 import type { BackendClient } from '@s3o/backends';
 import type { Config } from '@s3o/config';
-import type { BackendHolding, HoldingCursor, HoldingKind, Ledger } from '@s3o/store';
+import type { BackendHolding, HoldingCursor, HoldingKind, HoldingsLedger } from '@s3o/store';
 
 /** Ledger records and backend keys read per page. */
 const PAGE = 1000;
@@ -102,7 +102,7 @@ class FindingCollector<K extends { storage_key: string; size: number }> {
 }
 
 export async function verify(
-  deps: { config: Config; ledger: Ledger; backends: Map<string, BackendClient> },
+  deps: { config: Config; ledger: HoldingsLedger; backends: Map<string, BackendClient> },
   options: VerifyOptions,
 ): Promise<VerifyReport> {
   const checkedAt = new Date().toISOString();
@@ -113,7 +113,7 @@ export async function verify(
 }
 
 async function verifyBackend(
-  deps: { config: Config; ledger: Ledger; backends: Map<string, BackendClient> },
+  deps: { config: Config; ledger: HoldingsLedger; backends: Map<string, BackendClient> },
   backend: string,
   maxKeys: number,
 ): Promise<BackendVerification> {
@@ -215,7 +215,7 @@ async function verifyBackend(
 }
 
 /** Every holding of one kind on the backend, page by page. */
-async function* holdings(ledger: Ledger, backendName: string, kind: HoldingKind): AsyncGenerator<BackendHolding> {
+async function* holdings(ledger: HoldingsLedger, backendName: string, kind: HoldingKind): AsyncGenerator<BackendHolding> {
   let after: HoldingCursor | null = null;
   for (;;) {
     const page = await ledger.listHoldings({ backendName, kind, after, limit: PAGE });

@@ -3,8 +3,7 @@
 // backends while the breaker is open, and the cache that reader keeps. Recovery needs no
 // restart: the breaker closes on the first database answer, and the cache is dropped then
 // so reads go back to the ledger's view at once.
-import type { Ledger } from '@s3o/store';
-import type { GatewayDeps } from '../context.js';
+import type { GatewayDeps, GatewayLedger } from '../context.js';
 import { DatabaseBreaker } from './database-breaker.js';
 import { DegradedReader } from './degraded-reader.js';
 import { guardLedger } from './guarded-ledger.js';
@@ -13,7 +12,7 @@ import { LocationCache } from './location-cache.js';
 export interface DegradedMode {
   breaker: DatabaseBreaker;
   /** The ledger every action calls: deps.ledger under the breaker. */
-  ledger: Ledger;
+  ledger: GatewayLedger;
   reader: DegradedReader;
   /** Stops the breaker's background probe (the gateway is closing). */
   stop(): void;

@@ -8,17 +8,17 @@
 // having to know it, so no new ledger call can bypass it. Operation groups hung off the
 // ledger (`ledger.drains.*`, `ledger.notifications.*`, any added later) are guarded the same
 // way, at any depth.
-import type { Ledger } from '@s3o/store';
 import type { DatabaseBreaker } from './database-breaker.js';
 
 /**
  * Passed through as they are: `close` belongs to whoever opened the ledger and must work
  * whatever the breaker thinks; a leader lock is a long-lived connection of its own, not a
- * request's call (the gateway takes none), and its loss must be reported as such.
+ * request's call (the gateway takes none), and its loss must be reported as such;
+ * `eventsAppended` is a signal the buses listen to, not an operation.
  */
-const UNGUARDED = new Set<PropertyKey>(['close', 'tryLeaderLock']);
+const UNGUARDED = new Set<PropertyKey>(['close', 'tryLeaderLock', 'eventsAppended']);
 
-export function guardLedger(ledger: Ledger, breaker: DatabaseBreaker): Ledger {
+export function guardLedger<L extends object>(ledger: L, breaker: DatabaseBreaker): L {
   return guard(ledger, breaker, true);
 }
 
@@ -28,6 +28,7 @@ function guard<T extends object>(target: T, breaker: DatabaseBreaker, top: boole
     get(object, property) {
       const value: unknown = Reflect.get(object, property, object);
       if (value === null || (typeof value !== 'function' && typeof value !== 'object')) return value;
+      if (top && UNGUARDED.has(property) && typeof value === 'object') return value;
       let member = members.get(property);
       if (member === undefined) {
         if (typeof value === 'object') {

@@ -2,7 +2,7 @@
 // range (never LIKE), delimiter grouping into common prefixes that count against
 // max-keys, and skipping a whole common prefix with one range query instead of reading
 // every key under it.
-import type { Ledger, ListEntry } from '@s3o/store';
+import type { ListEntry, ReadLedger } from '@s3o/store';
 
 /** Greater (in UTF-8 byte order) than every string that starts with `s`, for practical keys. */
 export function pastPrefix(s: string): string {
@@ -26,7 +26,7 @@ export interface WalkResult {
   last: string | null;
 }
 
-export async function walkKeys(ledger: Ledger, r: WalkRequest): Promise<WalkResult> {
+export async function walkKeys(ledger: ReadLedger, r: WalkRequest): Promise<WalkResult> {
   const base = `${r.bucket}/`;
   const result: WalkResult = { contents: [], commonPrefixes: [], truncated: false, last: null };
   if (r.maxKeys <= 0) return result;

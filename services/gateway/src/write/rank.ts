@@ -4,14 +4,14 @@
 import type { Config } from '@s3o/config';
 import type { BackendAvailability, BackendRefusal } from '@s3o/backends';
 import { S3Error } from '@s3o/s3';
-import type { Ledger, QuotaRow } from '@s3o/store';
+import type { QuotaRow, ReadLedger } from '@s3o/store';
 
 function utilisation(q: QuotaRow): number {
   const used = q.bytesUsed + q.orphanBytes + q.inflightBytes;
   return q.bytesLimit > 0 ? used / q.bytesLimit : 0;
 }
 
-export async function rankBackends(config: Config, ledger: Ledger, size: number, availability?: BackendAvailability): Promise<string[]> {
+export async function rankBackends(config: Config, ledger: ReadLedger, size: number, availability?: BackendAvailability): Promise<string[]> {
   let eligible = config.backends.filter((b) => b.maxObjectSize === 0 || size <= b.maxObjectSize).map((b) => b.name);
   if (availability) {
     const { usable, refusals } = availability.arrange(eligible, 'write', size);

@@ -6,13 +6,13 @@
 import { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
 import { newId, NoSuchIntentError, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
-import type { CreatedOp } from '@s3o/events';
+import { objectCreated, type CreatedOp } from '@s3o/events';
 import type { RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { rankBackends } from './rank.js';
 import { storageKeyFor } from './storage-key.js';
 import { backendMetadata } from './backend-metadata.js';
-import { objectCreated } from './events.js';
+import { requestFacts } from './request-facts.js';
 import type { IdentityBase } from './identity.js';
 
 /**
@@ -97,15 +97,12 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     const md5 = streamed ? streamed.md5() : small!.md5;
     const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
     try {
-      const result = await ledger.commitWrite({
+      return await ledger.commitWrite({
         intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
-        events: (c) => [objectCreated(ctx, r.op, r.bucket, r.key, c.object, c.copies, c.displaced)],
+        events: (c) => [objectCreated(r.op, c, requestFacts(ctx))],
       });
-      ctx.deps.onEventsAppended?.();
-      return result;
     } catch (err) {
       if (err instanceof PreconditionFailedError) {
-        ctx.deps.onEventsAppended?.();
         throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
       }
       if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, size);
@@ -127,6 +124,5 @@ async function settleReapedIntent(ctx: RequestContext, objectKey: string, intent
     return { object: found.object, copies: found.locations, displaced: [], sequencer: '' };
   }
   await ledger.enqueueCleanup([{ kind: 'object', backendName, storageKey, objectKey, reason: 'write outlived its intent', sizeBytes: size }]);
-  ctx.deps.onEventsAppended?.();
   throw new S3Error('ServiceUnavailable', { message: 'The write took too long to commit; please retry.' });
 }

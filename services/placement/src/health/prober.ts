@@ -6,21 +6,20 @@
 // placement replicas do not both emit; every replica still probes, for its own breakers.
 // The probes run on a PeriodicWorker that holds the `backend-health` lock continuously and
 // runs in every process, leader or not.
-import { EVENT_SCHEMA_VERSION, EventType, type BackendCircuitData } from '@s3o/events';
+import { backendCircuitChanged } from '@s3o/events';
 import type { BackendBreakers, BackendClient, BreakerChange } from '@s3o/backends';
-import type { Ledger } from '@s3o/store';
+import type { EventLedger, LeaderLocks } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 import { PeriodicWorker } from '@s3o/workers';
 import { PLACEMENT_WORKERS } from '../worker-names.js';
 
 export interface HealthProberDeps {
-  ledger: Ledger;
+  ledger: EventLedger & LeaderLocks;
   backends: Map<string, BackendClient>;
   breakers: BackendBreakers;
   logger: Logger;
   /** how often a closed backend is probed */
   intervalMs: number;
-  onEventsAppended?: () => void;
 }
 
 /** What one round of probes did. */
@@ -78,11 +77,9 @@ export class HealthProber {
     const log = change.state === 'open' ? this.deps.logger.warn.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
     log({ backend: change.backend, reason: change.reason }, `backend circuit ${change.state === 'open' ? 'opened' : 'closed'}`);
     if (!this.worker.holdsLock) return;
-    const data: BackendCircuitData = { version: EVENT_SCHEMA_VERSION, backend: change.backend, reason: change.reason };
-    const type = change.state === 'open' ? EventType.BackendCircuitOpened : EventType.BackendCircuitClosed;
+    const event = backendCircuitChanged(change.state, change.backend, change.reason);
     this.announcing = this.announcing
-      .then(() => this.deps.ledger.appendEvents([{ type, resource: change.backend, data: { ...data } }]))
-      .then(() => this.deps.onEventsAppended?.())
+      .then(() => this.deps.ledger.appendEvents([event]))
       .catch((err: unknown) => this.deps.logger.warn({ err, backend: change.backend }, 'could not record a backend circuit event'));
   }
 }

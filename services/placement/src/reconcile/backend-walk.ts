@@ -148,11 +148,9 @@ export class BackendWalk {
       logger.warn({ backend, err, keys: candidates.length }, 'could not import keys found on a backend; next pass');
       return;
     }
-    let imported = 0;
     for (const { request, outcome } of results) {
       const facts = { backend, storageKey: request.storageKey, objectKey: request.objectKey };
       if (outcome === 'imported') {
-        imported++;
         this.counts.imported++;
         this.counts.importedBytes += request.identity.size;
         logger.info({ ...facts, size: request.identity.size }, 'imported an object found on a backend');
@@ -161,7 +159,6 @@ export class BackendWalk {
         logger.warn(facts, 'key on a backend would import over an existing object; left alone');
       }
     }
-    if (imported > 0) this.deps.onEventsAppended?.();
   }
 
   /** An unaccounted key of our own form: owed once its write is older than the grace period. */
@@ -176,7 +173,6 @@ export class BackendWalk {
       kind: 'object', backendName: this.client.name, storageKey, objectKey: null, reason: 'reconcile: leftover of an interrupted write',
       sizeBytes: found.size,
     }]);
-    this.deps.onEventsAppended?.();
     this.counts.leftoversOwed++;
     this.deps.logger.info({ backend: this.client.name, storageKey, size: found.size }, 'leftover of an interrupted write; owed to cleanup');
   }

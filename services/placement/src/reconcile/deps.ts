@@ -1,18 +1,26 @@
 // What the reconcile job works with.
 import type { BackendClient } from '@s3o/backends';
 import type { Config } from '@s3o/config';
-import type { Ledger } from '@s3o/store';
+import type {
+  CleanupLedger, EventLedger, HoldingsLedger, ImportLedger, LeaderLocks, LostObjectLedger, MissingCopyLedger, ReadLedger,
+} from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
+
+/**
+ * The ledger roles reconcile uses: what the ledger accounts for on a backend, imports,
+ * copies found missing, leftovers owed to cleanup, lost objects and their announcement, and
+ * its leader lock.
+ */
+export type ReconcileLedger = HoldingsLedger & ImportLedger & ReadLedger & MissingCopyLedger & CleanupLedger & LostObjectLedger &
+  EventLedger & LeaderLocks;
 
 export interface ReconcileDeps {
   config: Config;
-  ledger: Ledger;
+  ledger: ReconcileLedger;
   backends: Map<string, BackendClient>;
   logger: Logger;
   /** Epoch milliseconds; defaults to Date.now. The leftover grace period is measured on it. */
   clock?: () => number;
-  /** Called after a transaction appended events, so in-process consumers wake at once. */
-  onEventsAppended?: () => void;
 }
 
 /** What one pass found and did, summed over the backends. */

@@ -1,7 +1,7 @@
 // The ledger's holdings of one kind on one backend in storage-key order, read a page at a
 // time, so a walk can merge them with the backend's own (equally ordered) listing without
 // holding either in memory.
-import type { BackendHolding, HoldingCursor as Position, HoldingKind, Ledger } from '@s3o/store';
+import type { BackendHolding, HoldingCursor as Position, HoldingKind, HoldingsLedger } from '@s3o/store';
 
 /** S3 lists keys in UTF-8 byte order; so does the ledger (BINARY / COLLATE "C"). */
 export function byteOrder(a: string, b: string): number {
@@ -15,7 +15,7 @@ export class HoldingCursor {
 
   /** `after`: start strictly after this position (null = from the first holding). */
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: HoldingsLedger,
     private readonly backendName: string,
     private readonly kind: HoldingKind,
     private readonly pageSize: number,
@@ -52,7 +52,7 @@ export class HeldKeys {
   private readonly cursors: HoldingCursor[];
   private last: string | null = null;
 
-  constructor(ledger: Ledger, backendName: string, pageSize: number, startAt = '') {
+  constructor(ledger: HoldingsLedger, backendName: string, pageSize: number, startAt = '') {
     // rowId '' sorts before every row id: the first holding at `startAt` is included.
     const after = startAt === '' ? null : { storageKey: startAt, rowId: '' };
     this.cursors = KINDS.map((kind) => new HoldingCursor(ledger, backendName, kind, pageSize, after));

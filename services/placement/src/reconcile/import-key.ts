@@ -4,7 +4,7 @@
 // which itself refuses a storage key that became accounted for meanwhile and never
 // overwrites a live object.
 import type { BackendClient } from '@s3o/backends';
-import type { ImportObjectRequest, Ledger } from '@s3o/store';
+import type { HoldingsLedger, ImportLedger, ImportObjectRequest, ReadLedger } from '@s3o/store';
 import { objectImported } from './events.js';
 import type { ImportTarget } from './import-target.js';
 import { storedBucket, storedIdentity } from './stored-identity.js';
@@ -52,7 +52,7 @@ export interface ImportResult {
 }
 
 /** Imports the candidates in batches of IMPORT_BATCH; with dryRun only says what would happen. */
-export async function importCandidates(ledger: Ledger, requests: ImportObjectRequest[], dryRun: boolean): Promise<ImportResult[]> {
+export async function importCandidates(ledger: ImportLedger & HoldingsLedger & ReadLedger, requests: ImportObjectRequest[], dryRun: boolean): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   for (let i = 0; i < requests.length; i += IMPORT_BATCH) {
     const batch = requests.slice(i, i + IMPORT_BATCH);

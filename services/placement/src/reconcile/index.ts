@@ -2,6 +2,6 @@
 // (a Reconciler pass every reconcile.interval, on a PeriodicWorker under the `reconcile`
 // leader lock: see ../index.ts), and the one-off import the CLI's `sync` runs.
 export { Reconciler } from './reconcile-pass.js';
-export { reconcileFoundSomething, type ReconcileCounts, type ReconcileDeps } from './deps.js';
+export { reconcileFoundSomething, type ReconcileCounts, type ReconcileDeps, type ReconcileLedger } from './deps.js';
 export { syncBackend, SYNC_PROGRESS_EVERY, type SyncCounts, type SyncRequest } from './sync.js';
 export { leftoverGraceMs, ownWriteId } from './own-keys.js';

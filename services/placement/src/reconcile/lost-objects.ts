@@ -7,7 +7,7 @@
 // still-lost object once more: at least once, like every event.
 import { gauge } from '@s3o/telemetry';
 import type { ReconcileDeps } from './deps.js';
-import { objectLost } from './events.js';
+import { objectLost } from '@s3o/events';
 
 const PAGE = 500;
 
@@ -34,7 +34,6 @@ export class LostObjectReporter {
       const fresh = page.filter((o) => this.reported.get(o.objectKey) !== o.writeId);
       if (fresh.length > 0) {
         await ledger.appendEvents(fresh.map((o) => objectLost(o, o.copies)));
-        this.deps.onEventsAppended?.();
         newlyLost += fresh.length;
         for (const o of fresh) {
           logger.error({ objectKey: o.objectKey, copies: o.copies.map((c) => `${c.backendName}:${c.storageKey}`) }, 'object lost: no copy of it is left');

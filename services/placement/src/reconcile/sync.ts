@@ -6,7 +6,7 @@
 // sync never deletes); otherwise imported under the name syncTarget gives it. Re-running
 // imports nothing new. With dryRun nothing is written: the counts say what would happen.
 import type { BackendClient } from '@s3o/backends';
-import type { ImportObjectRequest, Ledger } from '@s3o/store';
+import type { HoldingsLedger, ImportLedger, ImportObjectRequest, ReadLedger } from '@s3o/store';
 import { forEachBounded } from './bounded.js';
 import { HeldKeys } from './holding-cursor.js';
 import { syncTarget } from './import-target.js';
@@ -20,7 +20,8 @@ const PAGE_SIZE = 1000;
 export const SYNC_PROGRESS_EVERY = 250;
 
 export interface SyncRequest {
-  ledger: Ledger;
+  /** what sync asks of the ledger: whether a key is accounted for, and the import */
+  ledger: ImportLedger & HoldingsLedger & ReadLedger;
   client: BackendClient;
   bucket: string;
   /** only backend keys starting with this */

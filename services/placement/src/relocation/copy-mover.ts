@@ -10,7 +10,7 @@ import { counter } from '@s3o/telemetry';
 import { copyBytes } from '../copy-bytes.js';
 import { rankTargets } from '../replication/targets.js';
 import type { RelocationDeps } from './deps.js';
-import { objectMoved, type MoveReason } from './events.js';
+import { objectMoved, type MoveReason } from '@s3o/events';
 
 const copiesMoved = counter({
   name: 's3o_copies_moved_total',
@@ -93,7 +93,6 @@ export class CopyMover {
       events: (moved) => [objectMoved(moved, r.reason)],
       drainId: r.drainId ?? null,
     });
-    this.deps.onEventsAppended?.();
     if (outcome.outcome !== 'moved') {
       this.deps.logger.info({ key: object.objectKey, to: claim.backendName, outcome: outcome.outcome }, 'move not committed; its bytes are owed to cleanup');
       return { outcome: 'skipped' };
@@ -108,7 +107,6 @@ export class CopyMover {
       objectKey: object.objectKey, writeId: object.writeId, backends: [r.copy.backendName], keepOk: 1, reason: `${r.reason}-dropped`,
     });
     if (dropped.length === 0) return { outcome: 'skipped' };
-    this.deps.onEventsAppended?.();
     return { outcome: 'dropped' };
   }
 
@@ -146,7 +144,6 @@ export class CopyMover {
     }
     if (targetTouched) {
       await ledger.abandonIntent(intentId, FAILED_MOVE_REASON);
-      this.deps.onEventsAppended?.();
     } else {
       await ledger.dropIntent(intentId);
     }

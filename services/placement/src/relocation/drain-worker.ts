@@ -87,7 +87,6 @@ export class DrainWorker {
     if (holds.copies === 0 && holds.intents === 0 && holds.uploads === 0) {
       const done = await ledger.drains.finishDrain(drain.id, 'drained', null, (d) => [backendDrainEvent(EventType.BackendDrainCompleted, d)]);
       if (done) {
-        this.deps.onEventsAppended?.();
         logger.info({ backend, moved: done.objectsMoved, bytes: done.bytesMoved }, 'drain completed');
       }
       this.idlePasses.delete(drain.id);
@@ -106,7 +105,6 @@ export class DrainWorker {
     const failed = await ledger.drains.finishDrain(drain.id, 'failed', reason, (d) => [backendDrainEvent(EventType.BackendDrainFailed, d)]);
     this.idlePasses.delete(drain.id);
     if (!failed) return null;
-    this.deps.onEventsAppended?.();
     logger.error({ backend, reason }, 'drain failed');
     return 'failed';
   }

@@ -10,7 +10,7 @@ import type { RelocationDeps } from './deps.js';
 import { DrainWorker, type DrainRunCounts } from './drain-worker.js';
 import { Rebalancer, type RebalanceCounts } from './rebalancer.js';
 
-export type { RelocationDeps } from './deps.js';
+export type { RelocationDeps, RelocationLedger } from './deps.js';
 export { CopyMover, type RelocateRequest, type RelocateResult } from './copy-mover.js';
 export { DrainWorker, MAX_IDLE_PASSES, type DrainRunCounts } from './drain-worker.js';
 export { Rebalancer, type RebalanceCounts } from './rebalancer.js';
@@ -27,8 +27,7 @@ export interface Relocation {
 }
 
 export function startRelocation(deps: RelocationDeps & { bus: EventBus }): Relocation {
-  const { bus, ...rest } = deps;
-  const own: RelocationDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const { bus, ...own } = deps;
   const { ledger, logger } = own;
   const mover = new CopyMover(own);
   // Drains move `rebalance.concurrency` copies at once, like the rebalancer.

@@ -1,13 +1,20 @@
 // What every part of replication works with.
 import type { Config } from '@s3o/config';
-import type { Ledger } from '@s3o/store';
+import type { DrainLedger, EventLedger, IntentLedger, LeaderLocks, MissingCopyLedger, PlacementLedger, ReadLedger } from '@s3o/store';
 import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { BackendHealthView } from './health.js';
 
+/**
+ * The ledger roles replication uses: claims for the copies, the replica commits and drops,
+ * copies found missing, target_exhausted announcements, the drains targets avoid, and the
+ * sweep's leader lock.
+ */
+export type ReplicationLedger = IntentLedger & ReadLedger & PlacementLedger & MissingCopyLedger & EventLedger & DrainLedger & LeaderLocks;
+
 export interface ReplicationDeps {
   config: Config;
-  ledger: Ledger;
+  ledger: ReplicationLedger;
   backends: Map<string, BackendClient>;
   /** gates (breakers, usage limits) that refuse backends for writes and order reads */
   availability?: BackendAvailability;
@@ -18,6 +25,4 @@ export interface ReplicationDeps {
   admission?: { backgroundWrite(signal?: AbortSignal): Promise<(() => void) | null> };
   /** Epoch milliseconds; defaults to Date.now. */
   clock?: () => number;
-  /** Called after a transaction appended events, so in-process consumers wake at once. */
-  onEventsAppended?: () => void;
 }

@@ -11,7 +11,7 @@ import { ReplicationSweep, type SweepCounts } from './sweep.js';
 import { OverReplicationTrimmer } from './trimmer.js';
 import { KeyedWorkQueue } from './work-queue.js';
 
-export type { ReplicationDeps } from './deps.js';
+export type { ReplicationDeps, ReplicationLedger } from './deps.js';
 export type { BackendHealthView } from './health.js';
 export { Replicator, type ReplicateResult } from './replicator.js';
 export { OverReplicationTrimmer } from './trimmer.js';
@@ -27,8 +27,7 @@ export interface Replication {
 }
 
 export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Replication {
-  const { bus, ...rest } = deps;
-  const own: ReplicationDeps = { ...rest, onEventsAppended: rest.onEventsAppended ?? (() => bus.notify()) };
+  const { bus, ...own } = deps;
   const settings = own.config.replication;
   const replicator = new Replicator(own);
   const trimmer = new OverReplicationTrimmer(own);
@@ -42,9 +41,8 @@ export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Rep
     consumer: 'replication',
     types: [EventType.ObjectCreated],
     handler: async (event) => {
-      const copies = Array.isArray(event.data.copies) ? event.data.copies.length : 0;
       // A write lands on one backend; with factor 1 (or a write that already has its copies) there is nothing to do.
-      if (copies >= settings.factor) return;
+      if (event.data.copies.length >= settings.factor) return;
       await queue.enqueue(event.resource);
     },
   });

@@ -9,7 +9,7 @@ import { newId, storageKeyForInternal, type Claim, type LocationRow, type Object
 import { auditLog, counter } from '@s3o/telemetry';
 import { copyBytes } from '../copy-bytes.js';
 import type { ReplicationDeps } from './deps.js';
-import { objectReplicated, targetExhausted } from './events.js';
+import { objectReplicated, replicationTargetExhausted } from '@s3o/events';
 import { ExhaustedNotice } from './exhausted-notice.js';
 import { uncountedBackends } from './health.js';
 import { rankTargets } from './targets.js';
@@ -86,10 +86,9 @@ export class Replicator {
     const complete = counted() >= this.factor;
     if (complete && missing.length > 0) {
       // The factor is met elsewhere: the rows of copies found missing go (their bytes as debts).
-      const dropped = await ledger.dropCopies({
+      await ledger.dropCopies({
         objectKey, writeId: object.writeId, backends: missing.map((l) => l.backendName), keepOk: this.factor, reason: 'missing-repaired',
       });
-      if (dropped.length > 0) this.deps.onEventsAppended?.();
     }
     return { made, complete };
   }
@@ -135,7 +134,6 @@ export class Replicator {
       writeId: object.writeId,
       events: (commit) => [objectReplicated(commit, from)],
     });
-    this.deps.onEventsAppended?.();
     switch (outcome.outcome) {
       case 'replicated':
         copiesMade.inc({ backend: outcome.copy.backendName });
@@ -195,7 +193,6 @@ export class Replicator {
     }
     if (targetTouched) {
       await ledger.abandonIntent(claim.intentId, FAILED_COPY_REASON);
-      this.deps.onEventsAppended?.();
     } else {
       await ledger.dropIntent(claim.intentId);
     }
@@ -223,8 +220,7 @@ export class Replicator {
     replicationErrors.inc({ reason: 'target-exhausted' });
     if (!this.exhausted.shouldAnnounce(objectKey, this.clock())) return;
     this.deps.logger.warn({ key: objectKey, wanted: this.factor, reached }, 'no backend can take another copy');
-    await this.deps.ledger.appendEvents([targetExhausted(objectKey, this.factor, reached)]);
-    this.deps.onEventsAppended?.();
+    await this.deps.ledger.appendEvents([replicationTargetExhausted(objectKey, this.factor, reached)]);
   }
 }
 

@@ -4,7 +4,7 @@
 // (replication.batch_size) and replicates each through the work queue (at most
 // replication.concurrency at once); then every object above the factor is trimmed.
 import { gauge } from '@s3o/telemetry';
-import type { Ledger } from '@s3o/store';
+import type { PlacementLedger } from '@s3o/store';
 import type { Replicator } from './replicator.js';
 import type { OverReplicationTrimmer } from './trimmer.js';
 import type { KeyedWorkQueue } from './work-queue.js';
@@ -24,7 +24,7 @@ export interface SweepCounts {
 }
 
 export interface ReplicationSweepOptions {
-  ledger: Ledger;
+  ledger: PlacementLedger;
   batchSize: number;
   factor: number;
   replicator: Replicator;

@@ -4,7 +4,7 @@
 // for writes (open breaker, usage limit). Space and drains are decided by the claim itself.
 import type { Config } from '@s3o/config';
 import type { BackendAvailability } from '@s3o/backends';
-import type { Ledger, QuotaRow } from '@s3o/store';
+import type { QuotaRow, ReadLedger } from '@s3o/store';
 
 /** Share of a backend's quota taken (used + orphan + in flight); 0 for unlimited backends. */
 export function utilisation(q: QuotaRow | undefined): number {
@@ -14,7 +14,7 @@ export function utilisation(q: QuotaRow | undefined): number {
 
 export interface TargetRequest {
   config: Config;
-  ledger: Ledger;
+  ledger: ReadLedger;
   availability?: BackendAvailability;
   size: number;
   /** backends that already hold a copy (one copy per backend) */

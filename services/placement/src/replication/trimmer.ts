@@ -54,7 +54,6 @@ export class OverReplicationTrimmer {
       objectKey, writeId: found.object.writeId, backends: expendable, keepOk: factor, reason: 'over-replicated',
     });
     if (dropped.length > 0) {
-      this.deps.onEventsAppended?.();
       for (const copy of dropped) copiesRemoved.inc({ backend: copy.backendName });
       logger.info({ key: objectKey, dropped: dropped.map((c) => c.backendName), factor }, 'excess copies removed');
     }

@@ -10,7 +10,8 @@
 // never reported back (the process died, or dead-lettering failed), which would otherwise
 // sit in the consumer forever, neither handled nor recorded as dead.
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import type { Ledger, StoredEvent } from '@s3o/store';
+import { parseEvent, type DomainEvent } from '@s3o/events';
+import type { EventLogLedger, StoredEvent } from '@s3o/store';
 import { consumeEvent, countDeadLettered, type Logger } from '@s3o/telemetry';
 import type { EventHandler } from '../types.js';
 import { deadLetter, type DeadLetter } from './dead-letter.js';
@@ -22,7 +23,7 @@ import { Alarm, backoffMs, errorMessage } from './wake.js';
 export interface ConsumerWorkerOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
-  ledger: Ledger;
+  ledger: EventLogLedger;
   layout: NatsLayout;
   logger: Logger;
   durable: string;
@@ -153,12 +154,20 @@ export class ConsumerWorker {
     // it run a second time by another replica meanwhile.
     const keepAlive = setInterval(() => msg.working(), Math.max(Math.floor(ackWaitMs / 2), 50));
     try {
-      let event: StoredEvent;
+      let record: StoredEvent;
       try {
-        event = decodeEvent(msg);
+        record = decodeEvent(msg);
       } catch (err) {
         const eventId = msg.headers?.get('Nats-Msg-Id') || `stream-seq-${msg.seq}`;
         await this.giveUp(msg, { consumer: durable, eventId, attempts: 0, error: `malformed event: ${errorMessage(err)}` });
+        return;
+      }
+      let event: DomainEvent;
+      try {
+        event = parseEvent(record);
+      } catch (err) {
+        logger.error({ err, consumer: durable, eventId: record.id, type: record.type }, 'malformed event dead-lettered');
+        await this.giveUp(msg, { consumer: durable, eventId: record.id, attempts: 0, error: errorMessage(err) });
         return;
       }
       if (attempt > maxDeliver) {

@@ -4,7 +4,7 @@
 // half-way is harmless.
 import { headers } from '@nats-io/transport-node';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Ledger } from '@s3o/store';
+import type { EventLogLedger } from '@s3o/store';
 import { TRACEPARENT_HEADER } from './envelope.js';
 import type { NatsLayout } from './layout.js';
 
@@ -31,7 +31,7 @@ export interface DeadLetter {
 }
 
 export async function deadLetter(
-  deps: { ledger: Ledger; js: JetStreamClient; layout: NatsLayout; publishTimeoutMs: number },
+  deps: { ledger: EventLogLedger; js: JetStreamClient; layout: NatsLayout; publishTimeoutMs: number },
   msg: JsMsg,
   letter: DeadLetter,
 ): Promise<void> {

@@ -12,11 +12,12 @@
 // cache refresh), or that re-check state anyway. Effects that must happen exactly once need
 // what DESIGN §5 asks for: the (consumer, event id) row written in the same transaction as
 // the effect, which takes a ledger operation that does both — the Ledger API has none yet.
-import type { Ledger } from '@s3o/store';
+import type { EventTypeName } from '@s3o/events';
+import type { EventLogLedger } from '@s3o/store';
 import type { EventHandler } from '../types.js';
 
 /** `handler`, run at most once per event for `consumer` (see above for what that costs). */
-export function idempotent(ledger: Ledger, consumer: string, handler: EventHandler): EventHandler {
+export function idempotent<T extends EventTypeName>(ledger: EventLogLedger, consumer: string, handler: EventHandler<T>): EventHandler<T> {
   return async (event) => {
     const first = await ledger.markProcessed(consumer, event.id);
     if (!first) return;

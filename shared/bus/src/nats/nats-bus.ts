@@ -8,7 +8,8 @@
 // layout and every durable exist, for callers (and tests) that want to know.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { Ledger } from '@s3o/store';
+import type { EventTypeName } from '@s3o/events';
+import type { EventLogLedger } from '@s3o/store';
 import { registerLagSource, type Logger } from '@s3o/telemetry';
 import type { EventBus, Subscription } from '../types.js';
 import { ConsumerWorker } from './consumer-worker.js';
@@ -35,7 +36,7 @@ export interface NatsBusOptions {
    */
   maxDeliver: number;
   /** the outbox the relay drains, and where dead events are recorded */
-  ledger: Ledger;
+  ledger: EventLogLedger;
   logger: Logger;
   /** an unacknowledged delivery goes to another replica after this long; default 30 s (a running handler keeps extending it) */
   ackWaitMs?: number;
@@ -105,6 +106,8 @@ export class NatsBus implements EventBus {
   private stopping: Promise<void> | null = null;
   /** removes this bus's consumers from s3o_bus_consumer_lag */
   private unregisterLag: (() => void) | null = null;
+  /** stops listening to the ledger's eventsAppended */
+  private stopListening: (() => void) | null = null;
   private readonly provisioned: Promise<void>;
   private settleProvisioned!: (err?: Error) => void;
 
@@ -124,8 +127,10 @@ export class NatsBus implements EventBus {
     this.provisioned.catch(() => undefined);
   }
 
-  subscribe(sub: Subscription): void {
+  subscribe<T extends EventTypeName>(typed: Subscription<T>): void {
     if (this.stopping) throw new Error('the bus is stopped');
+    // Each durable hands the handler only events of its type, checked against its schema.
+    const sub = typed as unknown as Subscription;
     for (const eventType of new Set(sub.types)) {
       const durable = this.layout.durableName(sub.consumer, eventType);
       if (this.subscriptions.some((s) => s.durable === durable)) {
@@ -143,6 +148,8 @@ export class NatsBus implements EventBus {
 
   start(): void {
     if (this.stopping) throw new Error('the bus is stopped');
+    // A commit that appended events sends the relay at once (when this bus relays).
+    if (this.settings.relay && !this.setup) this.stopListening = this.opts.ledger.eventsAppended.listen(() => this.notify());
     this.setup ??= this.connectAndRun();
   }
 
@@ -166,6 +173,7 @@ export class NatsBus implements EventBus {
   }
 
   private async shutdown(): Promise<void> {
+    this.stopListening?.();
     this.unregisterLag?.();
     this.halt.wake();
     await this.setup;

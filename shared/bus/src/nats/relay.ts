@@ -10,14 +10,14 @@
 // the single writer), so the relay only claims while the connection is up, publishes a batch
 // in parallel under a short timeout, and gives the pass up as soon as the connection drops.
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Ledger, StoredEvent } from '@s3o/store';
+import type { EventLogLedger, StoredEvent } from '@s3o/store';
 import { startPublishSpan, type Logger } from '@s3o/telemetry';
 import { encodeEvent } from './envelope.js';
 import type { NatsLayout } from './layout.js';
 import { Alarm, backoffMs } from './wake.js';
 
 export interface OutboxRelayOptions {
-  ledger: Ledger;
+  ledger: EventLogLedger;
   js: JetStreamClient;
   layout: NatsLayout;
   logger: Logger;

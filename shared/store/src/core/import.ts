@@ -1,0 +1,65 @@
+// Importing objects that are already on a backend (ImportLedger: sync, reconcile) and reading
+// the lost ones (LostObjectLedger). A batch runs in one transaction. It first locks the quota
+// rows of its backends (in name order, as every commit does) — every import and claim on a
+// backend is serialised by that lock, so two imports can never both take one storage key.
+// Then each object in turn: refused when any ledger record accounts for its storage key or
+// its internal key has a live object (an import never overwrites), otherwise committed with
+// one copy at the key as found, its bytes charged and its events appended under a sequencer
+// of its own.
+import { newId } from '../ids.js';
+import type { ImportLedger, ImportObjectRequest, ImportOutcome, LostObject, LostObjectLedger } from '../reconcile-types.js';
+import type { CommitResult } from '../types.js';
+import { objectRow } from './commit.js';
+import type { Core, TxWork } from './tx-work.js';
+
+export function importOperations(core: Core): ImportLedger {
+  return {
+    async importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]> {
+      if (reqs.length === 0) return [];
+      // One transaction for the batch: one commit instead of one per object.
+      return core.withWork(async (work) => {
+        const backends = [...new Set(reqs.map((r) => r.backendName))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        for (const backend of backends) {
+          if (!(await work.tx.lockBackendQuota(backend))) {
+            throw new RangeError(`backend ${backend} has no quota row; configured backends get one at start`);
+          }
+        }
+        const outcomes: ImportOutcome[] = [];
+        for (const req of reqs) outcomes.push(await importOne(work, req));
+        return outcomes;
+      });
+    },
+  };
+}
+
+async function importOne(work: TxWork, req: ImportObjectRequest): Promise<ImportOutcome> {
+  const { tx, now } = work;
+  if (await tx.isStorageKeyHeld(req.backendName, req.storageKey)) return { outcome: 'held' };
+  const object = objectRow(req.objectKey, newId(now), req.identity, now);
+  // Inserting the row is the key lock; a key that has an object keeps it.
+  if (!(await tx.insertObjectIfAbsent(object))) return { outcome: 'exists' };
+  const copy = await work.addCopy(object, req.backendName, req.storageKey);
+  const sequenced = await work.takeSequencer();
+  const commit: CommitResult = { object, copies: [copy], displaced: [], sequencer: sequenced.sequencer };
+  work.append(req.events(commit), sequenced);
+  return { outcome: 'imported', commit };
+}
+
+export function lostObjectOperations(core: Core): LostObjectLedger {
+  return {
+    /** One page of lost objects with their (missing) copies, from one snapshot. */
+    async listLostObjects(after: string | null, limit: number): Promise<LostObject[]> {
+      if (limit <= 0) return [];
+      return core.read(async (q) => {
+        const objects = await q.listLostObjects(after, limit);
+        const lost: LostObject[] = [];
+        for (const object of objects) lost.push({ ...object, copies: await q.selectLocations(object.objectKey) });
+        return lost;
+      });
+    },
+
+    async countLostObjects(): Promise<number> {
+      return core.read((q) => q.countLostObjects());
+    },
+  };
+}

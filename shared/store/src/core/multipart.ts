@@ -1,0 +1,134 @@
+// Multipart uploads (MultipartLedger): an upload is pinned to the backend it was opened on,
+// each part reserves its space there before its bytes travel, and the completion commits the
+// named parts as the key's object by the commit rule, in one transaction.
+import { InvalidPartError, InvalidPartOrderError, NoSuchUploadError } from '../errors.js';
+import type { CompleteMultipartRequest, CreateUploadRequest, ListRequest, MultipartLedger } from '../ledger.js';
+import type { CompleteMultipartResult, MultipartPartRow, MultipartUploadRow } from '../types.js';
+import { commitCopy, hasRoom, objectRow } from './commit.js';
+import type { Core } from './tx-work.js';
+
+function normaliseEtag(etag: string): string {
+  return etag.replace(/^"+|"+$/g, '').toLowerCase();
+}
+
+export function multipartOperations(core: Core): MultipartLedger {
+  return {
+    async createUpload(req: CreateUploadRequest): Promise<boolean> {
+      return core.withWork(async (work) => {
+        // A drain refuses new uploads from the moment it starts, like claims.
+        if (await work.tx.isBackendDraining(req.backendName)) {
+          await work.owe({
+            kind: 'multipart_upload', backendName: req.backendName, storageKey: req.storageKey,
+            backendUploadId: req.backendUploadId, objectKey: req.objectKey, reason: 'backend draining', sizeBytes: 0,
+          });
+          return false;
+        }
+        await work.tx.insertUpload({ ...req, createdAt: work.now });
+        return true;
+      });
+    },
+
+    async getUpload(uploadId: string): Promise<MultipartUploadRow | null> {
+      return core.read((q) => q.selectUpload(uploadId));
+    },
+
+    async claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean> {
+      return core.withWork(async ({ tx, now }) => {
+        const upload = await tx.lockUpload(uploadId);
+        if (!upload) throw new NoSuchUploadError(uploadId);
+        // The upload is pinned: a draining backend still takes its parts (the drain waits for
+        // open uploads or their stale sweep); only the quota can refuse a part.
+        // A backend without a quota row cannot be locked, so, as in claim, it has no room.
+        const balance = await tx.lockBackendQuota(upload.backendName);
+        if (!balance) return false;
+        const replaced = await tx.selectPart(uploadId, partNumber);
+        const inflight = (await tx.sumInflight(upload.backendName)) - (replaced?.sizeBytes ?? 0);
+        if (!hasRoom(balance, inflight, sizeBytes)) return false;
+        await tx.upsertPart({ uploadId, partNumber, etag: null, backendEtag: null, sizeBytes, createdAt: now });
+        return true;
+      });
+    },
+
+    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void> {
+      await core.withWork(async ({ tx, now }) => {
+        if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
+        await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, createdAt: now });
+      });
+    },
+
+    async releasePart(uploadId: string, partNumber: number): Promise<void> {
+      await core.withWork(({ tx }) => tx.deletePart(uploadId, partNumber));
+    },
+
+    async listParts(uploadId: string): Promise<MultipartPartRow[]> {
+      return core.read((q) => q.selectParts(uploadId));
+    },
+
+    async listUploads(req: ListRequest & { afterUploadId?: string | null }): Promise<MultipartUploadRow[]> {
+      if (req.limit <= 0) return [];
+      return core.read((q) => q.listUploads(req.from, req.to, req.afterUploadId ?? null, req.limit));
+    },
+
+    async completeMultipart(req: CompleteMultipartRequest): Promise<CompleteMultipartResult> {
+      if (req.parts.length === 0) throw new RangeError('completeMultipart needs at least one part');
+      for (let i = 1; i < req.parts.length; i++) {
+        if (req.parts[i]!.partNumber <= req.parts[i - 1]!.partNumber) throw new InvalidPartOrderError();
+      }
+      return core.withWork(async (work): Promise<CompleteMultipartResult> => {
+        const { tx } = work;
+        const upload = await tx.lockUpload(req.uploadId);
+        if (!upload || upload.objectKey !== req.objectKey) {
+          const current = await tx.lockObjectKey(req.objectKey);
+          if (!upload && current && current.writeId === req.uploadId) {
+            return { repeated: true, object: current, copies: await tx.selectLocations(req.objectKey), displaced: [], sequencer: null };
+          }
+          throw new NoSuchUploadError(req.uploadId);
+        }
+        const recorded = new Map((await tx.selectParts(req.uploadId)).map((p) => [p.partNumber, p]));
+        let size = 0;
+        for (const named of req.parts) {
+          const part = recorded.get(named.partNumber);
+          if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
+          if (part.etag !== normaliseEtag(named.etag)) throw new InvalidPartError(named.partNumber, 'has a different ETag');
+          size += part.sizeBytes;
+        }
+        // Every reservation of the upload ends here: named parts become the object's bytes,
+        // the others were discarded by the backend's Complete.
+        await tx.deleteParts(req.uploadId);
+        await tx.deleteUpload(req.uploadId);
+        const identity = { ...upload.identity, size, etag: req.finalEtag };
+        const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
+        const result = await commitCopy(work, object, {
+          backendName: upload.backendName,
+          storageKey: upload.storageKey,
+        }, 'upsert', req.events);
+        return { ...result, repeated: false };
+      });
+    },
+
+    async abortMultipart(uploadId: string, reason: string): Promise<boolean> {
+      return core.withWork(async (work) => {
+        const upload = await work.tx.lockUpload(uploadId);
+        if (!upload) return false;
+        const parts = await work.tx.selectParts(uploadId);
+        await work.tx.deleteParts(uploadId);
+        await work.tx.deleteUpload(uploadId);
+        await work.owe({
+          kind: 'multipart_upload',
+          backendName: upload.backendName,
+          storageKey: upload.storageKey,
+          backendUploadId: upload.backendUploadId,
+          objectKey: upload.objectKey,
+          reason,
+          sizeBytes: parts.reduce((sum, p) => sum + p.sizeBytes, 0),
+        });
+        return true;
+      });
+    },
+
+    async listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]> {
+      if (limit <= 0) return [];
+      return core.read((q) => q.listStaleUploads(before, limit));
+    },
+  };
+}

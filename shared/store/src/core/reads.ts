@@ -1,0 +1,30 @@
+// What the ledger holds (ReadLedger): an object with its copies, a key range, the backends'
+// balances. Each a read from one snapshot, outside any transaction.
+import type { ListRequest, ReadLedger } from '../ledger.js';
+import type { ListEntry, LocationRow, ObjectRow, QuotaRow } from '../types.js';
+import type { Core } from './tx-work.js';
+
+export function readOperations(core: Core): ReadLedger {
+  return {
+    async getObject(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null> {
+      return core.read(async (q) => {
+        const object = await q.selectObject(objectKey);
+        if (!object) return null;
+        return { object, locations: await q.selectLocations(objectKey) };
+      });
+    },
+
+    async listRange(req: ListRequest): Promise<ListEntry[]> {
+      if (req.limit <= 0) return [];
+      return core.read((q) => q.listObjects(req.from, req.to, req.limit));
+    },
+
+    async getQuotas(): Promise<QuotaRow[]> {
+      return core.read((q) => q.selectQuotas());
+    },
+
+    async copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>> {
+      return core.read((q) => q.countCopiesByBackend());
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Claims, intents and the client's object changes (IntentLedger, WriteLedger): the first
+// placement of a write claims space under the backend's quota lock, the bytes travel under
+// an intent, and the commit or delete changes the key's copies in one transaction.
+import { NoSuchIntentError, PreconditionFailedError } from '../errors.js';
+import type { ClaimRequest, CommitWriteRequest, DeleteOptions, DeleteResult, IntentLedger, WriteLedger } from '../ledger.js';
+import type { Claim, CommitEvents, CommitResult, DeleteOutcome, IntentRow } from '../types.js';
+import { commitCopy, hasRoom, objectRow } from './commit.js';
+import type { Core } from './tx-work.js';
+
+export function intentOperations(core: Core): IntentLedger {
+  return {
+    async claim(req: ClaimRequest): Promise<Claim | null> {
+      return core.withWork(async ({ tx, now }) => {
+        for (const backendName of req.candidates) {
+          // Locking the quota row first serialises every claim on this backend (Postgres);
+          // the in-flight sum read after it therefore includes every committed claim.
+          const balance = await tx.lockBackendQuota(backendName);
+          if (!balance) continue;
+          if (await tx.isBackendDraining(backendName)) continue;
+          if (!hasRoom(balance, await tx.sumInflight(backendName), req.sizeBytes)) continue;
+          await tx.insertIntent({
+            intentId: req.intentId,
+            kind: req.kind,
+            objectKey: req.objectKey,
+            backendName,
+            storageKey: req.storageKey,
+            sizeBytes: req.sizeBytes,
+            identity: req.identity,
+            createdAt: now,
+            heartbeatAt: now,
+          });
+          return { intentId: req.intentId, backendName, storageKey: req.storageKey };
+        }
+        return null;
+      });
+    },
+
+    async heartbeat(intentIds: string[]): Promise<void> {
+      if (intentIds.length === 0) return;
+      await core.withWork(({ tx, now }) => tx.touchIntents(intentIds, now));
+    },
+
+    async abandonIntent(intentId: string, reason: string): Promise<void> {
+      await core.withWork(async (work) => {
+        const intent = await work.tx.takeIntent(intentId);
+        if (intent) await work.oweIntent(intent, reason);
+      });
+    },
+
+    async dropIntent(intentId: string): Promise<void> {
+      await core.withWork(({ tx }) => tx.takeIntent(intentId));
+    },
+
+    async getIntent(intentId: string): Promise<IntentRow | null> {
+      return core.read((q) => q.selectIntent(intentId));
+    },
+  };
+}
+
+export function writeOperations(core: Core): WriteLedger {
+  return {
+    async commitWrite(req: CommitWriteRequest): Promise<CommitResult> {
+      const outcome = await core.withWork(async (work): Promise<CommitResult | 'precondition-failed'> => {
+        const intent = await work.tx.takeIntent(req.intentId);
+        if (!intent) throw new NoSuchIntentError(req.intentId);
+        if (intent.kind !== 'write') {
+          throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only write intents commit as objects`);
+        }
+        const object = objectRow(intent.objectKey, intent.intentId, req.identity, work.now);
+        if (req.ifNoneMatchStar && !(await work.tx.insertObjectIfAbsent(object))) {
+          // The key exists: the new copy's bytes are already on the backend and now owed.
+          await work.oweIntent(intent, 'precondition_failed');
+          return 'precondition-failed';
+        }
+        return commitCopy(work, object, {
+          backendName: intent.backendName,
+          storageKey: intent.storageKey,
+        }, req.ifNoneMatchStar ? 'written' : 'upsert', req.events);
+      });
+      // Thrown after the transaction committed, so the debt recorded above is kept.
+      if (outcome === 'precondition-failed') throw new PreconditionFailedError();
+      return outcome;
+    },
+
+    async deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options: DeleteOptions = {}): Promise<DeleteResult> {
+      return core.withWork(async (work) => {
+        const object = await work.tx.lockObjectKey(objectKey);
+        if (!object) return { existed: false, removed: [], sequencer: null };
+        if (options.createdBefore !== undefined && object.createdAt >= options.createdBefore) {
+          return { existed: true, removed: [], sequencer: null };
+        }
+        const removed = await work.tx.deleteLocationsForKey(objectKey);
+        for (const location of removed) await work.displace(location, 'deleted');
+        await work.tx.deleteObjectRow(objectKey);
+        const sequenced = await work.takeSequencer();
+        work.append(events({ object, removed, sequencer: sequenced.sequencer }), sequenced);
+        return { existed: true, removed, sequencer: sequenced.sequencer };
+      });
+    },
+  };
+}
