@@ -359,7 +359,6 @@ class CoreLedger implements Ledger {
     return this.inTx(async (work): Promise<ReapOutcome> => {
       const intent = await work.tx.takeStaleIntent(req.intentId, req.heartbeatBefore);
       if (!intent) return 'skipped';
-      if (!req.bytesPresent) return 'dropped';
       await work.oweIntent(intent, req.reason);
       await work.finish();
       return 'owed';

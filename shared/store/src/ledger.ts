@@ -74,14 +74,16 @@ export interface PromoteIntentRequest {
   events: CommitEvents<CommitResult>;
 }
 
-/** The reaper's decision for an intent that is not promoted. */
+/**
+ * The reaper's decision for an intent that is not promoted: its storage key becomes a debt,
+ * whatever a look at the backend found there — a request of the intent's writer may still
+ * land after the look, so an intent is never simply forgotten.
+ */
 export interface ReapIntentRequest {
   intentId: string;
   /** act only while the intent's heartbeat is older than this (epoch ms) */
   heartbeatBefore: number;
-  /** bytes (or a part of them) are on the backend: they become a debt; otherwise the intent is dropped */
-  bytesPresent: boolean;
-  /** the debt's reason when bytesPresent */
+  /** the debt's reason */
   reason: string;
 }
 
