@@ -44,7 +44,7 @@ describe('SIGKILL during concurrent PUTs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('acknowledged writes survive, the rest is reaped, verify is clean', { timeout: 120_000 }, async (t) => {
+  test('acknowledged writes survive, the rest is reaped, verify is clean', { timeout: 300_000 }, async (t) => {
     for (let i = 1; i <= 3; i++) {
       s3rvers.push(await startS3rver({ dir: join(dir, `s3rver-${i}`), buckets: [BACKEND_BUCKET], port: 0 }));
     }
