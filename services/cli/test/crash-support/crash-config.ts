@@ -21,6 +21,8 @@ export async function writeCrashConfig(
   dir: string,
   backends: Array<{ name: string; endpoint: string }>,
   server: Record<string, unknown> = {},
+  /** further top-level sections (config.yaml key names) */
+  extra: Record<string, unknown> = {},
 ): Promise<CrashConfigFiles> {
   const configPath = join(dir, 'config.yaml');
   const dbPath = join(dir, 'ledger.db');
@@ -40,6 +42,7 @@ export async function writeCrashConfig(
     write_path: { pending_pattern: { reaper_tick: `${REAPER_TICK_MS}ms`, min_age: `${MIN_AGE_MS}ms`, heartbeat: '500ms' } },
     cleanup_queue: { tick: '300ms', backoff_base: '200ms', backoff_max: '1s', max_attempts: 1000 },
     logging: { level: 'info' },
+    ...extra,
   }));
   return { configPath, dbPath };
 }
