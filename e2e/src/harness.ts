@@ -54,6 +54,11 @@ export interface SystemOptions {
   notifierReplicas?: number;
   /** Distributed mode: the shared NATS server (default) or a private one a test may stop. */
   nats?: NatsChoice;
+  /**
+   * Distributed mode: the admin URL of the Postgres server the run's database is created on
+   * (default S3O_TEST_PG_URL). A test that stops Postgres passes its private cluster's.
+   */
+  postgresUrl?: string;
 }
 
 export type SystemMode = 'single' | 'distributed';
@@ -182,7 +187,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       stoppers.push(() => orchestrator.stop());
       gatewayUrls = [orchestrator.url];
     } else {
-      const database = await createRunDatabase();
+      const database = await createRunDatabase(options.postgresUrl);
       stoppers.push(() => database.drop());
       const natsStore = join(root, 'nats');
       await mkdir(natsStore, { recursive: true });

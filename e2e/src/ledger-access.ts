@@ -5,20 +5,19 @@
 // Distributed mode: the run's Postgres database.
 import { openLedger, type Ledger } from '@s3o/store';
 import type { E2ESystem } from './harness.js';
-import { testPgUrl } from './distributed/run-database.js';
 
 export async function openSystemLedger(system: E2ESystem): Promise<Ledger> {
   const source = `e2e-test@${process.pid}`;
   if (system.ledgerPath !== null) return openLedger({ driver: 'sqlite', path: system.ledgerPath, source });
   if (!system.distributed) throw new Error('the system has neither a SQLite ledger nor a distributed database');
-  const admin = new URL(testPgUrl());
+  const db = system.distributed.databaseSettings;
   return openLedger({
     driver: 'postgres',
-    host: admin.hostname,
-    port: admin.port ? Number(admin.port) : 5432,
-    user: decodeURIComponent(admin.username) || 'postgres',
-    password: admin.password ? decodeURIComponent(admin.password) : undefined,
-    name: system.distributed.database,
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password ?? undefined,
+    name: db.name,
     sslMode: 'disable',
     maxConns: 1,
     minConns: 0,

@@ -43,6 +43,8 @@ export interface DistributedControls {
   /** A pool on the run's Postgres database: the ledger every service shares. */
   ledger: pg.Pool;
   database: string;
+  /** How the services reach that database (host, port, user, password, name). */
+  databaseSettings: RunDatabase['settings'];
   nats: RunNats;
 }
 
@@ -117,6 +119,7 @@ export function distributedControls(processes: ServiceProcess[], database: RunDa
     service: (verb) => processes.filter((p) => p.verb === verb),
     ledger: database.pool,
     database: database.name,
+    databaseSettings: database.settings,
     nats: { url: nats.url, names: nats.names, server: nats.server, consumers: nats.consumers, streamMessages: nats.streamMessages },
   };
 }

@@ -68,6 +68,11 @@ export class ServiceProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The exit code of the last incarnation once it ended (null while running or when a signal ended it). */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   /** Starts the process (again, after it ended) and resolves once /health/ready answers 200. */
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);

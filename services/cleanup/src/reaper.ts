@@ -4,10 +4,13 @@
 // what is there:
 //   write   — complete bytes (the size the intent claimed; an aborted upload can leave a
 //             truncated object) → promoted by the commit rule, unless a newer write of the key
-//             committed meanwhile (the bytes become a debt); partial bytes → a debt;
-//             nothing → the intent is dropped.
-//   replica / move — never promoted (the sweeps redo the work): present → a debt, absent → dropped.
+//             committed meanwhile (the bytes become a debt); partial bytes or nothing → a debt.
+//   replica / move — never promoted (the sweeps redo the work): a debt, bytes found or not.
 //   HEAD failed → left for the next tick. Nothing is deleted on a guess.
+// "Nothing there" is owed, not forgotten: a HEAD tells what the backend holds now, not what
+// may still land — a backend can still be working through a request the stopped writer sent
+// (bytes in its socket buffers), and a writer whose heartbeats could not reach the ledger may
+// still be sending. The debt costs one DELETE of a missing key; forgetting would leak.
 // Each decision is taken again under the ledger's lock with the same cutoff, so a write whose
 // heartbeat came back meanwhile is left alone.
 import type { ObjectInfo } from '@s3o/backends';
@@ -24,8 +27,8 @@ export interface ReapCounts {
   incomplete: number;
   /** replica / move intents whose bytes are on the backend: bytes owed */
   owed: number;
-  /** intents with nothing on the backend */
-  dropped: number;
+  /** intents with nothing on the backend (yet): their storage key owed all the same */
+  absent: number;
   /** intents that came alive again or were ended by someone else meanwhile */
   skipped: number;
   /** intents left for the next tick (backend or database error) */
@@ -56,7 +59,7 @@ export class IntentReaper {
     const last = intents.at(-1);
     this.resumeAfter = intents.length === batchSize && last ? { heartbeatAt: last.heartbeatAt, intentId: last.intentId } : null;
 
-    const counts: ReapCounts = { promoted: 0, superseded: 0, incomplete: 0, owed: 0, dropped: 0, skipped: 0, failed: 0 };
+    const counts: ReapCounts = { promoted: 0, superseded: 0, incomplete: 0, owed: 0, absent: 0, skipped: 0, failed: 0 };
     let next = 0;
     const lanes = Array.from({ length: Math.min(config.cleanupQueue.concurrency, intents.length) }, async () => {
       while (next < intents.length && !signal.aborted) {
@@ -93,10 +96,11 @@ export class IntentReaper {
         });
         return result.outcome;
       }
-      const reason = intent.kind === 'write' ? 'incomplete write' : `stale ${intent.kind}`;
-      const reaped = await ledger.reapIntent({ intentId: intent.intentId, heartbeatBefore, bytesPresent: found !== null, reason });
-      if (reaped === 'owed') return intent.kind === 'write' ? 'incomplete' : 'owed';
-      return reaped;
+      const reason = intent.kind !== 'write' ? `stale ${intent.kind}` : found ? 'incomplete write' : 'abandoned write';
+      const reaped = await ledger.reapIntent({ intentId: intent.intentId, heartbeatBefore, reason });
+      if (reaped === 'skipped') return 'skipped';
+      if (found === null) return 'absent';
+      return intent.kind === 'write' ? 'incomplete' : 'owed';
     } catch (err) {
       logger.error({ ...facts, err }, 'could not resolve a stale intent; retrying at the next tick');
       return 'failed';

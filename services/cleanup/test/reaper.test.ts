@@ -53,7 +53,7 @@ describe('the pending-intent reaper', () => {
     assert.equal(quotas.find((q) => q.backendName === 'b2')?.orphanBytes, older.object.size, 'the displaced copy is owed');
   });
 
-  test('a write with no bytes is dropped; truncated bytes and stale replicas become debts', async () => {
+  test('a write with no bytes, truncated bytes and stale replicas all become debts', async () => {
     const nothing = await claimWrite(world, 'photos', 'never-sent.bin', 100, 'b1');
     const truncated = await claimWrite(world, 'photos', 'cut-short.bin', 100, 'b1');
     await landBytes(world, truncated, Buffer.alloc(40, 1)); // what s3rver keeps of an aborted upload
@@ -67,8 +67,8 @@ describe('the pending-intent reaper', () => {
     world.clock.now += 10 * MINUTE;
 
     const counts = await new IntentReaper(world.deps).pass(never);
-    assert.deepEqual({ dropped: counts.dropped, incomplete: counts.incomplete, owed: counts.owed, promoted: counts.promoted }, {
-      dropped: 1, incomplete: 1, owed: 1, promoted: 0,
+    assert.deepEqual({ absent: counts.absent, incomplete: counts.incomplete, owed: counts.owed, promoted: counts.promoted }, {
+      absent: 1, incomplete: 1, owed: 1, promoted: 0,
     });
     for (const id of [nothing.intentId, truncated.intentId, replicaId]) assert.equal(await world.ledger.getIntent(id), null);
     assert.equal(await world.ledger.getObject('photos/cut-short.bin'), null, 'partial bytes are never promoted');
@@ -77,6 +77,7 @@ describe('the pending-intent reaper', () => {
     assert.deepEqual(debts.map((d) => [d.storageKey, d.reason, d.sizeBytes]).sort(), [
       [replicaKey, 'stale replica', 7],
       [truncated.storageKey, 'incomplete write', 100],
+      [nothing.storageKey, 'abandoned write', 100],
     ].sort());
 
     // The worker then deletes those bytes.
@@ -114,7 +115,7 @@ describe('the pending-intent reaper', () => {
 
     const counts = await new IntentReaper(world.deps).pass(never);
     assert.equal(counts.failed, 1, 'the HEAD on the unreachable backend failed');
-    assert.equal(counts.promoted + counts.dropped + counts.incomplete + counts.owed + counts.superseded, 0);
+    assert.equal(counts.promoted + counts.absent + counts.incomplete + counts.owed + counts.superseded, 0);
     assert.ok(await world.ledger.getIntent(live.intentId), 'a live write keeps its intent');
     assert.ok(await world.ledger.getIntent(unknowable.intentId), 'nothing is decided on a guess');
 

@@ -3,23 +3,30 @@
 // that was acknowledged must read back byte for byte; every intent left behind must be
 // resolved by the reaper, every owed deletion done, and `admin verify` must find the
 // backends holding exactly the ledger's bytes (nothing leaked, nothing missing).
+// Two more PUTs stall mid-body for longer than twice min_age before the others start: a
+// request still receiving its body must keep its intent (the reaper once took such intents as
+// "nothing written", and bytes the request wrote afterwards had no record when it died), and
+// right after the crash every storage key on a backend is accounted for by the ledger.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { adminVerify } from './crash-support/admin-verify.js';
-import { contentSha256, contentStream, streamSha256 } from './crash-support/content.js';
-import { BACKEND_BUCKET, BUCKET, s3Client, writeCrashConfig } from './crash-support/crash-config.js';
-import { readLedger } from './crash-support/ledger.js';
+import { contentSha256, contentStream, stalledContentStream, streamSha256 } from './crash-support/content.js';
+import { BACKEND_BUCKET, BUCKET, MIN_AGE_MS, REAPER_TICK_MS, s3Client, writeCrashConfig } from './crash-support/crash-config.js';
+import { backendKeys } from './crash-support/backend-keys.js';
+import { readKeyRecords, readLedger, readStorageKeys } from './crash-support/ledger.js';
 import { killServe, startServe, type ServeProcess } from './crash-support/orchestrator-process.js';
 import { waitUntil } from './crash-support/wait-until.js';
 
 const OBJECTS = 20;
 const SIZE = 8 * 1024 * 1024;
 const KILL_AFTER_ACKS = 5;
+const STALLED = 2;
 
 describe('SIGKILL during concurrent PUTs', () => {
   let dir: string;
@@ -37,7 +44,7 @@ describe('SIGKILL during concurrent PUTs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('acknowledged writes survive, the rest is reaped, verify is clean', { timeout: 120_000 }, async (t) => {
+  test('acknowledged writes survive, the rest is reaped, verify is clean', { timeout: 300_000 }, async (t) => {
     for (let i = 1; i <= 3; i++) {
       s3rvers.push(await startS3rver({ dir: join(dir, `s3rver-${i}`), buckets: [BACKEND_BUCKET], port: 0 }));
     }
@@ -48,12 +55,14 @@ describe('SIGKILL during concurrent PUTs', () => {
     clients.push(client);
 
     const keys = Array.from({ length: OBJECTS }, (_, i) => `big/object-${String(i).padStart(2, '0')}`);
+    const stalledKeys = Array.from({ length: STALLED }, (_, i) => `stalled/object-${i}`);
+    const internal = (key: string) => `${BUCKET}/${key}`;
     const acknowledged: string[] = [];
     const failed: Array<{ key: string; error: string }> = [];
     let crashed = false;
-    const puts = keys.map(async (key) => {
+    const send = async (key: string, body: Readable) => {
       try {
-        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: contentStream(key, SIZE), ContentLength: SIZE }));
+        await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: SIZE }));
         acknowledged.push(key);
         if (acknowledged.length >= KILL_AFTER_ACKS && !crashed) {
           crashed = true;
@@ -62,13 +71,45 @@ describe('SIGKILL during concurrent PUTs', () => {
       } catch (err) {
         failed.push({ key, error: `${(err as Error).name}: ${(err as Error).message}` });
       }
-    });
+    };
+
+    // First the stalled PUTs: claimed, half their body sent, then silent for longer than the
+    // reaper needs to take an intent whose heartbeat stopped (twice min_age and a tick).
+    let resumeStalled!: () => void;
+    const stallEnds = new Promise<void>((resolve) => (resumeStalled = resolve));
+    const stalledPuts = stalledKeys.map((key) => send(key, stalledContentStream(key, SIZE, SIZE / 2, stallEnds)));
+    const claimed = await waitUntil('the stalled PUTs to be claimed', () => readKeyRecords(dbPath, stalledKeys.map(internal)),
+      (records) => [...records.values()].every((r) => r.intents.length > 0));
+    const claimedAt = Math.max(...[...claimed.values()].map((r) => r.intents[0]!.createdAt));
+    await waitUntil('twice min_age to pass since the stalled PUTs were claimed', () => Date.now(),
+      (now) => now > claimedAt + 2 * MIN_AGE_MS + REAPER_TICK_MS);
+    for (const [key, records] of readKeyRecords(dbPath, stalledKeys.map(internal))) {
+      assert.equal(records.intents.length, 1, `${key}: a PUT still receiving its body keeps its intent`);
+      assert.ok(records.intents[0]!.heartbeatAt > records.intents[0]!.createdAt, `${key}: its heartbeat went on while the body stalled`);
+    }
+
+    // Then the crash, in the middle of the concurrent PUTs (the stalled ones are cut too).
+    const puts = keys.map((key) => send(key, contentStream(key, SIZE)));
     await Promise.all(puts);
+    if (!crashed) first.kill('SIGKILL');
+    resumeStalled(); // their streams end; the requests they fed are gone with the process
+    await Promise.all(stalledPuts);
     await first.exited;
     t.diagnostic(`clients saw ${acknowledged.length} × 200 and ${failed.length} errors (${[...new Set(failed.map((f) => f.error))].join(', ')})`);
     assert.ok(crashed, 'the orchestrator was killed while PUTs were running');
     assert.ok(acknowledged.length >= KILL_AFTER_ACKS);
-    assert.ok(failed.length > 0, 'the crash cut some PUTs off (else the test proved nothing)');
+    assert.ok(failed.length > STALLED, 'the crash cut some PUTs off besides the stalled ones (else the test proved little)');
+
+    // Right after the crash, before any recovery: every storage key on a backend belongs to
+    // a record of the ledger (an intent or a copy). A key without one is bytes nobody owes.
+    const recorded = readStorageKeys(dbPath);
+    for (const [i, s3rver] of s3rvers.entries()) {
+      for (const { storageKey } of await backendKeys(`b${i + 1}`, s3rver.endpoint)) {
+        assert.ok(recorded.has(`b${i + 1}:${storageKey}`), `b${i + 1}:${storageKey} is on the backend with no ledger record after the crash`);
+      }
+    }
+    const live = readKeyRecords(dbPath, acknowledged.map(internal));
+    for (const key of acknowledged) assert.ok(live.get(internal(key))!.live, `${key} was acknowledged but is not live`);
 
     const afterCrash = readLedger(dbPath);
     t.diagnostic(`ledger right after the crash: ${afterCrash.intents} open intents, ${afterCrash.cleanupQueue} owed deletions`);
@@ -97,7 +138,7 @@ describe('SIGKILL during concurrent PUTs', () => {
       assert.equal(quota.bytes_used, settled.liveBytes.get(quota.backend_name) ?? 0, `${quota.backend_name} bytes_used = live copies`);
     }
     const promoted = [...settled.liveBytes.values()].reduce((a, b) => a + b, 0) / SIZE;
-    t.diagnostic(`after recovery: ${promoted} objects live (${acknowledged.length} acknowledged; the rest were promoted by the reaper or dropped)`);
+    t.diagnostic(`after recovery: ${promoted} objects live (${acknowledged.length} acknowledged; the rest were promoted by the reaper or owed)`);
     assert.ok(promoted >= acknowledged.length);
 
     // A PUT cut off by the crash is either gone or, promoted by the reaper, whole: never partial.

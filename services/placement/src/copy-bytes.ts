@@ -14,7 +14,23 @@ export interface CopyBytesRequest {
   signal?: AbortSignal;
 }
 
-/** Streams the object across; resolves with the target's ETag. Throws on any failure (the target never completes a partial body). */
+/**
+ * The copy failed once the target's PUT had been sent — whichever side failed (a source that
+ * stalls mid-body fails the PUT it feeds). The target may keep what it received of the cut-off
+ * upload (s3rver does), so the target key must be owed, never forgotten.
+ */
+export class TargetWriteError extends Error {
+  override name = 'TargetWriteError';
+  constructor(readonly target: string, readonly targetKey: string, cause: unknown) {
+    super(`copy into ${target} ${targetKey} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Streams the object across; resolves with the target's ETag. Throws on any failure (the
+ * target never completes a partial body): errors from before the target's PUT as they are,
+ * errors from after it as a TargetWriteError.
+ */
 export async function copyBytes(r: CopyBytesRequest): Promise<{ etag: string }> {
   const got = await r.source.getObject(r.sourceKey, { signal: r.signal });
   if (got.status !== 200) {
@@ -26,11 +42,15 @@ export async function copyBytes(r: CopyBytesRequest): Promise<{ etag: string }> 
     got.body.destroy();
     throw new Error(`${r.source.name} holds ${length ?? 'an unknown number of'} bytes at ${r.sourceKey}, the ledger says ${r.size}`);
   }
-  return r.target.putObject(r.targetKey, got.body, {
-    contentLength: r.size,
-    contentType: got.headers.contentType,
-    headers: got.headers.standard,
-    metadata: got.headers.metadata,
-    signal: r.signal,
-  });
+  try {
+    return await r.target.putObject(r.targetKey, got.body, {
+      contentLength: r.size,
+      contentType: got.headers.contentType,
+      headers: got.headers.standard,
+      metadata: got.headers.metadata,
+      signal: r.signal,
+    });
+  } catch (err) {
+    throw new TargetWriteError(r.target.name, r.targetKey, err);
+  }
 }

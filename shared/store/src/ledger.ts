@@ -81,14 +81,16 @@ export interface PromoteIntentRequest {
   events: CommitEvents<CommitResult>;
 }
 
-/** The reaper's decision for an intent that is not promoted. */
+/**
+ * The reaper's decision for an intent that is not promoted: its storage key becomes a debt,
+ * whatever a look at the backend found there — a request of the intent's writer may still
+ * land after the look, so an intent is never simply forgotten.
+ */
 export interface ReapIntentRequest {
   intentId: string;
   /** act only while the intent's heartbeat is older than this (epoch ms) */
   heartbeatBefore: number;
-  /** bytes (or a part of them) are on the backend: they become a debt; otherwise the intent is dropped */
-  bytesPresent: boolean;
-  /** the debt's reason when bytesPresent */
+  /** the debt's reason */
   reason: string;
 }
 
@@ -177,7 +179,7 @@ export interface ReaperLedger {
    * Throws TypeError for a replica or move intent (those are never promoted).
    */
   promoteIntent(req: PromoteIntentRequest): Promise<PromoteOutcome>;
-  /** End a stale intent that is not promoted: its bytes become a debt when present, else it is dropped. */
+  /** End a stale intent that is not promoted: its storage key becomes a debt (a late request of its writer may still land). */
   reapIntent(req: ReapIntentRequest): Promise<ReapOutcome>;
 }
 
@@ -220,9 +222,13 @@ export interface MultipartLedger {
   listStaleUploads(before: number, limit: number): Promise<MultipartUploadRow[]>;
 }
 
-/** Byte deletions owed (cleanup_queue): recording them, and the cleanup workers' queue. */
-export interface CleanupLedger {
+/** Recording byte deletions owed (cleanup_queue), for whoever finds bytes nothing accounts for. */
+export interface DebtLedger {
   enqueueCleanup(debts: CleanupDebt[]): Promise<void>;
+}
+
+/** Byte deletions owed (cleanup_queue): recording them, and the cleanup workers' queue. */
+export interface CleanupLedger extends DebtLedger {
   /** Rows due now (next_retry <= now, lease unset or expired), leased for `leaseMs` so other workers skip them. */
   claimCleanup(limit: number, now: number, leaseMs: number): Promise<CleanupRow[]>;
   /** The bytes are gone: delete the row and release its orphan bytes, in one transaction. No-op when gone. */

@@ -221,4 +221,4 @@ export type PromoteOutcome =
   | { outcome: 'skipped' };
 
 /** What reapIntent did. */
-export type ReapOutcome = 'owed' | 'dropped' | 'skipped';
+export type ReapOutcome = 'owed' | 'skipped';

@@ -142,8 +142,7 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
           await ledger.promoteIntent({ intentId: claim.intentId, heartbeatBefore: cutoff, identity: identity(5), events: createdEvent }),
           { outcome: 'skipped' },
         );
-        assert.equal(await ledger.reapIntent({ intentId: claim.intentId, heartbeatBefore: cutoff, bytesPresent: true, reason: 'x' }), 'skipped');
-        assert.equal(await ledger.reapIntent({ intentId: claim.intentId, heartbeatBefore: cutoff, bytesPresent: false, reason: 'x' }), 'skipped');
+        assert.equal(await ledger.reapIntent({ intentId: claim.intentId, heartbeatBefore: cutoff, reason: 'x' }), 'skipped');
         assert.ok(await ledger.getIntent(claim.intentId));
         assert.equal(await ledger.getObject('bk/live'), null);
         assert.equal(await ledger.cleanupDepth(), 0);
@@ -154,20 +153,22 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
         assert.deepEqual(await allEvents(ledger), []);
       }));
 
-    test('reapIntent: bytes present become a debt, absent bytes just end the intent', () =>
+    test('reapIntent: the storage key becomes a debt whether or not bytes were found (a late request may still land)', () =>
       withLedger(async (ledger, clock) => {
         await ledger.syncBackends([{ name: 'a', quotaBytes: 100 }]);
         const present = await claimWrite(ledger, 'bk/p', 30, ['a']);
         const absent = await claimWrite(ledger, 'bk/q', 20, ['a']);
         assert.ok(present && absent);
         clock.now += 1;
-        assert.equal(await ledger.reapIntent({ intentId: present.intentId, heartbeatBefore: clock.now, bytesPresent: true, reason: 'incomplete' }), 'owed');
-        assert.equal(await ledger.reapIntent({ intentId: absent.intentId, heartbeatBefore: clock.now, bytesPresent: false, reason: 'unused' }), 'dropped');
-        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 100, bytesUsed: 0, orphanBytes: 30, inflightBytes: 0 });
+        assert.equal(await ledger.reapIntent({ intentId: present.intentId, heartbeatBefore: clock.now, reason: 'incomplete' }), 'owed');
+        assert.equal(await ledger.reapIntent({ intentId: absent.intentId, heartbeatBefore: clock.now, reason: 'abandoned' }), 'owed');
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 100, bytesUsed: 0, orphanBytes: 50, inflightBytes: 0 });
         const debts = await ledger.claimCleanup(10, clock.now, 1000);
-        assert.deepEqual(debts.map((d) => [d.storageKey, d.reason, d.sizeBytes]), [[present.storageKey, 'incomplete', 30]]);
-        assert.deepEqual((await allEvents(ledger)).map((e) => e.type), ['cleanup.enqueued']);
-        assert.equal(await ledger.reapIntent({ intentId: present.intentId, heartbeatBefore: clock.now, bytesPresent: true, reason: 'again' }), 'skipped');
+        assert.deepEqual(debts.map((d) => [d.storageKey, d.reason, d.sizeBytes]).sort(), [
+          [present.storageKey, 'incomplete', 30], [absent.storageKey, 'abandoned', 20],
+        ].sort());
+        assert.deepEqual((await allEvents(ledger)).map((e) => e.type), ['cleanup.enqueued', 'cleanup.enqueued']);
+        assert.equal(await ledger.reapIntent({ intentId: present.intentId, heartbeatBefore: clock.now, reason: 'again' }), 'skipped');
       }));
 
     test('replica and move intents are never promoted', () =>
@@ -181,7 +182,7 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
           TypeError,
         );
         assert.equal((await ledger.getIntent(intentId))?.kind, 'move', 'the refused promotion rolled back');
-        assert.equal(await ledger.reapIntent({ intentId, heartbeatBefore: clock.now, bytesPresent: true, reason: 'stale_move' }), 'owed');
+        assert.equal(await ledger.reapIntent({ intentId, heartbeatBefore: clock.now, reason: 'stale_move' }), 'owed');
       }));
   });
 

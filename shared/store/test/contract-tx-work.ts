@@ -186,7 +186,7 @@ export function describeTxWorkContract(withLedger: WithLedger): void {
         const reaped = await claimWrite(ledger, 'bk/r', 4, ['c']);
         assert.ok(reaped);
         clock.now += 1000;
-        await step('reapIntent', () => ledger.reapIntent({ intentId: reaped.intentId, heartbeatBefore: clock.now, bytesPresent: true, reason: 'incomplete' }));
+        await step('reapIntent', () => ledger.reapIntent({ intentId: reaped.intentId, heartbeatBefore: clock.now, reason: 'incomplete' }));
 
         // ---- placement
         const current = (await ledger.getObject('bk/k'))!.object;

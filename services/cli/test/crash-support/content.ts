@@ -18,6 +18,22 @@ export function contentStream(key: string, size: number): Readable {
   return Readable.from(blocks(key, size), { objectMode: false });
 }
 
+/**
+ * The same bytes, but the stream stops after `stallAt` bytes until `resume` settles: a
+ * client that sends slowly (or hangs) mid-body.
+ */
+export function stalledContentStream(key: string, size: number, stallAt: number, resume: Promise<void>): Readable {
+  async function* body(): AsyncGenerator<Buffer> {
+    let sent = 0;
+    for (const block of blocks(key, size)) {
+      if (sent + block.length > stallAt && sent <= stallAt) await resume;
+      sent += block.length;
+      yield block;
+    }
+  }
+  return Readable.from(body(), { objectMode: false });
+}
+
 export function contentSha256(key: string, size: number): string {
   const hash = createHash('sha256');
   for (const block of blocks(key, size)) hash.update(block);

@@ -8,6 +8,9 @@ export const BUCKET = 'crashes';
 export const CLIENT_KEY = 'crash-ak';
 export const CLIENT_SECRET = 'crash-sk';
 export const BACKEND_BUCKET = 'store';
+/** write_path.pending_pattern of every crash test: intents silent this long are the reaper's. */
+export const MIN_AGE_MS = 2_000;
+export const REAPER_TICK_MS = 500;
 
 export interface CrashConfigFiles {
   configPath: string;
@@ -18,6 +21,8 @@ export async function writeCrashConfig(
   dir: string,
   backends: Array<{ name: string; endpoint: string }>,
   server: Record<string, unknown> = {},
+  /** further top-level sections (config.yaml key names) */
+  extra: Record<string, unknown> = {},
 ): Promise<CrashConfigFiles> {
   const configPath = join(dir, 'config.yaml');
   const dbPath = join(dir, 'ledger.db');
@@ -34,9 +39,10 @@ export async function writeCrashConfig(
       secret_access_key: 'S3RVER',
       force_path_style: true,
     })),
-    write_path: { pending_pattern: { reaper_tick: '500ms', min_age: '2s', heartbeat: '500ms' } },
+    write_path: { pending_pattern: { reaper_tick: `${REAPER_TICK_MS}ms`, min_age: `${MIN_AGE_MS}ms`, heartbeat: '500ms' } },
     cleanup_queue: { tick: '300ms', backoff_base: '200ms', backoff_max: '1s', max_attempts: 1000 },
     logging: { level: 'info' },
+    ...extra,
   }));
   return { configPath, dbPath };
 }

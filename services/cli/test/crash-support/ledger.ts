@@ -42,3 +42,39 @@ export function readLedger(dbPath: string): LedgerSnapshot {
     db.close();
   }
 }
+
+export interface KeyRecords {
+  /** open intents of the key (any kind), with their claim and last heartbeat (epoch ms) */
+  intents: Array<{ createdAt: number; heartbeatAt: number }>;
+  /** the key has a live object */
+  live: boolean;
+}
+
+/** What the ledger holds for each of `objectKeys` (internal keys, `bucket/key`). */
+export function readKeyRecords(dbPath: string, objectKeys: string[]): Map<string, KeyRecords> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const intents = db.prepare('SELECT created_at AS createdAt, heartbeat_at AS heartbeatAt FROM pending_objects WHERE object_key = ?');
+    const object = db.prepare('SELECT 1 AS one FROM objects WHERE object_key = ?');
+    return new Map(objectKeys.map((key) => [key, {
+      intents: intents.all(key) as KeyRecords['intents'],
+      live: object.get(key) !== undefined,
+    }]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Every storage key the ledger accounts for (intents, copies, debts), as `<backend>:<storage key>`. */
+export function readStorageKeys(dbPath: string): Set<string> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(
+      `SELECT backend_name, storage_key FROM pending_objects UNION SELECT backend_name, storage_key FROM object_locations
+       UNION SELECT backend_name, storage_key FROM cleanup_queue UNION SELECT backend_name, storage_key FROM cleanup_dlq`,
+    ).all() as Array<{ backend_name: string; storage_key: string }>;
+    return new Set(rows.map((r) => `${r.backend_name}:${r.storage_key}`));
+  } finally {
+    db.close();
+  }
+}

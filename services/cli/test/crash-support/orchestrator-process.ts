@@ -14,6 +14,8 @@ export interface ServeProcess {
   kill(signal: NodeJS.Signals): void;
   /** Resolves once the process has exited. */
   exited: Promise<void>;
+  /** The exit code once it has exited (null while running, or when a signal ended it). */
+  exitCode(): number | null;
   /** Last lines of output, to explain a failure. */
   outputTail(): string;
 }
@@ -70,6 +72,7 @@ export async function startServe(configPath: string): Promise<ServeProcess> {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
     exited,
+    exitCode: () => child.exitCode,
     outputTail: () => tail,
   };
 }

@@ -98,7 +98,11 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, body.stream, body.length,
       { contentMd5: body.contentMd5 ?? undefined });
   } catch (err) {
-    await ledger.releasePart(upload.uploadId, partNumber);
+    // A backend that read some of the body may keep it inside the upload (s3rver keeps a
+    // cut-off part) until the upload is completed or aborted. So the part's claim stays —
+    // its ETag unknown, Complete cannot name it — and is charged until then, as part of the
+    // abort's debt if it comes to that. Only a part the backend never read is let go.
+    if (!body.stream.readableDidRead) await ledger.releasePart(upload.uploadId, partNumber);
     if (err instanceof S3Error) throw err;
     logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend part upload failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed while writing the part; please retry.' });

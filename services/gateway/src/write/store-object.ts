@@ -51,23 +51,30 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       identity: { ...r.identity, size, etag: '' },
     });
     if (!claim) throw new S3Error('InsufficientStorage');
+    // The intent is kept alive from its claim on, while a replayable body is read from the
+    // client too: a slow client would otherwise let the reaper take the intent ("nothing
+    // there") just before this request writes the key — bytes no record refers to, should
+    // the process die before settleReapedIntent owes them.
+    const heartbeat = setInterval(() => {
+      ledger.heartbeat([intentId]).catch((err) => logger.warn({ err, intentId }, 'intent heartbeat failed'));
+    }, config.writePath.pendingPattern.heartbeatMs);
+    heartbeat.unref();
     if (r.source.kind === 'small' && small === null) {
       // Space first, then the body: a full system answers 507 without reading it.
       try {
         small = await r.source.load();
       } catch (err) {
-        await ledger.dropIntent(intentId);
+        clearInterval(heartbeat);
+        await ledger.dropIntent(intentId); // no backend request was made
         throw err;
       }
     }
     const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
     const client = backends.get(claim.backendName);
-    if (!client) throw new Error(`backend ${claim.backendName} has no client`);
-
-    const heartbeat = setInterval(() => {
-      ledger.heartbeat([intentId]).catch((err) => logger.warn({ err, intentId }, 'intent heartbeat failed'));
-    }, config.writePath.pendingPattern.heartbeatMs);
-    heartbeat.unref();
+    if (!client) {
+      clearInterval(heartbeat);
+      throw new Error(`backend ${claim.backendName} has no client`);
+    }
     try {
       const body = streamed ? streamed.stream : Readable.from([small!.data]);
       await client.putObject(storageKey, body, {

@@ -4,10 +4,9 @@
 // cannot serve them, from another ok copy of the same write), and the ledger swaps the rows
 // under the key lock — the source's bytes becoming a cleanup debt in the same transaction.
 // The new copy exists before the old one is let go: an object is never without a copy.
-import { BackendError } from '@s3o/backends';
 import { newId, storageKeyForInternal, type LocationRow, type ObjectRow } from '@s3o/store';
 import { counter } from '@s3o/telemetry';
-import { copyBytes } from '../copy-bytes.js';
+import { copyBytes, TargetWriteError } from '../copy-bytes.js';
 import { rankTargets } from '../replication/targets.js';
 import type { RelocationDeps } from './deps.js';
 import { objectMoved, type MoveReason } from '@s3o/events';
@@ -93,6 +92,13 @@ export class CopyMover {
       events: (moved) => [objectMoved(moved, r.reason)],
       drainId: r.drainId ?? null,
     });
+    if (outcome.outcome === 'intent-gone') {
+      // The reaper took the intent while we copied; it may have looked before our bytes landed.
+      await ledger.enqueueCleanup([{
+        kind: 'object', backendName: claim.backendName, storageKey: claim.storageKey, objectKey: object.objectKey,
+        reason: 'move outlived its intent', sizeBytes: object.size,
+      }]);
+    }
     if (outcome.outcome !== 'moved') {
       this.deps.logger.info({ key: object.objectKey, to: claim.backendName, outcome: outcome.outcome }, 'move not committed; its bytes are owed to cleanup');
       return { outcome: 'skipped' };
@@ -133,8 +139,9 @@ export class CopyMover {
           return;
         } catch (err) {
           lastError = err;
-          // Only an error of the source's GET proves the target was never written to.
-          if (!(err instanceof BackendError && err.backend === source.backendName && err.operation === 'GetObject')) targetTouched = true;
+          // Once the target's PUT was sent, any failure — the source stalling mid-body too —
+          // may have left part of the bytes there.
+          targetTouched = err instanceof TargetWriteError;
           logger.warn({ err, key: object.objectKey, from: source.backendName, to: targetName }, 'copy for a move failed');
           if (targetTouched) break;
         }

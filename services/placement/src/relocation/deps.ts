@@ -1,11 +1,11 @@
 // What drains and the rebalancer work with.
 import type { Config } from '@s3o/config';
-import type { DrainLedger, IntentLedger, LeaderLocks, PlacementLedger, ReadLedger } from '@s3o/store';
+import type { DebtLedger, DrainLedger, IntentLedger, LeaderLocks, PlacementLedger, ReadLedger } from '@s3o/store';
 import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 
 /** The ledger roles drains and the rebalancer use: claims and moves of copies, the drains, leader locks. */
-export type RelocationLedger = IntentLedger & ReadLedger & PlacementLedger & DrainLedger & LeaderLocks;
+export type RelocationLedger = IntentLedger & DebtLedger & ReadLedger & PlacementLedger & DrainLedger & LeaderLocks;
 
 export interface RelocationDeps {
   config: Config;

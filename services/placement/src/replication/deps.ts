@@ -1,6 +1,6 @@
 // What every part of replication works with.
 import type { Config } from '@s3o/config';
-import type { DrainLedger, EventLedger, IntentLedger, LeaderLocks, MissingCopyLedger, PlacementLedger, ReadLedger } from '@s3o/store';
+import type { DebtLedger, DrainLedger, EventLedger, IntentLedger, LeaderLocks, MissingCopyLedger, PlacementLedger, ReadLedger } from '@s3o/store';
 import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { BackendHealthView } from './health.js';
@@ -10,7 +10,7 @@ import type { BackendHealthView } from './health.js';
  * copies found missing, target_exhausted announcements, the drains targets avoid, and the
  * sweep's leader lock.
  */
-export type ReplicationLedger = IntentLedger & ReadLedger & PlacementLedger & MissingCopyLedger & EventLedger & DrainLedger & LeaderLocks;
+export type ReplicationLedger = IntentLedger & DebtLedger & ReadLedger & PlacementLedger & MissingCopyLedger & EventLedger & DrainLedger & LeaderLocks;
 
 export interface ReplicationDeps {
   config: Config;

@@ -7,7 +7,7 @@
 import { BackendError } from '@s3o/backends';
 import { newId, storageKeyForInternal, type Claim, type LocationRow, type ObjectRow } from '@s3o/store';
 import { auditLog, counter } from '@s3o/telemetry';
-import { copyBytes } from '../copy-bytes.js';
+import { copyBytes, TargetWriteError } from '../copy-bytes.js';
 import type { ReplicationDeps } from './deps.js';
 import { objectReplicated, replicationTargetExhausted } from '@s3o/events';
 import { ExhaustedNotice } from './exhausted-notice.js';
@@ -147,7 +147,15 @@ export class Replicator {
         logger.debug({ key: object.objectKey, to: claim.backendName }, 'object changed while it was copied; the copy is owed to cleanup');
         return 'stale';
       default:
-        // duplicate: another replicator was first on that backend; intent-gone: the reaper took it.
+        // duplicate: another replicator was first on that backend (the store owed our bytes);
+        // intent-gone: the reaper took the intent while we copied — it may have looked before
+        // our bytes landed, so they are owed here too (a second debt of a key costs one DELETE).
+        if (outcome.outcome === 'intent-gone') {
+          await ledger.enqueueCleanup([{
+            kind: 'object', backendName: claim.backendName, storageKey: claim.storageKey, objectKey: object.objectKey,
+            reason: 'replica outlived its intent', sizeBytes: object.size,
+          }]);
+        }
         replicationErrors.inc({ reason: outcome.outcome });
         logger.info({ key: object.objectKey, to: claim.backendName, outcome: outcome.outcome }, 'replica not committed');
         return 'stop';
@@ -181,8 +189,9 @@ export class Replicator {
             ok.splice(ok.indexOf(source), 1);
             continue;
           }
-          // Only an error of the source's GET proves the target was never written to.
-          if (!(err instanceof BackendError && err.backend === source.backendName && err.operation === 'GetObject')) targetTouched = true;
+          // Once the target's PUT was sent, any failure — the source stalling mid-body too —
+          // may have left part of the bytes there.
+          targetTouched = err instanceof TargetWriteError;
           replicationErrors.inc({ reason: 'copy-failed' });
           logger.warn({ err, key: object.objectKey, from: source.backendName, to: claim.backendName }, 'replica copy failed');
           if (targetTouched) break;

@@ -39,7 +39,6 @@ export function reaperOperations(core: Core): ReaperLedger {
       return core.withWork(async (work): Promise<ReapOutcome> => {
         const intent = await work.tx.takeStaleIntent(req.intentId, req.heartbeatBefore);
         if (!intent) return 'skipped';
-        if (!req.bytesPresent) return 'dropped';
         await work.oweIntent(intent, req.reason);
         return 'owed';
       });
