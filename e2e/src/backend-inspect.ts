@@ -1,5 +1,5 @@
 // What really sits on the backends: the gateway stores every write at
-// `<virtual bucket>/<key>!<write id>` inside each backend's bucket (DESIGN §4), so listing
+// `<virtual bucket>/<key>!<write id>` inside each backend's bucket (docs/architecture.md §4), so listing
 // that prefix on every s3rver shows where an object's bytes are and whether old or failed
 // writes have been cleaned up.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';

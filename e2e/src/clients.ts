@@ -58,7 +58,7 @@ const WRITE_COMMAND = /^(Put|Copy|Create|Upload|Complete)\w*Command$/;
 /**
  * Sends every command that does not write to `readUrl` instead of the client's endpoint,
  * so one client exercises two gateways the way a load balancer would: what one gateway
- * wrote, another must read, list and delete (DESIGN §2: gateways are stateless, the
+ * wrote, another must read, list and delete (docs/architecture.md §2: gateways are stateless, the
  * ledger is shared). Presigned URLs follow the same rule. The host is changed before the
  * SDK derives the Host header from it, so the signature covers the gateway really called.
  */

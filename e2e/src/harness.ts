@@ -1,5 +1,5 @@
 // One whole system for a test file: N s3rver processes as backends, a config file over
-// them, and the orchestrator in one of its two modes (DESIGN §2), all on loopback with
+// them, and the orchestrator in one of its two modes (docs/architecture.md §2), all on loopback with
 // ephemeral ports and temporary directories:
 //  * single: `serve` inside the test process (gateway + cleanup + bus over SQLite);
 //  * distributed: child processes from the compiled CLI — two gateways, placement,

@@ -1,4 +1,4 @@
-// Bucket event notifications end to end (DESIGN §2 notifier): real webhook receivers written
+// Bucket event notifications end to end (docs/architecture.md §2 notifier): real webhook receivers written
 // here, a NATS subscriber, the admin API's dead letters — in the mode the harness runs
 // (test/distributed/ runs this file again in distributed mode, where the notifier is its own
 // process and is killed with SIGKILL mid-delivery).

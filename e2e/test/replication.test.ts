@@ -1,4 +1,4 @@
-// Replication (DESIGN §2 placement): every object reaches `replication.factor` copies on
+// Replication (docs/architecture.md §2 placement): every object reaches `replication.factor` copies on
 // distinct backends within seconds of its PUT, each copy byte-identical; an overwrite or a
 // delete leaves no copy behind; a copy deleted behind the gateway's back is read around,
 // marked missing and made again; an object with more copies than the factor loses the extra;

@@ -1,4 +1,4 @@
-// Monthly usage limits (DESIGN §2 "usage"), single mode — one process, so its view of a
+// Monthly usage limits (docs/architecture.md §2 "usage"), single mode — one process, so its view of a
 // backend's usage is exact and a limit is met exactly (two gateways: usage-distributed.test.ts).
 // Each backend sits behind a counting proxy that shows which backend really got what.
 // A request limit reached mid-workload sends writes to the other backend and reads to

@@ -1,4 +1,4 @@
-// Usage accounting (DESIGN §2 "usage"). Each backend sits behind a counting proxy: an
+// Usage accounting (docs/architecture.md §2 "usage"). Each backend sits behind a counting proxy: an
 // observer independent of the orchestrator that sees every request, request-body byte and
 // response-body byte that really reaches the s3rver. After a mixed workload (puts, gets,
 // ranged gets, copy, overwrite, deletes, multipart with abort — with the cleanup service's

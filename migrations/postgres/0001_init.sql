@@ -1,4 +1,4 @@
--- s3-orchestrator ledger, PostgreSQL dialect (DESIGN §4): the same tables as
+-- s3-orchestrator ledger, PostgreSQL dialect (docs/architecture.md §4): the same tables as
 -- migrations/sqlite/0001_init.sql. Times are epoch milliseconds and sizes are bytes, both
 -- BIGINT (the adapter turns them into exact JS numbers and refuses anything beyond 2^53).
 --

@@ -1,4 +1,4 @@
--- Notification delivery (the notifier, DESIGN §2): each outbox row carries the event's
+-- Notification delivery (the notifier, docs/architecture.md §2): each outbox row carries the event's
 -- `sequencer` so a key's rows go to an endpoint in commit order (a row waits while an earlier
 -- row of the same key and endpoint is pending), and a lease (`claimed_until`) so a crashed
 -- notifier's rows return to the others once it runs out. Rows of operational events have no

@@ -1,4 +1,4 @@
--- s3-orchestrator ledger, SQLite dialect (DESIGN §4). Times are epoch milliseconds, sizes
+-- s3-orchestrator ledger, SQLite dialect (docs/architecture.md §4). Times are epoch milliseconds, sizes
 -- are bytes. Text columns use BINARY collation, so ORDER BY / range filters on keys follow
 -- byte order of the UTF-8 encoding, as S3 listings do. STRICT tables refuse values of the
 -- wrong type instead of storing them silently.

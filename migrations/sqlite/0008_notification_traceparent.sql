@@ -1,3 +1,3 @@
 -- The trace a delivery belongs to (W3C traceparent of the notifier's consume span), so the
--- delivery attempts show in the trace of the request that caused the event (DESIGN §5).
+-- delivery attempts show in the trace of the request that caused the event (docs/architecture.md §5).
 ALTER TABLE notification_outbox ADD COLUMN traceparent TEXT;

@@ -1,4 +1,4 @@
-// Observability of the distributed mode (DESIGN §5): one PUT is ONE trace across the
+// Observability of the distributed mode (docs/architecture.md §5): one PUT is ONE trace across the
 // processes — the gateway's request span (continuing the client's traceparent), its backend
 // PUT and ledger commit, the relay's publish of object.created, the placement service
 // consuming it and copying the object to a second backend (replication factor 2). The

@@ -1,4 +1,4 @@
-// The cleanup service (DESIGN §2): deletes the bytes the system owes and resolves what
+// The cleanup service (docs/architecture.md §2): deletes the bytes the system owes and resolves what
 // failures left behind. Every part is a PeriodicWorker (@s3o/workers): the queue worker runs
 // in every cleanup process, woken by `cleanup.enqueued` events and ticking for retries that
 // come due; the reaper, the stale-multipart sweep and lifecycle expiry each run under their

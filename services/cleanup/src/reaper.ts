@@ -1,4 +1,4 @@
-// The pending-intent reaper (DESIGN §4 "Crash anywhere is recoverable"). An intent whose
+// The pending-intent reaper (docs/architecture.md §4 "Crash anywhere is recoverable"). An intent whose
 // heartbeat is older than write_path.pending_pattern.min_age belongs to a write, replica or
 // move that stopped (a crashed gateway, a lost connection). A HEAD on its storage key says
 // what is there:
@@ -37,7 +37,7 @@ export interface ReapCounts {
 
 type Outcome = keyof ReapCounts;
 
-/** Our own metadata on stored objects (DESIGN §4 "What a backend object carries"); not the client's. */
+/** Our own metadata on stored objects (docs/architecture.md §4 "What a backend object carries"); not the client's. */
 const OWN_METADATA_PREFIX = 's3o-';
 
 export class IntentReaper {

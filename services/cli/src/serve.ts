@@ -1,4 +1,4 @@
-// `serve`: every service in one process (DESIGN §2) — the single-process mode over
+// `serve`: every service in one process (docs/architecture.md §2) — the single-process mode over
 // SQLite and the in-process bus, or, with a Postgres + NATS config, the five services
 // sharing one process and its pools.
 import { hostname } from 'node:os';

@@ -1,5 +1,5 @@
 // The five services and how each is started from shared pieces. `serve` starts all of
-// them in one process; `s3-orchestrator <service>` starts one (DESIGN §2). This is the
+// them in one process; `s3-orchestrator <service>` starts one (docs/architecture.md §2). This is the
 // only package that imports services, because it composes them.
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
@@ -63,7 +63,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
       return { gateway: null, stop: () => s.stop() };
     }
     case 'placement': {
-      // The process's breakers are the cluster's view of backend health (DESIGN §5): copies on a
+      // The process's breakers are the cluster's view of backend health (docs/architecture.md §5): copies on a
       // backend open longer than replication.unhealthy_threshold stop counting.
       const s = startPlacementService({
         config: deps.config, ledger: deps.ledger, backends: deps.backends, availability: deps.availability,

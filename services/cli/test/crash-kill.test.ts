@@ -1,4 +1,4 @@
-// Issue 5 item 6, DESIGN §4 "Crash anywhere is recoverable": the orchestrator is SIGKILLed in
+// Issue 5 item 6, docs/architecture.md §4 "Crash anywhere is recoverable": the orchestrator is SIGKILLed in
 // the middle of 20 concurrent 8 MiB PUTs and started again on the same database. Every PUT
 // that was acknowledged must read back byte for byte; every intent left behind must be
 // resolved by the reaper, every owed deletion done, and `admin verify` must find the

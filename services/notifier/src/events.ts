@@ -1,4 +1,4 @@
-// Which notification event a bus event is (DESIGN §5 → the names endpoints subscribe to,
+// Which notification event a bus event is (docs/architecture.md §5 → the names endpoints subscribe to,
 // shared/config notification-events.ts), and the facts the payloads are built from.
 import type { OperationalNotificationEvent, S3NotificationEvent } from '@s3o/config';
 import { OPERATIONAL_NOTIFICATION_EVENTS } from '@s3o/config';

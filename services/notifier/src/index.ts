@@ -1,4 +1,4 @@
-// The notifier service (DESIGN §2): matches object and operational events against
+// The notifier service (docs/architecture.md §2): matches object and operational events against
 // `notifications.endpoints`, keeps a durable outbox (notification_outbox) and delivers from
 // it with retries, signing and dead-lettering (delivery-loop.ts). Several replicas share the
 // bus consumers (each event is taken by one) and split the outbox by leased claims.

@@ -1,4 +1,4 @@
-// The placement service: where copies live over time (DESIGN §2) — replication to the
+// The placement service: where copies live over time (docs/architecture.md §2) — replication to the
 // factor (replication/), and the other placement jobs beside it. Every periodic job runs on
 // a PeriodicWorker (@s3o/workers) named in worker-names.ts.
 import type { EventBus } from '@s3o/bus';

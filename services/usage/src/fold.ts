@@ -1,4 +1,4 @@
-// The usage service's consumer (DESIGN §2 "usage"): folds every `usage.delta` into its
+// The usage service's consumer (docs/architecture.md §2 "usage"): folds every `usage.delta` into its
 // backend's monthly backend_usage row — the processed_events record and the addition in one
 // transaction, so a redelivered delta counts once — then publishes the row's new total.
 // A redelivery publishes the total as it stands, so the process that sent the delta still

@@ -1,4 +1,4 @@
-// Circuit breakers for backends (DESIGN §5 "Backend health"): one per backend per process,
+// Circuit breakers for backends (docs/architecture.md §5 "Backend health"): one per backend per process,
 // fed by every call the process makes to that backend (BackendClient.observe). After
 // `failureThreshold` consecutive failures the breaker opens: writes refuse the backend and
 // reads try it last (the breaker is a gate on BackendAvailability). It is never closed by a

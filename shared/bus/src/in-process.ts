@@ -1,4 +1,4 @@
-// The in-process bus (DESIGN §5): each consumer tails event_log after its offset in
+// The in-process bus (docs/architecture.md §5): each consumer tails event_log after its offset in
 // consumer_offsets, in seq order. Woken after every commit that appended events (the
 // ledger's `eventsAppended`), and polls as a safety net. A failing handler is retried with backoff; after max_deliver attempts the
 // event goes to dead_events and the consumer moves on, so one poison event never blocks

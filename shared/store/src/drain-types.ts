@@ -1,4 +1,4 @@
-// Moving copies off a backend (DESIGN §4 backend_drains, §2 placement): the drain record an
+// Moving copies off a backend (docs/architecture.md §4 backend_drains, §2 placement): the drain record an
 // operator starts and the placement service works, the move of one copy (drains and the
 // rebalancer), and taking a backend out of the ledger. Shapes here; rules in core/drains.ts and
 // core/placement.ts (the move).

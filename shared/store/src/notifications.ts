@@ -1,4 +1,4 @@
-// The notification outbox (DESIGN §4 `notification_outbox`): one row per delivery of one event
+// The notification outbox (docs/architecture.md §4 `notification_outbox`): one row per delivery of one event
 // to one endpoint, written by the notifier in the transaction that records the event as
 // processed, worked by its delivery loop, dead-lettered after the endpoint's retries.
 // The statements each engine implements, and the operations the notifier calls.

@@ -1,5 +1,5 @@
 // What the placement service asks of the ledger about the copies of objects over time
-// (DESIGN §2 placement, §4 "A replica or move commits under the same key lock"): commit a
+// (docs/architecture.md §2 placement, §4 "A replica or move commits under the same key lock"): commit a
 // replica, mark a copy found absent, list objects below / above the replication factor, and
 // drop excess copies. Request and outcome shapes here; the rules live in core/placement.ts.
 import type { MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';

@@ -1,4 +1,4 @@
-// What reconcile and sync ask of the ledger (DESIGN §4 "Imported objects keep the key they
+// What reconcile and sync ask of the ledger (docs/architecture.md §4 "Imported objects keep the key they
 // were found under"): import an object that is already on a backend, and list the objects
 // whose every copy is marked missing (lost). Shapes here; the rules live in core/import.ts.
 import type { CommitEvents, CommitResult, LocationRow, ObjectIdentity } from './types.js';

@@ -1,5 +1,5 @@
 // Where one write's (or one replica's) bytes live on a backend: a path of its own, so no delete can ever hit
-// another write's bytes (DESIGN §4): `{bucket}/{key}!{intent id}`.
+// another write's bytes (docs/architecture.md §4): `{bucket}/{key}!{intent id}`.
 //
 // Empty path segments (`a//b`, a leading `/`) are refused or collapsed by some S3
 // implementations and file-system-backed servers, so in storage keys a '/' that follows

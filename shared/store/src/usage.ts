@@ -1,4 +1,4 @@
-// Monthly usage per backend (DESIGN §4 `backend_usage`): API requests, egress and ingress
+// Monthly usage per backend (docs/architecture.md §4 `backend_usage`): API requests, egress and ingress
 // bytes, folded by the usage service from the `usage.delta` events every process appends.
 // The statements each engine implements, and the operations the usage service calls.
 

@@ -1,4 +1,4 @@
-// The Ledger contract: one suite every engine must pass (DESIGN §8 "the same store contract
+// The Ledger contract: one suite every engine must pass (docs/architecture.md §8 "the same store contract
 // suite runs against both engines"). An engine's test file calls runLedgerContract with a
 // factory that opens a fresh, empty ledger per test.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Tracing and metrics of the event bus (DESIGN §5), for both drivers.
+// Tracing and metrics of the event bus (docs/architecture.md §5), for both drivers.
 //
 // Trace links: an event appended inside a span carries that span's traceparent in its
 // envelope (the ledger fills it). The NATS relay publishes it under a PRODUCER span whose

@@ -1,4 +1,4 @@
-// Distributed tracing (OpenTelemetry, DESIGN §5): one SDK per process, exporting spans over
+// Distributed tracing (OpenTelemetry, docs/architecture.md §5): one SDK per process, exporting spans over
 // OTLP/HTTP (JSON) to a collector — Jaeger in docker compose. Sampling is decided where a
 // trace starts (a client request, a background job) by trace id ratio, and followed by every
 // span below it, also in other processes (ParentBased): one PUT is kept whole or not at all.

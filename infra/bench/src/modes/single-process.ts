@@ -1,4 +1,4 @@
-// Single-process mode (DESIGN §2): `s3-orchestrator serve`, every service in one process
+// Single-process mode (docs/architecture.md §2): `s3-orchestrator serve`, every service in one process
 // over SQLite and the in-process bus.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Multipart uploads pass through to the pinned backend's own multipart upload (DESIGN
+// Multipart uploads pass through to the pinned backend's own multipart upload (docs/architecture.md
 // §6): no byte travels twice. The ledger keeps the parts (MD5 of the client's bytes),
 // answers ListParts / ListMultipartUploads, and commits the object on Complete.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// GET and HEAD while the database is unreachable (DESIGN §6, "DB down → degraded mode"):
+// GET and HEAD while the database is unreachable (docs/architecture.md §6, "DB down → degraded mode"):
 // the object is found on the backends themselves and described from the copy's own
 // headers, in the same shape the ledger would have answered with, so the read path
 // (conditions, ranges, response headers, streaming with failover) stays one code path.

@@ -1,4 +1,4 @@
-// What every stored object carries so it describes itself (DESIGN §4): the client's
+// What every stored object carries so it describes itself (docs/architecture.md §4): the client's
 // metadata plus the virtual bucket, the ETag when known and the client key. S3 caps
 // user metadata at 2 KB, and the client may already use most of it: ours is added only
 // while it fits, key last (it is the longest and the ledger can be rebuilt without it).

@@ -1,4 +1,4 @@
-// The write path of DESIGN §6: claim space on the best backend, stream the bytes to a
+// The write path of docs/architecture.md §6: claim space on the best backend, stream the bytes to a
 // storage key of their own, commit in one transaction. Small bodies are held in memory
 // (bounded by server.replay_buffer_bytes) so a failing backend is retried on the next
 // candidate; larger ones stream straight through and fail over only while no byte of

@@ -1,6 +1,6 @@
 // A private PostgreSQL cluster for one test: its own data directory under os.tmpdir(), its
 // own port and socket directory, so the test can stop and start the database at will
-// without touching the machine's shared cluster (DESIGN §8: "A test that must stop
+// without touching the machine's shared cluster (docs/architecture.md §8: "A test that must stop
 // Postgres starts its own private cluster for that").
 //
 // The server refuses to run as root, so every pg binary runs as the `postgres` user

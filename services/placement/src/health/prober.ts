@@ -1,4 +1,4 @@
-// The cluster's view of backend health (DESIGN §5): the placement service probes every
+// The cluster's view of backend health (docs/architecture.md §5): the placement service probes every
 // backend whose breaker is closed with HeadBucket in the background, so its breakers learn
 // of a dead backend even when nothing else calls it (open breakers probe themselves, see
 // shared/backends/src/breaker.ts), and it announces every change of its breakers as

@@ -2,7 +2,7 @@
 //   sync (one bucket named by the operator): the key minus a leading `<bucket>/`, else the
 //     key as it is — so `photos/a.jpg` and `a.jpg` both become `a.jpg` in photos.
 //   reconcile: the bucket named by x-amz-meta-s3o-bucket when the object carries it (every
-//     object the orchestrator stores does, DESIGN §4), else the key's first path segment;
+//     object the orchestrator stores does, docs/architecture.md §4), else the key's first path segment;
 //     the key is what follows `<bucket>/` (or the whole key when it does not start so).
 // The object keeps its storage key either way; only the name clients see is derived.
 

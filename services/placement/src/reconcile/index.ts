@@ -1,4 +1,4 @@
-// Reconcile and sync (DESIGN §2 placement): the periodic comparison of ledger and backends
+// Reconcile and sync (docs/architecture.md §2 placement): the periodic comparison of ledger and backends
 // (a Reconciler pass every reconcile.interval, on a PeriodicWorker under the `reconcile`
 // leader lock: see ../index.ts), and the one-off import the CLI's `sync` runs.
 export { Reconciler } from './reconcile-pass.js';

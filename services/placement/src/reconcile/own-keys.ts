@@ -1,4 +1,4 @@
-// Keys of our own form: every write the orchestrator makes lands at `…!<write id>` (DESIGN
+// Keys of our own form: every write the orchestrator makes lands at `…!<write id>` (docs/architecture.md
 // §4 "Every write gets its own storage path"), the id a ULID (shared/store/src/ids.ts).
 // Such a key that no ledger record accounts for is a leftover of an interrupted write —
 // never an object to import.

@@ -1,4 +1,4 @@
-// Working drains down (DESIGN §4 backend_drains): one process at a time walks every copy on
+// Working drains down (docs/architecture.md §4 backend_drains): one process at a time walks every copy on
 // each draining backend — dropping it when other backends already hold enough ok copies,
 // otherwise moving it (CopyMover) — page by page, recording progress in the drain row. That
 // process holds the `backend-drains` leader lock, which its PeriodicWorker keeps between runs

@@ -1,4 +1,4 @@
-// Moving copies between backends (DESIGN §2 placement): drains started through the admin API
+// Moving copies between backends (docs/architecture.md §2 placement): drains started through the admin API
 // and, when rebalance.enabled, the periodic rebalancer. Both move with CopyMover; each runs on
 // a PeriodicWorker (@s3o/workers).
 import { EventType } from '@s3o/events';

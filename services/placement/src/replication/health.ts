@@ -1,6 +1,6 @@
 // Health-aware replication (replication.unhealthy_threshold): copies on a backend whose
 // circuit breaker has been open longer than the threshold do not count toward the factor,
-// so replacements are made elsewhere. The breakers are the placement process's own (DESIGN
+// so replacements are made elsewhere. The breakers are the placement process's own (docs/architecture.md
 // §5: its background prober is the cluster's view of backend health); this module only
 // needs to know since when each one has been open.
 

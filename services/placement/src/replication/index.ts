@@ -1,4 +1,4 @@
-// Replication (DESIGN §2 placement): every new object is copied to distinct backends until
+// Replication (docs/architecture.md §2 placement): every new object is copied to distinct backends until
 // `replication.factor` copies count — at once on `object.created`, and by the periodic
 // sweep for anything missed — and objects above the factor lose their excess copies.
 import { EventType } from '@s3o/events';

@@ -1,4 +1,4 @@
-// Bringing one object to the replication factor (DESIGN §2 placement, §4): while fewer
+// Bringing one object to the replication factor (docs/architecture.md §2 placement, §4): while fewer
 // copies count than the factor, claim space for a `replica` intent on the best backend
 // without a copy, stream the bytes there from an existing copy, and commit the copy under
 // the key lock (the store drops it as a debt if the object changed meanwhile). Copies

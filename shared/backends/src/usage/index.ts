@@ -1,4 +1,4 @@
-// Usage metering and monthly limits (DESIGN §2 "usage"); see each module.
+// Usage metering and monthly limits (docs/architecture.md §2 "usage"); see each module.
 export { usagePeriod, ZERO_USAGE, type BackendUsage, type UsageCounts } from './period.js';
 export { UsageMeter } from './meter.js';
 export { UsageBoard, type PublishedUsage, type SentDelta } from './board.js';

@@ -1,4 +1,4 @@
-// Monthly usage limits as an availability gate (DESIGN §2 "usage"): a backend whose
+// Monthly usage limits as an availability gate (docs/architecture.md §2 "usage"): a backend whose
 // effective usage — published total + this process's unfolded deltas + this operation —
 // would pass one of its limits is taken out of that use. Writes check the request and
 // ingress limits and go elsewhere (every backend over: 507 InsufficientStorage); reads

@@ -1,4 +1,4 @@
-// Giving up on an event (DESIGN §5 "Delivery"): the ledger's dead_events row is the record
+// Giving up on an event (docs/architecture.md §5 "Delivery"): the ledger's dead_events row is the record
 // operators and tools read; the copy in the dead-letter stream keeps the full envelope with
 // why it died. Both are keyed by (consumer, event id), so doing this again after a crash
 // half-way is harmless.

@@ -1,4 +1,4 @@
-// The event envelope on the bus (DESIGN §5): the same JSON as event_log, plus `seq` and
+// The event envelope on the bus (docs/architecture.md §5): the same JSON as event_log, plus `seq` and
 // `sequencer` so a consumer rebuilds the StoredEvent it would get from the in-process bus.
 // The W3C traceparent travels both in the envelope and as a NATS header, so tracing
 // middleware can pick it up without parsing the body.

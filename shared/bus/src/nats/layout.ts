@@ -1,4 +1,4 @@
-// Names on the NATS side (DESIGN §5 "NATS layout"): every stream, subject and durable name
+// Names on the NATS side (docs/architecture.md §5 "NATS layout"): every stream, subject and durable name
 // derives from configuration, so a test run — or a second deployment on the same server —
 // isolates itself by choosing its own stream name and subject prefix.
 

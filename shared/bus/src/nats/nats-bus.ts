@@ -1,4 +1,4 @@
-// The distributed bus (DESIGN §2, §5): NATS JetStream behind the EventBus interface.
+// The distributed bus (docs/architecture.md §2, §5): NATS JetStream behind the EventBus interface.
 //
 // start() returns at once and sets up in the background — connect (retrying until NATS
 // answers), create or update the streams, provision one durable per (subscription, event

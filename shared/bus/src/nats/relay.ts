@@ -1,4 +1,4 @@
-// The outbox relay (DESIGN §5): moves committed event_log rows to JetStream. Every process
+// The outbox relay (docs/architecture.md §5): moves committed event_log rows to JetStream. Every process
 // that writes events runs one. Each pass is one ledger transaction — claim the oldest
 // unpublished rows (disjoint across relays), publish them, mark them published — so a
 // publish that fails leaves the rows for the next pass: NATS down means rows wait, never

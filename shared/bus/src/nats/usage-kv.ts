@@ -1,4 +1,4 @@
-// The usage totals of distributed mode (DESIGN §5 "KV bucket `<prefix>-usage`"): the usage
+// The usage totals of distributed mode (docs/architecture.md §5 "KV bucket `<prefix>-usage`"): the usage
 // service puts each backend's monthly total after every fold; every process watches the
 // bucket, so each gateway enforces limits on the same figures within about a second.
 // One key per backend and month; the value names the delta whose fold produced it, so the
