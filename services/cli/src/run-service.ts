@@ -47,7 +47,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
       healthListen.host,
       healthListen.port,
       { ready: () => ready, status: () => (bus.isConnected() ? 'ok' : 'degraded') },
-      { metricsPath: metrics.enabled ? metrics.path : null },
+      { metricsPath: metrics.enabled ? metrics.path : null, bearerToken: metrics.bearerToken },
     );
     url = health.url;
     closeHealth = health.close;

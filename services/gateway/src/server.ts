@@ -79,6 +79,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const observe = registerObservability(app, {
     logger: deps.logger,
     metricsPath: metrics.enabled && metrics.listen === null ? metrics.path : null,
+    metricsBearerToken: metrics.bearerToken,
   });
 
   // Rate limiting and admission control: the first hook after observability, before auth and before any body byte.

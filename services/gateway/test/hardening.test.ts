@@ -265,3 +265,19 @@ function pick(line: Record<string, unknown> | undefined): Record<string, unknown
   if (line.event === 'admin.request') out.accessKeyId = line.accessKeyId;
   return out;
 }
+
+describe('metrics behind a bearer token', () => {
+  let world: HardenedWorld;
+  before(async () => {
+    world = await startHardenedWorld({ overrides: { telemetry: { metrics: { bearer_token: 'scrape-secret' } } } });
+  });
+  after(() => world?.close());
+
+  test('/metrics on the S3 port answers 401 without the token, and the text with it', async () => {
+    assert.equal((await fetch(`${world.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${world.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    const ok = await fetch(`${world.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /s3o_requests_total|# HELP/);
+  });
+});

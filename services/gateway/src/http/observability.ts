@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { claimedAccessKeyId } from '@s3o/s3';
 import { sentUrl } from './address.js';
 import {
-  auditLog, contextFromHeaders, counter, failSpan, histogram, renderMetrics, runInContext, SERVICE_ATTRIBUTE, SpanKind,
+  auditLog, bearerTokenMatches, contextFromHeaders, counter, failSpan, histogram, renderMetrics, runInContext, SERVICE_ATTRIBUTE, SpanKind,
   SpanStatusCode, tracer, withSpanContext, type Logger, type Span,
 } from '@s3o/telemetry';
 
@@ -61,6 +61,8 @@ export interface ObservabilityOptions {
   logger: Logger;
   /** serve Prometheus text at this path on this app; null when not here (disabled, or on a listener of its own) */
   metricsPath: string | null;
+  /** a scrape must send `Authorization: Bearer <token>` when set */
+  metricsBearerToken?: string | null;
 }
 
 export function registerObservability(app: FastifyInstance, options: ObservabilityOptions): Observability {
@@ -73,7 +75,11 @@ export function registerObservability(app: FastifyInstance, options: Observabili
   };
 
   if (options.metricsPath) {
-    app.get(options.metricsPath, async (_req, reply) => {
+    app.get(options.metricsPath, async (req, reply) => {
+      if (!bearerTokenMatches(req.headers.authorization, options.metricsBearerToken)) {
+        reply.code(401).header('www-authenticate', 'Bearer').header('cache-control', 'no-store').send({ error: 'a bearer token is required' });
+        return;
+      }
       const { contentType, body } = await renderMetrics();
       reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
     });
