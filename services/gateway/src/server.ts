@@ -88,6 +88,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
   app.addHook('onClose', async () => degraded.stop());
+  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
   const credentials = new CredentialStore(deps.config);
   const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
   const { server } = deps.config;
