@@ -15,7 +15,7 @@ describe('slow bodies and headers', () => {
   let world: HardenedWorld;
   before(async () => {
     world = await startHardenedWorld({
-      overrides: { server: { listen_addr: '127.0.0.1:0', read_header_timeout: '400ms', body_idle_timeout: '400ms', min_body_rate: '20KB' } },
+      overrides: { server: { listen_addr: '127.0.0.1:0', read_header_timeout: '400ms', body_idle_timeout: '400ms', min_body_rate: '20KB', idle_timeout: '1s', backend_timeout: '60s' } },
     });
   });
   after(() => world?.close());
@@ -58,6 +58,22 @@ describe('slow bodies and headers', () => {
     } finally {
       clearInterval(drip);
     }
+  });
+
+  test('a client that stops reading its answer is cut off after idle_timeout', async () => {
+    const data = Buffer.alloc(24 * MiB, 'r');
+    const put = await rawRequest(world, { method: 'PUT', path: '/photos/large', as: PHOTOS }, data);
+    assert.equal(put.status, 200, put.body);
+    const connections = () => new Promise<number>((resolve, reject) => world.gateway.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    await waitFor('earlier connections gone', async () => (await connections()) === 0);
+    const conn = openRaw(world);
+    conn.socket.pause(); // reads nothing: the gateway's writes back up, then stall
+    conn.write(requestHead(world, { method: 'GET', path: '/photos/large', as: PHOTOS }));
+    await waitFor('the download started', async () => (await connections()) === 1);
+    // A paused client cannot see the close itself: the gateway's side of the connection goes
+    // (backend_timeout is 60 s here, so it is the idle timeout that ends it, not the backend stream).
+    await waitFor('the gateway closing the stalled download', async () => (await connections()) === 0);
+    conn.socket.destroy();
   });
 
   test('a body sent at a fair pace is stored', async () => {

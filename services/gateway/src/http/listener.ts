@@ -3,7 +3,9 @@
 //  * read_header_timeout → `headersTimeout`: a connection that has not sent a request's
 //    headers by then is answered 408 and closed (slowloris);
 //  * request_timeout → `requestTimeout`: receiving one whole request, body included;
-//  * idle_timeout → `keepAliveTimeout`: a keep-alive connection idle between requests;
+//  * idle_timeout → `keepAliveTimeout` (a keep-alive connection idle between requests) and
+//    the socket timeout (no byte moved either way during a request: a client that stops
+//    reading its answer no longer holds a slot and a backend stream forever);
 //  * `connectionsCheckingInterval`: how often Node checks the first two (30 s by default,
 //    far too coarse for a 10 s limit).
 // The body's own idle and rate limits are per request (write/body-watchdog.ts).
@@ -56,16 +58,18 @@ export function createListener(server: ServerConfig): GatewayListener {
   };
   const tls = server.tls;
   let current: https.Server | null = null;
+  const idle = (created: http.Server): http.Server => created.setTimeout(server.idleTimeoutMs, (socket) => socket.destroy());
   return {
     tls: tls !== null,
     factory: (handler) => {
-      if (!tls) return http.createServer(options, handler);
+      if (!tls) return idle(http.createServer(options, handler));
       current = https.createServer({
         ...options,
         ...secureContextOptions(tls),
         // Mutual TLS: a client without a certificate signed by client_ca_file gets no connection.
         ...(tls.clientCaFile ? { requestCert: true, rejectUnauthorized: true } : {}),
       }, handler);
+      idle(current);
       return current;
     },
     reloadTls: () => {

@@ -35,7 +35,7 @@ export interface ServerConfig {
   admissionWaitMs: number;
   /** Longest wait for a request's headers once its connection is open; 0 = no limit. */
   readHeaderTimeoutMs: number;
-  /** A keep-alive connection idle this long between requests is closed. */
+  /** A connection on which no byte moves this long (between requests, or an answer not read) is closed. */
   idleTimeoutMs: number;
   /** A request body that sends no byte for this long is cut (400 RequestTimeout); 0 = no limit. */
   bodyIdleTimeoutMs: number;
