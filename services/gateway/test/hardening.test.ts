@@ -249,6 +249,27 @@ describe('hostile XML bodies', () => {
   }
 });
 
+describe('the process-wide buffered-bytes budget', () => {
+  let world: HardenedWorld;
+  before(async () => {
+    world = await startHardenedWorld({ overrides: { server: { listen_addr: '127.0.0.1:0', max_buffered_bytes: '64KiB' } } });
+  });
+  after(() => world?.close());
+
+  test('a PUT that finds the budget too small streams instead of buffering; an XML body is refused with SlowDown', async () => {
+    const data = Buffer.alloc(MiB, 'p');
+    const put = await rawRequest(world, { method: 'PUT', path: '/photos/streamed', as: PHOTOS }, data);
+    assert.equal(put.status, 200, put.body);
+    assert.equal(put.headers.etag, `"${createHash('md5').update(data).digest('hex')}"`);
+    const keys = Array.from({ length: 900 }, (_, i) => `<Object><Key>${'k'.repeat(90)}${i}</Key></Object>`).join('');
+    const xml = `<Delete>${keys}</Delete>`;
+    const md5 = createHash('md5').update(xml).digest('base64');
+    const answer = await rawRequest(world, { method: 'POST', path: '/photos', query: [['delete', '']], as: PHOTOS, headers: { 'content-md5': md5 } }, xml);
+    assert.equal(answer.status, 503, answer.body);
+    assert.equal(codeOf(answer), 'SlowDown');
+  });
+});
+
 describe('attribution', () => {
   let world: HardenedWorld;
   before(async () => {
