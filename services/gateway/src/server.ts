@@ -16,11 +16,7 @@ import { CredentialStore } from './credentials.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
 import { installTrafficShaping } from './traffic/index.js';
-import { InflightWrites } from './traffic/inflight-writes.js';
-import { MemoryBudget } from './traffic/memory-budget.js';
-import { clientIp } from './traffic/client-ip.js';
-import { cidrBlockList } from '@s3o/config';
-import type { BodyGuards } from './context.js';
+import { createRequestGuards } from './traffic/request-guards.js';
 
 const MAX_KEY_BYTES = 1024;
 
@@ -38,24 +34,6 @@ export interface Gateway {
  * The handler reads the URL as sent (sentUrl), never the rewritten one.
  */
 const VIRTUAL_HOSTED_ROUTE = '/.virtual-hosted';
-
-/**
- * While the gateway serves TLS, SIGHUP re-reads its certificate and key (rotation without a
- * restart). Returns the function that stops listening for the signal.
- */
-export function reloadTlsOnSighup(gateway: Gateway, config: GatewayDeps['config'], logger: GatewayDeps['logger']): () => void {
-  if (!config.server.tls) return () => {};
-  const onHangup = () => {
-    try {
-      gateway.reloadTls();
-      logger.info({ certFile: config.server.tls?.certFile }, 'TLS certificate reloaded');
-    } catch (err) {
-      logger.error({ err }, 'TLS certificate reload failed; the previous certificate stays in use');
-    }
-  };
-  process.on('SIGHUP', onHangup);
-  return () => process.off('SIGHUP', onHangup);
-}
 
 export function createGatewayApp(deps: GatewayDeps): Gateway {
   const listener = createListener(deps.config.server);
@@ -91,18 +69,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
   const credentials = new CredentialStore(deps.config);
   const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
-  const { server } = deps.config;
-  const guards: BodyGuards = {
-    time: { idleMs: server.bodyIdleTimeoutMs, minBytesPerSecond: server.minBodyRate },
-    memory: new MemoryBudget(server.maxBufferedBytes),
-  };
-  const inflight = new InflightWrites({
-    writesPerCredential: server.maxInflightWritesPerCredential,
-    writesPerIp: server.maxInflightWritesPerIp,
-    bytesPerCredential: server.maxInflightBytesPerCredential,
-    bytesPerIp: server.maxInflightBytesPerIp,
-  });
-  const trustedProxies = deps.config.rateLimit.trustedProxies.length > 0 ? cidrBlockList(deps.config.rateLimit.trustedProxies) : null;
+  const guards = createRequestGuards(deps.config);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
@@ -149,14 +116,10 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
         deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
-        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards: guards.body,
       };
       admitWhileDegraded(cls.action, degraded.breaker);
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        // Counted until the response ends, however it ends.
-        const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
-        reply.raw.once('close', inflight.admit(auth.accessKeyId, ip, declaredBodyBytes(req.headers)));
-      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') guards.countWrite(req, reply, auth.accessKeyId);
       await actions[cls.action](ctx);
     } catch (err) {
       // An unreachable database is an outage the client should retry, not an internal error.
@@ -173,7 +136,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   app.register(adminApi, {
     prefix: '/admin/api',
     deps,
-    guards,
+    guards: guards.body,
     onAuthenticated: (request, accessKeyId) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, authenticated: true }),
   });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
@@ -186,8 +149,3 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   return gateway;
 }
 
-/** The body length a write declares (decoded length for aws-chunked); 0 when it declares none it could keep to. */
-function declaredBodyBytes(headers: Record<string, string | string[] | undefined>): number {
-  const text = headers['x-amz-decoded-content-length'] ?? headers['content-length'];
-  return typeof text === 'string' && /^\d{1,16}$/.test(text) ? Number(text) : 0;
-}
