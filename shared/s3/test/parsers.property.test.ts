@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import type { HttpRequest } from '@smithy/types';
 import {
-  AwsChunkedDecoder, S3Error, credentialScope, deriveSigningKey, escapeXml, parseDeleteObjects, parseQuery, parseXml, readXmlStream,
+  AwsChunkedDecoder, S3Error, cachedSigningKeyCount, credentialScope, deriveSigningKey, escapeXml, parseCompleteMultipartUpload, parseDeleteObjects, parseQuery, parseXml, readXmlStream,
   uriEncode, verifySigV4, type IncomingRequestParts,
 } from '../src/index.js';
 import { AK, NodeSha256, SECRET, awsSigner, encodeAwsChunked, encodeKeyPath, lookup } from './helpers.js';
@@ -153,6 +153,23 @@ test('DeleteObjects bodies read back the keys written into them, whole or in any
   );
 });
 
+test('CompleteMultipartUpload bodies read back their parts; out-of-order part numbers are InvalidPartOrder', () => {
+  const part = fc.record({ gap: fc.integer({ min: 1, max: 50 }), etag: fc.stringMatching(/^[0-9a-f]{32}$/), quoted: fc.boolean() });
+  fc.assert(
+    fc.property(fc.array(part, { minLength: 1, maxLength: 30 }), (parts) => {
+      let n = 0;
+      const numbered = parts.map((p) => ({ ...p, partNumber: (n += p.gap) })).filter((p) => p.partNumber <= 10000);
+      const xml = `<CompleteMultipartUpload>${numbered.map((p) => `<Part><ETag>${p.quoted ? '&quot;' : ''}${p.etag}${p.quoted ? '&quot;' : ''}</ETag><PartNumber>${p.partNumber}</PartNumber></Part>`).join('')}</CompleteMultipartUpload>`;
+      assert.deepEqual(parseCompleteMultipartUpload(xml), numbered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+      if (numbered.length >= 2) {
+        const swapped = xml.replace(`<PartNumber>${numbered[0]!.partNumber}</PartNumber>`, `<PartNumber>${numbered[1]!.partNumber}</PartNumber>`);
+        assert.throws(() => parseCompleteMultipartUpload(swapped), (err) => err instanceof S3Error && err.code === 'InvalidPartOrder');
+      }
+    }),
+    propertyRuns(),
+  );
+});
+
 test('list encoding: a key escaped for a listing reads back as itself; url encoding decodes back', () => {
   fc.assert(
     fc.property(xmlKey, (k) => {
@@ -163,4 +180,16 @@ test('list encoding: a key escaped for a listing reads back as itself; url encod
     }),
     propertyRuns(),
   );
+});
+
+test('the signing-key cache stays bounded whatever regions and access keys requests name', async () => {
+  for (let i = 0; i < 2000; i++) {
+    const parts = incoming(await awsSigner(`region-${i}`, SECRET, i % 2 === 0 ? AK : `AK-UNKNOWN-${i}`).sign(request('k', []), { signingDate: NOW }) as HttpRequest);
+    try {
+      verifySigV4(parts, lookup, NOW);
+    } catch {
+      // unknown keys are refused; their (decoy) signing keys must not pile up either
+    }
+  }
+  assert.ok(cachedSigningKeyCount() <= 256, `${cachedSigningKeyCount()} signing keys cached`);
 });
