@@ -52,11 +52,6 @@ export class InflightWrites {
     };
   }
 
-  /** In-flight figures of one access key (tests, metrics). */
-  of(accessKeyId: string): Usage {
-    return { ...(this.byCredential.get(accessKeyId) ?? { writes: 0, bytes: 0 }) };
-  }
-
   private drop(map: Map<string, Usage>, name: string, bytes: number): void {
     const usage = map.get(name);
     if (!usage) return;

@@ -15,10 +15,6 @@ export class MemoryBudget {
   /** capacity 0 = unlimited */
   constructor(readonly capacity: number) {}
 
-  get inUse(): number {
-    return this.used;
-  }
-
   /** `bytes` of the budget until the returned function is called (once); null when they do not fit. */
   tryTake(bytes: number): Give | null {
     if (this.capacity > 0 && this.used + bytes > this.capacity) return null;
