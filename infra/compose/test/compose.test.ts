@@ -26,6 +26,28 @@ test('compose runs every service from one image with the compose config, two gat
   for (const infra of ['postgres', 'nats', 'jaeger', 'minio-1', 'minio-2', 'minio-3']) assert.ok(doc.services[infra], infra);
 });
 
+test('compose publishes its ports on 127.0.0.1 only and ships no admin credential', () => {
+  const doc = parse(execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, encoding: 'utf8', env: { ...process.env, S3O_ADMIN_KEY_ID: '', S3O_ADMIN_SECRET: '' } })) as {
+    services: Record<string, { ports?: Array<string | { host_ip?: string; published: number | string }>; environment?: Record<string, string | null> }>;
+  };
+  for (const [name, service] of Object.entries(doc.services)) {
+    for (const port of service.ports ?? []) {
+      // docker-compose 1.x prints the short form ("127.0.0.1:9000:9000/tcp"), later versions the long one.
+      const hostIp = typeof port === 'string' ? (port.split(':').length === 3 ? port.split(':')[0] : undefined) : port.host_ip;
+      assert.equal(hostIp, '127.0.0.1', `${name} publishes ${JSON.stringify(port)} on every interface`);
+    }
+    for (const [variable, value] of Object.entries(service.environment ?? {})) {
+      if (/ADMIN/.test(variable)) assert.ok(value === '' || value === null, `${name}: ${variable} has a built-in value`);
+    }
+  }
+  // Without S3O_ADMIN_KEY_ID / S3O_ADMIN_SECRET the admin API is off rather than open to a known secret.
+  const text = readFileSync(new URL('../config.yaml', import.meta.url), 'utf8');
+  assert.equal(parseConfig(text, { S3O_PG_PASSWORD: 'x' }).config.auth.root, null);
+  assert.deepEqual(parseConfig(text, { S3O_PG_PASSWORD: 'x', S3O_ADMIN_KEY_ID: 'ops', S3O_ADMIN_SECRET: 'long-random-secret' }).config.auth.root, {
+    accessKeyId: 'ops', secretAccessKey: 'long-random-secret',
+  });
+});
+
 test('the compose config is a valid orchestrator config', () => {
   const { config } = parseConfig(readFileSync(new URL('../config.yaml', import.meta.url), 'utf8'), { S3O_PG_PASSWORD: 'x' });
   assert.equal(config.database.driver, 'postgres');

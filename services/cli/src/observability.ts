@@ -30,7 +30,7 @@ export async function startGatewayMetrics(config: Config, ledger: Ledger): Promi
   const { metrics } = config.telemetry;
   if (!metrics.enabled) return { url: null, stop: async () => {} };
   const unregister = registerLedgerGauges(ledger);
-  const server = metrics.listen ? await startMetricsServer(metrics.listen.host, metrics.listen.port, metrics.path) : null;
+  const server = metrics.listen ? await startMetricsServer(metrics.listen.host, metrics.listen.port, metrics.path, metrics.bearerToken) : null;
   return {
     url: server?.url ?? null,
     stop: async () => {

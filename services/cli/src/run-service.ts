@@ -9,6 +9,7 @@ import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { startService, type ServiceName } from './services.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
+import { reloadTlsOnSighup } from '@s3o/gateway';
 
 export interface RunningService {
   /** the gateway's S3 URL, or the health endpoint's URL for the other services */
@@ -33,18 +34,20 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   let url: string;
   let closeHealth = async (): Promise<void> => {};
   let gatewayMetrics: GatewayMetrics | null = null;
+  let stopTlsReload = (): void => {};
   if (service.gateway) {
     gatewayMetrics = await startGatewayMetrics(config, ledger);
     url = await service.gateway.app.listen({ host: config.server.host, port: config.server.port });
     // The gateway takes requests without NATS (the outbox keeps the events): ready at once.
     service.gateway.ready = true;
+    stopTlsReload = reloadTlsOnSighup(service.gateway, config, logger);
   } else {
     const { metrics } = config.telemetry;
     const health = await startHealthServer(
       healthListen.host,
       healthListen.port,
       { ready: () => ready, status: () => (bus.isConnected() ? 'ok' : 'degraded') },
-      { metricsPath: metrics.enabled ? metrics.path : null },
+      { metricsPath: metrics.enabled ? metrics.path : null, bearerToken: metrics.bearerToken },
     );
     url = health.url;
     closeHealth = health.close;
@@ -61,6 +64,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
     stop: () => {
       stopping ??= (async () => {
         ready = false;
+        stopTlsReload();
         if (service.gateway) service.gateway.ready = false;
         if (config.server.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.shutdownDelayMs));
         // The gateway finishes its requests; then the bus finishes handlers in flight.

@@ -10,6 +10,7 @@ import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
 import { startGatewayMetrics } from './observability.js';
+import { reloadTlsOnSighup } from '@s3o/gateway';
 
 export interface RunningOrchestrator {
   /** the bound address, e.g. http://127.0.0.1:9000 */
@@ -46,6 +47,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const gatewayMetrics = await startGatewayMetrics(config, ledger);
   const url = await gateway.app.listen({ host: config.server.host, port: config.server.port });
   gateway.ready = true;
+  const stopTlsReload = reloadTlsOnSighup(gateway, config, logger);
   logger.info({ url, backends: config.backends.map((b) => b.name), buckets: config.buckets.map((b) => b.name) }, 's3-orchestrator serving');
 
   let stopping: Promise<void> | null = null;
@@ -54,6 +56,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
     stop: () => {
       stopping ??= (async () => {
         gateway.ready = false;
+        stopTlsReload();
         if (config.server.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.shutdownDelayMs));
         // Requests first, then event handlers in flight, then the services' own loops.
         await started[0]?.stop();

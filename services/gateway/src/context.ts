@@ -12,6 +12,8 @@ import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
 import type { S3Action } from './http/classify.js';
 import type { DegradedReader } from './degraded/degraded-reader.js';
+import type { BodyTimeLimits } from './write/body-watchdog.js';
+import type { MemoryBudget } from './traffic/memory-budget.js';
 
 /**
  * The ledger roles the gateway uses: the S3 write, read, delete and multipart paths (a write
@@ -52,6 +54,14 @@ export interface RequestContext {
   sourceIp: string | null;
   /** Finds objects on the backends when the ledger cannot be reached (GET/HEAD only). */
   degraded: DegradedReader;
+  /** The process's limits on reading request bodies (docs/security.md). */
+  guards: BodyGuards;
+}
+
+/** What reading a request body is bounded by: its idle time and rate, and the process's memory budget. */
+export interface BodyGuards {
+  time: BodyTimeLimits;
+  memory: MemoryBudget;
 }
 
 /** The bucket and key of an object-level action (the router guarantees both). */

@@ -6,7 +6,8 @@ import type { GatewayDeps, RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
 import { createDegradedMode } from './degraded/degraded-mode.js';
-import { parseAddress } from './http/address.js';
+import { isVirtualHosted, parseAddress, sentUrl } from './http/address.js';
+import { createListener } from './http/listener.js';
 import { classify } from './http/classify.js';
 import { newRequestId } from './http/request-id.js';
 import { registerObservability } from './http/observability.js';
@@ -15,6 +16,7 @@ import { CredentialStore } from './credentials.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
 import { installTrafficShaping } from './traffic/index.js';
+import { createRequestGuards } from './traffic/request-guards.js';
 
 const MAX_KEY_BYTES = 1024;
 
@@ -22,20 +24,32 @@ export interface Gateway {
   app: FastifyInstance;
   /** false until listening, and again once shutdown begins */
   ready: boolean;
+  /** Reads server.tls's files again for new connections (SIGHUP); open connections keep theirs. */
+  reloadTls(): void;
 }
 
+/**
+ * Virtual-hosted requests are routed under this prefix, so no path of theirs can reach the
+ * gateway's own routes (/admin, /health, /metrics): those names are object keys there.
+ * The handler reads the URL as sent (sentUrl), never the rewritten one.
+ */
+const VIRTUAL_HOSTED_ROUTE = '/.virtual-hosted';
+
 export function createGatewayApp(deps: GatewayDeps): Gateway {
+  const listener = createListener(deps.config.server);
+  const suffix = deps.config.server.virtualHostSuffix;
   const app = Fastify({
+    serverFactory: listener.factory,
+    ...(listener.tls ? { https: {} } : {}),
+    rewriteUrl: (req) => (isVirtualHosted(req.headers.host, suffix) ? VIRTUAL_HOSTED_ROUTE + (req.url ?? '/') : req.url ?? '/'),
     logger: false,
     exposeHeadRoutes: false,
     routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 8192 },
     // S3 request ids are ours; bodies are streamed by the actions, never parsed by fastify.
     genReqId: newRequestId,
     return503OnClosing: true,
-    keepAliveTimeout: 65_000,
-    requestTimeout: 0,
   });
-  const gateway: Gateway = { app, ready: false };
+  const gateway: Gateway = { app, ready: false, reloadTls: listener.reloadTls };
   // Spans, request metrics and audit lines of every request — registered first, so requests refused by
   // rate limiting or admission are counted and audited too; Prometheus text at the metrics
   // path unless it is off or served on a listener of its own (telemetry.metrics.listen).
@@ -43,6 +57,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const observe = registerObservability(app, {
     logger: deps.logger,
     metricsPath: metrics.enabled && metrics.listen === null ? metrics.path : null,
+    metricsBearerToken: metrics.bearerToken,
   });
 
   // Rate limiting and admission control: the first hook after observability, before auth and before any body byte.
@@ -51,8 +66,10 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
   app.addHook('onClose', async () => degraded.stop());
+  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
   const credentials = new CredentialStore(deps.config);
   const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
+  const guards = createRequestGuards(deps.config);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
@@ -69,10 +86,10 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     const req = request.raw;
     const requestId = request.id;
     reply.header('x-amz-request-id', requestId).header('x-amz-id-2', requestId).header('server', 's3-orchestrator');
-    const addr = parseAddress(req.url ?? '/', req.headers.host, deps.config.server.virtualHostSuffix);
+    const addr = parseAddress(sentUrl(req), req.headers.host, suffix);
     const resource = addr.rawPath;
     const isHead = req.method === 'HEAD';
-    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null });
+    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, authenticated: false });
     try {
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
@@ -93,15 +110,16 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       if (cls.action === null) {
         throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
       }
-      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId });
+      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, authenticated: true });
       if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
       // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
         deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
-        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards: guards.body,
       };
       refuseWhileDegraded(cls.action, degraded.breaker);
+      if (req.method !== 'GET' && req.method !== 'HEAD') guards.countWrite(req, reply, auth.accessKeyId);
       await actions[cls.action](ctx);
     } catch (err) {
       // An unreachable database is an outage the client should retry, not an internal error.
@@ -115,13 +133,19 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     }
   };
 
-  app.register(adminApi, { prefix: '/admin/api', deps });
+  app.register(adminApi, {
+    prefix: '/admin/api',
+    deps,
+    guards: guards.body,
+    onAuthenticated: (request, accessKeyId) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, authenticated: true }),
+  });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
   app.setNotFoundHandler(handle);
   app.setErrorHandler((err, request, reply) => {
     deps.logger.error({ err, requestId: request.id }, 'unhandled gateway error');
-    sendError(reply, new S3Error('InternalError'), request.id, request.url, request.method === 'HEAD');
+    sendError(reply, new S3Error('InternalError'), request.id, sentUrl(request.raw).split('?')[0] ?? '/', request.method === 'HEAD');
   });
   return gateway;
 }
+

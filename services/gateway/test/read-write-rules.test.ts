@@ -62,4 +62,8 @@ test('backend metadata describes the object but never pushes past 2 KB', () => {
   const size = Object.entries(full).reduce((n, [k, v]) => n + k.length + v.length, 0);
   assert.ok(size <= 2048);
   assert.equal(full['s3o-key'], undefined);
+  // A user name of ours (stored before such names were refused) never passes for ours.
+  const forged = backendMetadata('photos', 'k', { 's3o-bucket': 'other', 's3o-key': 'x'.repeat(2040) }, null);
+  assert.equal(forged['s3o-bucket'], 'photos');
+  assert.equal(forged['s3o-key'], 'k');
 });

@@ -1,4 +1,5 @@
 // The S3 operations the orchestrator performs on one storage backend, on plain node:http(s).
+import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { canonicalQuery, EMPTY_SHA256, sha256Hex, UNSIGNED_PAYLOAD } from '@s3o/s3';
@@ -133,6 +134,7 @@ export class BackendClient {
       port: this.addressing.port,
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxSockets: config.maxSockets ?? DEFAULT_MAX_SOCKETS,
+      ca: config.caFile ? readFileSync(config.caFile) : undefined,
     });
   }
 

@@ -16,6 +16,12 @@ export interface BackendClientConfig {
   timeoutMs?: number;
   /** Most sockets open to this backend at once. */
   maxSockets?: number;
+  /**
+   * PEM file of the CA(s) that sign the provider's certificate (https endpoints), for a
+   * provider with a private CA; absent or null = the system's trusted CAs. Certificates are
+   * always verified: there is no switch to turn that off.
+   */
+  caFile?: string | null;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;

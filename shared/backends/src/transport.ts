@@ -46,6 +46,8 @@ export interface TransportOptions {
   port: number;
   timeoutMs: number;
   maxSockets: number;
+  /** Trusted CA certificates (PEM) for an https backend; absent = the system's. */
+  ca?: Buffer;
 }
 
 /**
@@ -82,7 +84,8 @@ export class Transport {
       scheduling: 'lifo',
     };
     if (options.protocol === 'https:') {
-      this.agent = new https.Agent(agentOptions);
+      // The provider's certificate is always verified (rejectUnauthorized is Node's default; stated so no one turns it off).
+      this.agent = new https.Agent({ ...agentOptions, rejectUnauthorized: true, ...(options.ca ? { ca: options.ca } : {}) });
       this.request = https.request;
     } else {
       this.agent = new http.Agent(agentOptions);

@@ -180,9 +180,15 @@ export function section<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.preprocess((value) => value ?? {}, z.object(shape));
 }
 
-/** A mapping that may be absent as a whole (`auth.root`); absent reads as null. */
+/**
+ * A mapping that may be absent as a whole (`auth.root`); absent reads as null, and so does a
+ * mapping whose every value is absent (`${VAR}`s that are all unset or empty), so a
+ * deployment can leave it off through its environment.
+ */
 export function optionalSection<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.preprocess((value) => (isAbsent(value) ? null : value), z.object(shape).nullable());
+  const allAbsent = (value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every(isAbsent);
+  return z.preprocess((value) => (isAbsent(value) || allAbsent(value) ? null : value), z.object(shape).nullable());
 }
 
 /** A list; an absent or empty one reads as `[]`. */

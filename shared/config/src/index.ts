@@ -9,7 +9,7 @@ export {
 } from './notification-events.js';
 export type { BusDriver, DatabaseDriver } from './derived.js';
 // Each section's runtime shape, in registry order (sections/index.ts).
-export type { ServerConfig } from './sections/server.js';
+export type { ServerConfig, TlsConfig } from './sections/server.js';
 export { RESERVED_BUCKET_NAMES, type BucketConfig } from './sections/buckets.js';
 export type { DatabaseConfig } from './sections/database.js';
 export type { BackendConfig } from './sections/backends.js';

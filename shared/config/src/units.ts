@@ -9,6 +9,7 @@ export const SECOND = 1_000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
+export const KiB = 2 ** 10;
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
 

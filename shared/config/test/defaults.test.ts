@@ -18,11 +18,22 @@ test('a minimal configuration gets every default', () => {
       virtualHostSuffix: null,
       backendTimeoutMs: 30_000,
       shutdownDelayMs: 0,
-      maxConcurrentRequests: 0,
+      maxConcurrentRequests: 1024,
       maxConcurrentReads: 0,
-      maxConcurrentWrites: 0,
+      maxConcurrentWrites: 256,
       loadShedThreshold: 0,
-      admissionWaitMs: 0,
+      admissionWaitMs: 1000,
+      readHeaderTimeoutMs: 10_000,
+      idleTimeoutMs: 65_000,
+      bodyIdleTimeoutMs: 20_000,
+      requestTimeoutMs: 3_600_000,
+      minBodyRate: 4096,
+      maxInflightWritesPerCredential: 64,
+      maxInflightWritesPerIp: 64,
+      maxInflightBytesPerCredential: 20 * GiB,
+      maxInflightBytesPerIp: 20 * GiB,
+      maxBufferedBytes: 512 * MiB,
+      tls: null,
     },
     auth: { root: null },
     buckets: [
@@ -55,6 +66,7 @@ test('a minimal configuration gets every default', () => {
         apiRequestLimit: 0,
         egressByteLimit: 0,
         ingressByteLimit: 0,
+        caFile: null,
       },
     ],
     routingStrategy: 'pack',
@@ -97,7 +109,7 @@ test('a minimal configuration gets every default', () => {
     rateLimit: { enabled: false, requestsPerSec: 100, burst: 200, trustedProxies: [], cleanupIntervalMs: 60_000, cleanupMaxAgeMs: 300_000 },
     usageFlush: { intervalMs: 1_000, adaptiveEnabled: false, adaptiveThreshold: 0.8, fastIntervalMs: 200 },
     telemetry: {
-      metrics: { enabled: true, path: '/metrics', listen: null },
+      metrics: { enabled: true, path: '/metrics', listen: null, bearerToken: null },
       tracing: { enabled: false, url: 'http://localhost:4318/v1/traces', sampleRate: 1 },
     },
   };
@@ -119,6 +131,17 @@ server:
   max_concurrent_writes: 20
   load_shed_threshold: 0.75
   admission_wait: 50ms
+  read_header_timeout: 3s
+  idle_timeout: 30s
+  body_idle_timeout: 5s
+  request_timeout: "0"
+  min_body_rate: 1KB
+  max_inflight_writes_per_credential: 8
+  max_inflight_writes_per_ip: 0
+  max_inflight_bytes_per_credential: 1GiB
+  max_inflight_bytes_per_ip: 2GB
+  max_buffered_bytes: 64MiB
+  tls: { cert_file: /etc/s3o/cert.pem, key_file: /etc/s3o/key.pem, min_version: "1.3", client_ca_file: /etc/s3o/ca.pem }
 auth:
   root: { access_key_id: ROOT, secret_access_key: root-secret }
 buckets:
@@ -150,6 +173,7 @@ backends:
     api_request_limit: 1000000
     egress_byte_limit: 10GB
     ingress_byte_limit: 5GiB
+    ca_file: /etc/s3o/provider-ca.pem
 routing_strategy: spread
 replication: { factor: 1 }
 bus:
@@ -194,6 +218,17 @@ circuit_breaker:
     maxConcurrentWrites: 20,
     loadShedThreshold: 0.75,
     admissionWaitMs: 50,
+    readHeaderTimeoutMs: 3000,
+    idleTimeoutMs: 30_000,
+    bodyIdleTimeoutMs: 5000,
+    requestTimeoutMs: 0,
+    minBodyRate: 1000,
+    maxInflightWritesPerCredential: 8,
+    maxInflightWritesPerIp: 0,
+    maxInflightBytesPerCredential: GiB,
+    maxInflightBytesPerIp: 2e9,
+    maxBufferedBytes: 64 * MiB,
+    tls: { certFile: '/etc/s3o/cert.pem', keyFile: '/etc/s3o/key.pem', minVersion: 'TLSv1.3', clientCaFile: '/etc/s3o/ca.pem' },
   });
   assert.deepEqual(config.auth.root, { accessKeyId: 'ROOT', secretAccessKey: 'root-secret' });
   assert.deepEqual(config.buckets, [
@@ -233,6 +268,7 @@ circuit_breaker:
       apiRequestLimit: 1_000_000,
       egressByteLimit: 10e9,
       ingressByteLimit: 5 * GiB,
+      caFile: '/etc/s3o/provider-ca.pem',
     },
   ]);
   assert.equal(config.routingStrategy, 'spread');

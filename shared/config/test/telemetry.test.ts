@@ -5,12 +5,12 @@ import { configAfter, problemsAfter } from './fixtures.js';
 test('telemetry settings are read into Config', () => {
   const { config } = configAfter((d) => {
     d.telemetry = {
-      metrics: { enabled: false, path: '/internal/prom', listen: '127.0.0.1:9091' },
+      metrics: { enabled: false, path: '/internal/prom', listen: '127.0.0.1:9091', bearer_token: 'scrape-token' },
       tracing: { enabled: true, endpoint: 'http://jaeger:4318', sample_rate: '0.25' },
     };
   });
   assert.deepEqual(config.telemetry, {
-    metrics: { enabled: false, path: '/internal/prom', listen: { host: '127.0.0.1', port: 9091 } },
+    metrics: { enabled: false, path: '/internal/prom', listen: { host: '127.0.0.1', port: 9091 }, bearerToken: 'scrape-token' },
     tracing: { enabled: true, url: 'http://jaeger:4318/v1/traces', sampleRate: 0.25 },
   });
 });

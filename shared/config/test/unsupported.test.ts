@@ -7,14 +7,6 @@ import { configAfter, problemsAfter } from './fixtures.js';
 const TURNED_ON: Record<string, [(d: Record<string, any>) => void, string]> = {
   'encryption.enabled': [(d) => (d.encryption = { enabled: true }), 'encryption.enabled: encryption is not supported yet'],
   'telemetry.metrics.pprof': [(d) => (d.telemetry = { metrics: { pprof: true } }), 'telemetry.metrics.pprof: pprof is not supported'],
-  'server.tls.cert_file': [
-    (d) => (d.server = { tls: { cert_file: '/etc/cert.pem' } }),
-    'server.tls.cert_file: TLS is not supported yet (terminate TLS in front of the gateway)',
-  ],
-  'server.tls.key_file': [
-    (d) => (d.server = { tls: { key_file: '/etc/key.pem' } }),
-    'server.tls.key_file: TLS is not supported yet (terminate TLS in front of the gateway)',
-  ],
 };
 
 test('every unsupported setting, turned on, is an error with its key path', () => {

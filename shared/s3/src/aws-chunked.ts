@@ -28,6 +28,11 @@ import { signaturesEqual, type PayloadAuth } from './sigv4-verify.js';
 
 /** Chunk sizes are client-chosen and a signed chunk is held whole: this caps that memory. */
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
+/**
+ * AWS refuses signed chunks below 8 KiB except the last (InvalidChunkSizeError): each chunk
+ * costs a signature check, so tiny chunks would multiply the work per byte.
+ */
+export const MIN_SIGNED_CHUNK_SIZE = 8192;
 // Chunk headers are ~90 bytes and trailer lines shorter; anything longer is garbage.
 const MAX_LINE_BYTES = 4096;
 const MAX_TRAILER_LINES = 16;
@@ -51,6 +56,12 @@ export interface AwsChunkedOptions {
   /** The checksum `x-amz-trailer` announced; verified against the trailer value. */
   trailerChecksum?: ChecksumAlgorithm;
   maxChunkSize?: number;
+  /**
+   * Takes `bytes` of the process's memory budget while a signed chunk is held whole (its
+   * release is called once the chunk is verified or the body fails); throws when they are
+   * not to be had. Absent: no budget.
+   */
+  reserve?: (bytes: number) => () => void;
 }
 
 type State = 'size' | 'data' | 'data-crlf' | 'trailer' | 'done';
@@ -71,6 +82,9 @@ export class AwsChunkedDecoder extends Transform {
   private chunkSignature = '';
   private chunkHash: Hash | null = null;
   private chunkPieces: Buffer[] = [];
+  private releaseChunkMemory: (() => void) | null = null;
+  /** size of the last data chunk (signed mode: only the last may be below MIN_SIGNED_CHUNK_SIZE) */
+  private lastChunkSize: number | null = null;
   private previousSignature: string;
   /** Verified data not yet passed on: released only when more verified data follows, or at the end. */
   private held: Buffer | null = null;
@@ -99,6 +113,17 @@ export class AwsChunkedDecoder extends Transform {
       return;
     }
     callback();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.freeChunk();
+    callback(err);
+  }
+
+  private freeChunk(): void {
+    this.releaseChunkMemory?.();
+    this.releaseChunkMemory = null;
+    this.chunkPieces = [];
   }
 
   override _flush(callback: TransformCallback): void {
@@ -170,6 +195,10 @@ export class AwsChunkedDecoder extends Transform {
     if (this.decoded + size > this.opts.decodedLength) {
       throw s3Error('IncompleteBody', { message: 'The chunks are longer than x-amz-decoded-content-length.' });
     }
+    if (this.opts.signing && size > 0) {
+      if (this.lastChunkSize !== null && this.lastChunkSize < MIN_SIGNED_CHUNK_SIZE) throw s3Error('InvalidChunkSizeError');
+      this.lastChunkSize = size;
+    }
     if (this.opts.signing) {
       const ext = semi === -1 ? '' : line.slice(semi + 1);
       if (!ext.startsWith(CHUNK_SIGNATURE_PREFIX)) {
@@ -182,7 +211,10 @@ export class AwsChunkedDecoder extends Transform {
       return;
     }
     this.chunkRemaining = size;
-    if (this.opts.signing) this.chunkHash = createHash('sha256');
+    if (this.opts.signing) {
+      this.chunkHash = createHash('sha256');
+      if (this.opts.reserve) this.releaseChunkMemory = this.opts.reserve(size);
+    }
     this.state = 'data';
   }
 
@@ -197,7 +229,7 @@ export class AwsChunkedDecoder extends Transform {
         this.verifyChunk(this.chunkHash.digest('hex'));
         this.chunkHash = null;
         for (const p of this.chunkPieces) this.release(p);
-        this.chunkPieces = [];
+        this.freeChunk();
       }
     } else {
       this.release(piece);
@@ -284,6 +316,7 @@ export function createAwsChunkedDecoder(
   payload: Extract<PayloadAuth, { mode: 'streaming-signed' | 'streaming-unsigned-trailer' }>,
   headers: IncomingHttpHeaders,
   maxChunkSize: number = MAX_CHUNK_SIZE,
+  reserve?: AwsChunkedOptions['reserve'],
 ): AwsChunkedDecoder {
   const lengthText = headers['x-amz-decoded-content-length'];
   if (typeof lengthText !== 'string') throw s3Error('MissingContentLength');
@@ -294,7 +327,7 @@ export function createAwsChunkedDecoder(
     });
   }
   const trailerChecksum = announcedTrailerChecksum(headers['x-amz-trailer']);
-  const base = { decodedLength: Number(lengthText), maxChunkSize, ...(trailerChecksum ? { trailerChecksum } : {}) };
+  const base = { decodedLength: Number(lengthText), maxChunkSize, ...(trailerChecksum ? { trailerChecksum } : {}), ...(reserve ? { reserve } : {}) };
   if (payload.mode === 'streaming-unsigned-trailer') return new AwsChunkedDecoder({ ...base, trailer: 'unsigned' });
   const { seedSignature, signingKey, amzDate, scope } = payload;
   return new AwsChunkedDecoder({

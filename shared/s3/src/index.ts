@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './xml.js';
 export * from './xml-parse.js';
+export { XmlReader, DEFAULT_XML_LIMITS, type XmlLimits, type XmlShape } from './xml-reader.js';
 export * from './checksum.js';
 export * from './content-md5.js';
 export * from './body-verifier.js';

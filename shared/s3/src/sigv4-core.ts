@@ -18,6 +18,11 @@ export function hmac(key: Buffer | string, data: string): Buffer {
 const signingKeys = new Map<string, Buffer>();
 const MAX_CACHED_SIGNING_KEYS = 256;
 
+/** Signing keys held (at most MAX_CACHED_SIGNING_KEYS, whatever regions and keys clients send). */
+export function cachedSigningKeyCount(): number {
+  return signingKeys.size;
+}
+
 /** kSigning = HMAC chain over date, region, service, "aws4_request". */
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const id = `${date}\n${region}\n${service}\n${secret}`;

@@ -114,6 +114,31 @@ export function canonicalUriOf(rawPath: string): string {
   return uriEncode(decodeComponent(rawPath), true);
 }
 
+const MAX_CLAIMED_KEY_CHARS = 128;
+
+/**
+ * The access key id a request names (Authorization's Credential=, or X-Amz-Credential),
+ * whether or not its signature holds: for audit lines of refused requests. Null when it
+ * names none; cut to 128 characters, since it is whatever the client wrote.
+ */
+export function claimedAccessKeyId(headers: IncomingHttpHeaders, rawQuery: string | undefined): string | null {
+  const authorization = headerValue(headers, 'authorization');
+  let credential: string | undefined;
+  if (authorization !== undefined) {
+    credential = /Credential=([^,\s]*)/.exec(authorization)?.[1];
+  } else if (rawQuery !== undefined) {
+    try {
+      credential = parseQuery(rawQuery).find(([k]) => k === 'X-Amz-Credential')?.[1];
+    } catch {
+      return null; // a query that is not even decodable names nothing
+    }
+  }
+  if (credential === undefined) return null;
+  const slash = credential.indexOf('/');
+  const id = slash === -1 ? credential : credential.slice(0, slash);
+  return id === '' ? null : id.slice(0, MAX_CLAIMED_KEY_CHARS);
+}
+
 /**
  * Authenticates a request or throws the S3Error AWS would answer with.
  * Anonymous requests are refused (AccessDenied): every virtual bucket has credentials.

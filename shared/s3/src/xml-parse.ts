@@ -1,69 +1,35 @@
-// Parsing the XML bodies clients send (and S3 responses backends send) safely:
-// fast-xml-parser validates well-formedness; entity handling is ours, so nothing
-// beyond XML's five predefined entities and character references is ever expanded.
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { isS3Error, s3Error } from './errors.js';
-import { escapeXml } from './xml.js';
+// Reading the XML bodies clients send: the bounded incremental reader (xml-reader.ts)
+// builds the document, fed whole (parseXml) or piece by piece as the body arrives
+// (readXmlStream); the readers below turn it into requests or S3's errors.
+import type { Readable } from 'node:stream';
+import { s3Error } from './errors.js';
+import { XmlReader, type XmlLimits, type XmlNode, type XmlValue } from './xml-reader.js';
 import type { ChecksumAlgorithm } from './checksum.js';
 
-/** A parsed element: a string for a text-only element, an object for one with children. */
-export type XmlValue = string | XmlNode | XmlValue[];
-export interface XmlNode {
-  [name: string]: XmlValue;
-}
+export type { XmlNode, XmlValue } from './xml-reader.js';
 
 // Elements S3 repeats inside their parent: always arrays, even when one is present,
 // so consumers never have to guess.
-const REPEATED = new Set(['Part', 'Object', 'Upload', 'Contents', 'CommonPrefixes', 'Deleted', 'Version', 'DeleteMarker']);
-const REPEATED_PATHS = new Set(['DeleteResult.Error', 'ListAllMyBucketsResult.Buckets.Bucket']);
+const SHAPE = {
+  repeated: new Set(['Part', 'Object', 'Upload', 'Contents', 'CommonPrefixes', 'Deleted', 'Version', 'DeleteMarker']),
+  repeatedPaths: new Set(['DeleteResult.Error', 'ListAllMyBucketsResult.Buckets.Bucket']),
+};
 
-const ENTITY = /&(?:#x([0-9a-fA-F]{1,6});|#([0-9]{1,7});|(amp|lt|gt|quot|apos);)?/g;
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (whole, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
-    if (named !== undefined) return PREDEFINED[named]!;
-    if (hex === undefined && dec === undefined) {
-      throw s3Error('MalformedXML', { message: `Unknown or malformed entity reference near "${whole}"` });
-    }
-    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
-    // NUL, surrogates and values beyond Unicode cannot be characters of a key.
-    if (code === 0 || (code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) {
-      throw s3Error('MalformedXML', { message: 'Invalid character reference' });
-    }
-    return String.fromCodePoint(code);
-  });
+/** Parses an XML document; anything not well-formed, carrying a DTD or past a limit is `MalformedXML`. */
+export function parseXml(text: string, limits?: XmlLimits): XmlNode {
+  const reader = new XmlReader(SHAPE, limits);
+  reader.write(text);
+  return reader.end();
 }
 
-// CDATA content is literal text; rewriting each section as escaped text lets one entity
-// decoder handle every text node without mistaking "&amp;" inside CDATA for an entity.
-// Comments are matched too so a "<![CDATA[" inside a comment is left alone.
-const CDATA_OR_COMMENT = /<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>/g;
-
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false, // keys like "0123" or "true" must stay strings
-  trimValues: false, // leading/trailing spaces are part of a key
-  processEntities: false,
-  tagValueProcessor: (_name, value) => decodeEntities(value),
-  isArray: (name, jPath) => REPEATED.has(name) || REPEATED_PATHS.has(String(jPath)),
-});
-
-/** Parses an XML document; anything not well-formed, or carrying a DTD, is `MalformedXML`. */
-export function parseXml(text: string): XmlNode {
-  // A DTD is the door to entity-expansion attacks and S3 never needs one.
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw s3Error('MalformedXML');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw s3Error('MalformedXML');
-  const prepared = text.includes('<!') ? text.replace(CDATA_OR_COMMENT, (m, cdata: string | undefined) => (cdata === undefined ? m : escapeXml(cdata))) : text;
-  try {
-    return parser.parse(prepared) as XmlNode;
-  } catch (err) {
-    if (isS3Error(err)) throw err;
-    throw s3Error('MalformedXML', { cause: err });
-  }
+/**
+ * Reads an XML document from a stream as it arrives: each piece is read when it comes, so a
+ * large or hostile body never holds the event loop, and a fault stops it at once.
+ */
+export async function readXmlStream(stream: Readable, limits?: XmlLimits): Promise<XmlNode> {
+  const reader = new XmlReader(SHAPE, limits);
+  for await (const chunk of stream) reader.write(chunk as Buffer);
+  return reader.end();
 }
 
 function isNode(v: XmlValue | undefined): v is XmlNode {
@@ -71,8 +37,8 @@ function isNode(v: XmlValue | undefined): v is XmlNode {
 }
 
 /** The document's root element by name; an empty root (`<Delete/>`) counts as absent children. */
-function rootOf(text: string, name: string): XmlNode {
-  const doc = parseXml(text);
+function rootOf(input: string | XmlNode, name: string): XmlNode {
+  const doc = typeof input === 'string' ? parseXml(input) : input;
   const root = doc[name];
   if (root === '') return {};
   if (!isNode(root)) throw s3Error('MalformedXML');
@@ -102,6 +68,13 @@ function requiredText(parent: XmlNode, name: string): string {
 export const MAX_PART_NUMBER = 10000;
 export const MAX_DELETE_KEYS = 1000;
 
+// Per-document limits: a body past them is refused while it arrives. A key is at most 1,024
+// bytes, and even written as character references fits in 16 Ki characters.
+/** `<Delete>`, up to 1,000 `<Object>`s of `<Key>` and `<VersionId>`, and `<Quiet>`. */
+export const DELETE_OBJECTS_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 4 * MAX_DELETE_KEYS + 8, maxTokenChars: 16 * 1024 };
+/** `<CompleteMultipartUpload>`, up to 10,000 `<Part>`s of number, ETag and up to five checksums. */
+export const COMPLETE_MULTIPART_XML_LIMITS: XmlLimits = { maxDepth: 8, maxElements: 8 * MAX_PART_NUMBER + 8, maxTokenChars: 16 * 1024 };
+
 export interface CompletedPart {
   partNumber: number;
   /** The client's ETag without the surrounding quotes. */
@@ -122,8 +95,9 @@ const PART_CHECKSUM_ELEMENTS: ReadonlyArray<[string, ChecksumAlgorithm]> = [
  * The body of CompleteMultipartUpload. Parts must be listed in strictly ascending
  * part-number order (`InvalidPartOrder`), numbers within 1..10000 (`InvalidArgument`).
  */
-export function parseCompleteMultipartUpload(text: string): CompletedPart[] {
-  const root = rootOf(text, 'CompleteMultipartUpload');
+/** `input`: the body's text, or its document as readXmlStream read it. */
+export function parseCompleteMultipartUpload(input: string | XmlNode): CompletedPart[] {
+  const root = rootOf(input, 'CompleteMultipartUpload');
   const parts = nodes(root, 'Part');
   if (parts.length === 0) throw s3Error('MalformedXML');
   const out: CompletedPart[] = [];
@@ -158,8 +132,8 @@ export interface DeleteObjectsRequest {
 }
 
 /** The body of DeleteObjects: 1 to 1000 `<Object><Key>` entries, optional `<Quiet>`. */
-export function parseDeleteObjects(text: string): DeleteObjectsRequest {
-  const root = rootOf(text, 'Delete');
+export function parseDeleteObjects(input: string | XmlNode): DeleteObjectsRequest {
+  const root = rootOf(input, 'Delete');
   const objects = nodes(root, 'Object');
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw s3Error('MalformedXML');
   const quietText = optionalText(root, 'Quiet')?.trim().toLowerCase();

@@ -377,15 +377,48 @@ test('a bad body never lands: the backend PUT behind the decoder is cut short', 
 
 test('input split into single bytes decodes the same', async () => {
   const signer = signerFor('4'.repeat(64));
-  const chunks = [randomBytes(700), randomBytes(300)];
+  const chunks = [randomBytes(8192), randomBytes(300)];
   const { body } = encodeAwsChunked(chunks, { signer, trailerChecksum: 'crc64nvme', signTrailer: true });
   const { output, error } = await runThrough(
-    new AwsChunkedDecoder(signedOptions(1000, signer, { trailer: 'signed', trailerChecksum: 'crc64nvme' })),
+    new AwsChunkedDecoder(signedOptions(8492, signer, { trailer: 'signed', trailerChecksum: 'crc64nvme' })),
     body,
     1,
   );
   assert.equal(error, undefined);
   assert.ok(output.equals(Buffer.concat(chunks)));
+});
+
+test('a signed chunk below 8 KiB that is not the last is refused, as AWS does', async () => {
+  const signer = signerFor('6'.repeat(64));
+  const small = [randomBytes(8191), randomBytes(8192), randomBytes(10)];
+  const refused = await runThrough(new AwsChunkedDecoder(signedOptions(16393, signer)), encodeAwsChunked(small, { signer }).body);
+  assert.ok(isS3('InvalidChunkSizeError')(refused.error), String(refused.error));
+  assert.equal(refused.output.length, 0, 'nothing of the body went downstream');
+  // 8 KiB exactly, then a short last chunk: accepted.
+  const fine = [randomBytes(8192), randomBytes(10)];
+  const ok = await runThrough(new AwsChunkedDecoder(signedOptions(8202, signer)), encodeAwsChunked(fine, { signer }).body);
+  assert.equal(ok.error, undefined);
+});
+
+test('a signed chunk held whole takes its size from the memory budget until it is verified', async () => {
+  const signer = signerFor('7'.repeat(64));
+  const chunks = [randomBytes(20_000), randomBytes(100)];
+  let held = 0;
+  let peak = 0;
+  const reserve = (bytes: number) => {
+    held += bytes;
+    peak = Math.max(peak, held);
+    return () => (held -= bytes);
+  };
+  const r = await runThrough(new AwsChunkedDecoder({ ...signedOptions(20_100, signer), reserve }), encodeAwsChunked(chunks, { signer }).body);
+  assert.equal(r.error, undefined);
+  assert.equal(peak, 20_000);
+  assert.equal(held, 0, 'every reservation was given back');
+  const refusing = () => {
+    throw new Error('budget spent');
+  };
+  const refused = await runThrough(new AwsChunkedDecoder({ ...signedOptions(20_100, signer), reserve: refusing }), encodeAwsChunked(chunks, { signer }).body);
+  assert.match(String(refused.error), /budget spent/);
 });
 
 test('oversized chunks are refused from their header, before any data', async () => {

@@ -16,4 +16,4 @@ export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
-export { storageKeyFor, storagePathOf, storageKeyForInternal, splitInternalKey } from './storage-key.js';
+export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';

@@ -2,7 +2,7 @@
 // Prometheus metrics and OpenTelemetry tracing. One root logger per process; services take
 // children.
 export { createLogger, silentLogger, auditLog, toggleLevelOnSignal, type Logger } from './logging.js';
-export { startHealthServer, startMetricsServer, type HealthServer, type HealthServerOptions, type HealthState } from './health.js';
+export { bearerTokenMatches, startHealthServer, startMetricsServer, type HealthServer, type HealthServerOptions, type HealthState } from './health.js';
 export {
   startTracing, tracer, inSpan, failSpan, activeTraceparent, traceparentOf, contextFromTraceparent, contextFromHeaders,
   withSpanContext, runInContext,

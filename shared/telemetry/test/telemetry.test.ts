@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import {
-  auditLog, backendTelemetry, createLogger, renderMetrics, silentLogger, startHealthServer, toggleLevelOnSignal, type Logger,
+  auditLog, backendTelemetry, bearerTokenMatches, createLogger, renderMetrics, silentLogger, startHealthServer, startMetricsServer,
+  toggleLevelOnSignal, type Logger,
 } from '../src/index.js';
 
 function capture(level: 'info' | 'warn' = 'info'): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
@@ -85,4 +86,17 @@ test('backend calls are counted by operation, backend and outcome, and served be
   } finally {
     await server.close();
   }
+});
+
+test('a metrics listener with a bearer token refuses scrapes without it', async () => {
+  const server = await startMetricsServer('127.0.0.1', 0, '/metrics', 'scrape-secret');
+  try {
+    assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-secre' } })).status, 401);
+    assert.equal((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } })).status, 200);
+  } finally {
+    await server.close();
+  }
+  assert.equal(bearerTokenMatches(undefined, null), true, 'no token configured: open as before');
+  assert.equal(bearerTokenMatches('Bearer ', 'x'), false);
 });

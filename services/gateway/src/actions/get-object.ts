@@ -7,7 +7,7 @@ import { openFirstCopy } from '../read/open-copy.js';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
-import { setObjectHeaders } from '../read/object-headers.js';
+import { checkResponseOverrides, setObjectHeaders } from '../read/object-headers.js';
 import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
 
 async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
@@ -34,6 +34,7 @@ function evaluate(ctx: RequestContext, object: ObjectRow): ByteRange | null {
 }
 
 export async function headObject(ctx: RequestContext): Promise<void> {
+  checkResponseOverrides(ctx.addr.query);
   const { object } = await lookup(ctx);
   if (ctx.addr.query.has('partNumber')) throw new S3Error('NotImplemented');
   const range = evaluate(ctx, object);
@@ -47,6 +48,7 @@ export async function headObject(ctx: RequestContext): Promise<void> {
 }
 
 export async function getObject(ctx: RequestContext): Promise<void> {
+  checkResponseOverrides(ctx.addr.query);
   const { object, locations } = await lookup(ctx);
   const range = evaluate(ctx, object);
   const length = range ? range.end - range.start + 1 : object.size;

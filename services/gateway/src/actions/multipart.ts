@@ -3,13 +3,13 @@
 // answers ListParts / ListMultipartUploads, and commits the object on Complete.
 import { createHash } from 'node:crypto';
 import { objectCreated } from '@s3o/events';
-import { S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
+import { COMPLETE_MULTIPART_XML_LIMITS, S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
 import { newId, type MultipartPartRow, type MultipartUploadRow } from '@s3o/store';
 import { objectTarget, bucketTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { pastPrefix } from '../read/list-walk.js';
-import { openClientBody, readWhole } from '../write/body.js';
+import { openClientBody, withXmlBody } from '../write/body.js';
 import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
@@ -89,7 +89,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(ctx.addr.query.get('partNumber'));
   const upload = await openUpload(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
-  const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize));
+  const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize), ctx.guards);
   if (!(await ledger.claimPart(upload.uploadId, partNumber, body.length))) throw new S3Error('InsufficientStorage');
   const client = backends.get(upload.backendName);
   if (!client) throw new Error(`backend ${upload.backendName} has no client`);
@@ -166,8 +166,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     }
     throw new S3Error('NoSuchUpload', { extra: { UploadId: uploadId } });
   }
-  const body = openClientBody(ctx.req, ctx.auth, MAX_COMPLETE_BODY_BYTES);
-  const named = parseCompleteMultipartUpload((await readWhole(body)).toString('utf8'));
+  const body = openClientBody(ctx.req, ctx.auth, MAX_COMPLETE_BODY_BYTES, ctx.guards);
+  const named = await withXmlBody(body, ctx.guards, COMPLETE_MULTIPART_XML_LIMITS, parseCompleteMultipartUpload);
   const recorded = new Map((await ledger.listParts(uploadId)).map((p) => [p.partNumber, p]));
   const parts = checkCompleteParts(named, recorded);
   const etag = multipartEtag(parts);

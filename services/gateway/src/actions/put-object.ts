@@ -21,14 +21,22 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (header(ctx.req, 'if-match') !== undefined) throw new S3Error('NotImplemented', { message: 'If-Match on writes is not supported.' });
   const identity = identityFromHeaders(ctx.req.headers);
   const onlyIfAbsent = ifNoneMatchStar(ctx);
-  const body = openClientBody(ctx.req, ctx.auth, config.server.maxObjectSize);
+  const body = openClientBody(ctx.req, ctx.auth, config.server.maxObjectSize, ctx.guards);
   if (onlyIfAbsent && (await ledger.getObject(internalKey(bucket, key)))) {
     throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
   }
-  const source: WriteSource = body.length <= config.server.replayBufferBytes
+  // A replay buffer only while the process's memory budget has room; else the body streams
+  // through (it then fails over only before its first byte).
+  const buffered = body.length <= config.server.replayBufferBytes ? ctx.guards.memory.tryTake(body.length) : null;
+  const source: WriteSource = buffered
     ? { kind: 'small', length: body.length, load: async () => ({ data: await readWhole(body), md5: body.stream.md5 }) }
     : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5 };
-  const result = await storeObject(ctx, { bucket, key, identity, source, contentMd5: body.contentMd5, ifNoneMatchStar: onlyIfAbsent, op: 'Put' });
+  let result;
+  try {
+    result = await storeObject(ctx, { bucket, key, identity, source, contentMd5: body.contentMd5, ifNoneMatchStar: onlyIfAbsent, op: 'Put' });
+  } finally {
+    buffered?.();
+  }
   ctx.reply.header('etag', `"${result.object.etag}"`);
   sendEmpty(ctx.reply, 200);
 }

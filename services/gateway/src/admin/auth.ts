@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Credential } from '@s3o/config';
 import { S3Error, verifySigV4, type VerifiedRequest } from '@s3o/s3';
 import { openClientBody, readWhole } from '../write/body.js';
+import type { BodyGuards } from '../context.js';
 import { AdminError, sendAdminError } from './respond.js';
 
 /** Bodies the admin API accepts (a list of ids) are small. */
@@ -15,7 +16,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export class AdminAuth {
   private readonly verified = new WeakMap<IncomingMessage, VerifiedRequest>();
 
-  constructor(private readonly root: Credential | null) {}
+  constructor(
+    private readonly root: Credential | null,
+    private readonly guards: BodyGuards,
+    private readonly onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void,
+  ) {}
 
   /** onRequest hook: refuses anything not signed by the root credential. */
   readonly check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
@@ -37,6 +42,7 @@ export class AdminAuth {
         new Date(),
       );
       this.verified.set(request.raw, auth);
+      this.onAuthenticated?.(request, auth.accessKeyId);
       return undefined;
     } catch (err) {
       const code = err instanceof S3Error ? err.code : 'AccessDenied';
@@ -53,7 +59,7 @@ export class AdminAuth {
     const auth = this.verified.get(request.raw);
     if (!auth) throw new AdminError(403, 'AccessDenied', 'Access Denied');
     try {
-      return await readWhole(openClientBody(request.raw, auth, MAX_BODY_BYTES));
+      return await readWhole(openClientBody(request.raw, auth, MAX_BODY_BYTES, this.guards));
     } catch (err) {
       if (!(err instanceof S3Error)) throw err;
       const unsigned = err.code === 'XAmzContentSHA256Mismatch' || err.code === 'SignatureDoesNotMatch' || err.code === 'BadDigest';

@@ -7,8 +7,8 @@
 //   POST/GET/DELETE /admin/api/backends/{name}/drain, DELETE /admin/api/backends/{name}   (backends.ts)
 //   GET  /admin/api/usage[?period=YYYY-MM|all]   monthly usage per backend with limits (usage.ts)
 // Registered with `prefix: '/admin/api'`; its hooks and error handler stay inside it.
-import type { FastifyInstance } from 'fastify';
-import type { GatewayDeps } from '../context.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BodyGuards, GatewayDeps } from '../context.js';
 import { AdminAuth } from './auth.js';
 import { registerBackendRoutes } from './backends.js';
 import { registerCleanupQueueRoutes } from './cleanup-queue.js';
@@ -23,10 +23,13 @@ const MAX_MAX_KEYS = 100_000;
 
 export interface AdminApiOptions {
   deps: GatewayDeps;
+  guards: BodyGuards;
+  /** Called once a request is verified as signed by auth.root (for its audit line). */
+  onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void;
 }
 
-export async function adminApi(app: FastifyInstance, { deps }: AdminApiOptions): Promise<void> {
-  const auth = new AdminAuth(deps.config.auth.root);
+export async function adminApi(app: FastifyInstance, { deps, guards, onAuthenticated }: AdminApiOptions): Promise<void> {
+  const auth = new AdminAuth(deps.config.auth.root, guards, onAuthenticated);
   app.addHook('onRequest', auth.check);
 
   app.setErrorHandler((err, request, reply) => {

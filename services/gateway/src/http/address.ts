@@ -41,6 +41,19 @@ export function parseAddress(rawUrl: string, host: string | undefined, virtualHo
   return { bucket: decodePath(withoutSlash.slice(0, slash)), key: key === '' ? null : decodePath(key), rawPath, rawQuery, query };
 }
 
+/**
+ * Whether a request addresses a bucket by its Host (`bucket.<suffix>`): then its whole path
+ * is an object key — `/admin/…` or `/health` there are keys, not the gateway's own routes.
+ */
+export function isVirtualHosted(host: string | undefined, virtualHostSuffix: string | null): boolean {
+  return virtualHostSuffix !== null && bucketFromHost(host, virtualHostSuffix) !== null;
+}
+
+/** The URL as the client sent it (fastify's rewriteUrl keeps it there). */
+export function sentUrl(req: { url?: string; originalUrl?: string }): string {
+  return req.originalUrl ?? req.url ?? '/';
+}
+
 function bucketFromHost(host: string | undefined, suffix: string): string | null {
   if (!host) return null;
   const name = host.replace(/:\d+$/, '').toLowerCase();

@@ -7,8 +7,10 @@
 // so backend calls, ledger transactions and appended events all land in its trace.
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { claimedAccessKeyId } from '@s3o/s3';
+import { sentUrl } from './address.js';
 import {
-  auditLog, contextFromHeaders, counter, failSpan, histogram, renderMetrics, runInContext, SERVICE_ATTRIBUTE, SpanKind,
+  auditLog, bearerTokenMatches, contextFromHeaders, counter, failSpan, histogram, renderMetrics, runInContext, SERVICE_ATTRIBUTE, SpanKind,
   SpanStatusCode, tracer, withSpanContext, type Logger, type Span,
 } from '@s3o/telemetry';
 
@@ -18,7 +20,10 @@ export interface RequestFacts {
   action: string | null;
   bucket: string | null;
   key: string | null;
+  /** the access key the request was verified with (null until then) */
   accessKeyId: string | null;
+  /** whether accessKeyId passed authentication */
+  authenticated: boolean;
 }
 
 interface InFlight {
@@ -56,21 +61,32 @@ export interface ObservabilityOptions {
   logger: Logger;
   /** serve Prometheus text at this path on this app; null when not here (disabled, or on a listener of its own) */
   metricsPath: string | null;
+  /** a scrape must send `Authorization: Bearer <token>` when set */
+  metricsBearerToken?: string | null;
 }
 
 export function registerObservability(app: FastifyInstance, options: ObservabilityOptions): Observability {
   const inFlight = new WeakMap<FastifyRequest, InFlight>();
-  const unobserved = (path: string) => path === '/health' || path === '/health/ready' || path === options.metricsPath;
+  const unobserved = (request: FastifyRequest) => {
+    // The routed path: on a virtual-hosted bucket `/health` is an object key, observed like any.
+    const q = request.url.indexOf('?');
+    const path = q < 0 ? request.url : request.url.slice(0, q);
+    return path === '/health' || path === '/health/ready' || path === options.metricsPath;
+  };
 
   if (options.metricsPath) {
-    app.get(options.metricsPath, async (_req, reply) => {
+    app.get(options.metricsPath, async (req, reply) => {
+      if (!bearerTokenMatches(req.headers.authorization, options.metricsBearerToken)) {
+        reply.code(401).header('www-authenticate', 'Bearer').header('cache-control', 'no-store').send({ error: 'a bearer token is required' });
+        return;
+      }
       const { contentType, body } = await renderMetrics();
       reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
     });
   }
 
   app.addHook('onRequest', (request, _reply, done) => {
-    if (unobserved(pathOf(request))) {
+    if (unobserved(request)) {
       done();
       return;
     }
@@ -122,7 +138,10 @@ export function registerObservability(app: FastifyInstance, options: Observabili
         status,
         durationMs: Math.round(seconds * 1000 * 10) / 10,
         remoteAddress: request.socket.remoteAddress ?? null,
-        accessKeyId: facts?.accessKeyId ?? null,
+        // A request refused before (or by) authentication names the key it tried, so a
+        // probe of many keys or a leaked key in use is visible in the audit log.
+        accessKeyId: facts?.accessKeyId ?? claimedAccessKeyIdOf(request),
+        authenticated: facts?.authenticated ?? false,
       });
     });
     span.end();
@@ -145,8 +164,15 @@ export function registerObservability(app: FastifyInstance, options: Observabili
   };
 }
 
+function claimedAccessKeyIdOf(request: FastifyRequest): string | null {
+  const url = sentUrl(request.raw);
+  const q = url.indexOf('?');
+  return claimedAccessKeyId(request.headers, q < 0 ? undefined : url.slice(q + 1));
+}
+
+/** The path as the client sent it (virtual-hosted requests are routed under a prefix of ours). */
 function pathOf(request: FastifyRequest): string {
-  const url = request.url;
+  const url = sentUrl(request.raw);
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
 }

@@ -17,11 +17,17 @@ export function toS3Error(err: unknown): S3Error {
   return new S3Error('InternalError');
 }
 
+/** Headers an error answer keeps; any other (an object's, set before the failure) is dropped. */
+const ERROR_HEADERS = new Set(['x-amz-request-id', 'x-amz-id-2', 'server', 'connection', 'retry-after']);
+
 export function sendError(reply: FastifyReply, err: S3Error, requestId: string, resource: string, isHead: boolean): void {
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.destroy();
     return;
   }
+  // An error answer carries only its own headers, so it can never fail on a header it did
+  // not choose (an object's metadata, set before the failure).
+  for (const name of Object.keys(reply.getHeaders())) if (!ERROR_HEADERS.has(name)) reply.removeHeader(name);
   reply.code(err.status);
   if (err.status === 304 || isHead) {
     // HEAD and 304 answers carry no body (S3 sends just the status).

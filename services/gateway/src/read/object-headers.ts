@@ -1,5 +1,13 @@
 // The headers GET and HEAD answer with, from the ledger's identity of the object.
+//
+// Whatever a header cannot carry must never reach writeHead (it would throw after the
+// answer was chosen): user metadata a header cannot hold as is (text beyond Latin-1 or
+// control characters, e.g. set through a presigned URL's query) is sent RFC 2047-encoded,
+// `=?UTF-8?B?…?=`, as AWS does; a name that is not a header name is left out and counted in
+// `x-amz-missing-meta`, as AWS does; `response-*` overrides a header cannot carry are
+// refused before anything is looked up (checkResponseOverrides).
 import type { FastifyReply } from 'fastify';
+import { S3Error } from '@s3o/s3';
 import type { ObjectRow } from '@s3o/store';
 
 const OVERRIDES: Array<[string, string]> = [
@@ -10,6 +18,25 @@ const OVERRIDES: Array<[string, string]> = [
   ['response-content-disposition', 'content-disposition'],
   ['response-content-encoding', 'content-encoding'],
 ];
+
+/** What a header value may hold as is: tab, printable ASCII and the rest of Latin-1 (Node's rule). */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** A metadata value as a header can carry it: as is, or RFC 2047 (`=?UTF-8?B?…?=`). */
+export function headerSafeValue(value: string): string {
+  return HEADER_SAFE.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** Refuses `response-*` overrides no header can carry, as a 400 before the object is looked up. */
+export function checkResponseOverrides(query: URLSearchParams): void {
+  for (const [param] of OVERRIDES) {
+    const v = query.get(param);
+    if (v !== null && !HEADER_SAFE.test(v)) {
+      throw new S3Error('InvalidArgument', { message: `Header value for ${param} contains characters that are not allowed.`, extra: { ArgumentName: param, ArgumentValue: '' } });
+    }
+  }
+}
 
 export function setObjectHeaders(reply: FastifyReply, obj: ObjectRow, query: URLSearchParams): void {
   reply.header('etag', `"${obj.etag}"`);
@@ -22,7 +49,12 @@ export function setObjectHeaders(reply: FastifyReply, obj: ObjectRow, query: URL
   if (h.contentEncoding) reply.header('content-encoding', h.contentEncoding);
   if (h.contentLanguage) reply.header('content-language', h.contentLanguage);
   if (h.expires) reply.header('expires', h.expires);
-  for (const [name, value] of Object.entries(obj.userMetadata)) reply.header(`x-amz-meta-${name}`, value);
+  let missing = 0;
+  for (const [name, value] of Object.entries(obj.userMetadata)) {
+    if (HEADER_NAME.test(name)) reply.header(`x-amz-meta-${name}`, headerSafeValue(value));
+    else missing++;
+  }
+  if (missing > 0) reply.header('x-amz-missing-meta', String(missing));
   for (const [param, headerName] of OVERRIDES) {
     const v = query.get(param);
     if (v !== null) reply.header(headerName, v);

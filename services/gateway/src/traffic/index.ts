@@ -5,7 +5,9 @@
 //
 // Exempt: /admin/…, /health…, /metrics and /ui/… — the operator's view of an overloaded
 // gateway (and a load balancer's health check) must keep working exactly when traffic is
-// being refused, and these routes are cheap, low-volume and (admin) authenticated.
+// being refused, and these routes are cheap, low-volume and (admin) authenticated. Only on
+// the gateway's own host: a virtual-hosted request (`photos.<suffix>/admin/…`) is routed
+// under a prefix of its own before this hook runs (server.ts), so it is an object request here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { S3Error } from '@s3o/s3';
 import { cidrBlockList } from '@s3o/config';

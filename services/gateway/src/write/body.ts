@@ -5,10 +5,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import {
-  BodyVerifier, S3Error, checksumAlgorithmOfHeader, createAwsChunkedDecoder, parseContentMd5, type BodyExpectations,
-  type VerifiedRequest,
+  BodyVerifier, S3Error, checksumAlgorithmOfHeader, createAwsChunkedDecoder, parseContentMd5, readXmlStream, type BodyExpectations,
+  type VerifiedRequest, type XmlLimits, type XmlNode,
 } from '@s3o/s3';
-import { header } from '../context.js';
+import { header, type BodyGuards } from '../context.js';
+import { watchBody } from './body-watchdog.js';
 
 export interface ClientBody {
   /** decoded length of the object's bytes */
@@ -49,9 +50,10 @@ function headerChecksum(req: IncomingMessage): BodyExpectations['checksum'] {
 
 /**
  * The request is piped, not put in a pipeline: a failed check must not destroy the
- * request's socket before the error answer has been written.
+ * request's socket before the error answer has been written. A body that stalls is cut
+ * with RequestTimeout (body-watchdog.ts); signed chunks are held on the memory budget.
  */
-export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxSize: number): ClientBody {
+export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxSize: number, guards: BodyGuards): ClientBody {
   const length = declaredLength(req, auth, maxSize);
   const md5 = parseContentMd5(header(req, 'content-md5'));
   const chunked = isChunked(req, auth);
@@ -73,7 +75,7 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
     if (payload.mode !== 'streaming-signed' && payload.mode !== 'streaming-unsigned-trailer') {
       throw new S3Error('InvalidRequest', { message: 'aws-chunked bodies need a STREAMING-* x-amz-content-sha256.' });
     }
-    const decoder = createAwsChunkedDecoder(payload, req.headers);
+    const decoder = createAwsChunkedDecoder(payload, req.headers, undefined, (bytes) => guards.memory.take(bytes));
     decoder.on('error', (err) => verifier.destroy(err));
     decoder.pipe(verifier);
     first = decoder;
@@ -81,6 +83,7 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   req.on('aborted', () => first.destroy(new S3Error('IncompleteBody', { message: 'The client closed the connection mid-body.' })));
   req.on('error', (err) => first.destroy(err));
   req.pipe(first);
+  watchBody(req, guards.time, (err) => first.destroy(err));
   return { length, stream: verifier, contentMd5: md5 ? md5.toString('base64') : null };
 }
 
@@ -89,4 +92,17 @@ export async function readWhole(body: ClientBody): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body.stream as Readable) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks, body.length);
+}
+
+/**
+ * Reads an XML body as it arrives (bounded, a piece at a time: readXmlStream), holding its
+ * declared length on the memory budget while it is read and used.
+ */
+export async function withXmlBody<T>(body: ClientBody, guards: BodyGuards, limits: XmlLimits, use: (document: XmlNode) => T | Promise<T>): Promise<T> {
+  const give = guards.memory.take(body.length);
+  try {
+    return await use(await readXmlStream(body.stream as Readable, limits));
+  } finally {
+    give();
+  }
 }

@@ -14,12 +14,32 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
+/**
+ * Metadata names of our own (`x-amz-meta-s3o-bucket`, `-s3o-key`, `-s3o-etag` …): stored with
+ * the bytes so degraded reads and reconcile can tell whose copy it is, and trusted by them.
+ * A client may not set them.
+ */
+export const RESERVED_METADATA_PREFIX = 's3o-';
+
+/** An HTTP header name (RFC 9110 token): anything else could never be sent back on a GET. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 export function identityFromHeaders(headers: IncomingHttpHeaders): IdentityBase {
   const userMetadata: Record<string, string> = {};
   let metaBytes = 0;
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
     const short = name.slice('x-amz-meta-'.length);
+    if (short.startsWith(RESERVED_METADATA_PREFIX)) {
+      throw new S3Error('InvalidArgument', {
+        message: `Metadata names starting with x-amz-meta-${RESERVED_METADATA_PREFIX} are reserved by the gateway.`,
+        extra: { ArgumentName: name },
+      });
+    }
+    // Presigned URLs carry metadata as query parameters, which can name anything.
+    if (!TOKEN.test(short)) {
+      throw new S3Error('InvalidArgument', { message: 'A metadata name is not a valid HTTP header name.', extra: { ArgumentName: name } });
+    }
     const v = one(value) ?? '';
     userMetadata[short] = v;
     metaBytes += Buffer.byteLength(short) + Buffer.byteLength(v);

@@ -2,7 +2,7 @@
 // size cap and monthly usage limits.
 
 import { z } from 'zod';
-import { boolean, integer, list, requiredText, size, textOr } from '../fields.js';
+import { boolean, integer, list, optionalText, requiredText, size, textOr } from '../fields.js';
 import { formatKeyPath } from '../key-path.js';
 import { httpUrlProblem, plainNameProblem } from '../names.js';
 import { defineSection, reportDuplicates } from '../section.js';
@@ -25,6 +25,8 @@ export interface BackendConfig {
   egressByteLimit: number;
   /** Monthly bytes sent to this backend; 0 = unlimited. */
   ingressByteLimit: number;
+  /** PEM file of the CA(s) that sign this provider's certificate (https endpoints); null = the system's CAs. */
+  caFile: string | null;
 }
 
 const backend = z.object({
@@ -41,6 +43,7 @@ const backend = z.object({
   api_request_limit: integer(0, { min: 0 }),
   egress_byte_limit: size(0, { allowZero: true }),
   ingress_byte_limit: size(0, { allowZero: true }),
+  ca_file: optionalText(),
 });
 
 const schema = list(backend);
@@ -65,11 +68,17 @@ export const backendsSection = defineSection({
       apiRequestLimit: b.api_request_limit,
       egressByteLimit: b.egress_byte_limit,
       ingressByteLimit: b.ingress_byte_limit,
+      caFile: b.ca_file,
     })),
   checkCounts({ backends }: Reads, report) {
     if (backends.length === 0) report(['backends'], 'at least one backend is required');
   },
   check({ backends }: Reads, report) {
+    backends.forEach((b, i) => {
+      if (typeof b.ca_file === 'string' && typeof b.endpoint === 'string' && !b.endpoint.startsWith('https:')) {
+        report(['backends', i, 'ca_file'], 'only used with an https:// endpoint');
+      }
+    });
     reportDuplicates(
       backends.map((b, i) => ({ value: b.name, path: ['backends', i, 'name'] })),
       (name, first) => `duplicate backend name ${JSON.stringify(name)} (also ${formatKeyPath(first)})`,

@@ -18,6 +18,8 @@ export interface MetricsConfig {
    * null = the S3 port. Other services serve metrics beside /health on --health-listen.
    */
   listen: { host: string; port: number } | null;
+  /** When set, a scrape must send `Authorization: Bearer <token>` (any metrics listener). */
+  bearerToken: string | null;
 }
 
 export interface TracingConfig {
@@ -73,6 +75,7 @@ const schema = section({
     enabled: boolean(true),
     path: textOr('/metrics', metricsPathProblem),
     listen: optionalText(listenProblem),
+    bearer_token: optionalText(),
     pprof: boolean(false),
   }),
   tracing: section({
@@ -108,6 +111,7 @@ export const telemetrySection = defineSection({
         enabled: metrics.enabled,
         path: metrics.path,
         listen: listen === null ? null : { host: listen.host, port: listen.port },
+        bearerToken: metrics.bearer_token,
       },
       tracing: {
         enabled: tracing.enabled,
