@@ -31,7 +31,7 @@ function testFiles(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = ['shared', 'services', 'e2e', 'infra', 'fuzz']
+const files = ['shared', 'services', 'e2e', 'infra', 'fuzz', 'scripts']
   .flatMap((d) => testFiles(join(ROOT, d)))
   .map((f) => relative(ROOT, f))
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))

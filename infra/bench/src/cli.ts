@@ -1,5 +1,8 @@
 // `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof]`
 import { join } from 'node:path';
+import {
+  BACKEND_CLIENT_SCENARIO, renderBackendClientText, runBackendClientBench, writeBackendClientReport, type BackendClientReport,
+} from './backend-client/index.js';
 import { parseArgs } from 'node:util';
 import { BACKEND_KINDS, type BackendKind } from './backends.js';
 import { QUICK_RESULTS_DIR, RESULTS_DIR } from './paths.js';
@@ -17,7 +20,10 @@ const USAGE = `usage: npm run bench -- [options]
                        results go to infra/bench/results/quick/ (not committed)
   --out DIR            write the results here instead
   --backends LIST      comma-separated: ${BACKEND_KINDS.join(', ')} (default: all)
-  --scenarios LIST     comma-separated scenario ids (default: all)
+  --scenarios LIST     comma-separated scenario ids (default: all gateway scenarios);
+                       \`${BACKEND_CLIENT_SCENARIO}\` compares our backend client with @aws-sdk/client-s3
+                       against the sink (PUT/GET of small and large objects, one process), on its own
+                       or besides the ids given
   --cpu-prof           run the gateway with --cpu-prof; profiles and their summary go with the results
   --tracing URL        turn the gateway's tracing on (every trace sampled) exporting to this
                        OTLP/HTTP endpoint, to measure what tracing costs
@@ -25,8 +31,12 @@ const USAGE = `usage: npm run bench -- [options]
 
 export interface BenchMainResult {
   exitCode: number;
+  /** the gateway scenarios' run; null when none was asked for */
   report: BenchReport | null;
   files: { json: string; markdown: string } | null;
+  /** the backend-client comparison, when `--scenarios` named it */
+  clientReport?: BackendClientReport;
+  clientFiles?: { json: string; markdown: string };
 }
 
 const OPTIONS = {
@@ -62,12 +72,29 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
   const backends = commaList(values.backends);
   const unknownBackends = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind)) ?? [];
   if (unknownBackends.length) return refuse(`unknown backend(s): ${unknownBackends.join(', ')}`);
-  const scenarioIds = commaList(values.scenarios);
-  const knownIds = new Set(buildScenarios(FULL_PROFILE).map((s) => s.id));
-  const unknownIds = scenarioIds?.filter((id) => !knownIds.has(id)) ?? [];
+  const requested = commaList(values.scenarios);
+  const knownIds = new Set([...buildScenarios(FULL_PROFILE).map((s) => s.id), BACKEND_CLIENT_SCENARIO]);
+  const unknownIds = requested?.filter((id) => !knownIds.has(id)) ?? [];
   if (unknownIds.length) return refuse(`unknown scenario id(s): ${unknownIds.join(', ')}; known: ${[...knownIds].join(', ')}`);
   const profile = profileNamed(values.quick ? 'quick' : 'full');
   const outDir = values.out ?? (values.quick ? QUICK_RESULTS_DIR : RESULTS_DIR);
+
+  const result: BenchMainResult = { exitCode: 0, report: null, files: null };
+  if (requested?.includes(BACKEND_CLIENT_SCENARIO)) {
+    const clientReport = await runBackendClientBench({ profile });
+    const clientFiles = await writeBackendClientReport(clientReport, outDir);
+    out(`\nbackend client, ours vs @aws-sdk/client-s3 (sink backend):\n${renderBackendClientText(clientReport)}\n`);
+    out(`\nwritten: ${clientFiles.markdown}\n         ${clientFiles.json}\n`);
+    const errors = clientReport.rows.reduce((n, r) => n + r.ours.errors + r.sdk.errors, 0);
+    if (errors > 0) {
+      out(`\n${errors} operations failed; see the Errors section of ${clientFiles.markdown}\n`);
+      result.exitCode = 1;
+    }
+    result.clientReport = clientReport;
+    result.clientFiles = clientFiles;
+  }
+  const scenarioIds = requested?.filter((id) => id !== BACKEND_CLIENT_SCENARIO);
+  if (scenarioIds?.length === 0) return result;
 
   const report = await runBench({
     profile,
@@ -77,6 +104,8 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     tracingEndpoint: values.tracing,
   });
   const files = await writeReport(report, outDir);
+  result.report = report;
+  result.files = files;
 
   out(`\n${renderTextTable(report)}\n\n`);
   if (profile.name === 'quick') out('targets (quick run: reduced sizes, so indicative only):\n');
@@ -85,7 +114,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
   const errors = report.rows.reduce((n, r) => n + (r.direct?.errors ?? 0) + (r.gateway?.errors ?? 0), 0);
   if (errors > 0) {
     out(`\n${errors} operations failed; see the Errors section of ${files.markdown}\n`);
-    return { exitCode: 1, report, files };
+    result.exitCode = 1;
   }
-  return { exitCode: 0, report, files };
+  return result;
 }

@@ -15,3 +15,7 @@ export { checkGoals, type GoalCheck } from './report/goals.js';
 export { writeReport } from './report/write.js';
 export type { BenchReport, ResultRow, SideResult, BackendRun } from './report/model.js';
 export { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile.js';
+export {
+  BACKEND_CLIENT_SCENARIO, backendClientScenarios, runBackendClientBench, renderBackendClientMarkdown, renderBackendClientText,
+  writeBackendClientReport, type BackendClientReport, type ClientName, type ClientResult, type ClientRow,
+} from './backend-client/index.js';

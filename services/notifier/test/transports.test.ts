@@ -1,5 +1,5 @@
 // The webhook transport against a real HTTP receiver written here. (NATS endpoints publish
-// through shared/bus NatsSubjectPublisher, tested there; end to end in e2e/test/notifications.)
+// through shared/bus NatsSubjectPublisher, tested there; end to end in e2e/test/notifications.test.ts.)
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

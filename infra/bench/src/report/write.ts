@@ -5,7 +5,7 @@ import { renderMarkdown } from './format.js';
 import type { BenchReport } from './model.js';
 
 /** `2026-11-28T05-13-11Z`: sortable, and valid in file names everywhere. */
-function fileStamp(iso: string): string {
+export function fileStamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 

@@ -10,8 +10,9 @@
 // * the bus's retries still apply to failures of the record itself (e.g. the database).
 // So wrap only handlers whose effect may be lost on a crash without harm (a wake-up, a
 // cache refresh), or that re-check state anyway. Effects that must happen exactly once need
-// what docs/architecture.md §5 asks for: the (consumer, event id) row written in the same transaction as
-// the effect, which takes a ledger operation that does both — the Ledger API has none yet.
+// what docs/architecture.md §5 asks for: the (consumer, event id) row written in the same
+// transaction as the effect, by a ledger operation that does both (as the notifier's
+// `notifications.enqueue` and the usage fold's `applyUsageDelta` do).
 import type { EventTypeName } from '@s3o/events';
 import type { EventLogLedger } from '@s3o/store';
 import type { EventHandler } from '../types.js';
