@@ -123,9 +123,9 @@ async function slowPuts(sys: E2ESystem, prefix: string) {
   return requests;
 }
 
-/** Waits (at most 10 s) until `count` of the requests have their answer. */
+/** Waits (at most 30 s: 200 signatures and connections on a loaded machine) until `count` of the requests have their answer. */
 async function untilSettled(puts: Array<{ settled(): Answer | null }>, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (puts.filter((p) => p.settled()).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
@@ -184,14 +184,14 @@ describe('load shedding: above half the budget requests are shed before they wai
   before(async () => {
     sys = await startSystem({
       backends: [{}],
-      overrides: { server: { max_concurrent_requests: 10, load_shed_threshold: 0.5, admission_wait: '2s' } },
+      // A wait far longer than the test: a refusal that waited for admission would not come at all.
+      overrides: { server: { max_concurrent_requests: 10, load_shed_threshold: 0.5, admission_wait: '10m' } },
     });
   });
   after(() => sys?.stop());
 
-  test('between 5 and 10 are admitted; the rest are shed at once instead of waiting 2 s', async (t) => {
+  test('between 5 and 10 are admitted; the rest are shed at once instead of waiting for admission', async (t) => {
     const before = await admissionCounts();
-    const started = Date.now();
     const puts = await slowPuts(sys, 'shed');
     await untilSettled(puts, CLIENTS - 10);
     const refused = puts.filter((p) => p.settled());
@@ -201,7 +201,8 @@ describe('load shedding: above half the budget requests are shed before they wai
     const shed = ((await admissionCounts())['write/shed'] ?? 0) - (before['write/shed'] ?? 0);
     // At the full budget the shedding probability is 1: nobody waits for admission_wait.
     assert.ok(shed >= CLIENTS - 10, `${shed} shed`);
-    assert.ok(Date.now() - started < 2000, 'the refusals came before admission_wait ran out');
+    // Every refusal is a shed one: none waited out admission_wait (10 minutes) and timed out.
+    assert.equal(shed, refused.length);
     t.diagnostic(`load shedding: ${admitted} admitted, ${shed} shed`);
     for (const p of puts.filter((q) => !q.settled())) p.req.end(Buffer.alloc(990, 1));
     assert.ok((await Promise.all(puts.map((p) => p.answer))).filter((a) => a.status === 200).length === admitted);
