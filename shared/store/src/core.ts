@@ -145,6 +145,11 @@ export class TxWork {
     this.debtCounts.set(debt.backendName, (this.debtCounts.get(debt.backendName) ?? 0) + 1);
   }
 
+  /** Bytes owed on a backend are no longer owed (deleted, or settled by an operator): orphan_bytes -= bytes. */
+  releaseOrphan(backend: string, bytes: number): void {
+    this.delta(backend).orphan -= bytes;
+  }
+
   /** A dead letter goes back to the queue; its bytes were never released, so no quota changes. */
   async requeue(row: DeadLetterRow): Promise<void> {
     await this.tx.reinsertCleanup(row, this.now);
@@ -608,6 +613,21 @@ class CoreLedger implements Ledger {
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved += await requeueBatch(unique.slice(i, i + REQUEUE_BATCH));
     return moved;
+  }
+
+  async discardDeadLetters(ids: number[]): Promise<number> {
+    const unique = [...new Set(ids)];
+    let discarded = 0;
+    for (let i = 0; i < unique.length; i += REQUEUE_BATCH) {
+      discarded += await this.inTx(async (work) => {
+        const rows = await work.tx.takeDeadLetters(unique.slice(i, i + REQUEUE_BATCH), REQUEUE_BATCH);
+        // The operator settled these bytes outside the orchestrator: they are no longer owed.
+        for (const row of rows) work.releaseOrphan(row.backendName, row.sizeBytes);
+        await work.finish();
+        return rows.length;
+      });
+    }
+    return discarded;
   }
 
   // ---------------------------------------------------------------- verify

@@ -248,6 +248,12 @@ export interface Ledger extends ReplicationLedger, UsageLedger {
    * `ids` null = every dead letter. Returns how many moved (ids not in the DLQ are ignored).
    */
   requeueDeadLetters(ids: number[] | null): Promise<number>;
+  /**
+   * Forget these dead letters — debts an operator settled outside the orchestrator (e.g. an
+   * upload aborted with the provider's own tools when the backend cannot abort) — and
+   * release their orphan bytes. Returns how many were found and discarded.
+   */
+  discardDeadLetters(ids: number[]): Promise<number>;
 
   // ---- verify ----
   /** One page of what the ledger accounts for on a backend, of one kind, by (storage key, row id). */
