@@ -12,7 +12,7 @@ import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 /** JetStream's "stream not found". */
 const STREAM_NOT_FOUND = 10059;
-const START_TIMEOUT_MS = 20_000;
+const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
 export function testNatsUrl(): string {

@@ -187,7 +187,7 @@ export class PrivateNats {
     this.child = child;
     this.log = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not get ready:\n${this.log}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`nats-server did not get ready:\n${this.log}`)), 60_000);
       child.once('error', (err) => {
         clearTimeout(timer);
         reject(new Error(`cannot run nats-server (is it installed?): ${err.message}`));
