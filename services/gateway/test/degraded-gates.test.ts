@@ -3,7 +3,7 @@
 // database "goes away" as in degraded-mode.test.ts (test/support/unreachable-ledger.ts).
 // A usage limit still refuses reads with SlowDown while the ledger is unreachable; writes
 // refused for the outage hand their admission slots back; a backend breaker opened while the
-// database was down still steers reads once it is back.
+// database was down still steers writes once it is back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -84,7 +84,7 @@ test('writes refused for the outage give their admission slots back: reads and, 
   });
 });
 
-test('a backend breaker opened by a dead backend during the outage still steers reads after it', async () => {
+test('a backend breaker opened by failed degraded lookups on a dead backend still steers writes once the database is back', async () => {
   await withGateway({
     backends: 2,
     routing: 'spread',
