@@ -120,7 +120,7 @@ describe('backend drains', () => {
       const d = await drainOf('b1');
       if (firstMove === 0 && d.objects_moved > 0) firstMove = Date.now();
       return d;
-    }, (d) => d.remaining.copies === 0 || d.state !== 'draining', { timeoutMs: 60_000, intervalMs: 50 });
+    }, (d) => d.remaining.copies === 0 || d.state !== 'draining', { timeoutMs: 300_000, intervalMs: 50 });
     const seconds = (Date.now() - started) / 1000;
     assert.equal(waiting.state, 'draining', 'the drain ended while an upload was still open on b1');
     assert.equal(waiting.remaining.open_uploads, 1);
@@ -134,7 +134,7 @@ describe('backend drains', () => {
       Bucket: bucket, Key: uploadKey, UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
     }));
     written.set(uploadKey, partBody);
-    const done = await waitUntil('the drain to end', () => drainOf('b1'), (d) => d.state !== 'draining', { timeoutMs: 30_000 });
+    const done = await waitUntil('the drain to end', () => drainOf('b1'), (d) => d.state !== 'draining', { timeoutMs: 120_000 });
     assert.equal(done.state, 'drained', JSON.stringify(done));
     assert.equal(done.objects_moved, onB1 + 1);
     assert.deepEqual(done.remaining, { copies: 0, bytes: 0, intents: 0, open_uploads: 0, debts: done.remaining.debts });
@@ -144,7 +144,7 @@ describe('backend drains', () => {
       assert.ok((await getBytes(s3, { Bucket: bucket, Key: key })).body.equals(body), `${key} changed or unreadable`);
       assert.ok(!(await backendsOf(key)).includes('b1'), `${key} still has a copy on b1`);
     }
-    await waitUntil('b1 to be empty', () => listBackend(sys.backends[0]!, `${bucket}/`), (l) => l.length === 0, { timeoutMs: 30_000 });
+    await waitUntil('b1 to be empty', () => listBackend(sys.backends[0]!, `${bucket}/`), (l) => l.length === 0, { timeoutMs: 120_000 });
     const events = (await ledger.readEventsAfter(0, 100_000)).filter((e) => e.resource === 'b1' && e.type.startsWith('backend.drain.'));
     assert.deepEqual(events.map((e) => e.type), ['backend.drain.started', 'backend.drain.completed']);
     assert.equal((await ledger.readEventsAfter(0, 100_000)).filter((e) => e.type === 'object.moved').length, onB1 + 1);
@@ -152,7 +152,7 @@ describe('backend drains', () => {
     // A drained backend takes no new writes; emptied and its debts paid, it can be forgotten.
     await put(s3, { Bucket: bucket, Key: 'drain/written-after', Body: patternBytes(1000, 'after') });
     assert.ok(!(await backendsOf('drain/written-after')).includes('b1'), 'a drained backend took a write');
-    await waitUntil('b1 debts to be cleaned', () => ledger.drains.countBackendRecords('b1'), (c) => c.debts === 0, { timeoutMs: 30_000 });
+    await waitUntil('b1 debts to be cleaned', () => ledger.drains.countBackendRecords('b1'), (c) => c.debts === 0, { timeoutMs: 120_000 });
     const removed = await adminCall(sys.url, 'DELETE', 'backends/b1');
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.ok(!(await ledger.getQuotas()).some((q) => q.backendName === 'b1'));
@@ -163,7 +163,7 @@ describe('backend drains', () => {
     const before = (await ledger.drains.countBackendRecords('b2')).copies;
     assert.ok(before > 50);
     assert.equal((await adminCall(sys.url, 'POST', 'backends/b2/drain')).status, 202);
-    await waitUntil('some copies to move off b2', () => drainOf('b2'), (d) => d.objects_moved > 0, { timeoutMs: 30_000, intervalMs: 20 });
+    await waitUntil('some copies to move off b2', () => drainOf('b2'), (d) => d.objects_moved > 0, { timeoutMs: 120_000, intervalMs: 20 });
     const cancel = await adminCall(sys.url, 'DELETE', 'backends/b2/drain');
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
     assert.equal(cancel.body.state, 'cancelled');
@@ -181,7 +181,7 @@ describe('backend drains', () => {
       const stable = seen === previous;
       previous = seen;
       return { state: again.state as string, moved: again.objects_moved as number, left, inFlight, stable, consistent: drain.objects_moved === again.objects_moved };
-    }, (v) => v.inFlight === 0 && v.consistent && v.stable, { timeoutMs: 30_000, intervalMs: 200 });
+    }, (v) => v.inFlight === 0 && v.consistent && v.stable, { timeoutMs: 120_000, intervalMs: 200 });
     assert.equal(settled.state, 'cancelled');
     assert.equal(settled.left, before - settled.moved, 'copies on b2 do not add up with what moved');
     assert.ok(settled.left > 0, 'the cancelled drain moved everything');
