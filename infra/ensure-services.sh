@@ -89,6 +89,11 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   [[ $(id -u) -eq 0 ]] || die "docker-compose is missing and only root can install it"
   apt_install docker-compose
 fi
+# rclone is one of the real clients the e2e tests drive (e2e/test/addressing.test.ts).
+if ! command -v rclone >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "rclone is missing and only root can install it"
+  apt_install rclone
+fi
 
 echo "S3O_TEST_PG_URL=$pg_url"
 echo "S3O_TEST_NATS_URL=nats://$HOST:$NATS_PORT"

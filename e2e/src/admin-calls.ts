@@ -16,14 +16,15 @@ export interface AdminReply {
   body: any;
 }
 
-/** `path` below /admin/api (e.g. `backends/b1/drain`); `credentials: null` sends it unsigned. */
+/** `path` below /admin/api (e.g. `backends/b1/drain`); `credentials: null` sends it unsigned; `body` goes as JSON. */
 export async function adminCall(
   baseUrl: string,
   method: string,
   path: string,
-  options: { query?: Record<string, string>; credentials?: Credential | null } = {},
+  options: { query?: Record<string, string>; credentials?: Credential | null; body?: unknown } = {},
 ): Promise<AdminReply> {
   const credentials = options.credentials === undefined ? ADMIN_ROOT : options.credentials ?? undefined;
-  const res = await rawFetch(baseUrl, { method, path: `/admin/api/${path}`, query: options.query, credentials });
+  const json = options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { 'content-type': 'application/json' } };
+  const res = await rawFetch(baseUrl, { method, path: `/admin/api/${path}`, query: options.query, credentials, ...json });
   return { status: res.status, body: res.body === '' ? null : JSON.parse(res.body) };
 }

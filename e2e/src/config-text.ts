@@ -50,8 +50,10 @@ export function buildConfigText(input: ConfigInput): string {
   const tree: ConfigTree = {
     server: {
       listen_addr: '127.0.0.1:0',
-      // Short enough that a hung backend is given up on within a test's patience.
-      backend_timeout: '5s',
+      // Production's default. On a loaded 2-core machine a healthy s3rver can stall for
+      // seconds; a shorter timeout would fail writes over (or answer 503) at random. Tests
+      // that hang a backend on purpose set their own, shorter one.
+      backend_timeout: '30s',
     },
     buckets: input.buckets.map((b) => ({
       name: b.name,

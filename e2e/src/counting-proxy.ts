@@ -24,6 +24,8 @@ export class CountingProxy {
   private readonly targetSet: Promise<void>;
   private resolveTarget!: () => void;
   private totals: ProxyCounts = { requests: 0, ingress: 0, egress: 0, byKind: {} };
+  /** performance.now() at each request's arrival, in order: the n-th request arrived at [n - 1] */
+  private readonly arrivalTimes: number[] = [];
   /** requests forwarded and not yet answered in full */
   private inFlight = 0;
   url = '';
@@ -35,6 +37,7 @@ export class CountingProxy {
         const target = this.target!;
         this.inFlight++;
         this.totals.requests++;
+        this.arrivalTimes.push(performance.now());
         const url = new URL(req.url ?? '/', 'http://proxy');
         const kind = `${req.method} ${[...url.searchParams.keys()][0] ? `?${[...url.searchParams.keys()][0]}` : ''}`.trim();
         this.totals.byKind[kind] = (this.totals.byKind[kind] ?? 0) + 1;
@@ -84,6 +87,11 @@ export class CountingProxy {
 
   counts(): ProxyCounts {
     return { ...this.totals, byKind: { ...this.totals.byKind } };
+  }
+
+  /** performance.now() at the arrival of every request so far, in order of arrival */
+  arrivals(): readonly number[] {
+    return [...this.arrivalTimes];
   }
 
   /** true while some request is still being forwarded or answered */

@@ -15,6 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { serve, type RunningOrchestrator } from '@s3o/cli';
 import { parseConfig } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
+import { startSink } from '@s3o/bench';
 import { createLogger, silentLogger, type Logger } from '@s3o/telemetry';
 import { gatewayClient, routeReadsTo, s3rverClient, type GatewayClientOptions } from './clients.js';
 import { buildConfigText, S3RVER_CREDENTIALS, type BusSettings, type ConfigTree, type LedgerSettings, type VirtualBucket } from './config-text.js';
@@ -36,6 +37,12 @@ export const BACKEND_BUCKET = 's3o-data';
 export interface BackendSpec {
   /** Config size ("3MB", "2500000") or 0 for unlimited; default unlimited. */
   quota?: string | number;
+  /**
+   * The S3 server behind it (default s3rver). `sink`: the benchmark's sink backend
+   * (infra/bench), which implements AbortMultipartUpload where s3rver answers 405 — but
+   * keeps no bytes (a GET serves a fixed pattern) and cannot list.
+   */
+  server?: 's3rver' | 'sink';
 }
 
 export interface SystemOptions {
@@ -69,9 +76,9 @@ export interface RunningBackend {
   endpoint: string;
   /** The real bucket on this s3rver that holds the gateway's storage keys. */
   bucket: string;
-  /** The s3rver child process, for fault injection (kill / SIGSTOP). */
+  /** The backend's child process (s3rver, or the sink), for fault injection (kill / SIGSTOP). */
   process: S3rverProcess;
-  /** A client of the s3rver itself: shows which bytes really sit on this backend. */
+  /** A client of the server itself: shows which bytes really sit on this backend. */
   rawClient: S3Client;
 }
 
@@ -140,8 +147,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
 
   try {
     const processes = await Promise.all(
-      specs.map(async (_, i) => {
-        const proc = await startS3rver({ dir: join(root, `backend-${i + 1}`), buckets: [BACKEND_BUCKET], port: 0 });
+      specs.map(async (spec, i) => {
+        const proc = spec.server === 'sink'
+          ? await startSinkBackend()
+          : await startS3rver({ dir: join(root, `backend-${i + 1}`), buckets: [BACKEND_BUCKET], port: 0 });
         stoppers.push(() => proc.stop());
         return proc;
       }),
@@ -235,6 +244,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
     await stopAll().catch(() => undefined);
     throw err;
   }
+}
+
+/** The sink backend in its own process, with the controls an s3rver child offers. */
+async function startSinkBackend(): Promise<S3rverProcess> {
+  const sink = await startSink();
+  return {
+    endpoint: sink.endpoint,
+    port: Number(new URL(sink.endpoint).port),
+    pid: sink.pid,
+    stop: () => sink.stop(),
+    kill: (signal) => {
+      try {
+        return process.kill(sink.pid, signal);
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 function modeFromEnvironment(): SystemMode {

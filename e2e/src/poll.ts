@@ -4,7 +4,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface WaitOptions {
-  /** Give up after this long (default 10 s). */
+  /**
+   * Give up after this long (default 60 s). A deadline, never a measurement: a passing test
+   * returns as soon as the condition holds, so it can be generous enough for a loaded machine.
+   */
   timeoutMs?: number;
   intervalMs?: number;
 }
@@ -19,7 +22,7 @@ export async function waitUntil<T>(
   done: (value: T) => boolean,
   options: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   const interval = options.intervalMs ?? 100;
   for (;;) {
     const value = await probe();

@@ -45,7 +45,7 @@ describe('a drain that cannot finish', () => {
   test('ends failed with a reason, keeps what moved and loses nothing', async () => {
     assert.equal((await adminCall(sys.url, 'POST', 'backends/b1/drain')).status, 202);
     const done = await waitUntil('the drain to end', async () => (await adminCall(sys.url, 'GET', 'backends/b1/drain')).body,
-      (d) => d.state !== 'draining', { timeoutMs: 30_000, intervalMs: 200 });
+      (d) => d.state !== 'draining', { timeoutMs: 120_000, intervalMs: 200 });
     assert.equal(done.state, 'failed');
     assert.match(done.last_error, /4 copies could not be moved after 3 passes; last error: no backend can take a copy/);
     assert.equal(done.objects_moved, 1);

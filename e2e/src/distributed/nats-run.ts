@@ -4,15 +4,15 @@
 // durable consumers worked through them).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiError, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse } from '@s3o/demo-backends';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 /** JetStream's "stream not found". */
 const STREAM_NOT_FOUND = 10059;
-const START_TIMEOUT_MS = 20_000;
+const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
 export function testNatsUrl(): string {
@@ -131,7 +131,9 @@ export async function streamMessageCount(url: string, names: NatsNames): Promise
  * A nats-server of the test's own (`nats-server -a 127.0.0.1 -p <port> -js -sd <dir>`), so a
  * test can make NATS unavailable without touching the shared server. It keeps its port and
  * store directory across stop() and start(): the services reconnect to the same URL and
- * find their streams and durables again.
+ * find their streams and durables again. The port lies outside the kernel's ephemeral range,
+ * so no other process is handed it while the server is down; a start that still finds it
+ * taken waits and tries again (a first start takes another port).
  */
 export class PrivateNatsServer {
   private child: ChildProcess | null = null;
@@ -143,9 +145,11 @@ export class PrivateNatsServer {
   ) {}
 
   static async start(storeDir: string): Promise<PrivateNatsServer> {
-    const server = new PrivateNatsServer(await freePort(), storeDir);
-    await server.start();
-    return server;
+    return retryWhileAddressInUse(async () => {
+      const server = new PrivateNatsServer(await portOutsideEphemeralRange(), storeDir);
+      await server.startOnce();
+      return server;
+    }, mentionsAddressInUse);
   }
 
   get url(): string {
@@ -156,8 +160,12 @@ export class PrivateNatsServer {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts the server (again) and resolves once it accepts clients with JetStream on. */
+  /** Starts the server again on its port and resolves once it accepts clients with JetStream on. */
   async start(): Promise<void> {
+    await retryWhileAddressInUse(() => this.startOnce(), mentionsAddressInUse);
+  }
+
+  private async startOnce(): Promise<void> {
     if (this.running) throw new Error('the private nats-server is already running');
     const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,7 +189,8 @@ export class PrivateNatsServer {
         clearTimeout(timer);
         reject(new Error(`could not run nats-server (is it installed? infra/ensure-services.sh installs it): ${err.message}`));
       });
-      child.once('exit', (code) => {
+      // 'close', not 'exit': by then its last words (e.g. "address already in use") are read.
+      child.once('close', (code) => {
         clearTimeout(timer);
         reject(new Error(`exited with code ${code}`));
       });
@@ -209,17 +218,4 @@ export class PrivateNatsServer {
       await this.exited;
     }
   }
-}
-
-/** A port nothing listens on right now (the kernel's pick, released again for the server to take). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }

@@ -8,7 +8,21 @@
 // Protocol: argv[2] is a JSON object { directory, port, buckets }. Once listening, one JSON
 // line { "port": <bound port> } is written to stdout. The process exits on SIGTERM/SIGINT
 // and when its stdin closes, so it never outlives a parent that died without stopping it.
+import { unlink } from 'node:fs/promises';
 import S3rver from 's3rver';
+import FilesystemStore from 's3rver/lib/stores/filesystem.js';
+
+// s3rver's DeleteObject removes the object's directory once it is empty; a PUT of another
+// key in that directory, between its mkdir and opening its file, then hits ENOENT on a
+// write stream nobody listens to, and the whole process dies (seen when cleanup deletes
+// copies while new ones are written next to them). Empty directories cost nothing here —
+// listings are made from object files — so deletes leave them.
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(['object', 'object.md5', 'metadata.json'].map((resource) =>
+    unlink(this.getResourcePath(bucket, key, resource)).catch((err) => {
+      if (err.code !== 'ENOENT') throw err;
+    })));
+};
 
 const { directory, port, buckets } = JSON.parse(process.argv[2] ?? '{}');
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The child script lives in bin/, one level above both src/ and dist/, so one URL serves both. */
 const CHILD_SCRIPT = fileURLToPath(new URL('../bin/s3rver-main.mjs', import.meta.url));
-const STARTUP_TIMEOUT_MS = 20_000;
+const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 /** How much of the child's stderr is kept to explain a failed start. */
 const STDERR_TAIL_BYTES = 4096;

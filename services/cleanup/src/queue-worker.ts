@@ -4,6 +4,12 @@
 // retried with exponential backoff (backoff_base · 2^attempts, capped at backoff_max),
 // and after cleanup_queue.max_attempts the debt moves to cleanup_dlq, still charged,
 // for an operator to look at and requeue (admin API).
+//
+// A backend that cannot abort multipart uploads (405 / 501) keeps the upload's parts, and
+// a provider bills them: the debt goes to cleanup_dlq at once — retrying cannot help —
+// still charged to the backend's quota, with a last_error that says what is left where.
+// The operator aborts the upload with the provider's own tools (or a lifecycle rule for
+// incomplete uploads) and then discards the dead letter (admin API), which releases it.
 import type { CleanupRow } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
 import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
@@ -87,22 +93,23 @@ export class CleanupQueueWorker {
   }
 
   private async deleteBytes(row: CleanupRow): Promise<void> {
-    const { backends, logger } = this.deps;
+    const { backends } = this.deps;
     const client = backends.get(row.backendName);
     if (!client) throw new Error(`backend ${row.backendName} is not configured`);
     if (row.kind === 'multipart_upload') {
+      let cannotAbort: BackendUnsupportedError | null = null;
       try {
         await client.abortMultipartUpload(row.storageKey, row.backendUploadId ?? '');
       } catch (err) {
-        // Retrying cannot help a backend that has no abort: close the debt, say so.
         if (!(err instanceof BackendUnsupportedError)) throw err;
-        logger.warn({ backend: row.backendName, storageKey: row.storageKey }, 'backend cannot abort multipart uploads; debt closed as unsupported');
+        cannotAbort = err;
       }
       // The backend may have completed the upload before the ledger let go of it (a Complete
       // racing the abort, or the stale sweep): the storage key is this upload's alone and no
       // copy uses it — the ledger commits an upload's copy and drops its debt-free row in one
       // transaction — so whatever object sits there is owed too. Absent = deleted.
       await client.deleteObject(row.storageKey);
+      if (cannotAbort) throw new CannotAbortError(row, cannotAbort);
       return;
     }
     await client.deleteObject(row.storageKey);
@@ -115,6 +122,11 @@ export class CleanupQueueWorker {
     const message = err instanceof Error ? err.message : String(err);
     const attempts = row.attempts + 1;
     const facts = { err, backend: row.backendName, storageKey: row.storageKey, kind: row.kind, attempts };
+    if (err instanceof CannotAbortError) {
+      logger.error(facts, 'backend cannot abort multipart uploads; the debt moved to the dead-letter queue (its parts stay charged) for an operator');
+      await ledger.deadLetterCleanup(row.id, message, [cleanupDeadLettered(row, attempts, message)]);
+      return 'deadLettered';
+    }
     if (attempts >= maxAttempts) {
       logger.error(facts, 'cleanup gave up; the debt moved to the dead-letter queue (its bytes stay charged)');
       await ledger.deadLetterCleanup(row.id, message, [cleanupDeadLettered(row, attempts, message)]);
@@ -124,5 +136,22 @@ export class CleanupQueueWorker {
     logger.warn({ ...facts, retryInMs: delay }, 'cleanup failed');
     await ledger.failCleanup(row.id, message, this.clock() + delay);
     return 'failed';
+  }
+}
+
+/**
+ * The backend answered AbortMultipartUpload with 405 / 501: it cannot abort, so the upload's
+ * parts stay there. Not a failure to retry but one for an operator to settle.
+ */
+class CannotAbortError extends Error {
+  override name = 'CannotAbortError';
+
+  constructor(row: CleanupRow, cause: BackendUnsupportedError) {
+    super(
+      `backend ${row.backendName} cannot abort multipart uploads (${cause.status} ${cause.code}): the parts of upload ` +
+        `${row.backendUploadId ?? '?'} at ${row.storageKey} stay on the backend and stay charged; abort it with the ` +
+        `provider's tools (or a lifecycle rule for incomplete uploads), then discard this dead letter`,
+      { cause },
+    );
   }
 }

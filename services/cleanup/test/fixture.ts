@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { parseConfig, type Config } from '@s3o/config';
 import { createBackendClients, type BackendClient } from '@s3o/backends';
-import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
+import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse, startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { newId, openLedger, type CommitResult, type Ledger, type ObjectIdentity } from '@s3o/store';
 import { silentLogger } from '@s3o/telemetry';
 import { CleanupQueueWorker } from '../src/queue-worker.js';
@@ -40,19 +40,14 @@ export interface WorldOptions {
   backends?: string[];
   /** backends whose endpoint is a port nobody listens on */
   unreachable?: string[];
+  /**
+   * backends (among `backends`) a test stops and starts again on the same port
+   * (`restartS3rver`): their port is one no other process is handed meanwhile
+   */
+  restartable?: string[];
   /** extra top-level config (same key names as config.yaml), merged shallowly per section */
   config?: Record<string, Record<string, unknown>>;
   buckets?: string[];
-}
-
-/** A port that was free a moment ago and has nobody listening on it. */
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -62,12 +57,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   try {
     const endpoints: Array<{ name: string; endpoint: string }> = [];
     for (const name of options.backends ?? ['b1', 'b2']) {
-      const server = await startS3rver({ dir: join(dir, name), buckets: [BACKEND_BUCKET] });
+      const server = options.restartable?.includes(name)
+        ? await startS3rverOnFreshPort(join(dir, name))
+        : await startS3rver({ dir: join(dir, name), buckets: [BACKEND_BUCKET] });
       servers.set(name, server);
       cleanups.push(() => server.stop());
       endpoints.push({ name, endpoint: server.endpoint });
     }
-    for (const name of options.unreachable ?? []) endpoints.push({ name, endpoint: `http://127.0.0.1:${await closedPort()}` });
+    for (const name of options.unreachable ?? []) endpoints.push({ name, endpoint: `http://127.0.0.1:${await portOutsideEphemeralRange()}` });
 
     const tree: Record<string, unknown> = {
       server: { listen_addr: '127.0.0.1:0', backend_timeout: '15s' },
@@ -108,6 +105,23 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     await runAll(cleanups);
     throw err;
   }
+}
+
+/** An s3rver on a port outside the ephemeral range (another one if that was taken meanwhile). */
+function startS3rverOnFreshPort(dir: string): Promise<S3rverProcess> {
+  return retryWhileAddressInUse(async () => startS3rver({ dir, port: await portOutsideEphemeralRange(), buckets: [BACKEND_BUCKET] }), mentionsAddressInUse);
+}
+
+/**
+ * Starts a stopped backend of the world again on its port, with the files it had; waits
+ * while the port is still held by something of the old process.
+ */
+export async function restartS3rver(world: World, name: string): Promise<S3rverProcess> {
+  const old = world.servers.get(name);
+  if (!old) throw new Error(`no backend ${name}`);
+  const revived = await retryWhileAddressInUse(() => startS3rver({ dir: join(world.dir, name), port: old.port, buckets: [BACKEND_BUCKET] }), mentionsAddressInUse);
+  world.servers.set(name, revived);
+  return revived;
 }
 
 /** Runs every cleanup, last registered first, even when some fail. */

@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { startS3rver } from '@s3o/demo-backends';
 import { CleanupQueueWorker } from '../src/index.js';
-import { assertQueueEmpty, BACKEND_BUCKET, startWorld, writeObject, type World } from './fixture.js';
+import { assertQueueEmpty, restartS3rver, startWorld, writeObject, type World } from './fixture.js';
 
 const SECOND = 1000;
 
@@ -13,7 +12,7 @@ describe('the cleanup queue worker', () => {
   let world: World;
   before(async () => {
     // max_attempts 3, backoff_base 1s, backoff_max 3s (fixture defaults)
-    world = await startWorld({ backends: ['b1', 'flaky'] });
+    world = await startWorld({ backends: ['b1', 'flaky'], restartable: ['flaky'] });
   });
   after(() => world.close());
 
@@ -70,8 +69,7 @@ describe('the cleanup queue worker', () => {
     });
 
     // The backend comes back (same port, same files): requeue and the debt is paid.
-    const revived = await startS3rver({ dir: `${world.dir}/flaky`, port: flaky.port, buckets: [BACKEND_BUCKET] });
-    world.servers.set('flaky', revived);
+    const revived = await restartS3rver(world, 'flaky');
     try {
       assert.ok(await world.client('flaky').headObject(storageKey), 'the bytes are still there');
       assert.equal(await world.ledger.requeueDeadLetters([dead.id]), 1);
@@ -87,7 +85,7 @@ describe('the cleanup queue worker', () => {
     }
   });
 
-  test('a multipart debt aborts the upload and removes whatever the storage key holds', async () => {
+  test('a backend that cannot abort (s3rver: 405): the debt goes to the DLQ at once, still charged, saying what is left; discarding releases it', async () => {
     const client = world.client('b1');
     const storageKey = 'photos/big.bin!UPLOAD1';
     const backendUploadId = await client.createMultipartUpload(storageKey, { contentType: 'application/octet-stream' });
@@ -97,9 +95,24 @@ describe('the cleanup queue worker', () => {
     await world.ledger.enqueueCleanup([
       { kind: 'multipart_upload', backendName: 'b1', storageKey, backendUploadId, objectKey: 'photos/big.bin', reason: 'stale', sizeBytes: 1024 },
     ]);
+    const orphanBefore = (await world.ledger.getQuotas()).find((q) => q.backendName === 'b1')!.orphanBytes;
+    const eventsBefore = (await world.ledger.readEventsAfter(0, 1000)).length;
     await new CleanupQueueWorker(world.deps).drain();
-    await assertQueueEmpty(world, 's3rver cannot abort (405): the debt is closed as unsupported');
+
+    await assertQueueEmpty(world, 'not retried: retrying cannot make the backend abort');
+    const dead = (await world.ledger.listDeadLetters(null, 10)).find((d) => d.storageKey === storageKey);
+    assert.ok(dead, 'the debt is in the dead-letter queue');
+    assert.equal(dead.attempts, 1, 'dead-lettered on the first answer');
+    assert.equal(dead.backendUploadId, backendUploadId);
+    assert.match(dead.lastError ?? '', new RegExp(`cannot abort multipart uploads \\(405 MethodNotAllowed\\).*upload ${backendUploadId}.*stay on the backend`));
+    assert.equal((await world.ledger.getQuotas()).find((q) => q.backendName === 'b1')!.orphanBytes, orphanBefore, 'the parts stay charged');
+    assert.equal(await client.headObject(storageKey), null, 'an object at the storage key is deleted all the same');
+    const events = (await world.ledger.readEventsAfter(0, 1000)).slice(eventsBefore);
+    assert.deepEqual(events.map((e) => [e.type, e.data.storage_key]), [['cleanup.dead_lettered', storageKey]], 'operators are told');
+
+    // The operator settled it with the provider: discarding releases the bytes.
+    assert.equal(await world.ledger.discardDeadLetters([dead.id]), 1);
+    assert.equal((await world.ledger.getQuotas()).find((q) => q.backendName === 'b1')!.orphanBytes, orphanBefore - 1024);
     assert.equal(await world.ledger.deadLetterDepth(), 0);
-    assert.equal(await client.headObject(storageKey), null);
   });
 });

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,20 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { createBackendClients, type BackendClient } from '@s3o/backends';
 import { loadConfig } from '@s3o/config';
-import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
+import { portOutsideEphemeralRange, startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { silentLogger } from '@s3o/telemetry';
 import { serve, type RunningOrchestrator } from '../src/index.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Runs the command as the installed binary would, from TypeScript sources. */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -50,18 +41,22 @@ describe('s3-orchestrator admin verify', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 's3o-cli-'));
     s3rver = await startS3rver({ dir: join(dir, 's3rver'), buckets: ['store'] });
-    port = await freePort();
     configPath = join(dir, 'config.yaml');
-    await writeFile(configPath, JSON.stringify({
-      server: { listen_addr: `127.0.0.1:${port}` },
+    const configFile = (listenPort: number) => JSON.stringify({
+      server: { listen_addr: `127.0.0.1:${listenPort}` },
       auth: { root: { access_key_id: 'ROOT', secret_access_key: 'root-secret' } },
       buckets: [{ name: 'photos', credentials: [{ access_key_id: 'AK', secret_access_key: 'SK' }] }],
       database: { driver: 'sqlite', path: join(dir, 'ledger.db') },
       backends: [{ name: 'b1', endpoint: s3rver.endpoint, bucket: 'store', access_key_id: 'S3RVER', secret_access_key: 'S3RVER' }],
       logging: { level: 'warn' },
-    }));
+    });
+    // The orchestrator binds a port of the kernel's choosing; the file the command reads
+    // then names that port, as an operator's file names the port the server listens on.
+    await writeFile(configPath, configFile(0));
     const { config } = await loadConfig(configPath);
     orchestrator = await serve(config, silentLogger());
+    port = Number(new URL(orchestrator.url).port);
+    await writeFile(configPath, configFile(port));
     backend = createBackendClients(config.backends).get('b1')!;
   });
   after(async () => {
@@ -104,7 +99,7 @@ describe('s3-orchestrator admin verify', () => {
     const noConfig = await cli(['admin', 'verify']);
     assert.equal(noConfig.code, 1);
     assert.match(noConfig.stderr, /--config FILE is required/);
-    const nobody = await cli(['admin', 'verify', '--config', configPath, '--url', `http://127.0.0.1:${await freePort()}`]);
+    const nobody = await cli(['admin', 'verify', '--config', configPath, '--url', `http://127.0.0.1:${await portOutsideEphemeralRange()}`]);
     assert.equal(nobody.code, 1);
     assert.match(nobody.stderr, /ECONNREFUSED/);
   });

@@ -132,7 +132,35 @@ describe('admin API: cleanup queue and dead letters', () => {
       const answer = await send(world.url, { method: 'POST', path: '/admin/api/cleanup-dlq/requeue', as: ROOT, body: Buffer.from(body) });
       assert.equal(answer.status, 400, body);
     }
+    // A discard always names its dead letters: no body, {} and an empty list are refused too.
+    for (const body of ['', '{}', '{"ids":[]}', 'not json', '{"ids":"all"}', '{"ids":[0]}']) {
+      const answer = await send(world.url, { method: 'POST', path: '/admin/api/cleanup-dlq/discard', as: ROOT, body: Buffer.from(body) });
+      assert.equal(answer.status, 400, body);
+      assert.equal(answer.json.error.code, body === 'not json' ? 'MalformedJSON' : 'InvalidArgument', body);
+    }
     assert.equal(await world.ledger.deadLetterDepth(), depth);
+  });
+
+  test('discard forgets the named dead letters and releases their bytes; only root may', async () => {
+    await world.ledger.enqueueCleanup([
+      { kind: 'multipart_upload', backendName: 'b2', storageKey: 'photos/mp!1', backendUploadId: 'up-1', reason: 'aborted', sizeBytes: 40 },
+      { kind: 'object', backendName: 'b2', storageKey: 'photos/kept!1', reason: 'test', sizeBytes: 2 },
+    ]);
+    const [mp, kept] = await deadLetterAll(world);
+    const orphan = async () => (await world.ledger.getQuotas()).find((q) => q.backendName === 'b2')!.orphanBytes;
+    const charged = await orphan();
+    const discard = { method: 'POST', path: '/admin/api/cleanup-dlq/discard', body: Buffer.from(JSON.stringify({ ids: [mp] })) };
+    assert.equal((await send(world.url, { ...discard, as: PHOTOS })).status, 403);
+    assert.equal(await orphan(), charged, 'a refused discard released nothing');
+
+    const done = await send(world.url, { ...discard, as: ROOT });
+    assert.equal(done.status, 200);
+    assert.deepEqual(done.json, { discarded: 1 });
+    assert.equal(await orphan(), charged - 40);
+    const left = (await world.ledger.listDeadLetters(null, 100)).map((d) => d.id);
+    assert.ok(!left.includes(mp!) && left.includes(kept!));
+    assert.deepEqual((await send(world.url, { ...discard, as: ROOT })).json, { discarded: 0 }, 'a second discard finds nothing');
+    assert.equal(await orphan(), charged - 40);
   });
 });
 

@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NoSuchUploadError, PreconditionFailedError, openLedger } from '@s3o/store';
 import { S3Error } from '@s3o/s3';
+import { portOutsideEphemeralRange } from '@s3o/demo-backends';
 import { refuseWhileDegraded } from '../src/degraded/action-rules.js';
 import { DatabaseBreaker, DatabaseUnavailableError } from '../src/degraded/database-breaker.js';
 import { LocationCache } from '../src/degraded/location-cache.js';
@@ -17,12 +18,9 @@ import { isDatabaseUnreachable } from '../src/degraded/unreachable.js';
 import { waitFor } from './support/gateway-harness.js';
 import { switchableLedger } from './support/unreachable-ledger.js';
 
-/** A real ECONNREFUSED: a connection to a loopback port nobody listens on (any more). */
+/** A real ECONNREFUSED: a connection to a loopback port nobody listens on. */
 async function refusedConnection(): Promise<Error> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await portOutsideEphemeralRange();
   return new Promise((resolve) => connect(port, '127.0.0.1').once('error', resolve));
 }
 

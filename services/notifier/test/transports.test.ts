@@ -10,10 +10,11 @@ import type { NotificationRow } from '@s3o/store';
 import { signature } from '../src/index.js';
 import { WebhookTransport } from '../src/transports/webhook.js';
 
+/** An endpoint whose deliveries may take as long as a loaded machine needs, unless the test sets its own timeout. */
 function endpoint(extra: Partial<NotificationEndpointConfig>): NotificationEndpointConfig {
   return {
     name: 'e', type: 'webhook', url: 'http://127.0.0.1:9', subject: null, events: ['*'], buckets: [], prefix: '', suffix: '',
-    format: 's3', secret: null, timeoutMs: 500, maxRetries: 0, ...extra,
+    format: 's3', secret: null, timeoutMs: 30_000, maxRetries: 0, ...extra,
   };
 }
 
@@ -67,9 +68,8 @@ describe('webhook transport', () => {
     const before = seen.length;
     await assert.rejects(transport.deliver(endpoint({ url: `${url}/redirect` }), row('{}')), /HTTP 307/);
     assert.equal(seen.length, before + 1, 'the redirect is not followed');
-    const started = Date.now();
+    // '/silent' never answers: only the transport's own timer can end this delivery.
     await assert.rejects(transport.deliver(endpoint({ url: `${url}/silent`, timeoutMs: 300 }), row('{}')), /no answer within 300 ms/);
-    assert.ok(Date.now() - started < 2000);
     await assert.rejects(transport.deliver(endpoint({ url: 'http://127.0.0.1:1/' }), row('{}')), /fetch failed/);
   });
 });

@@ -37,7 +37,7 @@ export class BackendError extends Error {
 
 /**
  * The backend does not implement the operation (405 MethodNotAllowed / 501 NotImplemented).
- * Retrying cannot help; e.g. cleanup closes an AbortMultipartUpload debt as `unsupported`.
+ * Retrying cannot help; e.g. cleanup dead-letters an AbortMultipartUpload debt at once for an operator.
  */
 export class BackendUnsupportedError extends BackendError {
   override name = 'BackendUnsupportedError';

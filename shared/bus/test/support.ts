@@ -4,12 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse } from '@s3o/demo-backends';
 import { NO_REQUEST, objectCreated, objectRemoved, type DomainEvent } from '@s3o/events';
 import { openLedger, type Ledger, type StoredEvent } from '@s3o/store';
 import { silentLogger } from '@s3o/telemetry';
@@ -173,7 +173,11 @@ export class Deliveries {
   }
 }
 
-/** A nats-server of our own, on a free port with its own store directory, that a test may stop and start. */
+/**
+ * A nats-server of our own, with its own store directory, that a test may stop and start.
+ * Its port lies outside the kernel's ephemeral range, so no other process is handed it
+ * while the server is down; a start that finds it still taken waits and tries again.
+ */
 export class PrivateNats {
   private child: ChildProcess | null = null;
   private log = '';
@@ -181,7 +185,7 @@ export class PrivateNats {
   private constructor(readonly port: number, readonly storeDir: string) {}
 
   static async create(storeDir: string): Promise<PrivateNats> {
-    return new PrivateNats(await freePort(), storeDir);
+    return new PrivateNats(await portOutsideEphemeralRange(), storeDir);
   }
 
   get url(): string {
@@ -190,18 +194,23 @@ export class PrivateNats {
 
   /** Starts on this port; another `storeDir` makes a server that lost its data. */
   async start(storeDir = this.storeDir): Promise<void> {
+    await retryWhileAddressInUse(() => this.startOnce(storeDir), mentionsAddressInUse);
+  }
+
+  private async startOnce(storeDir: string): Promise<void> {
     const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child = child;
     this.log = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not get ready:\n${this.log}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`nats-server did not get ready:\n${this.log}`)), 60_000);
       child.once('error', (err) => {
         clearTimeout(timer);
         reject(new Error(`cannot run nats-server (is it installed?): ${err.message}`));
       });
-      child.once('exit', (code) => {
+      // 'close', not 'exit': by then its last words (e.g. "address already in use") are read.
+      child.once('close', (code) => {
         clearTimeout(timer);
         reject(new Error(`nats-server exited with ${code}:\n${this.log}`));
       });
@@ -226,11 +235,3 @@ export class PrivateNats {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}

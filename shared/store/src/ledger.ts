@@ -258,6 +258,12 @@ export interface CleanupAdminLedger {
    * `ids` null = every dead letter. Returns how many moved (ids not in the DLQ are ignored).
    */
   requeueDeadLetters(ids: number[] | null): Promise<number>;
+  /**
+   * Forget these dead letters — debts an operator settled outside the orchestrator (e.g. an
+   * upload aborted with the provider's own tools when the backend cannot abort) — and
+   * release their orphan bytes. Returns how many were found and discarded.
+   */
+  discardDeadLetters(ids: number[]): Promise<number>;
 }
 
 /** What the ledger accounts for on a backend (verify, reconcile, sync compare it with the backend). */

@@ -307,6 +307,28 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
         assert.equal((await quota(ledger, 'a')).orphanBytes, 0);
       }));
 
+    test('discard forgets named dead letters and releases their orphan bytes once; nothing else changes', () =>
+      withLedger(async (ledger, clock) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        await ledger.enqueueCleanup([
+          { kind: 'multipart_upload', backendName: 'a', storageKey: 'k1', backendUploadId: 'u1', reason: 'aborted', sizeBytes: 5 },
+          { kind: 'object', backendName: 'a', storageKey: 'k2', reason: 'r', sizeBytes: 2 },
+          { kind: 'object', backendName: 'b', storageKey: 'k3', reason: 'r', sizeBytes: 3 },
+        ]);
+        const [id1, id2, id3] = await deadLetterAll(ledger, clock.now) as [number, number, number];
+        const eventsBefore = (await allEvents(ledger)).length;
+
+        assert.equal(await ledger.discardDeadLetters([id1, id1, id3, 999_999]), 2, 'duplicates and unknown ids are ignored');
+        assert.deepEqual((await ledger.listDeadLetters(null, 10)).map((r) => r.id), [id2]);
+        assert.equal((await quota(ledger, 'a')).orphanBytes, 2, 'the discarded 5 bytes are released, the kept 2 stay charged');
+        assert.equal((await quota(ledger, 'b')).orphanBytes, 0);
+        assert.equal(await ledger.discardDeadLetters([id1, id3]), 0, 'a second discard releases nothing');
+        assert.equal((await quota(ledger, 'a')).orphanBytes, 2);
+        assert.equal(await ledger.discardDeadLetters([]), 0);
+        assert.deepEqual(await ledger.listCleanup(null, 10), [], 'nothing went back to the queue');
+        assert.equal((await allEvents(ledger)).length, eventsBefore, 'no event: nothing is left for a worker to do');
+      }));
+
     test('queue ids are never reused, so a later dead letter never collides with an earlier one', () =>
       withLedger(async (ledger, clock) => {
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);

@@ -1,7 +1,7 @@
 // Starts the sink backend in a child process of its own.
 import { readHandshake, siblingScript, spawnNode } from '../child-process.js';
 
-const STARTUP_TIMEOUT_MS = 20_000;
+const STARTUP_TIMEOUT_MS = 60_000;
 
 export interface SinkProcess {
   /** `http://127.0.0.1:<port>` */

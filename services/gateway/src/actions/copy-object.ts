@@ -71,7 +71,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
 
   const open = async (): Promise<{ stream: Readable; verifier: BodyVerifier }> => {
-    const raw = source.size === 0 ? null : await openFirstCopy(ctx, found.locations);
+    const raw = source.size === 0 ? null : await openFirstCopy(ctx, found.locations, source.size);
     const verifier = new BodyVerifier({ length: source.size });
     if (raw === null) {
       verifier.end();

@@ -59,7 +59,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     ctx.reply.code(200).header('content-length', 0).send();
     return;
   }
-  const body = await openFirstCopy(ctx, locations, range ? `bytes=${range.start}-${range.end}` : undefined);
+  const body = await openFirstCopy(ctx, locations, length, range ? `bytes=${range.start}-${range.end}` : undefined);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
   ctx.reply.code(status).header('content-length', length);

@@ -2,7 +2,11 @@
 //   GET  cleanup-queue[?limit=N&after=ID]   debts waiting to be deleted (or retried), by id
 //   GET  cleanup-dlq[?limit=N&after=ID]     debts the cleanup service gave up on, by id
 //   POST cleanup-dlq/requeue                body empty or `{}`: every dead letter; `{"ids":[…]}`: those
+//   POST cleanup-dlq/discard                `{"ids":[…]}`: forget those dead letters (no "all")
 // Requeued debts go back under their ids with attempts 0, due at once, and wake the workers.
+// Discarded ones are debts the operator settled outside the orchestrator (e.g. an upload
+// aborted with the provider's tools on a backend that cannot abort): their bytes stop
+// counting against the backend's quota. Only named ids: forgetting bytes is never a default.
 import type { FastifyInstance } from 'fastify';
 import type { CleanupRow, DeadLetterRow } from '@s3o/store';
 import type { GatewayDeps } from '../context.js';
@@ -61,6 +65,15 @@ export function parseRequeueBody(body: Buffer): number[] | null {
   return ids as number[];
 }
 
+/** `{"ids":[1,2]}` → those ids; anything else is refused (a discard always names its dead letters). */
+export function parseDiscardBody(body: Buffer): number[] {
+  const ids = body.length === 0 ? null : parseRequeueBody(body);
+  if (ids === null || ids.length === 0) {
+    throw new AdminError(400, 'InvalidArgument', 'Name the dead letters to discard: {"ids": [...]}.');
+  }
+  return ids;
+}
+
 export function registerCleanupQueueRoutes(app: FastifyInstance, deps: GatewayDeps, auth: AdminAuth): void {
   const { ledger } = deps;
 
@@ -89,5 +102,12 @@ export function registerCleanupQueueRoutes(app: FastifyInstance, deps: GatewayDe
     const requeued = await ledger.requeueDeadLetters(ids);
     deps.logger.info({ requeued, ids: ids ?? 'all', requestId: request.id }, 'dead letters requeued');
     return sendJson(reply, 200, { requeued });
+  });
+
+  app.post('/cleanup-dlq/discard', async (request, reply) => {
+    const ids = parseDiscardBody(await auth.body(request));
+    const discarded = await ledger.discardDeadLetters(ids);
+    deps.logger.warn({ discarded, ids, requestId: request.id }, 'dead letters discarded by an operator; their bytes no longer count as owed');
+    return sendJson(reply, 200, { discarded });
   });
 }

@@ -1,6 +1,6 @@
 // The admin API (`/admin/api/…` on the S3 port), a fastify plugin: JSON endpoints for
 // operators, every request signed with SigV4 by the `auth.root` credential (auth.ts).
-//   GET  /admin/api/cleanup-queue, /admin/api/cleanup-dlq, POST /admin/api/cleanup-dlq/requeue
+//   GET  /admin/api/cleanup-queue, /admin/api/cleanup-dlq, POST /admin/api/cleanup-dlq/requeue and /discard
 //   GET  /admin/api/verify[?max_keys=N&backend=NAME…]   ledger vs backends (verify.ts)
 //   GET  /admin/api/lost-objects[?limit=N&after=KEY]   objects with no copy left (lost-objects.ts)
 //   GET  /admin/api/notifications/dead, POST /admin/api/notifications/dead/requeue   (notifications.ts)

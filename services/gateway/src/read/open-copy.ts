@@ -1,6 +1,8 @@
 // Reading an object's bytes: try each copy in turn; the first backend that answers with
 // a body wins. Failover happens only before the first byte goes to the client. Copies on
-// backends a gate refuses are skipped (a usage limit) or tried last (an open breaker).
+// backends a gate refuses are skipped (a usage limit — asked with the bytes the read will
+// fetch, so a read that would pass an egress limit goes elsewhere) or tried last (an open
+// breaker).
 // A backend that says it has no such key for a copy the ledger lists has lost it: the copy
 // is marked missing (it stops being read and counted; placement makes a new one) — other
 // errors say nothing about the copy, so they only move on to the next.
@@ -11,20 +13,20 @@ import type { LocationRow } from '@s3o/store';
 import type { RequestContext } from '../context.js';
 import { refusedError } from '../write/rank.js';
 
-/** The copies worth trying, best first; throws the gates' error when none is left. */
-export function readOrder(ctx: RequestContext, locations: readonly LocationRow[]): LocationRow[] {
+/** The copies worth trying for a read of `bytes`, best first; throws the gates' error when none is left. */
+export function readOrder(ctx: RequestContext, locations: readonly LocationRow[], bytes: number): LocationRow[] {
   const ok = locations.filter((loc) => loc.state === 'ok');
   const availability = ctx.deps.availability;
   if (!availability) return ok;
-  const { usable, refusals } = availability.arrange(ok.map((l) => l.backendName), 'read', 0, true);
+  const { usable, refusals } = availability.arrange(ok.map((l) => l.backendName), 'read', bytes, true);
   if (usable.length === 0 && refusals.length > 0) throw refusedError(refusals);
   const byBackend = new Map(ok.map((l) => [l.backendName, l]));
   return usable.map((name) => byBackend.get(name)!);
 }
 
-/** Tries each copy in order; the first one that answers with a body wins. */
-export async function openFirstCopy(ctx: RequestContext, locations: LocationRow[], backendRange?: string): Promise<Readable> {
-  for (const loc of readOrder(ctx, locations)) {
+/** Tries each copy in order for a read of `bytes` (the range's, or the whole object's); the first one that answers with a body wins. */
+export async function openFirstCopy(ctx: RequestContext, locations: LocationRow[], bytes: number, backendRange?: string): Promise<Readable> {
+  for (const loc of readOrder(ctx, locations, bytes)) {
     const client = ctx.deps.backends.get(loc.backendName);
     if (!client) continue;
     try {

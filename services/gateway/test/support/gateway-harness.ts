@@ -1,11 +1,19 @@
 // One gateway for a test: real s3rver backends (child processes), the gateway's fastify
 // app on an ephemeral loopback port over the ledger the test hands in, the real AWS SDK
 // as the client, and a raw client per backend to see (or plant) what really sits there.
+// The gateway gets what a production process gives it (services/cli runtime.ts, serve.ts
+// and the usage service's process meter): per-backend circuit breakers registered as a gate
+// when backend_circuit_breaker.enabled, the usage meter and its limits gate, and the
+// process's admission budgets — so degraded mode is exercised together with them. Usage
+// totals are never folded here (no usage service): limits apply to what this process counts.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { BackendClient, createBackendClients } from '@s3o/backends';
+import {
+  BackendAvailability, BackendBreakers, BackendClient, createBackendClients, ProcessAdmission, UsageBoard, UsageLimitGate, UsageMeter,
+  usageLimitsOf, type ProcessUsage,
+} from '@s3o/backends';
 import { parseConfig, type Config } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import type { Ledger } from '@s3o/store';
@@ -29,6 +37,11 @@ export interface GatewayHarness {
   url: string;
   config: Config;
   gateway: Gateway;
+  /** the process's backend breakers (null when backend_circuit_breaker is off) */
+  breakers: BackendBreakers | null;
+  /** the process's usage figures and limits */
+  usage: ProcessUsage;
+  admission: ProcessAdmission;
   /** AWS SDK client of the virtual bucket, retries off so each answer is seen as sent. */
   s3: S3Client;
   backends: HarnessBackend[];
@@ -46,6 +59,12 @@ export interface HarnessOptions {
   routing?: 'pack' | 'spread';
   /** `circuit_breaker` keys as in config.yaml. */
   circuitBreaker?: Record<string, string | number | boolean>;
+  /** `backend_circuit_breaker` keys as in config.yaml. */
+  backendCircuitBreaker?: Record<string, string | number | boolean>;
+  /** per backend (b1, b2, …): keys of its config entry, e.g. `{ api_request_limit: 5 }` */
+  backendSettings?: Array<Record<string, string | number>>;
+  /** more `server` keys as in config.yaml (admission: max_concurrent_requests, …) */
+  server?: Record<string, string | number>;
 }
 
 export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
@@ -62,18 +81,37 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       processes.push(s3rver);
     }
     // JSON is YAML: the real config parser turns this into the Config the gateway reads.
-    const { config } = parseConfig(JSON.stringify({
-      server: { listen_addr: '127.0.0.1:0', backend_timeout: '5s' },
+    const { config, warnings } = parseConfig(JSON.stringify({
+      server: { listen_addr: '127.0.0.1:0', backend_timeout: '5s', ...options.server },
       buckets: [{ name: BUCKET, credentials: [{ access_key_id: CREDENTIAL.accessKeyId, secret_access_key: CREDENTIAL.secretAccessKey }] }],
-      backends: processes.map((p, i) => ({ name: `b${i + 1}`, endpoint: p.endpoint, bucket: BACKEND_BUCKET, ...S3RVER_CREDENTIAL })),
+      backends: processes.map((p, i) => ({
+        name: `b${i + 1}`, endpoint: p.endpoint, bucket: BACKEND_BUCKET, ...S3RVER_CREDENTIAL, ...options.backendSettings?.[i],
+      })),
       routing_strategy: options.routing ?? 'pack',
       circuit_breaker: options.circuitBreaker ?? {},
+      backend_circuit_breaker: options.backendCircuitBreaker ?? {},
     }), {});
+    if (warnings.length > 0) throw new Error(`the harness config has warnings: ${warnings.join('; ')}`);
     await options.ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
 
+    // As a production process composes them: clients, the availability every gate registers
+    // with, breakers (when enabled), the usage meter and its limits gate, admission budgets.
     const clients = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
     cleanups.push(async () => clients.forEach((c) => c.close()));
-    const gateway = createGatewayApp({ config, ledger: options.ledger, backends: clients, logger: silentLogger() });
+    const availability = new BackendAvailability();
+    const breakers = config.backendCircuitBreaker.enabled ? new BackendBreakers(clients, config.backendCircuitBreaker) : null;
+    if (breakers) {
+      availability.addGate(breakers);
+      cleanups.push(async () => breakers.stop());
+    }
+    const meter = new UsageMeter();
+    for (const client of clients.values()) client.observe(meter);
+    const board = new UsageBoard(meter, { unconfirmedTtlMs: 60_000 });
+    const limits = usageLimitsOf(config.backends);
+    availability.addGate(new UsageLimitGate(board, limits));
+    const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total) };
+    const admission = new ProcessAdmission(config.server);
+    const gateway = createGatewayApp({ config, ledger: options.ledger, backends: clients, availability, usage, admission, logger: silentLogger() });
     cleanups.push(() => gateway.app.close());
     const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
     gateway.ready = true;
@@ -90,6 +128,9 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       url,
       config,
       gateway,
+      breakers,
+      usage,
+      admission,
       s3,
       backends,
       health: async () => {

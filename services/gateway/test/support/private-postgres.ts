@@ -3,19 +3,24 @@
 // without touching the machine's shared cluster (docs/architecture.md §8: "A test that must stop
 // Postgres starts its own private cluster for that").
 //
-// The server refuses to run as root, so every pg binary runs as the `postgres` user
-// (runuser) on a directory that user owns. Commands run asynchronously: the gateway under
-// test lives in this same process and must keep serving while the cluster is stopped.
+// The server binaries are found wherever the machine has them (S3O_TEST_PG_BIN, else
+// `pg_config --bindir`, else the newest /usr/lib/postgresql/<major>/bin, else PATH). The
+// server refuses to run as root, so as root every pg binary runs as the `postgres` user
+// (runuser) on a directory that user owns; as anyone else, as that user. The port lies
+// outside the kernel's ephemeral range, so while the cluster is stopped no other process
+// is handed it; a start that still finds it taken waits and tries again. Commands run
+// asynchronously: the gateway under test lives in this same process and must keep serving
+// while the cluster is stopped.
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { access, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse } from '@s3o/demo-backends';
 
 const run = promisify(execFile);
 
-const PG_BIN = process.env.S3O_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** The user the server runs as when this process is root. */
 const RUN_AS = 'postgres';
 
 export interface PrivatePostgres {
@@ -28,18 +33,47 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+async function hasServerBinaries(dir: string): Promise<boolean> {
+  try {
+    await Promise.all(['initdb', 'pg_ctl', 'postgres'].map((b) => access(join(dir, b))));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-async function asPostgres(binary: string, args: string[]): Promise<void> {
+/** The directory holding initdb, pg_ctl and postgres. */
+export async function postgresBinDir(): Promise<string> {
+  const configured = process.env.S3O_TEST_PG_BIN;
+  if (configured) {
+    if (await hasServerBinaries(configured)) return configured;
+    throw new Error(`S3O_TEST_PG_BIN=${configured} has no initdb, pg_ctl and postgres`);
+  }
+  const candidates: string[] = [];
   try {
-    await run('runuser', ['-u', RUN_AS, '--', join(PG_BIN, binary), ...args], { timeout: 60_000 });
+    candidates.push((await run('pg_config', ['--bindir'])).stdout.trim());
+  } catch {
+    // No pg_config (it comes with the client development files): look further.
+  }
+  // Debian and Ubuntu install each major version under /usr/lib/postgresql/<major>/bin.
+  const majors = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  for (const major of majors.filter((m) => /^\d+$/.test(m)).sort((a, b) => Number(b) - Number(a))) {
+    candidates.push(join('/usr/lib/postgresql', major, 'bin'));
+  }
+  candidates.push(...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''));
+  for (const dir of candidates) if (await hasServerBinaries(dir)) return dir;
+  throw new Error(
+    'PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in pg_config --bindir, /usr/lib/postgresql/*/bin or PATH: ' +
+      'install the postgresql package (infra/ensure-services.sh does) or set S3O_TEST_PG_BIN',
+  );
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+async function pgCommand(bin: string, binary: string, args: string[]): Promise<void> {
+  const [command, commandArgs] = isRoot() ? ['runuser', ['-u', RUN_AS, '--', join(bin, binary), ...args]] : [join(bin, binary), args];
+  try {
+    await run(command, commandArgs, { timeout: 60_000 });
   } catch (err) {
     const e = err as Error & { stderr?: string; stdout?: string };
     throw new Error(`${binary} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
@@ -47,40 +81,60 @@ async function asPostgres(binary: string, args: string[]): Promise<void> {
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = await postgresBinDir();
   const dir = await mkdtemp(join(tmpdir(), 's3o-private-pg-'));
-  const { uid, gid } = await userIds(RUN_AS);
-  await chown(dir, uid, gid);
+  if (isRoot()) {
+    const { uid, gid } = await userIds(RUN_AS);
+    await chown(dir, uid, gid);
+  }
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
-  const port = await freePort();
+  let port = 0;
   let running = false;
   let destroyed = false;
 
-  // -k: the Unix socket goes to our directory, not /var/run/postgresql (the shared cluster's).
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const start = async () => {
-    await asPostgres('pg_ctl', ['-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60', 'start']);
+  const startOn = async (p: number) => {
+    // -k: the Unix socket goes to our directory, not /var/run/postgresql (the shared cluster's).
+    const serverOptions = `-p ${p} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    try {
+      await pgCommand(bin, 'pg_ctl', ['-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60', 'start']);
+    } catch (err) {
+      // Why the server did not come up is in its log (e.g. "could not bind … Address already in use").
+      const tail = (await readFile(log, 'utf8').catch(() => '')).slice(-2000);
+      throw new Error(`${(err as Error).message}\nserver log:\n${tail}`, { cause: err });
+    }
+    port = p;
     running = true;
   };
+  // A restart keeps the port: clients hold its URL.
+  const start = () => retryWhileAddressInUse(() => startOn(port), mentionsAddressInUse);
   const stop = async () => {
-    await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    await pgCommand(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
     running = false;
   };
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
-    if (running) await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+    if (running) await pgCommand(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    await start();
+    await pgCommand(bin, 'initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+    // The first start takes another port when the one picked was taken meanwhile.
+    await retryWhileAddressInUse(async () => startOn(await portOutsideEphemeralRange()), mentionsAddressInUse);
   } catch (err) {
     await destroy();
     throw err;
   }
-  return { port, start, stop, destroy };
+  return {
+    get port() {
+      return port;
+    },
+    start,
+    stop,
+    destroy,
+  };
 }
 
 async function userIds(name: string): Promise<{ uid: number; gid: number }> {

@@ -86,5 +86,19 @@ export function cleanupAdminOperations(core: Core): CleanupAdminLedger {
       for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved += await requeueBatch(unique.slice(i, i + REQUEUE_BATCH));
       return moved;
     },
+
+    async discardDeadLetters(ids: number[]): Promise<number> {
+      const unique = [...new Set(ids)];
+      let discarded = 0;
+      for (let i = 0; i < unique.length; i += REQUEUE_BATCH) {
+        discarded += await core.withWork(async (work) => {
+          const rows = await work.tx.takeDeadLetters(unique.slice(i, i + REQUEUE_BATCH), REQUEUE_BATCH);
+          // The operator settled these bytes outside the orchestrator: they are no longer owed.
+          for (const row of rows) work.releaseOrphan(row.backendName, row.sizeBytes);
+          return rows.length;
+        });
+      }
+      return discarded;
+    },
   };
 }
