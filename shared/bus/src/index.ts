@@ -6,3 +6,4 @@ export { DeadLetterHeaders } from './nats/dead-letter.js';
 export { idempotent } from './nats/idempotent.js';
 export { NatsSubjectPublisher, type SubjectMessage } from './nats/subject-publisher.js';
 export { UsageTotalsKv, usageBucketName, type UsageTotal, type UsageTotalsKvOptions } from './nats/usage-kv.js';
+export { NatsBroadcast, type NatsBroadcastOptions } from './nats/broadcast.js';
