@@ -51,6 +51,8 @@ export class NatsBroadcast {
           maxReconnectAttempts: -1,
           reconnectTimeWait: this.options.reconnectWaitMs ?? 1000,
         });
+        // stop() may have run while connecting: it saw no connection to close.
+        if (this.stopped) await this.nc.close().catch(() => undefined);
         break;
       } catch (err) {
         if (this.stopped) return;
