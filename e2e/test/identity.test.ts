@@ -5,6 +5,11 @@
 // as 4xx JSON naming the field. In distributed mode provisioning goes through gateway 1 and
 // the keys are used on gateway 2 as well.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import {
   CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand,
@@ -15,6 +20,7 @@ import { ADMIN_AUTH_OVERRIDES, adminCall } from '../src/admin-calls.js';
 import { expectS3Error, gatewayClient, getBytes, put, startSystem, waitUntil, type Credential, type E2ESystem } from '../src/index.js';
 
 const denied = { code: 'AccessDenied', status: 403 };
+const run = promisify(execFile);
 
 describe('identity: users, credentials and grants', () => {
   let sys: E2ESystem;
@@ -158,6 +164,33 @@ describe('identity: users, credentials and grants', () => {
     await asPlain!.send(new DeleteObjectCommand({ Bucket: 'id-made', Key: 'k' }));
     await asProvisioner!.send(new DeleteBucketCommand({ Bucket: 'id-made' }));
     await expectS3Error(asPlain!.send(new HeadBucketCommand({ Bucket: 'id-made' })), { status: 404 });
+  });
+
+  test('rclone with a stored operator key makes a bucket, copies into it and lists it', async () => {
+    const key = await userWith('rcloner', [
+      { kind: 'orchestrator', name: '*', permissions: ['admin-provision'] },
+      { kind: 'bucket', name: '*', permissions: ['all'] },
+    ]);
+    const dir = await mkdtemp(join(tmpdir(), 's3o-identity-rclone-'));
+    try {
+      await writeFile(join(dir, 'note.txt'), 'made by rclone');
+      const { AWS_CA_BUNDLE: _ca, ...inherited } = process.env;
+      const env = {
+        ...inherited,
+        RCLONE_CONFIG_S3O_TYPE: 's3', RCLONE_CONFIG_S3O_PROVIDER: 'Other', RCLONE_CONFIG_S3O_ENDPOINT: sys.url,
+        RCLONE_CONFIG_S3O_ACCESS_KEY_ID: key.accessKeyId, RCLONE_CONFIG_S3O_SECRET_ACCESS_KEY: key.secretAccessKey,
+        RCLONE_CONFIG_S3O_FORCE_PATH_STYLE: 'true', RCLONE_CONFIG_S3O_REGION: 'us-east-1',
+      };
+      const common = ['--config', '/dev/null', '--retries', '1', '--low-level-retries', '1'];
+      await run('rclone', [...common, 'mkdir', 's3o:id-rclone'], { env });
+      await run('rclone', [...common, 'copy', join(dir, 'note.txt'), 's3o:id-rclone/notes'], { env });
+      const listed = await run('rclone', [...common, 'lsf', 's3o:id-rclone/notes'], { env });
+      assert.equal(listed.stdout.trim(), 'note.txt');
+      const [s3] = clients(key);
+      assert.equal((await getBytes(s3!, { Bucket: 'id-rclone', Key: 'notes/note.txt' })).body.toString(), 'made by rclone');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad input is a 4xx JSON error naming the field; config entries refuse change', async () => {
