@@ -78,6 +78,10 @@ describe('identity: users, credentials and grants', () => {
       // No grant on the other bucket: it is hidden from ListBuckets and refused.
       assert.deepEqual((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name), [main]);
       await expectS3Error(s3.send(new GetObjectCommand({ Bucket: other, Key: 'id/source' })), denied);
+      // HeadBucket as AWS: 403 for a bucket that exists but is not yours, 404 for one that does not.
+      await s3.send(new HeadBucketCommand({ Bucket: main }));
+      await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: other })), { status: 403 });
+      await expectS3Error(s3.send(new HeadBucketCommand({ Bucket: 'id-nowhere' })), { status: 404 });
     }
     assert.equal((await sys.client(main).send(new HeadObjectCommand({ Bucket: main, Key: 'id/existing' }))).ContentLength, 5, 'nothing was deleted');
   });
