@@ -22,6 +22,8 @@ export function isServiceName(name: string): name is ServiceName {
 
 export interface ServiceDeps {
   config: Config;
+  /** the file `config` came from (the admin API names it when refusing to change a config entry) */
+  configPath?: string;
   ledger: Ledger;
   backends: Map<string, BackendClient>;
   /** shared by every service of the process: breakers and usage limits register gates here */
