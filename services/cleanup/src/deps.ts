@@ -1,6 +1,6 @@
 // What every part of the cleanup service works with.
 import type { Config } from '@s3o/config';
-import type { CleanupLedger, LeaderLocks, MultipartLedger, ReadLedger, ReaperLedger, WriteLedger } from '@s3o/store';
+import type { CleanupLedger, IdentityLedger, LeaderLocks, MultipartLedger, ReadLedger, ReaperLedger, WriteLedger } from '@s3o/store';
 import type { BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 
@@ -9,7 +9,7 @@ import type { Logger } from '@s3o/telemetry';
  * the stale-multipart sweep's uploads, lifecycle expiry's listing and deletes, and the leader
  * locks of its sweeps.
  */
-export type CleanupServiceLedger = CleanupLedger & ReaperLedger & MultipartLedger & ReadLedger & WriteLedger & LeaderLocks;
+export type CleanupServiceLedger = CleanupLedger & ReaperLedger & MultipartLedger & ReadLedger & WriteLedger & IdentityLedger & LeaderLocks;
 
 export interface CleanupDeps {
   config: Config;
