@@ -308,6 +308,16 @@ export interface EventLogLedger {
   /** Record that `consumer` applied `eventId`; false when it already had (redelivery: skip). */
   markProcessed(consumer: string, eventId: string): Promise<boolean>;
   recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
+  /**
+   * One batch of pruning (docs/architecture.md §5 "Pruning the event log"): deletes up to
+   * `limit` event_log rows that can never be handed to a consumer again — published before
+   * `before` (the stream has dropped them too), or, with `unpublishedToo` (the in-process bus,
+   * which never publishes), created before `before` and behind the offset of every consumer
+   * that moved since `before` — and up to `limit` processed_events rows older than `before`
+   * whose event is gone from event_log (nothing can redeliver it). Unpublished rows are never
+   * deleted otherwise: the relay still owes them to NATS.
+   */
+  pruneEventLog(options: { before: number; unpublishedToo: boolean; limit: number }): Promise<{ events: number; processed: number }>;
 }
 
 /** Leadership of periodic jobs. */

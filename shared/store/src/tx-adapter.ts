@@ -176,6 +176,13 @@ export interface TxStatements extends ReadStatements, PlacementWrites, Notificat
   insertProcessedEvent(consumer: string, eventId: string, now: number): Promise<boolean>;
   /** Insert or overwrite (consumer, event_id). */
   upsertDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string, now: number): Promise<void>;
+  /**
+   * Delete up to `limit` event_log rows no consumer can be handed again (EventLogLedger.pruneEventLog
+   * says which); the number deleted.
+   */
+  deleteSettledEvents(before: number, unpublishedToo: boolean, limit: number): Promise<number>;
+  /** Delete up to `limit` processed_events rows older than `before` whose event left event_log. */
+  deleteSettledProcessedEvents(before: number, limit: number): Promise<number>;
 }
 
 export interface LeaderLock {

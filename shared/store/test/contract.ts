@@ -20,6 +20,7 @@ import { describeUsageContract } from './contract-usage.js';
 import { describeStatsContract } from './contract-stats.js';
 import { describeTxWorkContract } from './contract-tx-work.js';
 import { describeIdentityContract } from './contract-identity.js';
+import { describeEventPruningContract } from './contract-event-pruning.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -58,6 +59,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeStatsContract(withLedger);
     describeTxWorkContract(withLedger);
     describeIdentityContract(withLedger);
+    describeEventPruningContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>
