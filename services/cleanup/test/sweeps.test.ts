@@ -127,4 +127,14 @@ describe('lifecycle expiry', () => {
     }
     assert.deepEqual(await readBackend(world.client('b1'), kept.copies[0]!.storageKey), Buffer.from('photos/keep/tmp/x'));
   });
+
+  test('a rule that names no bucket also reaches buckets made at run time', async () => {
+    await world.ledger.identity.createBucket('made', { buckets: new Set(['photos', 'logs']), backends: new Set(['b1']) });
+    await writeObject(world, 'made', 'tmp/old', Buffer.from('old'));
+    await writeObject(world, 'made', 'kept', Buffer.from('kept'));
+    world.clock.now += 2 * DAY;
+    assert.deepEqual(await new LifecycleExpiry(world.deps).pass(never), { expired: 1 });
+    assert.equal(await world.ledger.getObject('made/tmp/old'), null);
+    assert.ok(await world.ledger.getObject('made/kept'));
+  });
 });

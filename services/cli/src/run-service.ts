@@ -17,7 +17,9 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function runService(name: ServiceName, config: Config, logger: Logger, healthListen: { host: string; port: number }): Promise<RunningService> {
+export async function runService(
+  name: ServiceName, config: Config, logger: Logger, healthListen: { host: string; port: number }, configPath?: string,
+): Promise<RunningService> {
   const source = `${name}@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   if (name === 'gateway') await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
@@ -25,7 +27,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
+  const service = startService(name, { config, configPath, ledger, backends, availability, breakers, usage, admission, bus, logger });
   bus.start();
   await usage.start({ ledger });
 

@@ -18,7 +18,8 @@ export interface RunningOrchestrator {
   stop(): Promise<void>;
 }
 
-export async function serve(config: Config, logger: Logger): Promise<RunningOrchestrator> {
+/** `configPath`: the file `config` came from, named when the admin API refuses to change one of its entries. */
+export async function serve(config: Config, logger: Logger, configPath?: string): Promise<RunningOrchestrator> {
   const source = `s3o@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
@@ -38,7 +39,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger }));
+    started.push(startService(name, { config, configPath, ledger, backends, availability, breakers, usage, admission, bus, logger }));
   }
   for (const bus of buses) bus.start();
   await usage.start({ ledger });

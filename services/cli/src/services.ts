@@ -4,7 +4,7 @@
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
-import type { EventBus } from '@s3o/bus';
+import { NatsBroadcast, type EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
@@ -22,6 +22,8 @@ export function isServiceName(name: string): name is ServiceName {
 
 export interface ServiceDeps {
   config: Config;
+  /** the file `config` came from (the admin API names it when refusing to change a config entry) */
+  configPath?: string;
   ledger: Ledger;
   backends: Map<string, BackendClient>;
   /** shared by every service of the process: breakers and usage limits register gates here */
@@ -42,6 +44,39 @@ export interface StartedService {
   stop(): Promise<void>;
 }
 
+/**
+ * How a gateway hears of identity.changed (docs/architecture.md §5 "Identity propagation"). Every
+ * gateway must rebuild on every change, so with NATS it is a plain subscription of its own (the
+ * service's durables split events between replicas); in-process, a consumer of the one bus.
+ */
+function identityChanges(deps: ServiceDeps, logger: Logger): (rebuild: () => void) => () => void {
+  const bus = deps.config.bus;
+  if (bus.driver === 'nats') {
+    return (rebuild) => {
+      const broadcast = new NatsBroadcast({
+        url: bus.url.split(',').map((u) => u.trim()).filter((u) => u !== ''),
+        subjectPrefix: bus.subjectPrefix,
+        type: 'identity.changed',
+        logger,
+      });
+      broadcast.start(rebuild);
+      return () => void broadcast.stop();
+    };
+  }
+  const listeners = new Set<() => void>();
+  deps.bus.subscribe({
+    consumer: 'gateway-identity',
+    types: ['identity.changed'],
+    handler: async () => {
+      for (const listener of listeners) listener();
+    },
+  });
+  return (rebuild) => {
+    listeners.add(rebuild);
+    return () => listeners.delete(rebuild);
+  };
+}
+
 /** Wires one service to its bus. Consumers start with the bus (bus.start()). */
 export function startService(name: ServiceName, deps: ServiceDeps): StartedService {
   deps = { ...deps, bus: busOfService(deps.bus, name) };
@@ -49,7 +84,9 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected() });
+      const gateway = createGatewayApp({
+        ...deps, logger, busConnected: () => deps.bus.isConnected(), identityChanges: identityChanges(deps, logger),
+      });
       return {
         gateway,
         stop: async () => {

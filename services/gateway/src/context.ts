@@ -3,9 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type {
-  CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
+  CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IdentityLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
   MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
 } from '@s3o/store';
+import type { IdentityRefresher, SecretSealer } from '@s3o/identity';
 import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 import type { VerifiedRequest } from '@s3o/s3';
@@ -14,15 +15,16 @@ import type { S3Action } from './http/classify.js';
 import type { DegradedReader } from './degraded/degraded-reader.js';
 import type { BodyTimeLimits } from './write/body-watchdog.js';
 import type { MemoryBudget } from './traffic/memory-budget.js';
+import type { Principal } from './authorize.js';
 
 /**
  * The ledger roles the gateway uses: the S3 write, read, delete and multipart paths (a write
  * that outlived its intent owes its bytes through the cleanup queue; a read that finds a copy
  * gone reports it), and the admin API's drains, cleanup queue, verify, lost objects,
- * notification outbox and usage.
+ * notification outbox and usage; provisioning (users, credentials, grants, stored buckets).
  */
 export type GatewayLedger = IntentLedger & WriteLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
-  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger;
+  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger & IdentityLedger;
 
 export interface GatewayDeps {
   config: Config;
@@ -37,6 +39,17 @@ export interface GatewayDeps {
   logger: Logger;
   /** false while the event bus cannot reach its broker (events wait in the outbox): /health says degraded. */
   busConnected?: () => boolean;
+  /** The config file's path, named when the admin API refuses to change one of its entries. */
+  configPath?: string;
+  /** How stored secrets are sealed; the plain sealer (docs/security.md) when absent. */
+  sealer?: SecretSealer;
+  /**
+   * Tells `rebuild` of every identity.changed (and of a reconnect, when events may have been
+   * missed); returns the unsubscription. Wired by the composition root from the process's bus
+   * (docs/architecture.md §5 "Identity propagation"); absent, the registry is rebuilt on the
+   * changes this gateway makes and on its timer only.
+   */
+  identityChanges?: (rebuild: () => void) => () => void;
 }
 
 export interface RequestContext {
@@ -47,6 +60,10 @@ export interface RequestContext {
   reply: FastifyReply;
   addr: S3Address;
   auth: VerifiedRequest;
+  /** who signed the request: the user holding the access key */
+  principal: Principal;
+  /** the process's identity registry (current()), rebuilt after a provisioning change */
+  identity: IdentityRefresher;
   /** the virtual bucket (null only for ListBuckets) */
   bucket: string | null;
   /** the object key, null for bucket operations */

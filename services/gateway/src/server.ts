@@ -12,7 +12,8 @@ import { classify } from './http/classify.js';
 import { newRequestId } from './http/request-id.js';
 import { registerObservability } from './http/observability.js';
 import { sendError, toS3Error } from './http/respond.js';
-import { CredentialStore } from './credentials.js';
+import { IdentityRefresher, plainSealer } from '@s3o/identity';
+import { authorizeAction } from './authorize.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
 import { installTrafficShaping } from './traffic/index.js';
@@ -66,9 +67,21 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
   app.addHook('onClose', async () => degraded.stop());
-  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
-  const credentials = new CredentialStore(deps.config);
-  const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
+  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: only stored users with control-plane grants can use the admin API (/admin/api/...)');
+  // Who holds which key and may do what, in memory (docs/architecture.md §6 "Authorisation"):
+  // loaded before the listener opens, rebuilt on identity.changed, on reconnect and on a timer.
+  const identity = new IdentityRefresher({
+    config: deps.config, identity: degraded.ledger.identity, sealer: deps.sealer ?? plainSealer, logger: deps.logger,
+  });
+  let stopIdentityChanges: (() => void) | undefined;
+  app.addHook('onReady', async () => {
+    stopIdentityChanges = deps.identityChanges?.(() => void identity.refresh());
+    await identity.start();
+  });
+  app.addHook('onClose', async () => {
+    stopIdentityChanges?.();
+    await identity.stop();
+  });
   const guards = createRequestGuards(deps.config);
 
   app.removeAllContentTypeParsers();
@@ -89,33 +102,36 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     const addr = parseAddress(sentUrl(req), req.headers.host, suffix);
     const resource = addr.rawPath;
     const isHead = req.method === 'HEAD';
-    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, authenticated: false });
+    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, user: null, authenticated: false });
     try {
+      const registry = identity.registry;
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
-        credentials.secretOf,
+        registry.secretOf,
         new Date(),
       );
       // A presigned URL carries request headers (x-amz-meta-*, x-amz-checksum-*, …) as signed
       // query parameters; S3 applies them as headers, so every action sees them as such.
       for (const [name, value] of Object.entries(auth.queryHeaders)) req.headers[name] ??= value;
-      const credential = credentials.get(auth.accessKeyId);
-      if (addr.bucket !== null) {
-        if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
-        if (credential?.bucket !== addr.bucket) throw new S3Error('AccessDenied');
-      } else if (credential?.bucket === null) {
-        throw new S3Error('AccessDenied');
-      }
+      const principal = { user: registry.holder(auth.accessKeyId)!.user, accessKeyId: auth.accessKeyId };
+      identity.noteUse(auth.accessKeyId);
+      observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, user: principal.user, authenticated: true });
       const cls = classify(req.method ?? 'GET', addr, req.headers);
       if (cls.action === null) {
+        // An unknown or hidden bucket answers as such before "not implemented" could tell it apart.
+        if (addr.bucket !== null) {
+          if (!registry.bucketExists(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+          if (!registry.seesBucket(principal.user, addr.bucket)) throw new S3Error('AccessDenied');
+        }
         throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
       }
-      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, authenticated: true });
+      authorizeAction(registry, principal.user, cls.action, addr.bucket);
+      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, user: principal.user, authenticated: true });
       if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
       // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
-        deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
+        deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth, principal, identity,
         bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards: guards.body,
       };
       refuseWhileDegraded(cls.action, degraded.breaker);
@@ -137,7 +153,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     prefix: '/admin/api',
     deps,
     guards: guards.body,
-    onAuthenticated: (request, accessKeyId) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, authenticated: true }),
+    identity,
+    onAuthenticated: (request, accessKeyId, user) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, user, authenticated: true }),
   });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });

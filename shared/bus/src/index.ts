@@ -5,3 +5,4 @@ export { natsLayout, type NatsLayout, type NatsLayoutConfig } from './nats/layou
 export { DeadLetterHeaders } from './nats/dead-letter.js';
 export { NatsSubjectPublisher, type SubjectMessage } from './nats/subject-publisher.js';
 export { UsageTotalsKv, usageBucketName, type UsageTotal, type UsageTotalsKvOptions } from './nats/usage-kv.js';
+export { NatsBroadcast, type NatsBroadcastOptions } from './nats/broadcast.js';

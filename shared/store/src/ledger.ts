@@ -22,6 +22,7 @@ import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
 import type { DrainLedger } from './drain-types.js';
+import type { IdentityLedger } from './identity-types.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -336,4 +337,4 @@ export interface LedgerSetup {
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
-  EventLedger, EventLogLedger, LeaderLocks {}
+  IdentityLedger, EventLedger, EventLogLedger, LeaderLocks {}

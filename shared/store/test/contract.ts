@@ -19,6 +19,7 @@ import { describeNotificationContract } from './contract-notifications.js';
 import { describeUsageContract } from './contract-usage.js';
 import { describeStatsContract } from './contract-stats.js';
 import { describeTxWorkContract } from './contract-tx-work.js';
+import { describeIdentityContract } from './contract-identity.js';
 import { describeEventPruningContract } from './contract-event-pruning.js';
 
 export interface MakeLedgerOptions {
@@ -57,6 +58,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeUsageContract(withLedger);
     describeStatsContract(withLedger);
     describeTxWorkContract(withLedger);
+    describeIdentityContract(withLedger);
     describeEventPruningContract(withLedger);
 
     describe('claim', () => {

@@ -13,7 +13,7 @@ export interface AdminCredential {
 }
 
 export interface AdminCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** below /admin/api, e.g. `/verify` */
   path: string;
   query?: Array<[string, string]>;

@@ -1,4 +1,4 @@
-// CopyObject within a virtual bucket: the source's bytes are streamed from one of its
+// CopyObject, within a bucket or between two (`read` on the source, `write` on the target): the source's bytes are streamed from one of its
 // copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
 import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
@@ -10,6 +10,7 @@ import { openFirstCopy } from '../read/open-copy.js';
 import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
 import { ifNoneMatchStar } from './put-object.js';
+import { authorizeBucket } from '../authorize.js';
 
 /** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`. */
 export function parseCopySource(raw: string): { bucket: string; key: string } {
@@ -38,8 +39,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { config, ledger } = ctx.deps;
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
-  if (!config.buckets.some((b) => b.name === src.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: src.bucket } });
-  if (src.bucket !== bucket) throw new S3Error('AccessDenied', { message: 'Credentials are scoped to one bucket; copy within it.' });
+  // `write` on the target was checked with the action (authorize.ts); the source needs `read`.
+  authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
 
   const directive = (header(ctx.req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {

@@ -1,11 +1,13 @@
 // The admin API (`/admin/api/…` on the S3 port), a fastify plugin: JSON endpoints for
-// operators, every request signed with SigV4 by the `auth.root` credential (auth.ts).
+// operators, every request signed with SigV4 by a key whose user holds the control-plane
+// permission it needs (auth.ts, permissions.ts).
 //   GET  /admin/api/cleanup-queue, /admin/api/cleanup-dlq, POST /admin/api/cleanup-dlq/requeue and /discard
 //   GET  /admin/api/verify[?max_keys=N&backend=NAME…]   ledger vs backends (verify.ts)
 //   GET  /admin/api/lost-objects[?limit=N&after=KEY]   objects with no copy left (lost-objects.ts)
 //   GET  /admin/api/notifications/dead, POST /admin/api/notifications/dead/requeue   (notifications.ts)
 //   POST/GET/DELETE /admin/api/backends/{name}/drain, DELETE /admin/api/backends/{name}   (backends.ts)
 //   GET  /admin/api/usage[?period=YYYY-MM|all]   monthly usage per backend with limits (usage.ts)
+//   /admin/api/users…, /admin/api/credentials/…, /admin/api/buckets…   provisioning (identity.ts)
 // Registered with `prefix: '/admin/api'`; its hooks and error handler stay inside it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BodyGuards, GatewayDeps } from '../context.js';
@@ -15,6 +17,8 @@ import { registerCleanupQueueRoutes } from './cleanup-queue.js';
 import { registerLostObjectRoutes } from './lost-objects.js';
 import { registerNotificationRoutes } from './notifications.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerIdentityRoutes } from './identity.js';
+import type { IdentityRefresher } from '@s3o/identity';
 import { AdminError, intParam, sendAdminError, sendJson } from './respond.js';
 import { verify } from './verify.js';
 
@@ -24,12 +28,14 @@ const MAX_MAX_KEYS = 100_000;
 export interface AdminApiOptions {
   deps: GatewayDeps;
   guards: BodyGuards;
-  /** Called once a request is verified as signed by auth.root (for its audit line). */
-  onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void;
+  /** the gateway's identity registry: who signed, and what they may do */
+  identity: IdentityRefresher;
+  /** Called once a request's signature is verified (for its audit line). */
+  onAuthenticated?: (request: FastifyRequest, accessKeyId: string, user: string) => void;
 }
 
-export async function adminApi(app: FastifyInstance, { deps, guards, onAuthenticated }: AdminApiOptions): Promise<void> {
-  const auth = new AdminAuth(deps.config.auth.root, guards, onAuthenticated);
+export async function adminApi(app: FastifyInstance, { deps, guards, identity, onAuthenticated }: AdminApiOptions): Promise<void> {
+  const auth = new AdminAuth(identity, guards, onAuthenticated);
   app.addHook('onRequest', auth.check);
 
   app.setErrorHandler((err, request, reply) => {
@@ -43,6 +49,7 @@ export async function adminApi(app: FastifyInstance, { deps, guards, onAuthentic
   registerNotificationRoutes(app, deps, auth);
   registerBackendRoutes(app, deps);
   registerUsageRoutes(app, deps);
+  registerIdentityRoutes(app, deps, auth, identity);
 
   app.get('/verify', async (request, reply) => {
     const url = request.raw.url ?? '';

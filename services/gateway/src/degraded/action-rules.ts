@@ -37,6 +37,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   UploadPart: 'refuse',
   CompleteMultipartUpload: 'refuse',
   AbortMultipartUpload: 'refuse',
+  DeleteBucket: 'refuse',
 };
 
 /** Throws ServiceUnavailable when the breaker is open and the action needs the database. */

@@ -9,6 +9,7 @@ import { cleanupAdminOperations, cleanupOperations } from './cleanup.js';
 import { backendDrains } from './drains.js';
 import { eventLogOperations, eventOperations } from './events.js';
 import { holdingOperations } from './holdings.js';
+import { identityOperations } from './identity.js';
 import { importOperations, lostObjectOperations } from './import.js';
 import { multipartOperations } from './multipart.js';
 import { notificationOutbox } from './notifications.js';
@@ -62,5 +63,6 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...eventLogOperations(core, core.eventsAppended),
     drains: backendDrains(core),
     notifications: notificationOutbox(core),
+    identity: identityOperations(core),
   };
 }
