@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `s3-orchestrator` command.
 import { parseArgs } from 'node:util';
-import { createLogger, toggleLevelOnSignal, type Logger } from '@s3o/telemetry';
+import { createLogger, processLogs, toggleLevelOnSignal, type Logger } from '@s3o/telemetry';
 import { startConfiguredTracing } from './observability.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin/command.js';
 import { loadConfigFile } from './config-file.js';
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${values.config}: valid (${config.buckets.length} buckets, ${config.backends.length} backends)\n`);
     return 0;
   }
-  const logger = createLogger({ service: command === 'serve' ? 's3o' : command, level: config.logging.level });
+  const logger = createLogger({ service: command === 'serve' ? 's3o' : command, level: config.logging.level, ring: processLogs });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);

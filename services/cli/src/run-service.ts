@@ -10,6 +10,8 @@ import { createBackends, createServiceBus, openConfiguredLedger } from './runtim
 import { startService, type ServiceName } from './services.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
+import { startHeartbeat } from '@s3o/workers';
+import { processIdentity } from './process-identity.js';
 
 export interface RunningService {
   /** the gateway's S3 URL, or the health endpoint's URL for the other services */
@@ -25,7 +27,8 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
+  const identity = processIdentity(name);
+  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger, identity });
   bus.start();
   await usage.start({ ledger });
 
@@ -56,6 +59,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
       if (!stopping) ready = true;
     }, () => undefined);
   }
+  const heartbeat = startHeartbeat({ ledger, identity, logger: logger.child({ component: 'heartbeat' }) });
   logger.info({ service: name, url, ...(gatewayMetrics?.url ? { metricsUrl: gatewayMetrics.url } : {}) }, `${name} running`);
 
 
@@ -73,6 +77,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
         if (!service.gateway) await service.stop();
         // Whatever the meter still holds goes to the outbox (relayed and folded after a restart if not now).
         await usage.stop();
+        await heartbeat.stop();
         breakers?.stop();
         for (const client of backends.values()) client.close();
         await gatewayMetrics?.stop();

@@ -11,6 +11,8 @@ import { createBackends, createServiceBus, openConfiguredLedger } from './runtim
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
 import { startGatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
+import { startHeartbeat } from '@s3o/workers';
+import { processIdentity } from './process-identity.js';
 
 export interface RunningOrchestrator {
   /** the bound address, e.g. http://127.0.0.1:9000 */
@@ -25,6 +27,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const { backends, availability, breakers } = createBackends(config);
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
+  const identity = processIdentity('serve');
 
   // In-process: one bus for all. NATS: one per service (its durables), one relay.
   const shared = config.bus.driver === 'memory'
@@ -38,7 +41,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger }));
+    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger, identity }));
   }
   for (const bus of buses) bus.start();
   await usage.start({ ledger });
@@ -48,6 +51,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const url = await gateway.app.listen({ host: config.server.host, port: config.server.port });
   gateway.ready = true;
   const stopTlsReload = reloadTlsOnSighup(gateway, config, logger);
+  const heartbeat = startHeartbeat({ ledger, identity, logger: logger.child({ component: 'heartbeat' }) });
   logger.info({ url, backends: config.backends.map((b) => b.name), buckets: config.buckets.map((b) => b.name) }, 's3-orchestrator serving');
 
   let stopping: Promise<void> | null = null;
@@ -62,6 +66,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
         await started[0]?.stop();
         await Promise.all(buses.map((b) => b.stop()));
         await Promise.all(started.slice(1).map((s) => s.stop()));
+        await heartbeat.stop();
         // Whatever the meter still holds goes to the outbox; it is folded after the next start if not now.
         await usage.stop();
         breakers?.stop();

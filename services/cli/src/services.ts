@@ -5,7 +5,8 @@ import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { EventBus } from '@s3o/bus';
-import type { Logger } from '@s3o/telemetry';
+import { processLogs, type Logger } from '@s3o/telemetry';
+import { processWorkers, type ProcessIdentity } from '@s3o/workers';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
@@ -33,7 +34,10 @@ export interface ServiceDeps {
   /** the process's concurrency budgets: the gateway admits requests, background copies take write slots */
   admission: ProcessAdmission;
   bus: EventBus;
+  /** the process's root logger (the admin API's log level changes it) */
   logger: Logger;
+  /** who this process is (admin status, heartbeats) */
+  identity: ProcessIdentity;
 }
 
 export interface StartedService {
@@ -49,7 +53,8 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected() });
+      const operator = { rootLogger: deps.logger, logs: processLogs, workers: processWorkers, breakers: deps.breakers, process: deps.identity };
+      const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected(), operator });
       return {
         gateway,
         stop: async () => {

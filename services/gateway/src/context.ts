@@ -3,11 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type {
-  CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
+  CleanupAdminLedger, CleanupLedger, DrainLedger, FleetLedger, HoldingsLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
   MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
 } from '@s3o/store';
-import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
-import type { Logger } from '@s3o/telemetry';
+import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
+import type { Logger, LogRing } from '@s3o/telemetry';
+import type { ProcessIdentity, WorkerRegistry } from '@s3o/workers';
 import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
 import type { S3Action } from './http/classify.js';
@@ -22,7 +23,7 @@ import type { MemoryBudget } from './traffic/memory-budget.js';
  * notification outbox and usage.
  */
 export type GatewayLedger = IntentLedger & WriteLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
-  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger;
+  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger & FleetLedger;
 
 export interface GatewayDeps {
   config: Config;
@@ -37,6 +38,22 @@ export interface GatewayDeps {
   logger: Logger;
   /** false while the event bus cannot reach its broker (events wait in the outbox): /health says degraded. */
   busConnected?: () => boolean;
+  /** What the operator endpoints read of this process beyond the ledger; absent in tests that do not need them. */
+  operator?: OperatorSurface;
+}
+
+/** This process as the admin API's status, workers, logs and jobs endpoints see it. */
+export interface OperatorSurface {
+  /** the process's root logger: PUT /admin/api/log-level changes its level, and every child follows */
+  rootLogger: Logger;
+  /** the lines the root logger wrote lately */
+  logs: LogRing;
+  /** the periodic workers running in this process */
+  workers: WorkerRegistry;
+  /** the process's backend circuit breakers; null when backend_circuit_breaker is off */
+  breakers: BackendBreakers | null;
+  /** who this process is */
+  process: ProcessIdentity;
 }
 
 export interface RequestContext {

@@ -58,6 +58,9 @@ export function createProcessUsage(
       board.applyPublished(total);
       await kv?.put(total);
     },
+    async flushNow(): Promise<void> {
+      await flusher?.flush();
+    },
     async start({ ledger }) {
       for (const row of await ledger.listUsage(usagePeriod(Date.now()))) {
         board.applyPublished({ backend: row.backendName, period: row.period, requests: row.apiRequests, egress: row.egressBytes, ingress: row.ingressBytes, deltaId: '' });

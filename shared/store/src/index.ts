@@ -8,6 +8,7 @@ export type * from './reconcile-types.js';
 export type * from './notifications.js';
 export type * from './usage.js';
 export type * from './drain-types.js';
+export type * from './fleet.js';
 export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError,

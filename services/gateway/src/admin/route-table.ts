@@ -1,0 +1,140 @@
+// The admin API's route table: every endpoint under /admin/api with what it takes and
+// answers. The OpenAPI document (openapi.ts, served at GET /admin/api/openapi.json and kept
+// in docs/admin-api.openapi.json) is generated from it, and the plugin (index.ts) refuses to
+// start when the routes it registered and this table differ — an endpoint cannot exist
+// undocumented, nor a documented one be missing.
+
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface AdminParam {
+  name: string;
+  description: string;
+  required?: boolean;
+  type?: 'string' | 'integer' | 'boolean';
+  /** the values allowed, when they are few */
+  enum?: readonly string[];
+  /** may be given more than once */
+  repeated?: boolean;
+}
+
+export interface AdminRouteSpec {
+  method: AdminMethod;
+  /** below /admin/api, path parameters as `{name}` */
+  path: string;
+  /** the group in the OpenAPI document */
+  tag: string;
+  summary: string;
+  pathParams?: AdminParam[];
+  query?: AdminParam[];
+  /** the JSON body it reads, described */
+  body?: string;
+  /** answers NDJSON progress lines (Accept: application/x-ndjson) instead of one JSON document */
+  streams?: boolean;
+  /** status → what it means */
+  responses: Record<number, string>;
+}
+
+/** The jobs an operator can run now, by the name used in the URL, and the worker that runs each. */
+export const TRIGGERS = {
+  replicate: 'replication-sweep',
+  'over-replication': 'replication-sweep',
+  rebalance: 'rebalance',
+  lifecycle: 'lifecycle',
+  reconcile: 'reconcile',
+  'usage-flush': null,
+} as const satisfies Record<string, string | null>;
+export type TriggerName = keyof typeof TRIGGERS;
+
+const NAME = { name: 'name', description: 'a configured backend', required: true };
+const DENIED = { 403: 'not signed by an admin credential' };
+const LIMIT = (max: number) => ({ name: 'limit', type: 'integer' as const, description: `at most this many (1–${max})` });
+
+export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
+  { method: 'GET', path: '/openapi.json', tag: 'meta', summary: 'This document', responses: { 200: 'the OpenAPI 3.1 document', ...DENIED } },
+
+  // Seeing the system
+  { method: 'GET', path: '/status', tag: 'status', summary: 'This process and the fleet: backends (health, breaker, drain, quota, objects, usage), queues, intents, uploads, services seen', responses: { 200: 'the status document', ...DENIED } },
+  { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, with the keys that need a restart to change', responses: { 200: 'the configuration', ...DENIED } },
+  { method: 'GET', path: '/workers', tag: 'status', summary: "Every periodic job's outcome record in every process seen: last success and failure, error, failures in a row, lock holder", responses: { 200: 'the records', ...DENIED } },
+  {
+    method: 'GET', path: '/object-locations', tag: 'objects', summary: 'Every copy of one object: backend, storage key, state, size, written at',
+    query: [{ name: 'bucket', description: 'the virtual bucket', required: true }, { name: 'key', description: 'the object key', required: true }],
+    responses: { 200: 'the object and its copies', 400: 'bucket or key missing', 404: 'NoSuchBucket or NoSuchKey', ...DENIED },
+  },
+  {
+    method: 'GET', path: '/objects', tag: 'objects', summary: 'Browse a virtual bucket from the ledger (keys with their copies, common prefixes)',
+    query: [
+      { name: 'bucket', description: 'the virtual bucket', required: true },
+      { name: 'prefix', description: 'only keys starting with this' },
+      { name: 'delimiter', description: 'group keys by this after the prefix' },
+      { name: 'after', description: 'start after this key (the previous page\'s next_after)' },
+      LIMIT(1000),
+    ],
+    responses: { 200: 'one page', 400: 'bad parameter', 404: 'NoSuchBucket', ...DENIED },
+  },
+  {
+    method: 'GET', path: '/logs', tag: 'logs', summary: "This process's latest log lines (an in-memory ring)",
+    query: [
+      { name: 'level', description: 'this level or above', enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] },
+      { name: 'since', description: 'only lines after this time (ISO 8601 or epoch ms)' },
+      LIMIT(2000),
+    ],
+    responses: { 200: 'the lines, oldest first', 400: 'bad parameter', ...DENIED },
+  },
+  { method: 'GET', path: '/log-level', tag: 'logs', summary: "This process's log level", responses: { 200: '{ level }', ...DENIED } },
+  { method: 'PUT', path: '/log-level', tag: 'logs', summary: "Change this process's log level until restart", body: '{ "level": "debug" }', responses: { 200: '{ level, previous }', 400: 'unknown level', ...DENIED } },
+
+  // Running jobs now
+  {
+    method: 'POST', path: '/jobs/{job}/run', tag: 'jobs', summary: 'Run one pass of a periodic job now and report its outcome; with Accept: application/x-ndjson, progress lines while it runs',
+    pathParams: [{ name: 'job', description: 'the job', required: true, enum: Object.keys(TRIGGERS) }],
+    streams: true,
+    responses: {
+      200: 'the pass ran: its counts (NDJSON: started, running…, then done or failed)',
+      404: 'NoSuchJob: unknown job, or not configured here (e.g. no lifecycle rules)',
+      409: 'JobBusy: a pass is running (the scheduled one holds the lock); try again later',
+      500: 'the pass failed: its error',
+      503: 'NotRunHere: no process this gateway can reach runs the job (distributed mode: the placement or cleanup service runs it)',
+      ...DENIED,
+    },
+  },
+
+  // Backends
+  { method: 'POST', path: '/backends/{name}/drain', tag: 'backends', summary: 'Start draining a backend', pathParams: [NAME], responses: { 202: 'the drain', 404: 'NoSuchBackend', 409: 'DrainInProgress', ...DENIED } },
+  { method: 'GET', path: '/backends/{name}/drain', tag: 'backends', summary: "A backend's latest drain and what it still holds", pathParams: [NAME], responses: { 200: 'the drain', 404: 'NoSuchBackend or NoSuchDrain', ...DENIED } },
+  { method: 'DELETE', path: '/backends/{name}/drain', tag: 'backends', summary: 'Cancel a drain, or return a drained backend to service', pathParams: [NAME], responses: { 200: 'the cancelled drain', 404: 'NoSuchBackend', 409: 'NoDrainInProgress', ...DENIED } },
+  {
+    method: 'DELETE', path: '/backends/{name}', tag: 'backends', summary: 'Forget a backend that holds nothing; purge=true drops its records after a confirmation',
+    pathParams: [{ name: 'name', description: 'a backend the ledger knows', required: true }],
+    query: [{ name: 'purge', type: 'boolean', description: 'drop its records even though it holds some' }, { name: 'confirm', description: 'the token of the ConfirmationRequired answer' }],
+    responses: { 200: 'removed', 404: 'NoSuchBackend', 409: 'BackendNotEmpty or ConfirmationRequired', ...DENIED },
+  },
+  {
+    method: 'GET', path: '/usage', tag: 'backends', summary: 'Monthly usage per backend with limits and what remains',
+    query: [{ name: 'period', description: 'YYYY-MM or "all" (default: this month, UTC)' }],
+    responses: { 200: 'the usage rows', 400: 'bad period', ...DENIED },
+  },
+  {
+    method: 'GET', path: '/verify', tag: 'backends', summary: 'Compare the ledger with what the backends hold',
+    query: [{ name: 'max_keys', type: 'integer', description: 'keys named per finding (0–100000, default 100)' }, { name: 'backend', description: 'only this backend', repeated: true }],
+    responses: { 200: 'the report (ok: nothing leaked or missing)', 400: 'unknown backend', ...DENIED },
+  },
+  {
+    method: 'GET', path: '/lost-objects', tag: 'backends', summary: 'Objects with no copy left',
+    query: [LIMIT(1000), { name: 'after', description: 'resume after this key' }],
+    responses: { 200: 'one page', ...DENIED },
+  },
+
+  // Queues
+  { method: 'GET', path: '/cleanup-queue', tag: 'queues', summary: 'Queued byte deletions (debts)', query: [LIMIT(1000), { name: 'after', type: 'integer', description: 'resume after this id' }], responses: { 200: 'depth and one page', ...DENIED } },
+  { method: 'GET', path: '/cleanup-dlq', tag: 'queues', summary: 'Dead-lettered debts', query: [LIMIT(1000), { name: 'after', type: 'integer', description: 'resume after this id' }], responses: { 200: 'depth and one page', ...DENIED } },
+  { method: 'POST', path: '/cleanup-dlq/requeue', tag: 'queues', summary: 'Move dead letters back to the queue', body: '{ "ids": [1, 2] } or { "all": true }', responses: { 200: 'how many moved', 400: 'bad body', ...DENIED } },
+  { method: 'POST', path: '/cleanup-dlq/discard', tag: 'queues', summary: 'Forget dead letters settled outside the orchestrator', body: '{ "ids": [1, 2] }', responses: { 200: 'how many were discarded', 400: 'bad body', ...DENIED } },
+  { method: 'GET', path: '/notifications/dead', tag: 'queues', summary: 'Dead-lettered notification deliveries', query: [LIMIT(1000), { name: 'after', type: 'integer', description: 'resume after this id' }], responses: { 200: 'one page', ...DENIED } },
+  { method: 'POST', path: '/notifications/dead/requeue', tag: 'queues', summary: 'Deliver dead-lettered notifications again', body: '{ "ids": [1, 2] } or { "all": true }', responses: { 200: 'how many were requeued', 400: 'bad body', ...DENIED } },
+];
+
+/** `GET /backends/{name}/drain` → `GET /backends/:name/drain`, as fastify names routes. */
+export function routeKey(method: string, path: string): string {
+  return `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
+}
