@@ -31,6 +31,6 @@ export interface FleetWrites {
 export interface FleetLedger {
   /** Write this process's heartbeat (seen now) and forget processes silent for longer than `forgetAfterMs`. */
   recordHeartbeat(heartbeat: Omit<ProcessHeartbeat, 'seenAt'>, forgetAfterMs: number): Promise<void>;
-  /** Processes seen within the last `withinMs`. */
-  listHeartbeats(withinMs: number): Promise<ProcessHeartbeat[]>;
+  /** Processes seen after `seenAfter` (epoch ms), by (service, process id). */
+  listHeartbeats(seenAfter: number): Promise<ProcessHeartbeat[]>;
 }

@@ -24,7 +24,7 @@ export async function fleet(deps: GatewayDeps): Promise<SeenProcess[]> {
   const me = deps.operator?.process;
   const myId = me ? processIdOf(me) : null;
   const now = Date.now();
-  const seen: SeenProcess[] = (await deps.ledger.listHeartbeats(HEARTBEAT_SEEN_WITHIN_MS)).map((h) => ({
+  const seen: SeenProcess[] = (await deps.ledger.listHeartbeats(now - HEARTBEAT_SEEN_WITHIN_MS)).map((h) => ({
     process_id: h.processId,
     service: h.service,
     host: h.host,

@@ -11,8 +11,8 @@ export function fleetOperations(core: Core): FleetLedger {
       });
     },
 
-    async listHeartbeats(withinMs: number): Promise<ProcessHeartbeat[]> {
-      return core.read((q) => q.selectHeartbeats(Date.now() - withinMs));
+    async listHeartbeats(seenAfter: number): Promise<ProcessHeartbeat[]> {
+      return core.read((q) => q.selectHeartbeats(seenAfter));
     },
   };
 }
