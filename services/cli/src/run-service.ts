@@ -10,7 +10,7 @@ import { createBackends, createServiceBus, openConfiguredLedger } from './runtim
 import { startService, type ServiceName } from './services.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
-import { startHeartbeat } from '@s3o/workers';
+import { processIdOf, startHeartbeat, startJobRequests } from '@s3o/workers';
 import { processIdentity } from './process-identity.js';
 
 export interface RunningService {
@@ -60,6 +60,8 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
     }, () => undefined);
   }
   const heartbeat = startHeartbeat({ ledger, identity, logger: logger.child({ component: 'heartbeat' }) });
+  // Passes an operator asked a gateway for, of the jobs this process runs (POST /admin/api/jobs/{job}/run).
+  const jobRequests = startJobRequests({ ledger, processId: processIdOf(identity), logger: logger.child({ component: 'job-requests' }) });
   logger.info({ service: name, url, ...(gatewayMetrics?.url ? { metricsUrl: gatewayMetrics.url } : {}) }, `${name} running`);
 
 
@@ -77,6 +79,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
         if (!service.gateway) await service.stop();
         // Whatever the meter still holds goes to the outbox (relayed and folded after a restart if not now).
         await usage.stop();
+        await jobRequests.stop();
         await heartbeat.stop();
         breakers?.stop();
         for (const client of backends.values()) client.close();

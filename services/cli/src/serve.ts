@@ -11,7 +11,7 @@ import { createBackends, createServiceBus, openConfiguredLedger } from './runtim
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
 import { startGatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
-import { startHeartbeat } from '@s3o/workers';
+import { processIdOf, startHeartbeat, startJobRequests } from '@s3o/workers';
 import { processIdentity } from './process-identity.js';
 
 export interface RunningOrchestrator {
@@ -52,6 +52,8 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   gateway.ready = true;
   const stopTlsReload = reloadTlsOnSighup(gateway, config, logger);
   const heartbeat = startHeartbeat({ ledger, identity, logger: logger.child({ component: 'heartbeat' }) });
+  // Passes an operator asked a gateway for, of the jobs this process runs (POST /admin/api/jobs/{job}/run).
+  const jobRequests = startJobRequests({ ledger, processId: processIdOf(identity), logger: logger.child({ component: 'job-requests' }) });
   logger.info({ url, backends: config.backends.map((b) => b.name), buckets: config.buckets.map((b) => b.name) }, 's3-orchestrator serving');
 
   let stopping: Promise<void> | null = null;
@@ -66,6 +68,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
         await started[0]?.stop();
         await Promise.all(buses.map((b) => b.stop()));
         await Promise.all(started.slice(1).map((s) => s.stop()));
+        await jobRequests.stop();
         await heartbeat.stop();
         // Whatever the meter still holds goes to the outbox; it is folded after the next start if not now.
         await usage.stop();
