@@ -82,8 +82,8 @@ async function main(argv: string[]): Promise<number> {
   const tracing = await startConfiguredTracing(config, command);
   toggleLevelOnSignal(logger);
   const running = command === 'serve'
-    ? await serve(config, logger)
-    : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'));
+    ? await serve(config, logger, { configPath: values.config })
+    : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'), { configPath: values.config });
   await untilSignalled(logger, async () => {
     await running.stop();
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'exporting the last spans failed'));

@@ -26,11 +26,18 @@ export function outcomeResult(outcome: unknown): RunResult<object> {
   return o as RunResult<object>;
 }
 
+/** The worker name of a configuration reload asked of one process (`admin reload --all`). */
+export function reloadRequestOf(processId: string): string {
+  return `config-reload@${processId}`;
+}
+
 export function startJobRequests(deps: {
   ledger: FleetLedger;
   /** the process id runs are claimed under (processIdOf) */
   processId: string;
   logger: Logger;
+  /** re-reads this process's configuration file; its answer is the run's outcome (`reload`) */
+  reload?: () => Promise<unknown>;
   registry?: WorkerRegistry;
   intervalMs?: number;
 }): PeriodicWorker<{ runs: number }> {
@@ -43,11 +50,19 @@ export function startJobRequests(deps: {
     registry,
     run: async (signal) => {
       const runs = [...new Set(registry.list().map((r) => r.name))].filter((name) => name !== NAME);
+      const reloadName = reloadRequestOf(deps.processId);
+      if (deps.reload) runs.push(reloadName);
       let done = 0;
       while (!signal.aborted) {
         const claimed = await deps.ledger.claimJobRun(runs, deps.processId);
         if (!claimed) break;
         deps.logger.info({ job: claimed.job, worker: claimed.worker, run: claimed.id }, 'running a pass an operator asked for');
+        if (claimed.worker === reloadName && deps.reload) {
+          const reload = await deps.reload().catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+          await deps.ledger.finishJobRun(claimed.id, { status: 'ok', counts: {}, reload });
+          done += 1;
+          continue;
+        }
         let result: RunResult<object> | null;
         try {
           result = await registry.trigger(claimed.worker);

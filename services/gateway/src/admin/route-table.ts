@@ -99,6 +99,14 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
     },
   },
 
+  // Configuration
+  {
+    method: 'POST', path: '/reload', tag: 'config', summary: "Re-read the configuration file (as SIGHUP does): this process, or with all=true every process seen",
+    query: [{ name: 'all', type: 'boolean', description: 'every process seen by its heartbeat re-reads its own file' }],
+    responses: { 200: 'what changed, was applied and needs a restart (per process with all=true)', 422: 'the file is invalid: nothing changed (or some process refused it)', 503: 'NotAvailable: started without a configuration file', ...DENIED },
+  },
+  { method: 'GET', path: '/reload-status', tag: 'config', summary: "This process's last configuration reload", responses: { 200: '{ status } (null before the first reload)', 503: 'NotAvailable: started without a configuration file', ...DENIED } },
+
   // Backends
   { method: 'POST', path: '/backends/{name}/drain', tag: 'backends', summary: 'Start draining a backend', pathParams: [NAME], responses: { 202: 'the drain', 404: 'NoSuchBackend', 409: 'DrainInProgress', ...DENIED } },
   { method: 'GET', path: '/backends/{name}/drain', tag: 'backends', summary: "A backend's latest drain and what it still holds", pathParams: [NAME], responses: { 200: 'the drain', 404: 'NoSuchBackend or NoSuchDrain', ...DENIED } },
