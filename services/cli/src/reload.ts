@@ -20,6 +20,7 @@ const lastReload = gauge({ name: 's3o_config_last_reload_success', help: '1 when
 const LIVE = ['logging.level', 'buckets', 'auth.root', 'backends[].quotaBytes', 'backends[].apiRequestLimit', 'backends[].egressByteLimit', 'backends[].ingressByteLimit'];
 
 export class ConfigReloader implements ConfigReload {
+  readonly liveKeys = LIVE;
   private last: ReloadStatus | null = null;
   private readonly gateways: Gateway[] = [];
   private running: Promise<ReloadStatus> | null = null;

@@ -64,6 +64,8 @@ export interface ConfigReload {
   reload(trigger: string): Promise<ReloadStatus>;
   /** The last reload's outcome; null before the first. */
   status(): ReloadStatus | null;
+  /** the keys a reload applies live; every other key needs a restart */
+  readonly liveKeys: readonly string[];
 }
 
 export interface ReloadStatus {
