@@ -5,13 +5,15 @@ import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import { NatsBroadcast, type EventBus } from '@s3o/bus';
-import type { Logger } from '@s3o/telemetry';
+import { processLogs, type Logger } from '@s3o/telemetry';
+import { processWorkers, type ProcessIdentity } from '@s3o/workers';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
 import { startUsageService } from '@s3o/usage';
 import { startNotifierService } from '@s3o/notifier';
 import { busOfService } from './service-bus.js';
+import type { ConfigReloader } from './reload.js';
 
 export const SERVICE_NAMES = ['gateway', 'placement', 'cleanup', 'usage', 'notifier'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -35,7 +37,12 @@ export interface ServiceDeps {
   /** the process's concurrency budgets: the gateway admits requests, background copies take write slots */
   admission: ProcessAdmission;
   bus: EventBus;
+  /** the process's root logger (the admin API's log level changes it) */
   logger: Logger;
+  /** who this process is (admin status, heartbeats) */
+  identity: ProcessIdentity;
+  /** re-reading the configuration file (absent without one); the gateway attaches itself */
+  reloader?: ConfigReloader;
 }
 
 export interface StartedService {
@@ -84,9 +91,13 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
+      const operator = {
+        rootLogger: deps.logger, logs: processLogs, workers: processWorkers, breakers: deps.breakers, process: deps.identity, reload: deps.reloader,
+      };
       const gateway = createGatewayApp({
-        ...deps, logger, busConnected: () => deps.bus.isConnected(), identityChanges: identityChanges(deps, logger),
+        ...deps, logger, busConnected: () => deps.bus.isConnected(), identityChanges: identityChanges(deps, logger), operator,
       });
+      deps.reloader?.attachGateway(gateway);
       return {
         gateway,
         stop: async () => {

@@ -96,24 +96,24 @@ describe('s3-orchestrator admin user|credential|grant|bucket', () => {
     const buckets = await cli(['admin', 'bucket', 'list', '--config', configPath]);
     assert.match(buckets.stdout, /^photos  config file\narchive  created /);
     const configBucket = await cli(['admin', 'bucket', 'delete', 'photos', '--config', configPath]);
-    assert.equal(configBucket.code, 1);
+    assert.equal(configBucket.code, 3, 'refused by the gateway');
     assert.ok(configBucket.stderr.includes(`AccessDenied (403): bucket photos is defined in ${configPath}; remove it there [field: name]`), configBucket.stderr);
     assert.equal((await cli(['admin', 'bucket', 'delete', 'archive', '--config', configPath])).code, 0);
 
     await cli(['admin', 'user', 'create', 'ops', '--config', configPath]);
     const bad = await cli(['admin', 'grant', 'add', 'ops', 'backend', '*', 'admin-drain,read', '--config', configPath]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 3);
     assert.match(bad.stderr, /InvalidArgument \(400\): .*\[field: permissions\]/);
     assert.equal((await cli(['admin', 'grant', 'set', 'ops', 'orchestrator', '*', 'admin-read', '--config', configPath])).code, 0);
     const opsKey = JSON.parse((await cli(['admin', 'credential', 'issue', 'ops', '--config', configPath, '--json'])).stdout) as Record<string, string>;
-    const env = { S3O_ADMIN_ACCESS_KEY_ID: opsKey.access_key_id!, S3O_ADMIN_SECRET_ACCESS_KEY: opsKey.secret_access_key! };
+    const env = { S3O_ACCESS_KEY_ID: opsKey.access_key_id!, S3O_SECRET_ACCESS_KEY: opsKey.secret_access_key! };
     assert.equal((await cli(['admin', 'user', 'list', '--config', configPath], env)).code, 0, 'admin-read may list');
     const mint = await cli(['admin', 'credential', 'issue', 'ops', '--config', configPath], env);
-    assert.equal(mint.code, 1);
+    assert.equal(mint.code, 3);
     assert.match(mint.stderr, /AccessDenied \(403\).*admin-keys/);
 
     const usage = await cli(['admin', 'grant', 'add', 'ops']);
-    assert.equal(usage.code, 1);
+    assert.equal(usage.code, 2, 'bad usage');
     assert.match(usage.stderr, /expected: grant add USER KIND NAME/);
   });
 });

@@ -3,12 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type {
-  CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IdentityLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
-  MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
+  CleanupAdminLedger, CleanupLedger, DrainLedger, FleetLedger, HoldingsLedger, IdentityLedger, IntentLedger, LostObjectLedger,
+  MissingCopyLedger, MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
 } from '@s3o/store';
 import type { IdentityRefresher, SecretSealer } from '@s3o/identity';
-import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
-import type { Logger } from '@s3o/telemetry';
+import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
+import type { Logger, LogRing } from '@s3o/telemetry';
+import type { ProcessIdentity, WorkerRegistry } from '@s3o/workers';
 import type { VerifiedRequest } from '@s3o/s3';
 import type { S3Address } from './http/address.js';
 import type { S3Action } from './http/classify.js';
@@ -24,7 +25,7 @@ import type { Principal } from './authorize.js';
  * notification outbox and usage; provisioning (users, credentials, grants, stored buckets).
  */
 export type GatewayLedger = IntentLedger & WriteLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
-  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger & IdentityLedger;
+  CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger & IdentityLedger & FleetLedger;
 
 export interface GatewayDeps {
   config: Config;
@@ -50,6 +51,50 @@ export interface GatewayDeps {
    * changes this gateway makes and on its timer only.
    */
   identityChanges?: (rebuild: () => void) => () => void;
+  /** What the operator endpoints read of this process beyond the ledger; absent in tests that do not need them. */
+  operator?: OperatorSurface;
+}
+
+/** This process as the admin API's status, workers, logs and jobs endpoints see it. */
+export interface OperatorSurface {
+  /** the process's root logger: PUT /admin/api/log-level changes its level, and every child follows */
+  rootLogger: Logger;
+  /** the lines the root logger wrote lately */
+  logs: LogRing;
+  /** the periodic workers running in this process */
+  workers: WorkerRegistry;
+  /** the process's backend circuit breakers; null when backend_circuit_breaker is off */
+  breakers: BackendBreakers | null;
+  /** who this process is */
+  process: ProcessIdentity;
+  /** re-reading the configuration file; absent when the process was started without one */
+  reload?: ConfigReload;
+}
+
+/** Re-reading the configuration file in this process (docs/architecture.md §7 "Reloading"). */
+export interface ConfigReload {
+  /** Re-reads, validates and applies the file; an invalid file changes nothing. */
+  reload(trigger: string): Promise<ReloadStatus>;
+  /** The last reload's outcome; null before the first. */
+  status(): ReloadStatus | null;
+  /** the keys a reload applies live; every other key needs a restart */
+  readonly liveKeys: readonly string[];
+}
+
+export interface ReloadStatus {
+  /** ISO time of the attempt */
+  at: string;
+  /** what asked for it: SIGHUP, the admin API, a gateway's --all */
+  trigger: string;
+  ok: boolean;
+  /** why the file was refused (each problem naming its key); null when ok */
+  error: string | null;
+  /** key paths whose value differs from the running configuration */
+  changed: string[];
+  /** of those, the ones this process applied */
+  applied: string[];
+  /** of those, the ones that take effect only after a restart */
+  restart_needed: string[];
 }
 
 export interface RequestContext {

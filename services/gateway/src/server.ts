@@ -2,6 +2,7 @@
 // request through the routing table and hands it to the action's module.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
+import type { Config } from '@s3o/config';
 import type { GatewayDeps, RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
@@ -27,6 +28,12 @@ export interface Gateway {
   ready: boolean;
   /** Reads server.tls's files again for new connections (SIGHUP); open connections keep theirs. */
   reloadTls(): void;
+  /**
+   * A reloaded configuration (docs/architecture.md §7 "Reloading"): the buckets, their
+   * credentials and auth.root from the next request on, and every setting the gateway reads
+   * per request. Settings read once at start (listener, backends, rate limits) stay.
+   */
+  applyConfig(next: Config): void;
 }
 
 /**
@@ -50,7 +57,15 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     genReqId: newRequestId,
     return503OnClosing: true,
   });
-  const gateway: Gateway = { app, ready: false, reloadTls: listener.reloadTls };
+  const gateway: Gateway = {
+    app,
+    ready: false,
+    reloadTls: listener.reloadTls,
+    applyConfig: (next) => {
+      void identity.reconfigure(next);
+      deps.config = next;
+    },
+  };
   // Spans, request metrics and audit lines of every request — registered first, so requests refused by
   // rate limiting or admission are counted and audited too; Prometheus text at the metrics
   // path unless it is off or served on a listener of its own (telemetry.metrics.listen).

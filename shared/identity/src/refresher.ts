@@ -31,10 +31,25 @@ export class IdentityRefresher {
   private timer: NodeJS.Timeout | null = null;
   private readonly used = new Map<string, number>();
   private lastProblems = '';
+  private config: IdentityConfig;
+  /** the ledger's part of the last rebuild, so a new configuration applies without the database */
+  private lastSnapshot: Awaited<ReturnType<IdentityRefresherOptions['identity']['snapshot']>> | null = null;
 
   constructor(private readonly options: IdentityRefresherOptions) {
+    this.config = options.config;
     // Until the first rebuild the config file's users hold: they need no database.
     this.current = IdentityRegistry.build(options.config, null, options.sealer);
+  }
+
+  /**
+   * A reloaded configuration (docs/architecture.md §7 "Reloading"): its buckets, credentials
+   * and auth.root hold from the next request on — built at once over the ledger's users as last
+   * read — and the ledger is read again.
+   */
+  reconfigure(config: IdentityConfig): Promise<void> {
+    this.config = config;
+    this.current = IdentityRegistry.build(config, this.lastSnapshot, this.options.sealer);
+    return this.refresh();
   }
 
   get registry(): IdentityRegistry {
@@ -92,7 +107,8 @@ export class IdentityRefresher {
   private async rebuild(): Promise<void> {
     try {
       const snapshot = await this.options.identity.snapshot();
-      const next = IdentityRegistry.build(this.options.config, snapshot, this.options.sealer);
+      const next = IdentityRegistry.build(this.config, snapshot, this.options.sealer);
+      this.lastSnapshot = snapshot;
       this.current = next;
       const problems = next.problems.join('; ');
       if (problems !== '' && problems !== this.lastProblems) this.options.logger.warn({ problems: next.problems }, 'identity registry built with problems');

@@ -11,6 +11,7 @@ export type * from './drain-types.js';
 export type * from './identity-types.js';
 export { ADMIN_PERMISSIONS, BUCKET_PERMISSIONS, RESOURCE_KINDS } from './identity-types.js';
 export { checkPermissions } from './core/identity.js';
+export type * from './fleet.js';
 export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError, IdentityError,

@@ -16,13 +16,14 @@ import type {
   DeleteOutcome, HoldingCursor, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow,
   MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
 } from './types.js';
-import type { LeaderLock } from './tx-adapter.js';
+import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
 import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
 import type { DrainLedger } from './drain-types.js';
 import type { IdentityLedger } from './identity-types.js';
+import type { FleetLedger } from './fleet.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -167,6 +168,8 @@ export interface ReadLedger {
   getQuotas(): Promise<QuotaRow[]>;
   /** ok copies per backend that holds any, by name (the s3o_objects_count gauge). */
   copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
+  /** Objects, replication backlog (fewer ok copies than `factor`), open intents and uploads (admin status). */
+  operatorFigures(factor: number): Promise<OperatorFigures>;
 }
 
 /** The reaper's operations (docs/architecture.md, "Crash anywhere is recoverable"). */
@@ -337,4 +340,4 @@ export interface LedgerSetup {
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
-  IdentityLedger, EventLedger, EventLogLedger, LeaderLocks {}
+  IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks {}

@@ -1,21 +1,20 @@
 // `s3-orchestrator admin user|credential|grant|bucket …`: provisioning through a running
 // gateway's admin API (docs/architecture.md §6 "Authorisation"). Human output by default,
-// `--json` for scripts; a minted secret is printed once and never again. Signed with the
-// config file's `auth.root`, or with the key in S3O_ADMIN_ACCESS_KEY_ID /
-// S3O_ADMIN_SECRET_ACCESS_KEY (an operator with control-plane grants of their own).
+// `--json` for scripts; a minted secret is printed once and never again. Address and signing
+// key as for every admin verb (connection.ts): flags, S3O_ADMIN_ADDR / S3O_ACCESS_KEY_ID /
+// S3O_SECRET_ACCESS_KEY (an operator with control-plane grants of their own), or the config.
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config-file.js';
-import { callAdminApi, type AdminAnswer, type AdminCall, type AdminCredential } from './client.js';
-import { gatewayUrlOf } from './command.js';
+import type { AdminAnswer, AdminCall } from './client.js';
+import { AdminCommandError, AdminSession, CONNECTION_OPTIONS, EXIT, type ConnectionFlags } from './connection.js';
 
 export const IDENTITY_VERBS: ReadonlySet<string> = new Set(['user', 'credential', 'grant', 'bucket']);
 
 export const IDENTITY_USAGE = `    admin user list | create NAME | rename NAME NEW_NAME | delete NAME
-    admin credential issue USER [--access-key-id ID --secret-access-key SECRET] | revoke ACCESS_KEY_ID
+    admin credential issue USER [--key-id ID --secret SECRET] | revoke ACCESS_KEY_ID
     admin grant add|set USER bucket|backend|orchestrator NAME|* PERMISSION[,PERMISSION…] | remove USER KIND NAME
     admin bucket list | create NAME | delete NAME
-               provisioning; each takes --config FILE [--url URL] [--json]. Signed with auth.root,
-               or with S3O_ADMIN_ACCESS_KEY_ID / S3O_ADMIN_SECRET_ACCESS_KEY when set.
+          provisioning; address and admin credential as for every verb (see above); --json for scripts.
+          credential issue registers the given key and secret, or mints a pair shown this once.
 `;
 
 type Json = Record<string, any>;
@@ -36,7 +35,7 @@ function need(args: string[], count: number, shape: string): string[] {
 }
 
 /** What one command line asks of the admin API. */
-function requestOf(noun: string, args: string[], flags: { 'access-key-id'?: string; 'secret-access-key'?: string }): Request {
+function requestOf(noun: string, args: string[], flags: { 'key-id'?: string; secret?: string }): Request {
   const [verb, ...rest] = args;
   switch (`${noun} ${verb ?? ''}`) {
     case 'user list':
@@ -63,8 +62,8 @@ function requestOf(noun: string, args: string[], flags: { 'access-key-id'?: stri
     case 'credential issue': {
       const [user] = need(rest, 1, 'credential issue USER');
       const json: Json = {};
-      if (flags['access-key-id'] !== undefined) json.access_key_id = flags['access-key-id'];
-      if (flags['secret-access-key'] !== undefined) json.secret_access_key = flags['secret-access-key'];
+      if (flags['key-id'] !== undefined) json.access_key_id = flags['key-id'];
+      if (flags.secret !== undefined) json.secret_access_key = flags.secret;
       return {
         call: { method: 'POST', path: `/users/${enc(user!)}/credentials`, json },
         show: (b) => `credential issued to ${b.user}\n  access key id      ${b.access_key_id}\n  secret access key  ${b.secret_access_key}\n` +
@@ -106,59 +105,42 @@ function requestOf(noun: string, args: string[], flags: { 'access-key-id'?: stri
   }
 }
 
-function credentialOf(root: AdminCredential | null): AdminCredential | null {
-  const id = process.env.S3O_ADMIN_ACCESS_KEY_ID;
-  const secret = process.env.S3O_ADMIN_SECRET_ACCESS_KEY;
-  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
-  return root;
-}
-
 function errorLine(answer: AdminAnswer): string {
   const error = (answer.body as Json | null)?.error as Json | undefined;
   if (!error) return `answered ${answer.status}`;
   return `${error.code} (${answer.status}): ${error.message}${error.field ? ` [field: ${error.field}]` : ''}`;
 }
 
+/** Statuses whose JSON error this command prints itself (with the field it names). */
+const REFUSALS = Array.from({ length: 100 }, (_, i) => 400 + i);
+
 export async function runIdentityCommand(noun: string, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c' },
-      url: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'access-key-id': { type: 'string' },
-      'secret-access-key': { type: 'string' },
-    },
-    allowPositionals: true,
-  });
   let request: Request;
+  let values: ConnectionFlags & { json?: boolean; 'key-id'?: string; secret?: string };
   try {
-    request = requestOf(noun, positionals, values);
+    const parsed = parseArgs({
+      args,
+      options: { ...CONNECTION_OPTIONS, 'key-id': { type: 'string' }, secret: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    values = parsed.values;
+    request = requestOf(noun, parsed.positionals, values);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`admin ${noun}: ${err.message}\n\nusage:\n${IDENTITY_USAGE}`);
-    return 1;
+    process.stderr.write(`admin ${noun}: ${err instanceof Error ? err.message : String(err)}\n\nusage:\n${IDENTITY_USAGE}`);
+    return EXIT.usage;
   }
-  if (!values.config) {
-    process.stderr.write(`admin ${noun}: --config FILE is required\n\nusage:\n${IDENTITY_USAGE}`);
-    return 1;
+  try {
+    const session = await AdminSession.open(values);
+    const answer = await session.call(request.call, REFUSALS);
+    const ok = answer.status >= 200 && answer.status < 300;
+    if (values.json) process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+    else if (ok) process.stdout.write(request.show(answer.body as Json));
+    if (!ok) process.stderr.write(`admin ${noun}: ${errorLine(answer)}\n`);
+    return ok ? EXIT.ok : EXIT.refused;
+  } catch (err) {
+    if (!(err instanceof AdminCommandError)) throw err;
+    process.stderr.write(`admin ${noun}: ${err.message}\n`);
+    return err.exitCode;
   }
-  const loaded = await loadConfigFile(values.config);
-  if (!loaded) return 1;
-  const credential = credentialOf(loaded.config.auth.root);
-  if (!credential) {
-    process.stderr.write(`admin ${noun}: ${values.config} has no auth.root and S3O_ADMIN_ACCESS_KEY_ID is not set; the admin API needs a key\n`);
-    return 1;
-  }
-  const url = values.url ?? gatewayUrlOf(loaded.config);
-  if (!url) {
-    process.stderr.write(`admin ${noun}: server.listen_addr has port 0; pass the gateway's --url\n`);
-    return 1;
-  }
-  const answer = await callAdminApi(url, credential, request.call, 60_000);
-  const ok = answer.status >= 200 && answer.status < 300;
-  if (values.json) process.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
-  else if (ok) process.stdout.write(request.show(answer.body as Json));
-  if (!ok) process.stderr.write(`admin ${noun}: ${errorLine(answer)}\n`);
-  return ok ? 0 : 1;
 }

@@ -18,6 +18,7 @@ import { readOperations } from './reads.js';
 import { reaperOperations } from './reaper.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
+import { fleetOperations } from './fleet.js';
 import { intentOperations, writeOperations } from './writes.js';
 
 export { sequencerOf, type TxWork } from './tx-work.js';
@@ -59,6 +60,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...placementOperations(core),
     ...missingCopyOperations(core),
     ...usageOperations(core),
+    ...fleetOperations(core),
     ...eventOperations(core),
     ...eventLogOperations(core, core.eventsAppended),
     drains: backendDrains(core),

@@ -10,6 +10,7 @@ import { objectReads, objectWrites } from './sql/objects.js';
 import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
 import { statsReads } from './sql/stats.js';
+import { fleetReads, fleetWrites } from './sql/fleet.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
@@ -22,6 +23,7 @@ export function readStatements(db: Queries): ReadStatements {
     ...intentReads(db),
     ...quotaReads(db),
     ...statsReads(db),
+    ...fleetReads(db),
     ...multipartReads(db),
     ...cleanupReads(db),
     ...eventReads(db),
@@ -36,6 +38,7 @@ export function readStatements(db: Queries): ReadStatements {
 export function txStatements(db: Queries): TxStatements {
   return {
     ...readStatements(db),
+    ...fleetWrites(db),
     ...objectWrites(db),
     ...placementWrites(db),
     ...intentWrites(db),

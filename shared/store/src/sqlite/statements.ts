@@ -10,6 +10,7 @@ import { objectReads, objectWrites } from './sql/objects.js';
 import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
 import { statsReads } from './sql/stats.js';
+import { fleetReads, fleetWrites } from './sql/fleet.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
@@ -22,6 +23,7 @@ export function readStatements(c: SqliteConnection): ReadStatements {
     ...intentReads(c),
     ...quotaReads(c),
     ...statsReads(c),
+    ...fleetReads(c),
     ...multipartReads(c),
     ...cleanupReads(c),
     ...eventReads(c),
@@ -36,6 +38,7 @@ export function readStatements(c: SqliteConnection): ReadStatements {
 export function txStatements(c: SqliteConnection): TxStatements {
   return {
     ...readStatements(c),
+    ...fleetWrites(c),
     ...objectWrites(c),
     ...placementWrites(c),
     ...intentWrites(c),
