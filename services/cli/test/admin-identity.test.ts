@@ -49,7 +49,7 @@ describe('s3-orchestrator admin user|credential|grant|bucket', () => {
     });
     await writeFile(configPath, configFile(0));
     const { config } = await loadConfig(configPath);
-    orchestrator = await serve(config, silentLogger(), configPath);
+    orchestrator = await serve(config, silentLogger(), { configPath });
     await writeFile(configPath, configFile(Number(new URL(orchestrator.url).port)));
   });
   after(async () => {
