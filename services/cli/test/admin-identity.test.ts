@@ -86,7 +86,9 @@ describe('s3-orchestrator admin user|credential|grant|bucket', () => {
     const revoked = await cli(['admin', 'credential', 'revoke', key.access_key_id, '--config', configPath]);
     assert.equal(revoked.code, 0, revoked.stderr);
     await assert.rejects(s3.send(new GetObjectCommand({ Bucket: 'photos', Key: 'a' })), { name: 'InvalidAccessKeyId' });
-    assert.equal((await cli(['admin', 'user', 'delete', 'backup', '--config', configPath])).code, 0);
+    const renamed = await cli(['admin', 'user', 'rename', 'backup', 'verifier', '--config', configPath]);
+    assert.equal(renamed.stdout, 'user backup is now verifier\n', renamed.stderr);
+    assert.equal((await cli(['admin', 'user', 'delete', 'verifier', '--config', configPath])).code, 0);
     owner.destroy();
     s3.destroy();
   });

@@ -157,6 +157,23 @@ export function describeIdentityContract(withLedger: WithLedger): void {
         }
       }));
 
+    test('the same user made twice at once (two gateways): one is made, the other refused; nothing half-made', () =>
+      withLedger(async (ledger) => {
+        const results = await Promise.allSettled([ledger.identity.createUser('ivy'), ledger.identity.createUser('ivy')]);
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        assert.ok(failure.reason instanceof IdentityError && failure.reason.reason === 'conflict');
+        const keys = await Promise.allSettled([
+          ledger.identity.addCredential({ user: 'ivy', accessKeyId: KEY, sealedSecret: 'plain:a' }),
+          ledger.identity.addCredential({ user: 'ivy', accessKeyId: KEY, sealedSecret: 'plain:b' }),
+        ]);
+        assert.equal(keys.filter((r) => r.status === 'fulfilled').length, 1);
+        const snap = await ledger.identity.snapshot();
+        assert.deepEqual(snap.users.map((u) => u.name), ['ivy']);
+        assert.equal(snap.credentials.length, 1);
+        assert.equal((await identityEvents(ledger)).length, 2, 'one event per change that happened');
+      }));
+
     test('last-used times only move forward and append no event', () =>
       withLedger(async (ledger) => {
         await ledger.identity.createUser('hal');

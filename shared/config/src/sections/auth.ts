@@ -1,5 +1,6 @@
-// `auth.*`: the admin API's root credential; and the credential shape buckets share with it,
-// whose access key ids must be unique across the whole file.
+// `auth.*`: the root credential (every permission, docs/architecture.md §6 "Authorisation");
+// and the credential shape buckets share with it, whose access key ids must be unique across
+// the whole file.
 
 import { z } from 'zod';
 import { optionalSection, requiredText, section } from '../fields.js';
@@ -12,7 +13,7 @@ export interface Credential {
 }
 
 export interface AuthConfig {
-  /** The admin API credential; null when the admin API has no credential configured. */
+  /** The root credential (every permission); null when none is configured. */
   root: Credential | null;
 }
 
