@@ -12,11 +12,11 @@ export type { Logger };
 /**
  * Standard output is written in batches: every request leaves an audit line, and a
  * synchronous write(2) per line was the largest single cost of a HEAD in the gateway's CPU
- * profile (docs/performance.md). Lines reach stdout once this many bytes are waiting, or
+ * profile (docs/performance.md). Lines reach stdout once LOG_BUFFER_BYTES are waiting, or
  * after LOG_FLUSH_MS at most; pino flushes what is left synchronously when the process exits
  * (also after an uncaught exception). Only a kill -9 can lose the last LOG_FLUSH_MS of lines.
  */
-const LOG_BUFFER_BYTES = 16 * 1024;
+const LOG_BUFFER_BYTES = 8 * 1024; // below sonic-boom's maxWrite (16 KiB)
 const LOG_FLUSH_MS = 100;
 
 export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream }): Logger {
