@@ -9,16 +9,6 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
-/**
- * Standard output is written in batches: every request leaves an audit line, and a
- * synchronous write(2) per line was the largest single cost of a HEAD in the gateway's CPU
- * profile (docs/performance.md). Lines reach stdout once LOG_BUFFER_BYTES are waiting, or
- * after LOG_FLUSH_MS at most; pino flushes what is left synchronously when the process exits
- * (also after an uncaught exception). Only a kill -9 can lose the last LOG_FLUSH_MS of lines.
- */
-const LOG_BUFFER_BYTES = 8 * 1024; // below sonic-boom's maxWrite (16 KiB)
-const LOG_FLUSH_MS = 100;
-
 export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream }): Logger {
   const options = {
     level: opts.level ?? 'info',
@@ -27,9 +17,7 @@ export function createLogger(opts: { service: string; level?: LevelWithSilent; d
     formatters: { level: (label: string) => ({ level: label }) },
     mixin: traceFields,
   };
-  const destination = opts.destination
-    ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
-  return pino(options, destination);
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 /** A logger that drops everything: for tests and library defaults. */
