@@ -6,18 +6,21 @@ import {
 import { parseArgs } from 'node:util';
 import { BACKEND_KINDS, type BackendKind } from './backends.js';
 import { QUICK_RESULTS_DIR, RESULTS_DIR } from './paths.js';
-import { FULL_PROFILE, profileNamed } from './profiles.js';
+import { FULL_PROFILE, PROFILE_NAMES, profileNamed, type ProfileName } from './profiles.js';
 import { buildScenarios } from './scenarios.js';
 import { renderTextTable } from './report/format.js';
 import { checkGoals } from './report/goals.js';
 import type { BenchReport } from './report/model.js';
 import { writeReport } from './report/write.js';
+import { compareReports, readReport, renderComparisonMarkdown, renderComparisonText } from './report/compare.js';
 import { runBench } from './run.js';
 
 const USAGE = `usage: npm run bench -- [options]
 
   --quick              smoke run of about a minute (smaller objects, fewer operations);
                        results go to infra/bench/results/quick/ (not committed)
+  --profile NAME       full (default), quick (= --quick) or cpu: quick's sizes with enough operations per
+                       row for steady CPU-per-operation figures (a few minutes; results go with quick's)
   --out DIR            write the results here instead
   --backends LIST      comma-separated: ${BACKEND_KINDS.join(', ')} (default: all)
   --scenarios LIST     comma-separated scenario ids (default: all gateway scenarios);
@@ -25,6 +28,9 @@ const USAGE = `usage: npm run bench -- [options]
                        against the sink (PUT/GET of small and large objects, one process), on its own
                        or besides the ids given
   --cpu-prof           run the gateway with --cpu-prof; profiles and their summary go with the results
+  --compare BASE.json  after the run, print (and add to the markdown) the change of every row against
+                       this earlier result: gateway figure, gateway CPU per operation, CPU gateway/proxy
+  --against RUN.json   with --compare: compare this stored result instead of running anything
   --tracing URL        turn the gateway's tracing on (every trace sampled) exporting to this
                        OTLP/HTTP endpoint, to measure what tracing costs
   --identity-load      load 1,000 users (a stored credential each) and 10,000 grants into the
@@ -43,12 +49,15 @@ export interface BenchMainResult {
 
 const OPTIONS = {
   quick: { type: 'boolean', default: false },
+  profile: { type: 'string' },
   out: { type: 'string' },
   backends: { type: 'string' },
   scenarios: { type: 'string' },
   'cpu-prof': { type: 'boolean', default: false },
   tracing: { type: 'string' },
   'identity-load': { type: 'boolean', default: false },
+  compare: { type: 'string' },
+  against: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -72,6 +81,25 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     out(USAGE);
     return { exitCode: 0, report: null, files: null };
   }
+  if (values.against && !values.compare) return refuse('--against needs --compare BASE.json');
+  let base: BenchReport | null = null;
+  if (values.compare) {
+    try {
+      base = await readReport(values.compare);
+    } catch (err) {
+      return refuse(`--compare ${values.compare}: ${(err as Error).message}`);
+    }
+  }
+  if (base && values.against) {
+    let stored: BenchReport;
+    try {
+      stored = await readReport(values.against);
+    } catch (err) {
+      return refuse(`--against ${values.against}: ${(err as Error).message}`);
+    }
+    out(`${renderComparisonText(compareReports(base, values.compare!, stored))}\n`);
+    return { exitCode: 0, report: stored, files: null };
+  }
   const backends = commaList(values.backends);
   const unknownBackends = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind)) ?? [];
   if (unknownBackends.length) return refuse(`unknown backend(s): ${unknownBackends.join(', ')}`);
@@ -79,8 +107,11 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
   const knownIds = new Set([...buildScenarios(FULL_PROFILE).map((s) => s.id), BACKEND_CLIENT_SCENARIO]);
   const unknownIds = requested?.filter((id) => !knownIds.has(id)) ?? [];
   if (unknownIds.length) return refuse(`unknown scenario id(s): ${unknownIds.join(', ')}; known: ${[...knownIds].join(', ')}`);
-  const profile = profileNamed(values.quick ? 'quick' : 'full');
-  const outDir = values.out ?? (values.quick ? QUICK_RESULTS_DIR : RESULTS_DIR);
+  const profileName = values.profile ?? (values.quick ? 'quick' : 'full');
+  if (!PROFILE_NAMES.includes(profileName as ProfileName)) return refuse(`unknown profile: ${profileName}; known: ${PROFILE_NAMES.join(', ')}`);
+  if (values.quick && profileName !== 'quick') return refuse('--quick contradicts --profile');
+  const profile = profileNamed(profileName as ProfileName);
+  const outDir = values.out ?? (profile.name === 'full' ? RESULTS_DIR : QUICK_RESULTS_DIR);
 
   const result: BenchMainResult = { exitCode: 0, report: null, files: null };
   if (requested?.includes(BACKEND_CLIENT_SCENARIO)) {
@@ -107,12 +138,14 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     tracingEndpoint: values.tracing,
     identityLoad: values['identity-load'] ? { users: 1000, grants: 10_000 } : undefined,
   });
-  const files = await writeReport(report, outDir);
+  const comparison = base ? compareReports(base, values.compare!, report) : null;
+  const files = await writeReport(report, outDir, comparison ? renderComparisonMarkdown(comparison) : '');
   result.report = report;
   result.files = files;
 
   out(`\n${renderTextTable(report)}\n\n`);
-  if (profile.name === 'quick') out('targets (quick run: reduced sizes, so indicative only):\n');
+  if (comparison) out(`${renderComparisonText(comparison)}\n\n`);
+  if (profile.name !== 'full') out(`targets (${profile.name} run: reduced sizes, so indicative only):\n`);
   for (const g of checkGoals(report)) out(`${g.met ? 'met   ' : 'MISSED'}  ${g.goal} — ${g.row}: ${g.measured}\n`);
   out(`\nwritten: ${files.markdown}\n         ${files.json}\n`);
   const errors = report.rows.reduce((n, r) => n + (r.direct?.errors ?? 0) + (r.gateway?.errors ?? 0), 0);

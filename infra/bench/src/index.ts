@@ -19,3 +19,6 @@ export {
   BACKEND_CLIENT_SCENARIO, backendClientScenarios, runBackendClientBench, renderBackendClientMarkdown, renderBackendClientText,
   writeBackendClientReport, type BackendClientReport, type ClientName, type ClientResult, type ClientRow,
 } from './backend-client/index.js';
+export { compareReports, readReport, renderComparisonText, renderComparisonMarkdown, type Comparison, type RowChange } from './report/compare.js';
+export { rowCpu, hopCpu, type RowCpu, type HopCpu } from './report/cpu.js';
+export { calibrate, type Calibration } from './calibrate.js';

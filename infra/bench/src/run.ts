@@ -18,6 +18,8 @@ import type { BackendRun, BenchReport, ResultRow, SideResult } from './report/mo
 import { createBenchClient, type BenchClient, type ChecksumMode } from './s3-client.js';
 import { buildScenarios, type Endpoint, type PhaseResult, type Scenario, type Side } from './scenarios.js';
 import { summarizeLatencies } from './stats.js';
+import { calibrate } from './calibrate.js';
+import { rowCpu } from './report/cpu.js';
 
 export interface BenchOptions {
   profile: BenchProfile;
@@ -69,6 +71,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const machine = machineInfo();
   // Taken first: the code measured is the code checked out when the run began.
   const commit = commitInfo();
+  const calibration = calibrate();
   const workRoot = await mkdtemp(join(tmpdir(), 's3o-bench-'));
   // An interrupted run (Ctrl-C exits the process) must not leave gigabytes of s3rver data behind.
   const removeWorkRoot = () => rmSync(workRoot, { recursive: true, force: true });
@@ -95,6 +98,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     finishedAt: new Date().toISOString(),
     commit,
     machine,
+    calibration,
     loadAverageAtEnd: currentLoadAverage(),
     client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
     backends: backendRuns,
@@ -263,12 +267,14 @@ function resultRow(kind: BackendKind, scenario: Scenario, results: Partial<Recor
   const figure = (s: SideResult) => (scenario.metric === 'ops' ? s.opsPerSec : s.mbPerSec);
   const ratio = (a: SideResult | undefined, b: SideResult | undefined) =>
     a && b && scenario.metric !== 'latency' ? figure(a) / figure(b) : null;
+  const sides = { direct: results.direct ?? null, proxy: results.proxy ?? null, gateway: results.gateway ?? null };
   return {
     scenarioId: scenario.id, title: scenario.title, metric: scenario.metric, backend: kind,
     gatewayChecksums: scenario.gatewayChecksums,
-    direct: results.direct ?? null, proxy: results.proxy ?? null, gateway: results.gateway ?? null,
+    ...sides,
     ratio: ratio(results.gateway, results.direct),
     ratioToProxy: ratio(results.gateway, results.proxy),
+    cpu: rowCpu({ metric: scenario.metric, ...sides }),
   };
 }
 

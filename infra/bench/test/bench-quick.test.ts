@@ -43,9 +43,15 @@ test('a quick run completes and writes JSON and markdown tables with every scena
         else assert.equal(measured, null);
       }
       assert.ok(row.gateway!.peakRssBytes! > 0, `${scenario.id} on ${backend}: no gateway RSS`);
+      if (scenario.sides.includes('proxy')) {
+        assert.ok(row.cpu.gateway && row.cpu.proxy, `${scenario.id} on ${backend}: no CPU per operation`);
+        assert.equal(row.cpu.unit, scenario.metric === 'throughput' ? 'ms/MB' : 'µs/op');
+      }
       assert.ok(markdown.includes(`| ${scenario.title} | ${backend} |`), `markdown lacks the row ${scenario.title} / ${backend}`);
       assert.ok(printed.includes(scenario.title), `console table lacks ${scenario.title}`);
     }
+    assert.ok(report.calibration.md5MsPerMB > 0);
+    assert.ok(markdown.includes('| CPU gateway/proxy |'), 'markdown lacks the CPU columns');
     const seeded = report.backends.find((b) => b.seed !== null);
     assert.equal(seeded?.seed?.objects, QUICK_PROFILE.list.objects);
   } finally {

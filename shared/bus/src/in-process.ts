@@ -41,6 +41,20 @@ class SharedEventReader {
   }
 }
 
+/**
+ * Parsed events by the stored record they came from. Consumers that read the same page share
+ * its record objects (SharedEventReader), so an event several consumers want (object.created:
+ * replication, notifications, usage…) is validated once instead of once per consumer. Handlers
+ * read events and never change them.
+ */
+const parsedEvents = new WeakMap<StoredEvent, DomainEvent>();
+
+function parseOnce(record: StoredEvent): DomainEvent {
+  let event = parsedEvents.get(record);
+  if (!event) parsedEvents.set(record, (event = parseEvent(record)));
+  return event;
+}
+
 /** Passed-over events are re-read after a crash: keep that bounded. */
 const LAZY_OFFSET_EVENTS = 1000;
 const LAZY_OFFSET_MS = 5000;
@@ -146,7 +160,7 @@ class ConsumerLoop {
     const base = this.opts.retryBaseMs ?? 100;
     let event: DomainEvent;
     try {
-      event = parseEvent(record);
+      event = parseOnce(record);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       logger.error({ err, consumer: this.sub.consumer, eventId: record.id, type: record.type }, 'malformed event dead-lettered');

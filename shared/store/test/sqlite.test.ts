@@ -254,6 +254,38 @@ describe('SQLite ledger', () => {
       }
     }));
 
+  test('group commit: concurrent transactions commit together, in call order, a failing one alone rolled back', () =>
+    withTemp(async (dir) => {
+      const path = join(dir, 'ledger.db');
+      const adapter = await openSqliteAdapter({ path, migrationsDir: MIGRATIONS });
+      try {
+        const cleanup = (storageKey: string) => ({ kind: 'object' as const, backendName: 'a', storageKey, reason: 'r', sizeBytes: 1 });
+        const seen: number[] = [];
+        const committed: number[] = [];
+        // Started in one turn of the event loop: all six are queued before the writer is
+        // free, so they form one group.
+        const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) =>
+          adapter.withTx(async (tx) => {
+            seen.push(await tx.countCleanup()); // sees every earlier member's writes
+            committed.push(await adapter.read((q) => q.countCleanup())); // what is committed meanwhile
+            await tx.insertCleanup(cleanup(`k${i}`), 1);
+            await tx.adjustQuota('a', 1, 0, 1);
+            if (i === 3) throw new Error('member 3 fails');
+            return i;
+          })));
+        assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)), [0, 1, 2, 'member 3 fails', 4, 5]);
+        assert.deepEqual(seen, [0, 1, 2, 3, 3, 4], 'each member sees the earlier ones; the failed one left nothing');
+        const [count, quotas] = await adapter.read(async (q) => [await q.countCleanup(), await q.selectQuotas()]);
+        assert.equal(count, 5);
+        assert.equal(quotas[0]!.bytesUsed, 5);
+        // One transaction, committed at its end: a reader saw none of them meanwhile (one commit
+        // per transaction would have shown it [0, 1, 2, 3, 3, 4]).
+        assert.deepEqual(committed, [0, 0, 0, 0, 0, 0]);
+      } finally {
+        await adapter.close();
+      }
+    }));
+
   test('event seq values are never reused, even after every event was pruned', () =>
     withTemp(async (dir) => {
       const path = join(dir, 'ledger.db');

@@ -1,6 +1,7 @@
 // The shape of a backend-client comparison, as written to JSON and rendered to tables.
 import type { CommitInfo, MachineInfo } from '../machine.js';
 import type { LatencySummary } from '../stats.js';
+import type { BenchProfile } from '../profiles.js';
 
 export type ClientName = 'ours' | 'sdk';
 
@@ -42,7 +43,7 @@ export interface ClientRow {
 export interface BackendClientReport {
   format: 1;
   kind: 'backend-client';
-  profile: 'full' | 'quick';
+  profile: BenchProfile['name'];
   startedAt: string;
   finishedAt: string;
   commit: CommitInfo;

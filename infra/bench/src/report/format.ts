@@ -1,10 +1,14 @@
 // Renders a run as the console table and as the markdown document kept with the results.
 import { formatSize } from '../profiles.js';
 import { checkGoals } from './goals.js';
+import type { HopCpu } from './cpu.js';
 import type { BenchReport, ResultRow, SideResult } from './model.js';
 
 const MiB = 1024 * 1024;
-const HEADERS = ['Scenario', 'Backend', 'Direct', 'Pass-through proxy', 'Gateway', 'Gateway/direct', 'Gateway/proxy', 'Gateway peak RSS'];
+const HEADERS = [
+  'Scenario', 'Backend', 'Direct', 'Pass-through proxy', 'Gateway', 'Gateway/direct', 'Gateway/proxy',
+  'Gateway CPU', 'Proxy CPU', 'CPU gateway/proxy', 'Gateway peak RSS',
+];
 
 function num(value: number, digits: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -35,9 +39,16 @@ export function sideCell(row: ResultRow, side: SideResult | null): string {
   return side.errors ? `${text} · ${side.errors} errors` : text;
 }
 
+/** `412 µs/op`, `3.10 ms/MB`; `~` marks a figure from fewer than 100 clock ticks (see infra/bench/src/report/cpu.ts). */
+export function cpuCell(cpu: HopCpu | null, unit: string): string {
+  if (!cpu) return '—';
+  return `${cpu.coarse ? '~' : ''}${num(cpu.perUnit, unit === 'ms/MB' ? 2 : 0)} ${unit}`;
+}
+
 export function tableCells(row: ResultRow): string[] {
   const peak = row.gateway?.peakRssBytes;
   const ratio = (r: number | null) => (r === null ? '—' : num(r, 2));
+  const { cpu } = row;
   return [
     row.title,
     row.backend,
@@ -46,6 +57,9 @@ export function tableCells(row: ResultRow): string[] {
     sideCell(row, row.gateway),
     ratio(row.ratio),
     ratio(row.ratioToProxy),
+    cpuCell(cpu.gateway, cpu.unit),
+    cpuCell(cpu.proxy, cpu.unit),
+    ratio(cpu.ratio),
     peak == null ? '—' : `${num(peak / MiB, 1)} MiB`,
   ];
 }
@@ -84,12 +98,13 @@ export function renderMarkdown(report: BenchReport): string {
   const out: string[] = [];
   out.push(`# Benchmark ${report.startedAt} — commit ${report.commit.hash}${report.commit.dirty ? ' (with uncommitted changes)' : ''}`);
   out.push('');
-  out.push(`* profile: **${report.profile.name}**${report.profile.name === 'quick' ? ' (smoke run: reduced sizes and counts; figures are not comparable with full runs)' : ''}`);
+  out.push(`* profile: **${report.profile.name}**${report.profile.name !== 'full' ? ' (reduced sizes and counts; figures are not comparable with full runs)' : ''}`);
   out.push(`* mode: ${report.mode.name} — ${report.mode.description}`);
   out.push(`* machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryBytes / 1024 ** 3, 1)} GiB memory, ${m.os}`);
   out.push(`* Node ${m.node}; load average ${num(m.loadAverageAtStart, 2)} at start, ${num(report.loadAverageAtEnd, 2)} at end (other work shared the machine)`);
   out.push(`* client: ${report.client}; same client code for both columns, plain bodies (requestChecksumCalculation WHEN_REQUIRED) unless the row says otherwise`);
   out.push(`* run: ${report.startedAt} → ${report.finishedAt}`);
+  if (report.calibration) out.push(`* MD5 alone on this machine: ${num(report.calibration.md5MsPerMB, 2)} ms of CPU per MB (the large-PUT CPU target adds it to the proxy's)`);
   out.push('* pass-through proxy: a minimal Node HTTP proxy (node:http, pipe both ways, no parsing or hashing) in its own process ' +
     'in front of the same backend — what any extra Node hop costs on this machine; gateway/proxy is the gateway\'s share of that ceiling');
   for (const b of report.backends) {
@@ -111,6 +126,8 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push('Ratio = gateway ÷ direct of ops/s or MB/s (MB = 10⁶ bytes); LIST is absolute (it is answered from the ledger): ' +
     'latency as the SDK sees it (XML parsing included) and, in brackets, to the last byte of the response. ' +
+    'CPU: user + system time of the gateway and of the proxy process during the measured phase (/proc/<pid>/stat), per ' +
+    'operation, or per MB for throughput rows; `~` marks a figure from fewer than 100 clock ticks of 10 ms. ' +
     'Peak RSS: the gateway process, during the measured phase of the row.');
   out.push('');
   out.push(mdTable(HEADERS, report.rows.map(tableCells)));

@@ -8,6 +8,8 @@ import type { ChecksumMode } from '../s3-client.js';
 import type { Metric } from '../scenarios.js';
 import type { LatencySummary } from '../stats.js';
 import type { CpuProfileSummary } from '../cpu-profile.js';
+import type { Calibration } from '../calibrate.js';
+import type { RowCpu } from './cpu.js';
 
 export interface SideResult {
   ops: number;
@@ -46,6 +48,8 @@ export interface ResultRow {
   ratio: number | null;
   /** gateway / pass-through proxy: the share of what an extra Node hop allows that the gateway reaches */
   ratioToProxy: number | null;
+  /** the hops' CPU per operation (per MB for throughput rows) and gateway ÷ proxy: the headline cost */
+  cpu: RowCpu;
 }
 
 export interface BackendRun {
@@ -70,6 +74,8 @@ export interface BenchReport {
   finishedAt: string;
   commit: CommitInfo;
   machine: MachineInfo;
+  /** MD5's own CPU cost on this machine, measured at the start of the run */
+  calibration: Calibration;
   loadAverageAtEnd: number;
   client: string;
   backends: BackendRun[];

@@ -9,11 +9,12 @@ export function fileStamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-export async function writeReport(report: BenchReport, dir: string): Promise<{ json: string; markdown: string }> {
+/** `appendMarkdown`: more sections for the markdown (the comparison with a base run). */
+export async function writeReport(report: BenchReport, dir: string, appendMarkdown = ''): Promise<{ json: string; markdown: string }> {
   await mkdir(dir, { recursive: true });
   const base = join(dir, `${fileStamp(report.startedAt)}-${report.commit.hash}`);
   const files = { json: `${base}.json`, markdown: `${base}.md` };
   await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(files.markdown, renderMarkdown(report));
+  await writeFile(files.markdown, renderMarkdown(report) + (appendMarkdown ? `\n${appendMarkdown}` : ''));
   return files;
 }

@@ -74,6 +74,13 @@ export async function createLedgerPool(settings: ConnectionSettings, limits: Poo
     // which also follows work *started* inside a transaction (e.g. a bus client's timers
     // created while the relay publishes) and would fail that work's queries later.
     dangerouslyAllowForeignConnections: true,
+    // slonik's default sends DISCARD ALL on every release: one more round trip (and server
+    // work) per transaction and per read — a needless share of a distributed PUT's time. The
+    // ledger leaves no session state on a pooled connection to discard: every use is one
+    // transaction or read snapshot that ends in COMMIT or ROLLBACK (adapter.ts), no SET, no
+    // prepared or temporary objects, and session advisory locks live on connections of their
+    // own (leader-lock.ts, migrate.ts). A connection whose work broke it is destroyed, not reset.
+    resetConnection: async () => {},
   });
   // A failed query already rejects its caller; the pool repeats it as an 'error' event,
   // which must have a listener or EventEmitter throws it a second time.

@@ -55,18 +55,25 @@ export function txStatements(c: SqliteConnection): TxStatements {
 
 /**
  * A view of `statements` that refuses to run once `isOpen()` is false, so a statement object
- * kept past the end of its transaction cannot slip into the next one.
+ * kept past the end of its transaction cannot slip into the next one. The guarded wrappers
+ * are made on first use (a transaction uses a handful of the ~100 statements): building all
+ * of them for every transaction and every read was a visible share of a small request's CPU.
  */
 export function scoped<T extends object>(statements: T, isOpen: () => boolean): T {
-  const view: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(statements)) {
-    view[name] =
-      typeof value === 'function'
-        ? (...args: unknown[]) => {
-            if (!isOpen()) return Promise.reject(new Error(`statement ${name} used after its transaction ended`));
-            return (value as (...a: unknown[]) => unknown)(...args);
-          }
-        : value;
-  }
-  return view as T;
+  const made = new Map<PropertyKey, unknown>();
+  return new Proxy(statements, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      let wrapper = made.get(name);
+      if (!wrapper) {
+        wrapper = (...args: unknown[]) => {
+          if (!isOpen()) return Promise.reject(new Error(`statement ${String(name)} used after its transaction ended`));
+          return (value as (...a: unknown[]) => unknown)(...args);
+        };
+        made.set(name, wrapper);
+      }
+      return wrapper;
+    },
+  });
 }

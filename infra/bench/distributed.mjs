@@ -1,0 +1,139 @@
+// Distributed mode against single-process mode, PUT/GET of 4 KiB at concurrency 16 over one
+// sink: `node infra/bench/distributed.mjs [seconds]` (build first; needs the Postgres at
+// S3O_TEST_PG_URL and the NATS JetStream at S3O_TEST_NATS_URL that the e2e tests use). Runs
+// `serve` (SQLite, in-process bus), then the distributed services as processes of their own
+// (gateway ×1, then ×2 with the clients split between them; placement, cleanup, usage,
+// notifier) over a database and stream of the run's own, removed at the end. Prints ops/s and
+// CPU per operation of the gateways, of the other services and of the run's Postgres backends.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { startBackend } from './dist/backends.js';
+import { freePort } from './dist/modes/gateway-process.js';
+import { createBenchClient } from './dist/s3-client.js';
+import { runLoad } from './dist/load.js';
+import { ProcessProbe } from './dist/process-probe.js';
+
+const CLI = fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
+const seconds = Number(process.argv[2] ?? 6);
+const PG_URL = process.env.S3O_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const NATS_URL = process.env.S3O_TEST_NATS_URL || 'nats://127.0.0.1:4222';
+const work = await mkdtemp(join(tmpdir(), 's3o-dist-'));
+const backend = await startBackend('sink', work);
+const bucket = { name: 'bench', credentials: { accessKeyId: 'dist', secretAccessKey: 'dist-secret-key' } };
+const id = randomBytes(5).toString('hex');
+const dbName = `s3o_e2e_${Math.floor(Date.now() / 1000)}_${id}`;
+const stream = `S3O_E2E_${id}`;
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${dbName}`);
+const pgUrl = new URL(PG_URL);
+
+function config(port, distributed) {
+  return JSON.stringify({
+    server: { listen_addr: `127.0.0.1:${port}`, max_object_size: '5GiB' },
+    buckets: [{ name: bucket.name, credentials: [{ access_key_id: bucket.credentials.accessKeyId, secret_access_key: bucket.credentials.secretAccessKey }] }],
+    database: distributed
+      ? { driver: 'postgres', host: pgUrl.hostname, port: Number(pgUrl.port || 5432), user: decodeURIComponent(pgUrl.username) || 'postgres', ...(pgUrl.password ? { password: decodeURIComponent(pgUrl.password) } : {}), name: dbName, ssl_mode: 'disable' }
+      : { driver: 'sqlite', path: join(work, 'single.db') },
+    ...(distributed ? { bus: { driver: 'nats', url: NATS_URL, stream, subject_prefix: `e2e_${id}` } } : {}),
+    backends: [{ name: backend.name, endpoint: backend.endpoint, bucket: backend.bucket, access_key_id: backend.credentials.accessKeyId, secret_access_key: backend.credentials.secretAccessKey, quota_bytes: 0 }],
+    logging: { level: 'warn' },
+  });
+}
+
+const children = [];
+async function startProcess(verb, cfg, ready, healthPort) {
+  const file = join(work, `${verb}-${children.length}.json`);
+  await writeFile(file, cfg);
+  const args = [CLI, verb, '--config', file];
+  if (healthPort) args.push('--health-listen', `127.0.0.1:${healthPort}`);
+  // DIST_CPU_PROF=DIR: the gateways run with --cpu-prof, profiles written there at exit.
+  const prof = process.env.DIST_CPU_PROF && verb === 'gateway' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DIST_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, ['--no-warnings', ...prof, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => { if (out.length < 1e5) out += c; });
+  child.stderr.on('data', (c) => { out += c; });
+  children.push(child);
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${verb} exited: ${out.slice(-2000)}`);
+    if (await ready(out)) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${verb} not ready: ${out.slice(-2000)}`);
+}
+const httpReady = (port) => async () => { try { const r = await fetch(`http://127.0.0.1:${port}/health/ready`); await r.arrayBuffer(); return r.status === 200; } catch { return false; } };
+
+async function postgresPids() {
+  const r = await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName]);
+  return r.rows.map((x) => x.pid);
+}
+const cpuOf = (pids) => pids.reduce((n, p) => { try { return n + new ProcessProbe(p).cpuSeconds(); } catch { return n; } }, 0);
+
+const body = Buffer.alloc(4096, 7);
+async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres) {
+  const clients = gatewayUrls.map((u) => createBenchClient(u, bucket.credentials, 'when-required').s3);
+  for (let i = 0; i < 64; i++) await clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `r/${i}`, Body: body, ContentLength: 4096 }));
+  let n = 0;
+  const ops = {
+    'PUT 4 KiB c16': (i) => clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `p/${label}/${n++}`, Body: body, ContentLength: 4096 })).then(() => 4096),
+    'GET 4 KiB c16': async (i) => { const r = await clients[i % clients.length].send(new GetObjectCommand({ Bucket: 'bench', Key: `r/${i % 64}` })); await r.Body.transformToByteArray(); return 4096; },
+  };
+  for (const [title, op] of Object.entries(ops)) {
+    await runLoad({ concurrency: 16, durationMs: 500, minOps: 1, op });
+    const pgPids = withPostgres ? await postgresPids() : [];
+    const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const res = await runLoad({ concurrency: 16, durationMs: seconds * 1000, minOps: 16, op });
+    const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const us = (k) => ((after[k] - before[k]) * 1e6 / res.ops).toFixed(0);
+    console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
+      `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
+  }
+}
+
+try {
+  // Single-process mode.
+  {
+    const port = await freePort();
+    const serve = await startProcess('serve', config(port, false), httpReady(port));
+    await measure('single-process', [`http://127.0.0.1:${port}`], [serve.pid], [], false);
+    serve.kill('SIGTERM');
+  }
+  // Distributed: the other services once, gateways added one by one.
+  const others = [];
+  for (const verb of ['placement', 'cleanup', 'usage', 'notifier']) {
+    const health = await freePort();
+    others.push(await startProcess(verb, config(await freePort(), true), httpReady(health), health));
+  }
+  const gateways = [];
+  for (const count of [1, 2]) {
+    while (gateways.length < count) {
+      const port = await freePort();
+      gateways.push({ port, child: await startProcess('gateway', config(port, true), httpReady(port)) });
+    }
+    await measure(`distributed, ${count} gateway(s)`, gateways.map((g) => `http://127.0.0.1:${g.port}`), gateways.map((g) => g.child.pid), others.map((c) => c.pid), true);
+  }
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 2000));
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await backend.stop();
+  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+  await admin.end();
+  try {
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    for (const s of [stream, `${stream}_DEAD`]) await jsm.streams.delete(s).catch(() => undefined);
+    await nc.close();
+  } catch { /* streams with the e2e prefix are removed by the next e2e run after an hour */ }
+  await rm(work, { recursive: true, force: true });
+}
+process.exit(0);
