@@ -1,0 +1,5 @@
+export * from './layout.js';
+export * from './keys.js';
+export * from './envelope.js';
+export { chunkNonce } from './chunk-cipher.js';
+export * from './streams.js';
