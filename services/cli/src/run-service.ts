@@ -8,6 +8,7 @@ import { ProcessAdmission } from '@s3o/backends';
 import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { startService, type ServiceName } from './services.js';
+import { openMasterKeys } from './master-keys.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
 
@@ -24,8 +25,10 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const { backends, availability, breakers } = createBackends(config);
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
+  // Only the gateway encrypts and decrypts; placement and cleanup move ciphertext as it is.
+  const keys = name === 'gateway' ? await openMasterKeys(config, ledger) : null;
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
+  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger, keys });
   bus.start();
   await usage.start({ ledger });
 

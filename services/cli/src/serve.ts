@@ -9,6 +9,7 @@ import { ProcessAdmission } from '@s3o/backends';
 import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
+import { openMasterKeys } from './master-keys.js';
 import { startGatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
 
@@ -25,6 +26,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
   const { backends, availability, breakers } = createBackends(config);
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
+  const keys = await openMasterKeys(config, ledger);
 
   // In-process: one bus for all. NATS: one per service (its durables), one relay.
   const shared = config.bus.driver === 'memory'
@@ -38,7 +40,7 @@ export async function serve(config: Config, logger: Logger): Promise<RunningOrch
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger }));
+    started.push(startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger, keys }));
   }
   for (const bus of buses) bus.start();
   await usage.start({ ledger });

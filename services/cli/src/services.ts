@@ -6,6 +6,7 @@ import type { Ledger } from '@s3o/store';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { EventBus } from '@s3o/bus';
 import type { Logger } from '@s3o/telemetry';
+import type { KeySource } from '@s3o/crypto';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   admission: ProcessAdmission;
   bus: EventBus;
   logger: Logger;
+  /** the master keys (checked at start, master-keys.ts); null when none is configured */
+  keys: KeySource | null;
 }
 
 export interface StartedService {

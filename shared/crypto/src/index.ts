@@ -3,3 +3,4 @@ export * from './keys.js';
 export * from './envelope.js';
 export { chunkNonce } from './chunk-cipher.js';
 export * from './streams.js';
+export * from './key-check.js';

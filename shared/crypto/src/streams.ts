@@ -16,8 +16,12 @@ export class IntegrityError extends Error {
   }
 }
 
-/** Encrypts exactly `header.plaintextLength` bytes into the stored form; more or fewer is an error. */
-export class EncryptStream extends Transform {
+/**
+ * Encrypts exactly `header.plaintextLength` bytes into the stored form, fed piece by piece;
+ * more or fewer is an error. The output of each piece is handed to `emit` at once (GCM is a
+ * stream cipher), so nothing but the cipher state is held.
+ */
+export class ChunkEncryptor {
   private readonly chunks: number;
   private index = 0;
   private inChunk = 0;
@@ -25,7 +29,6 @@ export class EncryptStream extends Transform {
   private cipher: CipherGCM;
 
   constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader) {
-    super();
     this.chunks = chunkCount(header.plaintextLength, header.chunkSize);
     this.cipher = this.open(0);
   }
@@ -34,35 +37,80 @@ export class EncryptStream extends Transform {
     return chunkCipher(this.dataKey, this.header.nonceBase, index, index === this.chunks - 1);
   }
 
-  private seal(): void {
+  private seal(emit: (out: Buffer) => void): void {
     this.cipher.final();
-    this.push(this.cipher.getAuthTag());
+    emit(this.cipher.getAuthTag());
     this.index++;
     this.inChunk = 0;
     if (this.index < this.chunks) this.cipher = this.open(this.index);
   }
 
-  override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  update(data: Buffer, emit: (out: Buffer) => void): void {
     this.seen += data.length;
-    if (this.seen > this.header.plaintextLength) return done(new Error(`more than the declared ${this.header.plaintextLength} bytes to encrypt`));
+    if (this.seen > this.header.plaintextLength) throw new Error(`more than the declared ${this.header.plaintextLength} bytes to encrypt`);
     const size = this.header.chunkSize;
     let at = 0;
     while (at < data.length) {
       const take = Math.min(size - this.inChunk, data.length - at);
-      this.push(this.cipher.update(data.subarray(at, at + take)));
+      emit(this.cipher.update(data.subarray(at, at + take)));
       at += take;
       this.inChunk += take;
-      // The last chunk is sealed in flush: it may be short, and an exact multiple must not open a chunk past the end.
-      if (this.inChunk === size && this.index < this.chunks - 1) this.seal();
+      // The last chunk is sealed by final: it may be short, and an exact multiple must not open a chunk past the end.
+      if (this.inChunk === size && this.index < this.chunks - 1) this.seal(emit);
+    }
+  }
+
+  final(emit: (out: Buffer) => void): void {
+    if (this.seen !== this.header.plaintextLength) throw new Error(`${this.seen} of the declared ${this.header.plaintextLength} bytes to encrypt`);
+    this.seal(emit);
+  }
+}
+
+/** ChunkEncryptor as a Transform. */
+export class EncryptStream extends Transform {
+  private readonly encryptor: ChunkEncryptor;
+
+  constructor(dataKey: Buffer, header: EnvelopeHeader) {
+    super();
+    this.encryptor = new ChunkEncryptor(dataKey, header);
+  }
+
+  override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    try {
+      this.encryptor.update(data, (out) => this.push(out));
+    } catch (err) {
+      return done(err as Error);
     }
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.seen !== this.header.plaintextLength) return done(new Error(`${this.seen} of the declared ${this.header.plaintextLength} bytes to encrypt`));
-    this.seal();
+    try {
+      this.encryptor.final((out) => this.push(out));
+    } catch (err) {
+      return done(err as Error);
+    }
     done();
   }
+}
+
+/**
+ * The stored form of `source`, pulled: nothing is read from `source` until the result is
+ * read, so a consumer that never starts (a backend that refused the connection) leaves the
+ * source untouched, and an error of the source is the error of the result.
+ */
+export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const encryptor = new ChunkEncryptor(dataKey, header);
+  const out: Buffer[] = [];
+  const emit = (b: Buffer): void => {
+    if (b.length > 0) out.push(b);
+  };
+  for await (const data of source) {
+    encryptor.update(data, emit);
+    yield* out.splice(0);
+  }
+  encryptor.final(emit);
+  yield* out.splice(0);
 }
 
 /**

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import {
-  decryptRange, EncryptStream, formatHeader, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
+  decryptRange, encryptChunks, EncryptStream, formatHeader, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
   openEnvelope, parseHeader, rewrapHeader, storedLength, storedSpan, TAG_BYTES, UnknownKeyError, type EnvelopeHeader,
 } from '../src/index.js';
 
@@ -171,5 +171,18 @@ describe('master keys', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('pulled encryption', () => {
+  test('encryptChunks reads nothing until pulled and gives the same stored form', async () => {
+    const plain = randomBytes(3 * CHUNK + 9);
+    const { header, dataKey } = await newEnvelope(keys, CHUNK, plain.length);
+    const source = pieces(plain, 1500);
+    const pulled = Readable.from(encryptChunks(dataKey, header, source));
+    assert.equal(source.readableDidRead, false);
+    const stored = await buffer(pulled);
+    assert.deepEqual(stored, await buffer(pieces(plain, 999).pipe(new EncryptStream(dataKey, header))));
+    assert.deepEqual(await decrypt(stored, header), plain);
   });
 });

@@ -8,6 +8,7 @@ export type * from './reconcile-types.js';
 export type * from './notifications.js';
 export type * from './usage.js';
 export type * from './drain-types.js';
+export type * from './encryption-statements.js';
 export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError,
@@ -16,4 +17,5 @@ export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
+export { storedSizeOf } from './stored-size.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';

@@ -18,6 +18,7 @@ import type {
 } from './types.js';
 import type { LeaderLock } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
+import type { EncryptedObjectRow } from './encryption-statements.js';
 import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
@@ -316,6 +317,22 @@ export interface LeaderLocks {
 }
 
 /** What the process that opened the ledger does with it. */
+/** Envelope encryption's records (docs/architecture.md, "Encryption at rest"). */
+export interface EncryptionLedger {
+  /**
+   * Records `checkValue` (a data key wrapped by the master key `keyId`) unless the id has one,
+   * and returns the recorded one: a process unwraps it at start to prove it holds the same
+   * key material under that id as every process before it.
+   */
+  registerKeyCheck(keyId: string, checkValue: string): Promise<string>;
+  /** The check value recorded for `keyId`, or null when no data key was ever wrapped by it here. */
+  getKeyCheck(keyId: string): Promise<string | null>;
+  /** Objects whose envelope header names master key `keyId`, after `afterKey`, in key order. */
+  listObjectsEncryptedWith(keyId: string, afterKey: string, limit: number): Promise<EncryptedObjectRow[]>;
+  /** Replaces an object's envelope header (a re-wrap) while it is still the write `writeId`. */
+  rewrapObject(objectKey: string, writeId: string, encryption: string): Promise<boolean>;
+}
+
 export interface LedgerSetup {
   /** Make backend_quotas match config (insert missing, update limits). */
   syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
@@ -326,4 +343,4 @@ export interface LedgerSetup {
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
-  EventLedger, EventLogLedger, LeaderLocks {}
+  EventLedger, EventLogLedger, LeaderLocks, EncryptionLedger {}

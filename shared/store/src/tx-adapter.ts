@@ -15,6 +15,7 @@ import type { PlacementReads, PlacementWrites } from './placement-statements.js'
 import type { ReconcileReads } from './reconcile-types.js';
 import type { UsageReads, UsageWrites } from './usage.js';
 import type { DrainReads, DrainWrites } from './drain-statements.js';
+import type { EncryptionReads, EncryptionWrites } from './encryption-statements.js';
 
 /** The numbers of one backend_quotas row that a claim decides on. */
 export interface QuotaBalance {
@@ -47,7 +48,7 @@ export interface HoldingPage {
 }
 
 /** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
-export interface ReadStatements extends ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads {
+export interface ReadStatements extends ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads, EncryptionReads {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
   selectLocations(objectKey: string): Promise<LocationRow[]>;
   /** Keys in byte order, `from` <= key (< `to` when not null). */
@@ -87,7 +88,7 @@ export interface ReadStatements extends ReconcileReads, PlacementReads, Notifica
 }
 
 /** Statements usable inside `withTx`. */
-export interface TxStatements extends ReadStatements, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites {
+export interface TxStatements extends ReadStatements, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites, EncryptionWrites {
   // ---- backend_quotas / backend_drains ----
   /** Insert the row (used = orphan = 0) or update its limit. */
   upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;

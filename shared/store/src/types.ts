@@ -23,6 +23,13 @@ export interface ObjectIdentity {
   headers: StandardHeaders;
   /** Optional content hash (e.g. sha256 hex) when known. */
   contentHash?: string | null;
+  /**
+   * Bytes each copy holds when they differ from `size` (an encrypted object's chunks carry
+   * tags); null or absent = `size`. Quotas, copies and replication count these.
+   */
+  storedSize?: number | null;
+  /** The envelope header of an encrypted object (@s3o/crypto formatHeader); null = plaintext. */
+  encryption?: string | null;
 }
 
 export interface ObjectRow extends ObjectIdentity {

@@ -19,6 +19,7 @@ import { describeNotificationContract } from './contract-notifications.js';
 import { describeUsageContract } from './contract-usage.js';
 import { describeStatsContract } from './contract-stats.js';
 import { describeTxWorkContract } from './contract-tx-work.js';
+import { describeEncryptionContract } from './contract-encryption.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -56,6 +57,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeUsageContract(withLedger);
     describeStatsContract(withLedger);
     describeTxWorkContract(withLedger);
+    describeEncryptionContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>

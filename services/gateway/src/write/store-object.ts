@@ -13,6 +13,7 @@ import { rankBackends } from './rank.js';
 import { storageKeyFor } from './storage-key.js';
 import { backendMetadata } from './backend-metadata.js';
 import { requestFacts } from './request-facts.js';
+import { ENCRYPTION_METADATA, encryptedBody, planWriteEncryption, type WriteEncryption } from './encryption.js';
 import type { IdentityBase } from './identity.js';
 
 /**
@@ -40,15 +41,19 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
   const objectKey = internalKey(r.bucket, r.key);
   const size = r.source.length;
   const streamed = r.source.kind === 'stream' ? r.source : null;
-  let candidates = await rankBackends(config, ledger, size, ctx.deps.availability);
+  // Encrypted, the backend holds more than the plaintext (a tag per chunk): that is what is
+  // claimed and charged; the object's size stays the client's.
+  const encryption = await planWriteEncryption(ctx.deps, size);
+  const storedSize = encryption?.storedSize ?? size;
+  let candidates = await rankBackends(config, ledger, storedSize, ctx.deps.availability);
   let small: { data: Buffer; md5: Buffer } | null = null;
 
   for (;;) {
     const intentId = newId();
     const storageKey = storageKeyFor(r.bucket, r.key, intentId);
     const claim = await ledger.claim({
-      intentId, kind: 'write', objectKey, storageKey, sizeBytes: size, candidates,
-      identity: { ...r.identity, size, etag: '' },
+      intentId, kind: 'write', objectKey, storageKey, sizeBytes: storedSize, candidates,
+      identity: { ...r.identity, size, etag: '', ...storedFormOf(encryption) },
     });
     if (!claim) throw new S3Error('InsufficientStorage');
     // The intent is kept alive from its claim on, while a replayable body is read from the
@@ -76,13 +81,16 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       throw new Error(`backend ${claim.backendName} has no client`);
     }
     try {
-      const body = streamed ? streamed.stream : Readable.from([small!.data]);
-      await client.putObject(storageKey, body, {
-        contentLength: size,
+      const plain = streamed ? streamed.stream : Readable.from([small!.data]);
+      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null,
+        encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {});
+      await client.putObject(storageKey, encryption ? encryptedBody(encryption, plain) : plain, {
+        contentLength: storedSize,
         contentType: r.identity.contentType,
-        contentMd5: knownMd5?.toString('base64'),
+        // The client's MD5 is of the plaintext; the backend sees ciphertext (GCM tags protect it instead).
+        contentMd5: encryption ? undefined : knownMd5?.toString('base64'),
         headers: r.identity.headers,
-        metadata: backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null),
+        metadata,
       });
     } catch (err) {
       clearInterval(heartbeat);
@@ -102,7 +110,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     clearInterval(heartbeat);
 
     const md5 = streamed ? streamed.md5() : small!.md5;
-    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
+    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), ...storedFormOf(encryption) };
     try {
       return await ledger.commitWrite({
         intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
@@ -112,10 +120,15 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       if (err instanceof PreconditionFailedError) {
         throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
       }
-      if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, size);
+      if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, storedSize);
       throw err;
     }
   }
+}
+
+/** The identity fields of an encrypted object's stored form. */
+function storedFormOf(encryption: WriteEncryption | null): Pick<ObjectIdentity, 'storedSize' | 'encryption'> {
+  return encryption ? { storedSize: encryption.storedSize, encryption: encryption.headerText } : {};
 }
 
 /**

@@ -17,6 +17,7 @@ import { readOperations } from './reads.js';
 import { reaperOperations } from './reaper.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
+import { encryptionOperations } from './encryption.js';
 import { intentOperations, writeOperations } from './writes.js';
 
 export { sequencerOf, type TxWork } from './tx-work.js';
@@ -60,6 +61,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...usageOperations(core),
     ...eventOperations(core),
     ...eventLogOperations(core, core.eventsAppended),
+    ...encryptionOperations(core),
     drains: backendDrains(core),
     notifications: notificationOutbox(core),
   };

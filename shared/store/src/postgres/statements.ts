@@ -13,6 +13,7 @@ import { statsReads } from './sql/stats.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
+import { encryptionReads, encryptionWrites } from './sql/encryption.js';
 
 export function readStatements(db: Queries): ReadStatements {
   return {
@@ -28,6 +29,7 @@ export function readStatements(db: Queries): ReadStatements {
     ...reconcileReads(db),
     ...notificationReads(db),
     ...drainReads(db),
+    ...encryptionReads(db),
   };
 }
 
@@ -44,5 +46,6 @@ export function txStatements(db: Queries): TxStatements {
     ...usageWrites(db),
     ...notificationWrites(db),
     ...drainWrites(db),
+    ...encryptionWrites(db),
   };
 }

@@ -13,6 +13,7 @@ import { statsReads } from './sql/stats.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
+import { encryptionReads, encryptionWrites } from './sql/encryption.js';
 
 export function readStatements(c: SqliteConnection): ReadStatements {
   return {
@@ -28,6 +29,7 @@ export function readStatements(c: SqliteConnection): ReadStatements {
     ...reconcileReads(c),
     ...notificationReads(c),
     ...drainReads(c),
+    ...encryptionReads(c),
   };
 }
 
@@ -44,6 +46,7 @@ export function txStatements(c: SqliteConnection): TxStatements {
     ...usageWrites(c),
     ...notificationWrites(c),
     ...drainWrites(c),
+    ...encryptionWrites(c),
   };
 }
 

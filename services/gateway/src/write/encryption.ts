@@ -1,0 +1,31 @@
+// Encrypting a new object on its way to the backend (docs/architecture.md, "Encryption at
+// rest"): one data key per object, its header kept in the ledger and in the backend object's
+// metadata (`x-amz-meta-s3o-enc`), the body encrypted chunk by chunk as it streams through.
+import { Readable } from 'node:stream';
+import { encryptChunks, formatHeader, newEnvelope, storedLength, type EnvelopeHeader } from '@s3o/crypto';
+import type { GatewayDeps } from '../context.js';
+
+/** The metadata name of the envelope header on a stored object. */
+export const ENCRYPTION_METADATA = 's3o-enc';
+
+export interface WriteEncryption {
+  header: EnvelopeHeader;
+  dataKey: Buffer;
+  /** the header as stored (ledger column, metadata value) */
+  headerText: string;
+  /** bytes the backend will hold */
+  storedSize: number;
+}
+
+/** A data key and header for a new object of `size` plaintext bytes; null when new objects are not encrypted. */
+export async function planWriteEncryption(deps: Pick<GatewayDeps, 'config' | 'keys'>, size: number): Promise<WriteEncryption | null> {
+  const { config, keys } = deps;
+  if (!config.encryption.enabled || !keys || keys.writeKeyId === null) return null;
+  const { header, dataKey } = await newEnvelope(keys, config.encryption.chunkSize, size);
+  return { header, dataKey, headerText: formatHeader(header), storedSize: storedLength(size, header.chunkSize) };
+}
+
+/** The stored form of `plain`, read from it only as the backend reads (so a refused connection leaves it whole). */
+export function encryptedBody(plan: WriteEncryption, plain: Readable): Readable {
+  return Readable.from(encryptChunks(plan.dataKey, plan.header, plain), { objectMode: false });
+}
