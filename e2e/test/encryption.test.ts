@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatHeader, parseHeader, storedLength } from '@s3o/crypto';
 import {
-  expectS3Error, getBytes, KiB, listBackend, md5Hex, MiB, openSystemLedger, readStored, startMeteredSystem, storedCopies, testNothingEscaped,
-  type MeteredSystem,
+  expectS3Error, getBytes, KiB, listBackend, md5Hex, MiB, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
+  testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
 
 const CHUNK = 16 * KiB;
@@ -162,4 +162,46 @@ describe('encryption at rest', () => {
   });
 
   testNothingEscaped(() => m.sys);
+});
+
+describe('encryption at rest: replication moves the stored form as it is', () => {
+  let sys: E2ESystem;
+
+  before(async () => {
+    sys = await startSystem({
+      backends: [{}, {}],
+      overrides: {
+        replication: { factor: 2, worker_interval: '1s' },
+        encryption: { enabled: true, key_id: 'e2e-k1', master_key: MASTER_KEY, chunk_size: '16KiB' },
+      },
+    });
+  });
+  after(() => sys?.stop());
+
+  test('the replica holds the same ciphertext and header; the ledger charges both copies their stored bytes', async () => {
+    const s3 = sys.client();
+    const bucket = sys.bucket.name;
+    const body = markedBytes(CHUNK * 2 + 99);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'replicated', Body: body }));
+    const copies = await waitUntil('a second copy', () => storedCopies(sys.backends, bucket, 'replicated'), (c) => c.length === 2);
+    const stored = await Promise.all(copies.map(async (c) => {
+      const backend = sys.backends.find((b) => b.name === c.backend)!;
+      const head = await backend.rawClient.send(new HeadObjectCommand({ Bucket: backend.bucket, Key: c.storageKey }));
+      return { bytes: await readStored(backend, c.storageKey), header: head.Metadata?.['s3o-enc'] };
+    }));
+    assert.ok(stored[0]!.bytes.equals(stored[1]!.bytes), 'byte for byte the same ciphertext');
+    assert.equal(stored[0]!.bytes.indexOf(MARKER), -1);
+    assert.equal(stored[0]!.header, stored[1]!.header, 'the same envelope header');
+    assert.equal(stored[0]!.bytes.length, storedLength(body.length, CHUNK));
+    const ledger = await openSystemLedger(sys);
+    try {
+      const found = await waitUntil('both copies in the ledger', () => ledger.getObject(`${bucket}/replicated`), (f) => f?.locations.length === 2);
+      assert.deepEqual(found!.locations.map((l) => l.sizeBytes), [stored[0]!.bytes.length, stored[0]!.bytes.length]);
+    } finally {
+      await ledger.close();
+    }
+    assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'replicated' })).body.equals(body));
+  });
+
+  testNothingEscaped(() => sys);
 });
