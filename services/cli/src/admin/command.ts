@@ -5,11 +5,12 @@ import type { Config } from '@s3o/config';
 import { loadConfigFile } from '../config-file.js';
 import { callAdminApi } from './client.js';
 import { isVerifyReport, summariseVerify } from './verify-summary.js';
+import { ROTATE_KEY_USAGE, runRotateKeyCommand } from '../rotate-key.js';
 
 export const ADMIN_USAGE = `    admin verify --config FILE [--url URL] [--max-keys N] [--backend NAME]... [--json]
                compare the ledger with what the backends hold; exit 0 when nothing
                is leaked or missing, 1 otherwise. URL defaults to server.listen_addr.
-`;
+${ROTATE_KEY_USAGE}`;
 
 /** The gateway's URL from `server.listen_addr`: a wildcard address is reached on loopback. */
 export function gatewayUrlOf(config: Config): string | null {
@@ -21,6 +22,8 @@ export function gatewayUrlOf(config: Config): string | null {
 
 export async function runAdminCommand(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
+  // rotate-key works on the ledger itself (metadata only), not through a gateway.
+  if (verb === 'rotate-key') return runRotateKeyCommand(rest);
   if (verb !== 'verify') {
     process.stderr.write(`${verb ? `unknown admin command "${verb}"` : 'admin: a command is required'}\n\nusage:\n${ADMIN_USAGE}`);
     return 1;
