@@ -7,10 +7,13 @@
 // a flipped byte on the backend never reaches the client as a clean answer.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command,
+  ListPartsCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+} from '@aws-sdk/client-s3';
 import { formatHeader, parseHeader, storedLength } from '@s3o/crypto';
 import {
-  expectS3Error, getBytes, KiB, listBackend, md5Hex, MiB, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
+  expectS3Error, getBytes, KiB, listBackend, md5Hex, MiB, multipartEtag, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
   testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
 
@@ -159,6 +162,57 @@ describe('encryption at rest', () => {
     // A range inside the first, intact chunk still reads; one touching the second does not.
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'tamper/object', Range: 'bytes=0-99' })).body.equals(body.subarray(0, 100)));
     await assert.rejects(getBytes(s3, { Bucket: bucket, Key: 'tamper/object', Range: `bytes=${CHUNK}-${CHUNK + 10}` }));
+  });
+
+  describe('multipart', () => {
+    const PART = 5 * MiB;
+    const KEY = 'multipart/object';
+    const body = markedBytes(PART + 1);
+    for (let i = 0; i < body.length; i += 997) body[i] = i & 0xff;
+    let etag = '';
+
+    before(async () => {
+      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: KEY }));
+      const uploadId = created.UploadId!;
+      const parts = [body.subarray(0, PART), body.subarray(PART)];
+      const etags: string[] = [];
+      for (const [i, part] of parts.entries()) {
+        etags.push((await s3.send(new UploadPartCommand({ Bucket: bucket, Key: KEY, UploadId: uploadId, PartNumber: i + 1, Body: part }))).ETag!);
+      }
+      const listed = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: KEY, UploadId: uploadId }));
+      assert.deepEqual(listed.Parts?.map((p) => p.Size), [PART, 1], 'ListParts shows what the client sent');
+      const done = await s3.send(new CompleteMultipartUploadCommand({
+        Bucket: bucket, Key: KEY, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }));
+      etag = done.ETag!;
+    });
+
+    test('5 MiB + 1 in two parts: round trip, plaintext size, ETag of the parts, only ciphertext stored', async () => {
+      assert.equal(etag, multipartEtag([md5Hex(body.subarray(0, PART)), md5Hex(body.subarray(PART))]));
+      const { body: got, output } = await getBytes(s3, { Bucket: bucket, Key: KEY });
+      assert.ok(got.equals(body));
+      assert.equal(output.ContentLength, body.length);
+      assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: KEY }))).ContentLength, body.length);
+      const stored = await storedOf(KEY);
+      assert.equal(stored.bytes.length, storedLength(PART, CHUNK) + storedLength(1, CHUNK), 'each part its own chunk sequence');
+      assert.equal(stored.bytes.indexOf(MARKER), -1, 'no plaintext marker on the backend');
+    });
+
+    for (const [range, start, end] of [
+      ['bytes=0-10', 0, 10], [`bytes=${PART - 3}-${PART}`, PART - 3, PART], [`bytes=${PART}-`, PART, PART], ['bytes=-2', PART - 1, PART],
+      [`bytes=${CHUNK - 1}-${PART - CHUNK}`, CHUNK - 1, PART - CHUNK],
+    ] as Array<[string, number, number]>) {
+      test(`multipart Range ${range}: one ranged GET of the covering chunks`, async () => {
+        const before = m.proxies[0]!.counts();
+        const { body: got, output } = await getBytes(s3, { Bucket: bucket, Key: KEY, Range: range });
+        const after = m.proxies[0]!.counts();
+        assert.equal(output.ContentRange, `bytes ${start}-${end}/${body.length}`);
+        assert.ok(got.equals(body.subarray(start, end + 1)));
+        assert.equal(after.requests - before.requests, 1, 'one backend request');
+        const needed = end - start + 1 + 4 * (CHUNK + 16);
+        assert.ok(after.egress - before.egress <= needed, `${after.egress - before.egress} bytes left the backend for ${end - start + 1}`);
+      });
+    }
   });
 
   testNothingEscaped(() => m.sys);

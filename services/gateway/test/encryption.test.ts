@@ -8,7 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import type { EncryptionConfig } from '@s3o/config';
 import { KeyMismatchError, openConfiguredKeys } from '@s3o/crypto';
 import { openLedger, type Ledger } from '@s3o/store';
@@ -76,6 +78,12 @@ test('database unreachable: an encrypted object is served from its copy, whole a
     });
     try {
       await h.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'doc.txt', Body: BODY, ContentType: 'text/plain' }));
+      const created = await h.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
+      const part = await h.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'parts.bin', UploadId: created.UploadId!, PartNumber: 1, Body: BODY }));
+      await h.s3.send(new CompleteMultipartUploadCommand({
+        Bucket: BUCKET, Key: 'parts.bin', UploadId: created.UploadId!, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] },
+      }));
+      assert.equal(await read(h.s3, 'parts.bin', 'bytes=20000-20010'), BODY.slice(20000, 20011), 'with the database it reads');
       assert.ok((await storedBodies(h)).every((b) => !b.includes(MARKER)), 'ciphertext only on the backends');
       db.reachable = false;
       const head = await h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'doc.txt' }));
@@ -84,6 +92,8 @@ test('database unreachable: an encrypted object is served from its copy, whole a
       assert.equal(await read(h.s3, 'doc.txt', 'bytes=16380-16400'), BODY.slice(16380, 16401));
       assert.equal(await read(h.s3, 'doc.txt', 'bytes=-7'), BODY.slice(-7));
       assert.equal(await h.health(), 'degraded', 'the reads really were served without the database');
+      // An encrypted multipart object's part layout is only in the ledger: 503, never a wrong read.
+      assert.deepEqual(await failureOf(read(h.s3, 'parts.bin')), { status: 503, code: 'ServiceUnavailable' });
     } finally {
       await h.close();
     }

@@ -29,6 +29,17 @@ export interface EnvelopeHeader {
   nonceBase: Buffer;
   chunkSize: number;
   plaintextLength: number;
+  /**
+   * A multipart object: its parts in order, each its own chunk sequence (read-plan.ts). Empty
+   * while the upload is open (the layout is known at Complete, and kept in the ledger).
+   */
+  parts?: PartLayout[];
+}
+
+export interface PartLayout {
+  number: number;
+  /** plaintext bytes of the part */
+  length: number;
 }
 
 /** Key ids travel in headers and metadata: short, and plain ASCII without separators. */
@@ -39,6 +50,7 @@ export function formatHeader(h: EnvelopeHeader): string {
   return [
     `v=${h.version}`, `k=${h.keyId}`, `c=${h.chunkSize}`, `p=${h.plaintextLength}`,
     `n=${h.nonceBase.toString('base64url')}`, `w=${h.wrappedKey.toString('base64url')}`,
+    ...(h.parts ? [`m=${h.parts.map((p) => `${p.number}:${p.length}`).join(',')}`] : []),
   ].join(';');
 }
 
@@ -72,7 +84,27 @@ export function parseHeader(text: string): EnvelopeHeader {
   if (nonceBase.length !== NONCE_BYTES) throw new MalformedHeaderError('bad nonce base');
   const wrappedKey = Buffer.from(get('w'), 'base64url');
   if (wrappedKey.length === 0) throw new MalformedHeaderError('bad wrapped key');
-  return { version: ENVELOPE_VERSION, keyId, wrappedKey, nonceBase, chunkSize, plaintextLength };
+  const header: EnvelopeHeader = { version: ENVELOPE_VERSION, keyId, wrappedKey, nonceBase, chunkSize, plaintextLength };
+  const layout = fields.get('m');
+  if (layout !== undefined) header.parts = parseLayout(layout, plaintextLength);
+  return header;
+}
+
+function parseLayout(text: string, plaintextLength: number): PartLayout[] {
+  if (text === '') return [];
+  let sum = 0;
+  let previous = 0;
+  const parts = text.split(',').map((entry) => {
+    const m = /^(\d+):(\d+)$/.exec(entry);
+    if (!m) throw new MalformedHeaderError(`bad part ${JSON.stringify(entry)}`);
+    const part = { number: Number(m[1]), length: Number(m[2]) };
+    if (part.number <= previous || part.number > 10_000) throw new MalformedHeaderError('part numbers must increase, 1 to 10000');
+    previous = part.number;
+    sum += part.length;
+    return part;
+  });
+  if (sum !== plaintextLength) throw new MalformedHeaderError('parts do not add up to the plaintext length');
+  return parts;
 }
 
 /** A fresh data key and its header, for `plaintextLength` bytes cut into `chunkSize` chunks. */
@@ -100,5 +132,6 @@ export async function rewrapHeader(keys: KeySource, header: EnvelopeHeader): Pro
 
 /** Bytes stored for the object this header describes. */
 export function headerStoredLength(h: EnvelopeHeader): number {
+  if (h.parts) return h.parts.reduce((sum, p) => sum + storedLength(p.length, h.chunkSize), 0);
   return storedLength(h.plaintextLength, h.chunkSize);
 }

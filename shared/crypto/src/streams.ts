@@ -6,7 +6,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { CipherGCM } from 'node:crypto';
 import { chunkCipher, chunkDecipher } from './chunk-cipher.js';
 import type { EnvelopeHeader } from './envelope.js';
-import { chunkCount, storedLength, storedSpan, TAG_BYTES, type StoredSpan } from './layout.js';
+import { chunkCount, storedLength, TAG_BYTES } from './layout.js';
+import { planStoredRead, type ReadSegment, type StoredReadPlan } from './read-plan.js';
 
 /** Stored bytes that do not authenticate: tampered, reordered, truncated or extended chunks. */
 export class IntegrityError extends Error {
@@ -28,13 +29,14 @@ export class ChunkEncryptor {
   private seen = 0;
   private cipher: CipherGCM;
 
-  constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader) {
+  /** `indexBase`: the first chunk's index (a multipart part's chunks start at partIndexBase(part)). */
+  constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader, private readonly indexBase = 0) {
     this.chunks = chunkCount(header.plaintextLength, header.chunkSize);
     this.cipher = this.open(0);
   }
 
   private open(index: number): CipherGCM {
-    return chunkCipher(this.dataKey, this.header.nonceBase, index, index === this.chunks - 1);
+    return chunkCipher(this.dataKey, this.header.nonceBase, this.indexBase + index, index === this.chunks - 1);
   }
 
   private seal(emit: (out: Buffer) => void): void {
@@ -99,8 +101,8 @@ export class EncryptStream extends Transform {
  * read, so a consumer that never starts (a backend that refused the connection) leaves the
  * source untouched, and an error of the source is the error of the result.
  */
-export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const encryptor = new ChunkEncryptor(dataKey, header);
+export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>, indexBase = 0): AsyncGenerator<Buffer> {
+  const encryptor = new ChunkEncryptor(dataKey, header, indexBase);
   const out: Buffer[] = [];
   const emit = (b: Buffer): void => {
     if (b.length > 0) out.push(b);
@@ -114,47 +116,50 @@ export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, so
 }
 
 /**
- * Decrypts the stored bytes of `span` (from storedSpan: whole chunks) and lets out exactly the
- * plaintext range it was made for. Each chunk is authenticated before any of its bytes are
- * pushed; a chunk that fails, stored bytes that end early or run long, fail the stream with
- * IntegrityError.
+ * Decrypts the stored bytes of a read plan (planStoredRead: whole chunks of one or more
+ * parts) and lets out exactly the plaintext range it was made for. Each chunk is
+ * authenticated before any of its bytes are pushed; a chunk that fails, stored bytes that end
+ * early or run long, fail the stream with IntegrityError.
  */
 export class DecryptStream extends Transform {
-  private readonly chunks: number;
-  private readonly total: number;
   private readonly stride: number;
-  private index: number;
+  private segment = 0;
+  private chunk: number;
   private held: Buffer[] = [];
   private heldBytes = 0;
   private toSkip: number;
   private toSend: number;
 
-  constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader, readonly span: StoredSpan) {
+  constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader, readonly plan: StoredReadPlan) {
     super();
-    this.chunks = chunkCount(header.plaintextLength, header.chunkSize);
-    this.total = storedLength(header.plaintextLength, header.chunkSize);
     this.stride = header.chunkSize + TAG_BYTES;
-    this.index = span.firstChunk;
-    this.toSkip = span.skip;
-    this.toSend = span.length;
+    const first = plan.segments[0]!;
+    this.chunk = first.span.firstChunk;
+    this.toSkip = first.span.skip;
+    this.toSend = first.span.length;
   }
 
-  /** Stored bytes of the chunk being read (the last may be short). */
-  private storedChunkBytes(): number {
-    return Math.min(this.stride, this.total - this.index * this.stride);
+  private get current(): ReadSegment | undefined {
+    return this.plan.segments[this.segment];
+  }
+
+  /** Stored bytes of the chunk being read (a part's last may be short). */
+  private storedChunkBytes(seg: ReadSegment): number {
+    return Math.min(this.stride, storedLength(seg.plaintextLength, this.header.chunkSize) - this.chunk * this.stride);
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let at = 0;
     try {
       while (at < data.length) {
-        if (this.index > this.span.lastChunk) throw new IntegrityError('stored object is longer than its header says');
-        const need = this.storedChunkBytes() - this.heldBytes;
+        const seg = this.current;
+        if (!seg) throw new IntegrityError('stored object is longer than its header says');
+        const need = this.storedChunkBytes(seg) - this.heldBytes;
         const take = Math.min(need, data.length - at);
         this.held.push(data.subarray(at, at + take));
         this.heldBytes += take;
         at += take;
-        if (take === need) this.openChunk();
+        if (take === need) this.openChunk(seg);
       }
     } catch (err) {
       return done(err as Error);
@@ -162,36 +167,44 @@ export class DecryptStream extends Transform {
     done();
   }
 
-  private openChunk(): void {
+  private openChunk(seg: ReadSegment): void {
     const stored = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
     this.held = [];
     this.heldBytes = 0;
     const body = stored.subarray(0, stored.length - TAG_BYTES);
-    const decipher = chunkDecipher(this.dataKey, this.header.nonceBase, this.index, this.index === this.chunks - 1, stored.subarray(stored.length - TAG_BYTES));
+    const last = this.chunk === chunkCount(seg.plaintextLength, this.header.chunkSize) - 1;
+    const index = seg.indexBase + this.chunk;
+    const decipher = chunkDecipher(this.dataKey, this.header.nonceBase, index, last, stored.subarray(stored.length - TAG_BYTES));
     let plain: Buffer;
     try {
       plain = Buffer.concat([decipher.update(body), decipher.final()]);
     } catch {
-      throw new IntegrityError(`chunk ${this.index} failed authentication`);
+      throw new IntegrityError(`chunk ${index} failed authentication`);
     }
-    this.index++;
     const from = Math.min(this.toSkip, plain.length);
     this.toSkip -= from;
     const out = plain.subarray(from, from + Math.min(this.toSend, plain.length - from));
     this.toSend -= out.length;
     if (out.length > 0) this.push(out);
+    this.chunk++;
+    if (this.chunk > seg.span.lastChunk) {
+      this.segment++;
+      const next = this.current;
+      if (next) {
+        this.chunk = next.span.firstChunk;
+        this.toSkip = next.span.skip;
+        this.toSend = next.span.length;
+      }
+    }
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.index <= this.span.lastChunk) return done(new IntegrityError(`stored object ends in chunk ${this.index} of ${this.span.firstChunk}-${this.span.lastChunk}`));
+    if (this.current) return done(new IntegrityError(`stored object ends early (in chunk ${this.current.indexBase + this.chunk})`));
     done();
   }
 }
 
-/** A decrypting stream for plaintext bytes `start`–`end` (inclusive; the whole object when absent) and the stored span to fetch for it. */
+/** A decrypting stream for plaintext bytes `start`–`end` (inclusive; the whole object when absent); its `plan` says which stored bytes to fetch. */
 export function decryptRange(dataKey: Buffer, header: EnvelopeHeader, range?: { start: number; end: number }): DecryptStream {
-  const span = range
-    ? storedSpan(header.plaintextLength, header.chunkSize, range.start, range.end)
-    : storedSpan(header.plaintextLength, header.chunkSize, 0, Math.max(0, header.plaintextLength - 1));
-  return new DecryptStream(dataKey, header, span);
+  return new DecryptStream(dataKey, header, planStoredRead(header, range));
 }

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import {
-  decryptRange, encryptChunks, EncryptStream, formatHeader, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
+  decryptRange, encryptChunks, EncryptStream, formatHeader, headerStoredLength, partIndexBase, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
   openEnvelope, parseHeader, rewrapHeader, storedLength, storedSpan, TAG_BYTES, UnknownKeyError, type EnvelopeHeader,
 } from '../src/index.js';
 
@@ -34,7 +34,7 @@ async function encrypt(plain: Buffer, piece = 1000): Promise<{ stored: Buffer; h
 async function decrypt(stored: Buffer, header: EnvelopeHeader, range?: { start: number; end: number }): Promise<Buffer> {
   const dataKey = await openEnvelope(keys, parseHeader(formatHeader(header)));
   const stream = decryptRange(dataKey, header, range);
-  return buffer(pieces(stored.subarray(stream.span.start, stream.span.end + 1), 777).pipe(stream));
+  return buffer(pieces(stored.subarray(stream.plan.start, stream.plan.end + 1), 777).pipe(stream));
 }
 
 describe('envelope encryption', () => {
@@ -184,5 +184,44 @@ describe('pulled encryption', () => {
     const stored = await buffer(pulled);
     assert.deepEqual(stored, await buffer(pieces(plain, 999).pipe(new EncryptStream(dataKey, header))));
     assert.deepEqual(await decrypt(stored, header), plain);
+  });
+});
+
+describe('multipart layout', () => {
+  /** Parts encrypted one by one under the upload's data key, stored one after the other. */
+  async function encryptParts(parts: Array<[number, Buffer]>): Promise<{ stored: Buffer; header: EnvelopeHeader }> {
+    const { header: upload, dataKey } = await newEnvelope(keys, CHUNK, 0);
+    const stored: Buffer[] = [];
+    for (const [number, plain] of parts) {
+      stored.push(await buffer(Readable.from(encryptChunks(dataKey, { ...upload, plaintextLength: plain.length }, pieces(plain, 1000), partIndexBase(number)))));
+    }
+    const total = parts.reduce((n, [, p]) => n + p.length, 0);
+    return { stored: Buffer.concat(stored), header: { ...upload, plaintextLength: total, parts: parts.map(([number, p]) => ({ number, length: p.length })) } };
+  }
+
+  test('every range of a multipart object decrypts from one contiguous span of its parts', async () => {
+    const parts: Array<[number, Buffer]> = [[1, randomBytes(2 * CHUNK + 5)], [3, Buffer.alloc(0)], [4, randomBytes(CHUNK)], [9, randomBytes(7)]];
+    const plain = Buffer.concat(parts.map(([, p]) => p));
+    const { stored, header } = await encryptParts(parts);
+    assert.equal(stored.length, headerStoredLength(header));
+    assert.deepEqual(parseHeader(formatHeader(header)), header);
+    assert.deepEqual(await decrypt(stored, header), plain);
+    const edges = [0, 1, CHUNK, 2 * CHUNK + 4, 2 * CHUNK + 5, 3 * CHUNK + 4, 3 * CHUNK + 5, plain.length - 1];
+    for (const start of edges) {
+      for (const end of edges) {
+        if (end < start) continue;
+        assert.deepEqual(await decrypt(stored, header, { start, end }), plain.subarray(start, end + 1), `range ${start}-${end}`);
+      }
+    }
+  });
+
+  test('parts cannot be swapped or renumbered', async () => {
+    const a = randomBytes(CHUNK);
+    const b = randomBytes(CHUNK);
+    const { stored, header } = await encryptParts([[1, a], [2, b]]);
+    const stride = CHUNK + TAG_BYTES;
+    const swapped = Buffer.concat([stored.subarray(stride), stored.subarray(0, stride)]);
+    await assert.rejects(decrypt(swapped, header), IntegrityError);
+    await assert.rejects(decrypt(stored, { ...header, parts: [{ number: 1, length: CHUNK }, { number: 3, length: CHUNK }] }), IntegrityError);
   });
 });

@@ -128,6 +128,12 @@ export interface CompleteMultipartRequest {
   parts: Array<{ partNumber: number; etag: string }>;
   /** `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded sizes */
   finalEtag: string;
+  /**
+   * An encrypted upload: the object's envelope header with its part layout (the upload's
+   * header names the data key only). The object's stored size is then the sum of the parts'
+   * stored bytes and its size the sum of their plaintext sizes.
+   */
+  encryption?: string;
   /** Events to append in the same transaction; `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
@@ -197,9 +203,10 @@ export interface MultipartLedger {
    * Reserve space for a part on the pinned backend (replaces an earlier part with the same number,
    * whose reservation no longer counts). False = no room. Throws NoSuchUploadError.
    */
-  claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean>;
+  /** `sizeBytes` is what the backend will hold; `plaintextSize` what the client sends, when different (encrypted). */
+  claimPart(uploadId: string, partNumber: number, sizeBytes: number, plaintextSize?: number): Promise<boolean>;
   /** The part's bytes are on the backend. Throws NoSuchUploadError (e.g. aborted meanwhile). */
-  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void>;
+  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void>;
   /** Forget a reserved part whose upload failed. */
   releasePart(uploadId: string, partNumber: number): Promise<void>;
   /** All part rows by part number, including reserved ones still uploading (etag null). */

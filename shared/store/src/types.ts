@@ -92,7 +92,10 @@ export interface MultipartPartRow {
   /** MD5 hex of the client's bytes; null while the part is still uploading */
   etag: string | null;
   backendEtag: string | null;
+  /** bytes the part holds on the backend (claimed and charged) */
   sizeBytes: number;
+  /** bytes the client sent, when the backend holds another form (an encrypted part); absent = sizeBytes */
+  plaintextSize?: number;
   createdAt: number;
 }
 

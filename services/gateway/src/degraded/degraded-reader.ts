@@ -117,12 +117,17 @@ export class DegradedReader {
     const header = info.metadata[ENCRYPTION_METADATA];
     let size = info.size;
     if (header !== undefined) {
+      let parsed;
       try {
-        size = parseHeader(header).plaintextLength;
+        parsed = parseHeader(header);
       } catch (err) {
         this.deps.logger.error({ err, backend: location.backendName, storageKey: location.storageKey, requestId }, 'degraded read: copy has an unreadable encryption header');
         throw unavailable('The database is unreachable and the stored copy cannot be described; please retry.');
       }
+      // An encrypted multipart object's part layout is only in the ledger (the backend's header
+      // was written when the upload was opened): it cannot be decrypted without the database.
+      if (parsed.parts?.length === 0) throw unavailable('The database is unreachable and this encrypted multipart object needs it; please retry.');
+      size = parsed.plaintextLength;
     }
     const objectKey = internalKey(bucket, key);
     const writeId = location.storageKey.slice(-WRITE_ID_LENGTH);

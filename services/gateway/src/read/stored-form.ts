@@ -5,7 +5,9 @@
 // A header whose master key is not configured (or not the same key material) is a 500 with a
 // log line naming the key id — never bytes decrypted with the wrong key.
 import type { Readable } from 'node:stream';
-import { decryptRange, IntegrityError, KeyMismatchError, openEnvelope, parseHeader, UnknownKeyError, type EnvelopeHeader } from '@s3o/crypto';
+import {
+  DecryptStream, IntegrityError, KeyMismatchError, openEnvelope, parseHeader, planStoredRead as planDecryptedRead, UnknownKeyError, type EnvelopeHeader,
+} from '@s3o/crypto';
 import { S3Error } from '@s3o/s3';
 import type { ObjectRow } from '@s3o/store';
 import { counter } from '@s3o/telemetry';
@@ -40,14 +42,14 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
       toClient: (body) => body,
     };
   }
-  const { header, dataKey } = await openObjectKey(ctx, object);
+  const { header, dataKey } = await openDataKey(ctx, object.encryption, object.objectKey);
   const plainRange = range ?? { start: 0, end: Math.max(0, object.size - 1) };
-  const probe = decryptRange(dataKey, header, plainRange);
+  const plan = planDecryptedRead(header, plainRange);
   return {
-    backendRange: range ? `bytes=${probe.span.start}-${probe.span.end}` : undefined,
-    backendBytes: probe.span.end - probe.span.start + 1,
+    backendRange: range ? `bytes=${plan.start}-${plan.end}` : undefined,
+    backendBytes: plan.end - plan.start + 1,
     toClient(body) {
-      const plain = decryptRange(dataKey, header, plainRange);
+      const plain = new DecryptStream(dataKey, header, plan);
       body.on('error', (err) => plain.destroy(err));
       plain.on('error', (err) => {
         if (err instanceof IntegrityError) {
@@ -62,11 +64,12 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
   };
 }
 
-async function openObjectKey(ctx: RequestContext, object: ObjectRow): Promise<{ header: EnvelopeHeader; dataKey: Buffer }> {
-  const log = { key: object.objectKey, requestId: ctx.requestId };
+/** The header and data key of an encrypted object or upload; a 500 with a log line naming the key id when it cannot be opened. */
+export async function openDataKey(ctx: RequestContext, headerText: string, objectKey: string): Promise<{ header: EnvelopeHeader; dataKey: Buffer }> {
+  const log = { key: objectKey, requestId: ctx.requestId };
   let header: EnvelopeHeader;
   try {
-    header = parseHeader(object.encryption!);
+    header = parseHeader(headerText);
   } catch (err) {
     failures.inc({ reason: 'malformed_header' });
     ctx.deps.logger.error({ ...log, err }, 'encrypted object has a header that cannot be read');
