@@ -30,6 +30,8 @@ export interface BenchOptions {
   cpuProfileDir?: string;
   /** turn the gateway's tracing on, every trace sampled and exported to this OTLP/HTTP endpoint */
   tracingEndpoint?: string;
+  /** turn the gateway's encryption at rest on */
+  encryption?: boolean;
   /** progress lines; default: stderr */
   log?: (line: string) => void;
 }
@@ -106,6 +108,7 @@ interface BackendBenchContext {
   workDir: string;
   cpuProfileDir?: string;
   tracingEndpoint?: string;
+  encryption?: boolean;
 }
 
 async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
@@ -129,6 +132,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       listingObjects,
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       tracingEndpoint: ctx.tracingEndpoint ?? null,
+      encryption: ctx.encryption ?? false,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
     const probes: Record<Side, ProcessProbe | null> = {

@@ -28,6 +28,7 @@ export type { RebalanceConfig } from './sections/rebalance.js';
 export type { RateLimitConfig } from './sections/rate-limit.js';
 export type { UsageFlushConfig } from './sections/usage-flush.js';
 export type { EncryptionConfig, MasterKeyRef } from './sections/encryption.js';
+export type { IntegrityConfig } from './sections/integrity.js';
 export type {
   NotificationEndpointConfig, NotificationEndpointType, NotificationFormat, NotificationsConfig,
 } from './sections/notifications.js';

@@ -36,6 +36,8 @@ export interface GatewayStartOptions {
   nodeFlags: string[];
   /** tracing on, every trace sampled, exported to this OTLP/HTTP endpoint; null = tracing off */
   tracingEndpoint: string | null;
+  /** encryption at rest on (a fixed benchmark key) */
+  encryption: boolean;
 }
 
 export interface SeedReport {

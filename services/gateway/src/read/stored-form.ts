@@ -13,10 +13,15 @@ import type { ObjectRow } from '@s3o/store';
 import { counter } from '@s3o/telemetry';
 import type { RequestContext } from '../context.js';
 import type { ByteRange } from './conditions.js';
+import { HashMismatchError, VerifySha256 } from './verify-hash.js';
 
 const decrypted = counter({
   name: 's3o_encryption_decrypted_bytes_total',
   help: 'Plaintext bytes decrypted for clients',
+});
+const mismatches = counter({
+  name: 's3o_integrity_mismatches_total',
+  help: 'Full reads of unencrypted objects whose bytes did not match the SHA-256 recorded at write (the response was cut)',
 });
 const failures = counter({
   name: 's3o_encryption_read_failures_total',
@@ -36,10 +41,13 @@ export interface StoredRead {
 
 export async function planStoredRead(ctx: RequestContext, object: ObjectRow, range: ByteRange | null): Promise<StoredRead> {
   if (!object.encryption) {
+    // A whole read of an object whose SHA-256 was recorded is checked against it (a range
+    // cannot be: the hash is of the whole). Encrypted objects need not be: GCM checks each chunk.
+    const expected = range === null ? object.contentHash ?? null : null;
     return {
       backendRange: range ? `bytes=${range.start}-${range.end}` : undefined,
       backendBytes: range ? range.end - range.start + 1 : object.size,
-      toClient: (body) => body,
+      toClient: (body) => (expected ? verified(ctx, object, body, expected) : body),
     };
   }
   const { header, dataKey } = await openDataKey(ctx, object.encryption, object.objectKey);
@@ -62,6 +70,19 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
       return body.pipe(plain);
     },
   };
+}
+
+function verified(ctx: RequestContext, object: ObjectRow, body: Readable, expected: string): Readable {
+  const check = new VerifySha256(expected);
+  body.on('error', (err) => check.destroy(err));
+  check.on('error', (err) => {
+    if (err instanceof HashMismatchError) {
+      mismatches.inc();
+      ctx.deps.logger.error({ err, key: object.objectKey, requestId: ctx.requestId }, 'stored object does not match the SHA-256 recorded at write; response aborted');
+    }
+    body.destroy();
+  });
+  return body.pipe(check);
 }
 
 /** The header and data key of an encrypted object or upload; a 500 with a log line naming the key id when it cannot be opened. */

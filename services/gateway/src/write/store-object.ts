@@ -14,6 +14,10 @@ import { storageKeyFor } from './storage-key.js';
 import { backendMetadata } from './backend-metadata.js';
 import { requestFacts } from './request-facts.js';
 import { ENCRYPTION_METADATA, encryptedBody, planWriteEncryption, type WriteEncryption } from './encryption.js';
+import { PlaintextHash, sha256Hex } from './plaintext-hash.js';
+
+/** Metadata name of the plaintext's SHA-256 on a stored object (when known before the upload). */
+export const SHA256_METADATA = 's3o-sha256';
 import type { IdentityBase } from './identity.js';
 
 /**
@@ -75,15 +79,20 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       }
     }
     const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
+    // integrity.enabled: the plaintext's SHA-256, known before the upload for a body in memory.
+    const knownSha256 = config.integrity.enabled && small ? sha256Hex(small.data) : null;
+    const streamHash = config.integrity.enabled && streamed ? new PlaintextHash() : null;
     const client = backends.get(claim.backendName);
     if (!client) {
       clearInterval(heartbeat);
       throw new Error(`backend ${claim.backendName} has no client`);
     }
     try {
-      const plain = streamed ? streamed.stream : Readable.from([small!.data]);
-      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null,
-        encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {});
+      const plain = streamed ? (streamHash ? streamHash.through(streamed.stream) : streamed.stream) : Readable.from([small!.data]);
+      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, {
+        ...(encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {}),
+        ...(knownSha256 ? { [SHA256_METADATA]: knownSha256 } : {}),
+      });
       await client.putObject(storageKey, encryption ? encryptedBody(encryption, plain) : plain, {
         contentLength: storedSize,
         contentType: r.identity.contentType,
@@ -110,7 +119,8 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     clearInterval(heartbeat);
 
     const md5 = streamed ? streamed.md5() : small!.md5;
-    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), ...storedFormOf(encryption) };
+    const contentHash = knownSha256 ?? streamHash?.hex() ?? r.identity.contentHash ?? null;
+    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), contentHash, ...storedFormOf(encryption) };
     try {
       return await ledger.commitWrite({
         intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,

@@ -70,6 +70,8 @@ export interface HarnessOptions {
   server?: Record<string, string | number>;
   /** `encryption` keys as in config.yaml; its master keys are read and checked as a production start does */
   encryption?: Record<string, unknown>;
+  /** `integrity` keys as in config.yaml */
+  integrity?: Record<string, unknown>;
 }
 
 export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
@@ -96,6 +98,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       circuit_breaker: options.circuitBreaker ?? {},
       backend_circuit_breaker: options.backendCircuitBreaker ?? {},
       encryption: options.encryption ?? {},
+      integrity: options.integrity ?? {},
     }), {});
     if (warnings.length > 0) throw new Error(`the harness config has warnings: ${warnings.join('; ')}`);
     await options.ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
