@@ -107,12 +107,14 @@ export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, so
   const emit = (b: Buffer): void => {
     if (b.length > 0) out.push(b);
   };
+  // One buffer per piece read: a chunk's 16-byte tag would otherwise be a write of its own.
+  const drain = (): Buffer => (out.length === 1 ? out.pop()! : Buffer.concat(out.splice(0)));
   for await (const data of source) {
     encryptor.update(data, emit);
-    yield* out.splice(0);
+    if (out.length > 0) yield drain();
   }
   encryptor.final(emit);
-  yield* out.splice(0);
+  if (out.length > 0) yield drain();
 }
 
 /**
