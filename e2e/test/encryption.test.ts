@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { formatHeader, parseHeader, storedLength } from '@s3o/crypto';
 import {
-  expectS3Error, getBytes, KiB, listBackend, md5Hex, MiB, multipartEtag, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
+  expectS3Error, getBytes, KiB, listBackend, md5Base64, md5Hex, MiB, multipartEtag, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
   testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
 
@@ -125,6 +125,17 @@ describe('encryption at rest', () => {
       await expectS3Error(s3.send(new GetObjectCommand({ Bucket: bucket, Key: KEY, Range: `bytes=${SIZE}-` })), { code: 'InvalidRange', status: 416 });
     });
   });
+
+  for (const size of [1000, 9 * MiB]) {
+    test(`a ${size}-byte body with a wrong Content-MD5 is BadDigest and leaves nothing behind`, async () => {
+      const key = `baddigest/${size}`;
+      const body = markedBytes(size);
+      const wrong = md5Base64(Buffer.from('something else'));
+      await expectS3Error(s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: wrong })), { code: 'BadDigest', status: 400 });
+      await expectS3Error(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), { status: 404 });
+      await waitUntil('the attempt\'s bytes to be cleaned up', () => storedCopies(m.sys.backends, bucket, key), (c) => c.length === 0);
+    });
+  }
 
   test('the quota is charged the stored bytes', async () => {
     const ledger = await openSystemLedger(m.sys);
