@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { formatHeader, parseHeader, storedLength } from '@s3o/crypto';
 import {
-  expectS3Error, getBytes, KiB, listBackend, md5Base64, md5Hex, MiB, multipartEtag, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
+  expectS3Error, getBytes, KiB, listBackend, md5Base64, md5Hex, metricValue, MiB, multipartEtag, parsePrometheusText, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
   testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
 
@@ -224,6 +224,15 @@ describe('encryption at rest', () => {
         assert.ok(after.egress - before.egress <= needed, `${after.egress - before.egress} bytes left the backend for ${end - start + 1}`);
       });
     }
+  });
+
+  test('/metrics counts the bytes encrypted and decrypted and the reads that failed authentication', async () => {
+    // Distributed mode writes through one gateway and reads through another: sum them.
+    const texts = await Promise.all(m.sys.gatewayUrls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
+    const value = (name: string) => texts.reduce((sum, text) => sum + (metricValue(parsePrometheusText(text), name) ?? 0), 0);
+    assert.ok(value('s3o_encryption_encrypted_bytes_total') > 5 * MiB);
+    assert.ok(value('s3o_encryption_decrypted_bytes_total') > 5 * MiB);
+    assert.ok(value('s3o_encryption_read_failures_total') >= 1, 'the tampered object was counted');
   });
 
   testNothingEscaped(() => m.sys);

@@ -15,7 +15,7 @@ import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
 import { backendMetadata } from '../write/backend-metadata.js';
-import { completedHeader, ENCRYPTION_METADATA, encryptedPart, planUploadEncryption } from '../write/encryption.js';
+import { completedHeader, countEncrypted, ENCRYPTION_METADATA, encryptedPart, planUploadEncryption } from '../write/encryption.js';
 import { openDataKey } from '../read/stored-form.js';
 import { requestFacts } from '../write/request-facts.js';
 import { keyEncoder, parseMaxKeys } from './list-objects.js';
@@ -117,6 +117,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend part upload failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed while writing the part; please retry.' });
   }
+  if (encrypted) countEncrypted(body.length);
   const etag = body.stream.md5.toString('hex');
   await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined);
   ctx.reply.header('etag', `"${etag}"`);

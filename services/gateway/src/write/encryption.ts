@@ -3,7 +3,18 @@
 // metadata (`x-amz-meta-s3o-enc`), the body encrypted chunk by chunk as it streams through.
 import { Readable } from 'node:stream';
 import { encryptChunks, formatHeader, newEnvelope, parseHeader, partIndexBase, storedLength, type EnvelopeHeader } from '@s3o/crypto';
+import { counter } from '@s3o/telemetry';
 import type { GatewayDeps } from '../context.js';
+
+const encrypted = counter({
+  name: 's3o_encryption_encrypted_bytes_total',
+  help: 'Plaintext bytes encrypted on their way to a backend (objects and multipart parts that landed)',
+});
+
+/** Counts `plaintextBytes` that landed encrypted on a backend. */
+export function countEncrypted(plaintextBytes: number): void {
+  encrypted.inc(plaintextBytes);
+}
 
 /** The metadata name of the envelope header on a stored object. */
 export const ENCRYPTION_METADATA = 's3o-enc';

@@ -13,7 +13,7 @@ import { rankBackends } from './rank.js';
 import { storageKeyFor } from './storage-key.js';
 import { backendMetadata } from './backend-metadata.js';
 import { requestFacts } from './request-facts.js';
-import { ENCRYPTION_METADATA, encryptedBody, planWriteEncryption, type WriteEncryption } from './encryption.js';
+import { countEncrypted, ENCRYPTION_METADATA, encryptedBody, planWriteEncryption, type WriteEncryption } from './encryption.js';
 import { PlaintextHash, sha256Hex } from './plaintext-hash.js';
 
 /** Metadata name of the plaintext's SHA-256 on a stored object (when known before the upload). */
@@ -117,6 +117,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       continue;
     }
     clearInterval(heartbeat);
+    if (encryption) countEncrypted(size);
 
     const md5 = streamed ? streamed.md5() : small!.md5;
     const contentHash = knownSha256 ?? streamHash?.hex() ?? r.identity.contentHash ?? null;
