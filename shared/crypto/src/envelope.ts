@@ -5,7 +5,6 @@
 // object stays readable with the database gone, and a ranged GET returns it with the bytes).
 import { randomBytes } from 'node:crypto';
 import type { KeySource } from './keys.js';
-import { storedLength } from './layout.js';
 
 export const ENVELOPE_VERSION = 1;
 export const DATA_KEY_BYTES = 32;
@@ -128,10 +127,4 @@ export async function rewrapHeader(keys: KeySource, header: EnvelopeHeader): Pro
   const dataKey = await openEnvelope(keys, header);
   const { keyId, wrapped } = await keys.wrap(dataKey);
   return { ...header, keyId, wrappedKey: wrapped };
-}
-
-/** Bytes stored for the object this header describes. */
-export function headerStoredLength(h: EnvelopeHeader): number {
-  if (h.parts) return h.parts.reduce((sum, p) => sum + storedLength(p.length, h.chunkSize), 0);
-  return storedLength(h.plaintextLength, h.chunkSize);
 }

@@ -7,7 +7,7 @@ import type { CipherGCM } from 'node:crypto';
 import { chunkCipher, chunkDecipher } from './chunk-cipher.js';
 import type { EnvelopeHeader } from './envelope.js';
 import { chunkCount, storedLength, TAG_BYTES } from './layout.js';
-import { planStoredRead, type ReadSegment, type StoredReadPlan } from './read-plan.js';
+import type { ReadSegment, StoredReadPlan } from './read-plan.js';
 
 /** Stored bytes that do not authenticate: tampered, reordered, truncated or extended chunks. */
 export class IntegrityError extends Error {
@@ -65,34 +65,6 @@ export class ChunkEncryptor {
   final(emit: (out: Buffer) => void): void {
     if (this.seen !== this.header.plaintextLength) throw new Error(`${this.seen} of the declared ${this.header.plaintextLength} bytes to encrypt`);
     this.seal(emit);
-  }
-}
-
-/** ChunkEncryptor as a Transform. */
-export class EncryptStream extends Transform {
-  private readonly encryptor: ChunkEncryptor;
-
-  constructor(dataKey: Buffer, header: EnvelopeHeader) {
-    super();
-    this.encryptor = new ChunkEncryptor(dataKey, header);
-  }
-
-  override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    try {
-      this.encryptor.update(data, (out) => this.push(out));
-    } catch (err) {
-      return done(err as Error);
-    }
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    try {
-      this.encryptor.final((out) => this.push(out));
-    } catch (err) {
-      return done(err as Error);
-    }
-    done();
   }
 }
 
@@ -204,9 +176,4 @@ export class DecryptStream extends Transform {
     if (this.current) return done(new IntegrityError(`stored object ends early (in chunk ${this.current.indexBase + this.chunk})`));
     done();
   }
-}
-
-/** A decrypting stream for plaintext bytes `start`–`end` (inclusive; the whole object when absent); its `plan` says which stored bytes to fetch. */
-export function decryptRange(dataKey: Buffer, header: EnvelopeHeader, range?: { start: number; end: number }): DecryptStream {
-  return new DecryptStream(dataKey, header, planStoredRead(header, range));
 }
