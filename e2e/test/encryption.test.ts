@@ -4,7 +4,8 @@
 // form; HEAD, LIST and the ETag speak of the plaintext; the backend holds ciphertext only (no
 // plaintext marker, the envelope header in its metadata) and the quota is charged the stored
 // bytes; a range reads one ranged GET of only the chunks that cover it; a copy re-encrypts;
-// a flipped byte on the backend never reaches the client as a clean answer.
+// a flipped byte on the backend never reaches the client as a clean answer; replication and a
+// drain move the ciphertext and its header verbatim.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -16,6 +17,7 @@ import {
   expectS3Error, getBytes, KiB, listBackend, md5Base64, md5Hex, metricValue, MiB, multipartEtag, parsePrometheusText, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
   testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
+import { ADMIN_AUTH_OVERRIDES, adminCall } from '../src/admin-calls.js';
 
 const CHUNK = 16 * KiB;
 const MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
@@ -238,13 +240,14 @@ describe('encryption at rest', () => {
   testNothingEscaped(() => m.sys);
 });
 
-describe('encryption at rest: replication moves the stored form as it is', () => {
+describe('encryption at rest: replication and drains move the stored form as it is', () => {
   let sys: E2ESystem;
 
   before(async () => {
     sys = await startSystem({
-      backends: [{}, {}],
+      backends: [{}, {}, {}],
       overrides: {
+        ...ADMIN_AUTH_OVERRIDES,
         replication: { factor: 2, worker_interval: '1s' },
         encryption: { enabled: true, key_id: 'e2e-k1', master_key: MASTER_KEY, chunk_size: '16KiB' },
       },
@@ -274,6 +277,18 @@ describe('encryption at rest: replication moves the stored form as it is', () =>
     } finally {
       await ledger.close();
     }
+    assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'replicated' })).body.equals(body));
+
+    // Draining a backend that holds a copy moves that copy's bytes, verbatim, to the third.
+    const drained = copies[0]!.backend;
+    assert.equal((await adminCall(sys.url, 'POST', `backends/${drained}/drain`)).status < 300, true);
+    const moved = await waitUntil('the copy to leave the drained backend', () => storedCopies(sys.backends, bucket, 'replicated'),
+      (c) => c.length === 2 && c.every((x) => x.backend !== drained));
+    const third = moved.find((c) => !copies.some((o) => o.backend === c.backend))!;
+    const target = sys.backends.find((b) => b.name === third.backend)!;
+    assert.ok((await readStored(target, third.storageKey)).equals(stored[0]!.bytes), 'the moved copy is the same ciphertext');
+    const head = await target.rawClient.send(new HeadObjectCommand({ Bucket: target.bucket, Key: third.storageKey }));
+    assert.equal(head.Metadata?.['s3o-enc'], stored[0]!.header);
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'replicated' })).body.equals(body));
   });
 
