@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]
                        OTLP/HTTP endpoint, to measure what tracing costs
   --identity-load      load 1,000 users (a stored credential each) and 10,000 grants into the
                        ledger before the gateway starts, to show authorisation does not move the rows
+  --encryption         turn the gateway's encryption at rest on (a fixed benchmark key), to
+                       measure what it costs (GET needs a backend that keeps bytes: s3rver)
 `;
 
 export interface BenchMainResult {
@@ -58,6 +60,7 @@ const OPTIONS = {
   'identity-load': { type: 'boolean', default: false },
   compare: { type: 'string' },
   against: { type: 'string' },
+  encryption: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -137,6 +140,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
     tracingEndpoint: values.tracing,
     identityLoad: values['identity-load'] ? { users: 1000, grants: 10_000 } : undefined,
+    encryption: values.encryption,
   });
   const comparison = base ? compareReports(base, values.compare!, report) : null;
   const files = await writeReport(report, outDir, comparison ? renderComparisonMarkdown(comparison) : '');

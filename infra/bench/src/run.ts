@@ -35,6 +35,8 @@ export interface BenchOptions {
   tracingEndpoint?: string;
   /** users and grants loaded into the ledger before each gateway starts (docs/performance.md, "Identity load") */
   identityLoad?: IdentityLoad;
+  /** turn the gateway's encryption at rest on */
+  encryption?: boolean;
   /** progress lines; default: stderr */
   log?: (line: string) => void;
 }
@@ -114,6 +116,7 @@ interface BackendBenchContext {
   cpuProfileDir?: string;
   tracingEndpoint?: string;
   identityLoad?: IdentityLoad;
+  encryption?: boolean;
 }
 
 async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
@@ -138,6 +141,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       tracingEndpoint: ctx.tracingEndpoint ?? null,
       identityLoad: ctx.identityLoad ?? null,
+      encryption: ctx.encryption ?? false,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
     const probes: Record<Side, ProcessProbe | null> = {

@@ -8,6 +8,7 @@ import { ProcessAdmission } from '@s3o/backends';
 import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { startService, type ServiceName } from './services.js';
+import { openMasterKeys } from './master-keys.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
 import { processIdOf, startHeartbeat, startJobRequests } from '@s3o/workers';
@@ -29,6 +30,8 @@ export async function runService(
   const { backends, availability, breakers } = createBackends(config);
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
+  // Only the gateway encrypts and decrypts; placement and cleanup move ciphertext as it is.
+  const keys = name === 'gateway' ? await openMasterKeys(config, ledger) : null;
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
   const identity = processIdentity(name);
   // SIGHUP and the admin API re-read the file the process was started with (reload.ts).
@@ -36,7 +39,7 @@ export async function runService(
   const onHangup = () => void reloader?.reload('SIGHUP');
   if (reloader) process.on('SIGHUP', onHangup);
   const service = startService(name, {
-    config, configPath: options.configPath, ledger, backends, availability, breakers, usage, admission, bus, logger, identity, reloader,
+    config, configPath: options.configPath, ledger, backends, availability, breakers, usage, admission, bus, logger, identity, reloader, keys,
   });
   bus.start();
   await usage.start({ ledger });

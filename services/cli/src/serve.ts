@@ -9,6 +9,7 @@ import { ProcessAdmission } from '@s3o/backends';
 import { createProcessUsage } from '@s3o/usage';
 import { createBackends, createServiceBus, openConfiguredLedger } from './runtime.js';
 import { SERVICE_NAMES, startService, type StartedService } from './services.js';
+import { openMasterKeys } from './master-keys.js';
 import { startGatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
 import { processIdOf, startHeartbeat, startJobRequests } from '@s3o/workers';
@@ -41,6 +42,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   const reloader = options.configPath ? new ConfigReloader(options.configPath, config, { ledger, usage, logger }) : undefined;
   const onHangup = () => void reloader?.reload('SIGHUP');
   if (reloader) process.on('SIGHUP', onHangup);
+  const keys = await openMasterKeys(config, ledger);
 
   // In-process: one bus for all. NATS: one per service (its durables), one relay.
   const shared = config.bus.driver === 'memory'
@@ -54,7 +56,9 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus', bus: name }), service: name, relay: name === 'gateway' });
       buses.push(bus);
     }
-    started.push(startService(name, { config, configPath: options.configPath, ledger, backends, availability, breakers, usage, admission, bus, logger, identity, reloader }));
+    started.push(startService(name, {
+      config, configPath: options.configPath, ledger, backends, availability, breakers, usage, admission, bus, logger, identity, reloader, keys,
+    }));
   }
   for (const bus of buses) bus.start();
   await usage.start({ ledger });

@@ -7,6 +7,7 @@ import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmiss
 import { NatsBroadcast, type EventBus } from '@s3o/bus';
 import { processLogs, type Logger } from '@s3o/telemetry';
 import { processWorkers, type ProcessIdentity } from '@s3o/workers';
+import type { KeySource } from '@s3o/crypto';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
@@ -43,6 +44,8 @@ export interface ServiceDeps {
   identity: ProcessIdentity;
   /** re-reading the configuration file (absent without one); the gateway attaches itself */
   reloader?: ConfigReloader;
+  /** the master keys (checked at start, master-keys.ts); null when none is configured */
+  keys: KeySource | null;
 }
 
 export interface StartedService {

@@ -17,6 +17,7 @@ import type { DegradedReader } from './degraded/degraded-reader.js';
 import type { BodyTimeLimits } from './write/body-watchdog.js';
 import type { MemoryBudget } from './traffic/memory-budget.js';
 import type { Principal } from './authorize.js';
+import type { KeySource } from '@s3o/crypto';
 
 /**
  * The ledger roles the gateway uses: the S3 write, read, delete and multipart paths (a write
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   /** The process's concurrency budgets; no admission control when absent. */
   admission?: ProcessAdmission;
   logger: Logger;
+  /** The master keys (encryption.*): new objects are encrypted when encryption.enabled; null or absent = none configured. */
+  keys?: KeySource | null;
   /** false while the event bus cannot reach its broker (events wait in the outbox): /health says degraded. */
   busConnected?: () => boolean;
   /** The config file's path, named when the admin API refuses to change one of its entries. */

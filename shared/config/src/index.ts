@@ -27,6 +27,8 @@ export type { BackendCircuitBreakerConfig } from './sections/backend-circuit-bre
 export type { RebalanceConfig } from './sections/rebalance.js';
 export type { RateLimitConfig } from './sections/rate-limit.js';
 export type { UsageFlushConfig } from './sections/usage-flush.js';
+export type { EncryptionConfig, MasterKeyRef } from './sections/encryption.js';
+export type { IntegrityConfig } from './sections/integrity.js';
 export type {
   NotificationEndpointConfig, NotificationEndpointType, NotificationFormat, NotificationsConfig,
 } from './sections/notifications.js';

@@ -109,6 +109,8 @@ test('a minimal configuration gets every default', () => {
     rebalance: { enabled: false, strategy: 'pack', intervalMs: 6 * 3_600_000, batchSize: 100, threshold: 0.1, concurrency: 5 },
     rateLimit: { enabled: false, requestsPerSec: 100, burst: 200, trustedProxies: [], cleanupIntervalMs: 60_000, cleanupMaxAgeMs: 300_000 },
     usageFlush: { intervalMs: 1_000, adaptiveEnabled: false, adaptiveThreshold: 0.8, fastIntervalMs: 200 },
+    encryption: { enabled: false, chunkSize: 65536, masterKey: null, previousKeys: [] },
+    integrity: { enabled: false },
     telemetry: {
       metrics: { enabled: true, path: '/metrics', listen: null, bearerToken: null },
       tracing: { enabled: false, url: 'http://localhost:4318/v1/traces', sampleRate: 1 },

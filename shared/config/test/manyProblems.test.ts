@@ -62,7 +62,7 @@ tyop: 1
     'buckets[3].name: duplicate bucket name "docs" (also buckets[2].name)',
     'backends[1].name: duplicate backend name "b1" (also backends[0].name)',
     'buckets[1].credentials[0].access_key_id: access key id "ROOT" is already used by auth.root',
-    'encryption.enabled: encryption is not supported yet',
+    'encryption.master_key: required when encryption.enabled is true (or encryption.master_key_file)',
   ]);
   assert.deepEqual(error.warnings, ['unknown key "tyop" (ignored)']);
   assert.match(error.message, /^config: 16 problems:\n {2}- buckets\[1\]\.credentials\[0\]\.secret_access_key: /);

@@ -15,7 +15,7 @@ test('each section has its own key and Config member; only a recognised-only sec
   for (const s of SECTIONS) {
     assert.equal(s.field === null, s.normalise === undefined, `${s.key}: field ${String(s.field)}, normalise ${typeof s.normalise}`);
   }
-  assert.deepEqual(SECTIONS.filter((s) => s.field === null).map((s) => s.key), ['encryption']);
+  assert.deepEqual(SECTIONS.filter((s) => s.field === null).map((s) => s.key), []);
 });
 
 test('the file schema has one key per section, in registry order', () => {

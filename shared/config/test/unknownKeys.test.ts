@@ -29,7 +29,7 @@ test('upstream keys of features that are off are recognised, not warned about', 
     d.backends[0].ingress_byte_limit = 0;
     d.replication = { factor: 1, worker_interval: '5m', batch_size: 50, concurrency: 5, unhealthy_threshold: '10m' };
     d.rebalance = { enabled: false, strategy: 'spread', interval: '6h', batch_size: 100, threshold: 0.1, concurrency: 5 };
-    d.encryption = { enabled: false, chunk_size: 65536, master_key: 'x', vault: { address: 'http://vault', token: 't' } };
+    d.encryption = { enabled: false, chunk_size: 65536, key_id: 'k1', master_key: Buffer.alloc(32, 7).toString('base64'), previous_keys: [] };
     d.notifications = { endpoints: [] };
     d.rate_limit = { enabled: false, requests_per_sec: 100, burst: 200, trusted_proxies: ['10.0.0.0/8'] };
     d.lifecycle = { rules: [], batch_size: 100 };

@@ -5,7 +5,7 @@ import { configAfter, problemsAfter } from './fixtures.js';
 
 // One way to turn on each entry of UNSUPPORTED_SETTINGS, with the message it must give.
 const TURNED_ON: Record<string, [(d: Record<string, any>) => void, string]> = {
-  'encryption.enabled': [(d) => (d.encryption = { enabled: true }), 'encryption.enabled: encryption is not supported yet'],
+  'encryption.vault': [(d) => (d.encryption = { vault: { address: 'http://vault' } }), 'encryption.vault: Vault key sources are not supported yet; use master_key or master_key_file'],
   'telemetry.metrics.pprof': [(d) => (d.telemetry = { metrics: { pprof: true } }), 'telemetry.metrics.pprof: pprof is not supported'],
 };
 

@@ -12,6 +12,7 @@ export type * from './identity-types.js';
 export { ADMIN_PERMISSIONS, BUCKET_PERMISSIONS, RESOURCE_KINDS } from './identity-types.js';
 export { checkPermissions } from './core/identity.js';
 export type * from './fleet.js';
+export type * from './encryption-statements.js';
 export {
   LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError, IdentityError,
@@ -20,4 +21,5 @@ export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
+export { storedSizeOf } from './stored-size.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';

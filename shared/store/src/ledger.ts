@@ -18,6 +18,7 @@ import type {
 } from './types.js';
 import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
+import type { EncryptedObjectRow } from './encryption-statements.js';
 import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
@@ -129,6 +130,12 @@ export interface CompleteMultipartRequest {
   parts: Array<{ partNumber: number; etag: string }>;
   /** `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded sizes */
   finalEtag: string;
+  /**
+   * An encrypted upload: the object's envelope header with its part layout (the upload's
+   * header names the data key only). The object's stored size is then the sum of the parts'
+   * stored bytes and its size the sum of their plaintext sizes.
+   */
+  encryption?: string;
   /** Events to append in the same transaction; `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
@@ -200,9 +207,10 @@ export interface MultipartLedger {
    * Reserve space for a part on the pinned backend (replaces an earlier part with the same number,
    * whose reservation no longer counts). False = no room. Throws NoSuchUploadError.
    */
-  claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean>;
+  /** `sizeBytes` is what the backend will hold; `plaintextSize` what the client sends, when different (encrypted). */
+  claimPart(uploadId: string, partNumber: number, sizeBytes: number, plaintextSize?: number): Promise<boolean>;
   /** The part's bytes are on the backend. Throws NoSuchUploadError (e.g. aborted meanwhile). */
-  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void>;
+  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void>;
   /** Forget a reserved part whose upload failed. */
   releasePart(uploadId: string, partNumber: number): Promise<void>;
   /** All part rows by part number, including reserved ones still uploading (etag null). */
@@ -330,6 +338,22 @@ export interface LeaderLocks {
 }
 
 /** What the process that opened the ledger does with it. */
+/** Envelope encryption's records (docs/architecture.md, "Encryption at rest"). */
+export interface EncryptionLedger {
+  /**
+   * Records `checkValue` (a data key wrapped by the master key `keyId`) unless the id has one,
+   * and returns the recorded one: a process unwraps it at start to prove it holds the same
+   * key material under that id as every process before it.
+   */
+  registerKeyCheck(keyId: string, checkValue: string): Promise<string>;
+  /** The check value recorded for `keyId`, or null when no data key was ever wrapped by it here. */
+  getKeyCheck(keyId: string): Promise<string | null>;
+  /** Objects whose envelope header names master key `keyId`, after `afterKey`, in key order. */
+  listObjectsEncryptedWith(keyId: string, afterKey: string, limit: number): Promise<EncryptedObjectRow[]>;
+  /** Replaces an object's envelope header (a re-wrap) while it is still the write `writeId`. */
+  rewrapObject(objectKey: string, writeId: string, encryption: string): Promise<boolean>;
+}
+
 export interface LedgerSetup {
   /** Make backend_quotas match config (insert missing, update limits). */
   syncBackends(backends: BackendQuotaConfig[]): Promise<void>;
@@ -340,4 +364,4 @@ export interface LedgerSetup {
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
-  IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks {}
+  IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks, EncryptionLedger {}

@@ -17,6 +17,7 @@ import type { UsageReads, UsageWrites } from './usage.js';
 import type { DrainReads, DrainWrites } from './drain-statements.js';
 import type { IdentityReads, IdentityWrites } from './identity-statements.js';
 import type { FleetReads, FleetWrites } from './fleet.js';
+import type { EncryptionReads, EncryptionWrites } from './encryption-statements.js';
 
 /** Counts an operator reads in `GET /admin/api/status`, from one snapshot. */
 export interface OperatorFigures {
@@ -59,7 +60,7 @@ export interface HoldingPage {
 
 /** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
 export interface ReadStatements extends FleetReads, ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads,
-  IdentityReads {
+  IdentityReads, EncryptionReads {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
   selectLocations(objectKey: string): Promise<LocationRow[]>;
   /** Keys in byte order, `from` <= key (< `to` when not null). */
@@ -102,7 +103,7 @@ export interface ReadStatements extends FleetReads, ReconcileReads, PlacementRea
 
 /** Statements usable inside `withTx`. */
 export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites,
-  IdentityWrites {
+  IdentityWrites, EncryptionWrites {
   // ---- backend_quotas / backend_drains ----
   /** Insert the row (used = orphan = 0) or update its limit. */
   upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;

@@ -23,6 +23,13 @@ export interface ObjectIdentity {
   headers: StandardHeaders;
   /** Optional content hash (e.g. sha256 hex) when known. */
   contentHash?: string | null;
+  /**
+   * Bytes each copy holds when they differ from `size` (an encrypted object's chunks carry
+   * tags); null or absent = `size`. Quotas, copies and replication count these.
+   */
+  storedSize?: number | null;
+  /** The envelope header of an encrypted object (@s3o/crypto formatHeader); null = plaintext. */
+  encryption?: string | null;
 }
 
 export interface ObjectRow extends ObjectIdentity {
@@ -85,7 +92,10 @@ export interface MultipartPartRow {
   /** MD5 hex of the client's bytes; null while the part is still uploading */
   etag: string | null;
   backendEtag: string | null;
+  /** bytes the part holds on the backend (claimed and charged) */
   sizeBytes: number;
+  /** bytes the client sent, when the backend holds another form (an encrypted part); absent = sizeBytes */
+  plaintextSize?: number;
   createdAt: number;
 }
 

@@ -21,6 +21,7 @@ import { describeStatsContract } from './contract-stats.js';
 import { describeTxWorkContract } from './contract-tx-work.js';
 import { describeIdentityContract } from './contract-identity.js';
 import { describeEventPruningContract } from './contract-event-pruning.js';
+import { describeEncryptionContract } from './contract-encryption.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -60,6 +61,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeTxWorkContract(withLedger);
     describeIdentityContract(withLedger);
     describeEventPruningContract(withLedger);
+    describeEncryptionContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>

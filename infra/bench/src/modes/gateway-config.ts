@@ -11,7 +11,11 @@ export interface GatewayConfigInput {
   buckets: VirtualBucket[];
   /** tracing on, every trace sampled, exported here; null = off */
   tracingEndpoint?: string | null;
+  /** encryption at rest on, with a fixed key: the benchmark measures its cost, not its secrecy */
+  encryption?: boolean;
 }
+
+const BENCH_MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
 
 /** JSON strings are valid YAML scalars and need no further escaping. */
 const q = (value: string): string => JSON.stringify(value);
@@ -44,7 +48,11 @@ backends:
     quota_bytes: 0
 logging:
   level: warn
-${input.tracingEndpoint ? `telemetry:
+${input.encryption ? `encryption:
+  enabled: true
+  key_id: bench
+  master_key: ${q(BENCH_MASTER_KEY)}
+` : ''}${input.tracingEndpoint ? `telemetry:
   tracing:
     enabled: true
     endpoint: ${q(input.tracingEndpoint)}

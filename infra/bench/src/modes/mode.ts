@@ -39,6 +39,8 @@ export interface GatewayStartOptions {
   tracingEndpoint: string | null;
   /** users and grants loaded into the ledger before the gateway starts; null = none */
   identityLoad: IdentityLoad | null;
+  /** encryption at rest on (a fixed benchmark key) */
+  encryption: boolean;
 }
 
 export interface SeedReport {

@@ -24,6 +24,7 @@ export const singleProcessMode: GatewayMode = {
       backend: options.backend,
       buckets: [options.objectsBucket, options.listingBucket],
       tracingEndpoint: options.tracingEndpoint,
+      encryption: options.encryption,
     });
     const configPath = join(options.workDir, 'config.yaml');
     await writeFile(configPath, yaml);

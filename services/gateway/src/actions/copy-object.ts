@@ -7,6 +7,7 @@ import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
 import { checkConditions } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
+import { planStoredRead } from '../read/stored-form.js';
 import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
 import { ifNoneMatchStar } from './put-object.js';
@@ -72,7 +73,10 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
 
   const open = async (): Promise<{ stream: Readable; verifier: BodyVerifier }> => {
-    const raw = source.size === 0 ? null : await openFirstCopy(ctx, found.locations, source.size);
+    // An encrypted source is decrypted (each chunk authenticated) and the copy encrypted
+    // afresh by the write path, under a data key of its own.
+    const stored = await planStoredRead(ctx, source, null);
+    const raw = source.size === 0 ? null : stored.toClient(await openFirstCopy(ctx, found.locations, stored.backendBytes, stored.backendRange));
     const verifier = new BodyVerifier({ length: source.size });
     if (raw === null) {
       verifier.end();

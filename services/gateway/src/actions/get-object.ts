@@ -9,6 +9,7 @@ import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
 import { checkResponseOverrides, setObjectHeaders } from '../read/object-headers.js';
 import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
+import { planStoredRead } from '../read/stored-form.js';
 
 async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
   const { bucket, key } = objectTarget(ctx);
@@ -59,7 +60,8 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     ctx.reply.code(200).header('content-length', 0).send();
     return;
   }
-  const body = await openFirstCopy(ctx, locations, length, range ? `bytes=${range.start}-${range.end}` : undefined);
+  const stored = await planStoredRead(ctx, object, range);
+  const body = stored.toClient(await openFirstCopy(ctx, locations, stored.backendBytes, stored.backendRange));
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
   ctx.reply.code(status).header('content-length', length);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { objectCreated } from '@s3o/events';
 import { COMPLETE_MULTIPART_XML_LIMITS, S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
 import { newId, type MultipartPartRow, type MultipartUploadRow } from '@s3o/store';
+import type { EnvelopeHeader } from '@s3o/crypto';
 import { objectTarget, bucketTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
@@ -14,6 +15,8 @@ import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
 import { backendMetadata } from '../write/backend-metadata.js';
+import { completedHeader, countEncrypted, ENCRYPTION_METADATA, encryptedPart, planUploadEncryption } from '../write/encryption.js';
+import { openDataKey } from '../read/stored-form.js';
 import { requestFacts } from '../write/request-facts.js';
 import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
@@ -40,7 +43,9 @@ async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
-  const identity = identityFromHeaders(ctx.req.headers);
+  // Encrypted: one data key for the whole upload; each part is encrypted on its own way to the backend.
+  const encryption = await planUploadEncryption(ctx.deps);
+  const identity = { ...identityFromHeaders(ctx.req.headers), ...(encryption ? { encryption } : {}) };
   const uploadId = newId();
   const storageKey = storageKeyFor(bucket, key, uploadId);
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));
@@ -59,7 +64,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     try {
       backendUploadId = await client.createMultipartUpload(storageKey, {
         contentType: identity.contentType, headers: identity.headers,
-        metadata: backendMetadata(bucket, key, identity.userMetadata, null),
+        metadata: backendMetadata(bucket, key, identity.userMetadata, null, encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
       });
     } catch (err) {
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');
@@ -90,13 +95,18 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const upload = await openUpload(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
   const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize), ctx.guards);
-  if (!(await ledger.claimPart(upload.uploadId, partNumber, body.length))) throw new S3Error('InsufficientStorage');
+  const encrypted = upload.identity.encryption
+    ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, body.length, body.stream)
+    : null;
+  const storedSize = encrypted?.storedSize ?? body.length;
+  if (!(await ledger.claimPart(upload.uploadId, partNumber, storedSize, encrypted ? body.length : undefined))) throw new S3Error('InsufficientStorage');
   const client = backends.get(upload.backendName);
   if (!client) throw new Error(`backend ${upload.backendName} has no client`);
   let backendEtag: string;
   try {
-    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, body.stream, body.length,
-      { contentMd5: body.contentMd5 ?? undefined });
+    // The client's MD5 is of the plaintext; an encrypted part's chunks carry GCM tags instead.
+    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, encrypted?.body ?? body.stream, storedSize,
+      { contentMd5: encrypted ? undefined : body.contentMd5 ?? undefined });
   } catch (err) {
     // A backend that read some of the body may keep it inside the upload (s3rver keeps a
     // cut-off part) until the upload is completed or aborted. So the part's claim stays —
@@ -107,10 +117,21 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend part upload failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed while writing the part; please retry.' });
   }
+  if (encrypted) countEncrypted(body.length);
   const etag = body.stream.md5.toString('hex');
-  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, body.length);
+  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined);
   ctx.reply.header('etag', `"${etag}"`);
   sendEmpty(ctx.reply, 200);
+}
+
+async function openUploadKey(ctx: RequestContext, upload: MultipartUploadRow): Promise<[EnvelopeHeader, Buffer]> {
+  const { header, dataKey } = await openDataKey(ctx, upload.identity.encryption!, upload.objectKey);
+  return [header, dataKey];
+}
+
+/** What the client sent of a part (an encrypted part holds more on the backend). */
+function plaintextSizeOf(part: MultipartPartRow): number {
+  return part.plaintextSize ?? part.sizeBytes;
 }
 
 function stripQuotes(etag: string): string {
@@ -138,8 +159,8 @@ export function checkCompleteParts(named: Array<{ partNumber: number; etag: stri
     chosen.push(part);
   }
   chosen.slice(0, -1).forEach((part) => {
-    if (part.sizeBytes < MIN_PART_SIZE) {
-      throw new S3Error('EntityTooSmall', { extra: { PartNumber: String(part.partNumber), ProposedSize: String(part.sizeBytes), MinSizeAllowed: String(MIN_PART_SIZE) } });
+    if (plaintextSizeOf(part) < MIN_PART_SIZE) {
+      throw new S3Error('EntityTooSmall', { extra: { PartNumber: String(part.partNumber), ProposedSize: String(plaintextSizeOf(part)), MinSizeAllowed: String(MIN_PART_SIZE) } });
     }
   });
   return chosen;
@@ -183,6 +204,9 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   }
   await ledger.completeMultipart({
     uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
+    ...(upload.identity.encryption
+      ? { encryption: completedHeader(upload.identity.encryption, parts.map((p) => ({ partNumber: p.partNumber, plaintextSize: plaintextSizeOf(p) }))) }
+      : {}),
     events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
   });
   sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag));
@@ -214,7 +238,7 @@ export async function listParts(ctx: RequestContext): Promise<void> {
   const truncated = all.length > page.length;
   const last = page[page.length - 1];
   const partsXml = page.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><LastModified>${new Date(p.createdAt).toISOString()}</LastModified>` +
-    `<ETag>&quot;${p.etag}&quot;</ETag><Size>${p.sizeBytes}</Size></Part>`).join('');
+    `<ETag>&quot;${p.etag}&quot;</ETag><Size>${plaintextSizeOf(p)}</Size></Part>`).join('');
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><ListPartsResult xmlns="${XMLNS}"><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key>` +
     `<UploadId>${upload.uploadId}</UploadId><Initiator>${owner(ctx)}</Initiator><Owner>${owner(ctx)}</Owner><StorageClass>STANDARD</StorageClass>` +

@@ -19,6 +19,8 @@ import { idTime, type LocationRow, type ObjectRow } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 import { internalKey } from '../http/address.js';
 import { DEFAULT_CONTENT_TYPE } from '../write/identity.js';
+import { ENCRYPTION_METADATA } from '../write/encryption.js';
+import { parseHeader } from '@s3o/crypto';
 import { findCopies, storagePrefixOf, type FoundCopy } from './find-copies.js';
 import type { CachedLocation, LocationCache } from './location-cache.js';
 
@@ -111,6 +113,22 @@ export class DegradedReader {
     if (info === null) return { kind: 'gone' };
     if (!belongsTo(info, bucket, key)) return { kind: 'foreign' };
 
+    // An encrypted copy carries its envelope header: the client's size is the plaintext's.
+    const header = info.metadata[ENCRYPTION_METADATA];
+    let size = info.size;
+    if (header !== undefined) {
+      let parsed;
+      try {
+        parsed = parseHeader(header);
+      } catch (err) {
+        this.deps.logger.error({ err, backend: location.backendName, storageKey: location.storageKey, requestId }, 'degraded read: copy has an unreadable encryption header');
+        throw unavailable('The database is unreachable and the stored copy cannot be described; please retry.');
+      }
+      // An encrypted multipart object's part layout is only in the ledger (the backend's header
+      // was written when the upload was opened): it cannot be decrypted without the database.
+      if (parsed.parts?.length === 0) throw unavailable('The database is unreachable and this encrypted multipart object needs it; please retry.');
+      size = parsed.plaintextLength;
+    }
     const objectKey = internalKey(bucket, key);
     const writeId = location.storageKey.slice(-WRITE_ID_LENGTH);
     const modified = info.lastModified?.getTime();
@@ -119,7 +137,8 @@ export class DegradedReader {
       objectKey,
       writeId,
       createdAt,
-      size: info.size,
+      size,
+      ...(header !== undefined ? { storedSize: info.size, encryption: header } : {}),
       // Ours is the MD5 of the client's bytes; a backend's own ETag is the fallback (equal for single PUTs).
       etag: info.metadata['s3o-etag'] ?? info.etag,
       contentType: info.contentType ?? DEFAULT_CONTENT_TYPE,

@@ -13,6 +13,11 @@ import { rankBackends } from './rank.js';
 import { storageKeyFor } from './storage-key.js';
 import { backendMetadata } from './backend-metadata.js';
 import { requestFacts } from './request-facts.js';
+import { countEncrypted, ENCRYPTION_METADATA, encryptedBody, planWriteEncryption, type WriteEncryption } from './encryption.js';
+import { PlaintextHash, sha256Hex } from './plaintext-hash.js';
+
+/** Metadata name of the plaintext's SHA-256 on a stored object (when known before the upload). */
+export const SHA256_METADATA = 's3o-sha256';
 import type { IdentityBase } from './identity.js';
 
 /**
@@ -40,15 +45,19 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
   const objectKey = internalKey(r.bucket, r.key);
   const size = r.source.length;
   const streamed = r.source.kind === 'stream' ? r.source : null;
-  let candidates = await rankBackends(config, ledger, size, ctx.deps.availability);
+  // Encrypted, the backend holds more than the plaintext (a tag per chunk): that is what is
+  // claimed and charged; the object's size stays the client's.
+  const encryption = await planWriteEncryption(ctx.deps, size);
+  const storedSize = encryption?.storedSize ?? size;
+  let candidates = await rankBackends(config, ledger, storedSize, ctx.deps.availability);
   let small: { data: Buffer; md5: Buffer } | null = null;
 
   for (;;) {
     const intentId = newId();
     const storageKey = storageKeyFor(r.bucket, r.key, intentId);
     const claim = await ledger.claim({
-      intentId, kind: 'write', objectKey, storageKey, sizeBytes: size, candidates,
-      identity: { ...r.identity, size, etag: '' },
+      intentId, kind: 'write', objectKey, storageKey, sizeBytes: storedSize, candidates,
+      identity: { ...r.identity, size, etag: '', ...storedFormOf(encryption) },
     });
     if (!claim) throw new S3Error('InsufficientStorage');
     // The intent is kept alive from its claim on, while a replayable body is read from the
@@ -70,19 +79,27 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       }
     }
     const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
+    // integrity.enabled: the plaintext's SHA-256, known before the upload for a body in memory.
+    const knownSha256 = config.integrity.enabled && small ? sha256Hex(small.data) : null;
+    const streamHash = config.integrity.enabled && streamed ? new PlaintextHash() : null;
     const client = backends.get(claim.backendName);
     if (!client) {
       clearInterval(heartbeat);
       throw new Error(`backend ${claim.backendName} has no client`);
     }
     try {
-      const body = streamed ? streamed.stream : Readable.from([small!.data]);
-      await client.putObject(storageKey, body, {
-        contentLength: size,
+      const plain = streamed ? (streamHash ? streamHash.through(streamed.stream) : streamed.stream) : Readable.from([small!.data]);
+      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, {
+        ...(encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {}),
+        ...(knownSha256 ? { [SHA256_METADATA]: knownSha256 } : {}),
+      });
+      await client.putObject(storageKey, encryption ? encryptedBody(encryption, plain) : plain, {
+        contentLength: storedSize,
         contentType: r.identity.contentType,
-        contentMd5: knownMd5?.toString('base64'),
+        // The client's MD5 is of the plaintext; the backend sees ciphertext (GCM tags protect it instead).
+        contentMd5: encryption ? undefined : knownMd5?.toString('base64'),
         headers: r.identity.headers,
-        metadata: backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null),
+        metadata,
       });
     } catch (err) {
       clearInterval(heartbeat);
@@ -100,9 +117,11 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       continue;
     }
     clearInterval(heartbeat);
+    if (encryption) countEncrypted(size);
 
     const md5 = streamed ? streamed.md5() : small!.md5;
-    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
+    const contentHash = knownSha256 ?? streamHash?.hex() ?? r.identity.contentHash ?? null;
+    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), contentHash, ...storedFormOf(encryption) };
     try {
       return await ledger.commitWrite({
         intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
@@ -112,10 +131,15 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
       if (err instanceof PreconditionFailedError) {
         throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
       }
-      if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, size);
+      if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, storedSize);
       throw err;
     }
   }
+}
+
+/** The identity fields of an encrypted object's stored form. */
+function storedFormOf(encryption: WriteEncryption | null): Pick<ObjectIdentity, 'storedSize' | 'encryption'> {
+  return encryption ? { storedSize: encryption.storedSize, encryption: encryption.headerText } : {};
 }
 
 /**

@@ -18,7 +18,8 @@ import { parseConfig, type Config } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import type { Ledger } from '@s3o/store';
 import { silentLogger } from '@s3o/telemetry';
-import { createGatewayApp, type Gateway } from '../../src/index.js';
+import { openConfiguredKeys } from '@s3o/crypto';
+import { createGatewayApp, type Gateway, type GatewayDeps } from '../../src/index.js';
 
 export const BUCKET = 'degraded';
 const CREDENTIAL = { accessKeyId: 'AK-DEGRADED', secretAccessKey: 'degraded-secret' };
@@ -36,6 +37,8 @@ export interface HarnessBackend {
 export interface GatewayHarness {
   url: string;
   config: Config;
+  /** what the gateway was made of: another gateway over the same ledger and backends starts from these */
+  deps: GatewayDeps;
   gateway: Gateway;
   /** the process's backend breakers (null when backend_circuit_breaker is off) */
   breakers: BackendBreakers | null;
@@ -65,6 +68,10 @@ export interface HarnessOptions {
   backendSettings?: Array<Record<string, string | number>>;
   /** more `server` keys as in config.yaml (admission: max_concurrent_requests, …) */
   server?: Record<string, string | number>;
+  /** `encryption` keys as in config.yaml; its master keys are read and checked as a production start does */
+  encryption?: Record<string, unknown>;
+  /** `integrity` keys as in config.yaml */
+  integrity?: Record<string, unknown>;
 }
 
 export async function startGatewayHarness(options: HarnessOptions): Promise<GatewayHarness> {
@@ -90,6 +97,8 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
       routing_strategy: options.routing ?? 'pack',
       circuit_breaker: options.circuitBreaker ?? {},
       backend_circuit_breaker: options.backendCircuitBreaker ?? {},
+      encryption: options.encryption ?? {},
+      integrity: options.integrity ?? {},
     }), {});
     if (warnings.length > 0) throw new Error(`the harness config has warnings: ${warnings.join('; ')}`);
     await options.ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
@@ -111,7 +120,10 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     availability.addGate(new UsageLimitGate(board, limits));
     const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total), flushNow: async () => undefined, updateLimits: (next) => next.forEach((l, b) => limits.has(b) && limits.set(b, l)) };
     const admission = new ProcessAdmission(config.server);
-    const gateway = createGatewayApp({ config, ledger: options.ledger, backends: clients, availability, usage, admission, logger: silentLogger() });
+    // As a production start does (services/cli master-keys.ts): read and checked against the ledger.
+    const keys = await openConfiguredKeys(config.encryption.masterKey, config.encryption.previousKeys, options.ledger);
+    const deps: GatewayDeps = { config, ledger: options.ledger, backends: clients, availability, usage, admission, logger: silentLogger(), keys };
+    const gateway = createGatewayApp(deps);
     cleanups.push(() => gateway.app.close());
     const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
     gateway.ready = true;
@@ -127,6 +139,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     return {
       url,
       config,
+      deps,
       gateway,
       breakers,
       usage,

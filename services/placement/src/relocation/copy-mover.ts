@@ -4,7 +4,7 @@
 // cannot serve them, from another ok copy of the same write), and the ledger swaps the rows
 // under the key lock — the source's bytes becoming a cleanup debt in the same transaction.
 // The new copy exists before the old one is let go: an object is never without a copy.
-import { newId, storageKeyForInternal, type LocationRow, type ObjectRow } from '@s3o/store';
+import { newId, storageKeyForInternal, storedSizeOf, type LocationRow, type ObjectRow } from '@s3o/store';
 import { counter } from '@s3o/telemetry';
 import { copyBytes, TargetWriteError } from '../copy-bytes.js';
 import { rankTargets } from '../replication/targets.js';
@@ -62,12 +62,12 @@ export class CopyMover {
     if (r.dropWhenReplicated && others.length >= config.replication.factor) return this.drop(object, r);
 
     const exclude = new Set([...found.locations.map((l) => l.backendName), ...r.leaving]);
-    const candidates = (r.targets ?? (await rankTargets({ config, ledger, availability: this.deps.availability, size: object.size, exclude })))
+    const candidates = (r.targets ?? (await rankTargets({ config, ledger, availability: this.deps.availability, size: storedSizeOf(object), exclude })))
       .filter((name) => !exclude.has(name));
     const intentId = newId();
     const claim = candidates.length === 0 ? null : await ledger.claim({
       intentId, kind: 'move', objectKey: object.objectKey, storageKey: storageKeyForInternal(object.objectKey, intentId),
-      sizeBytes: object.size, candidates, identity: null,
+      sizeBytes: storedSizeOf(object), candidates, identity: null,
     });
     if (!claim) {
       // Nowhere to put it; a drain may still let the copy go when another one exists.
@@ -96,7 +96,7 @@ export class CopyMover {
       // The reaper took the intent while we copied; it may have looked before our bytes landed.
       await ledger.enqueueCleanup([{
         kind: 'object', backendName: claim.backendName, storageKey: claim.storageKey, objectKey: object.objectKey,
-        reason: 'move outlived its intent', sizeBytes: object.size,
+        reason: 'move outlived its intent', sizeBytes: storedSizeOf(object),
       }]);
     }
     if (outcome.outcome !== 'moved') {
@@ -135,7 +135,7 @@ export class CopyMover {
         const client = backends.get(source.backendName);
         if (!client || !target) continue;
         try {
-          await copyBytes({ source: client, sourceKey: source.storageKey, target, targetKey, size: object.size, signal });
+          await copyBytes({ source: client, sourceKey: source.storageKey, target, targetKey, size: storedSizeOf(object), signal });
           return;
         } catch (err) {
           lastError = err;

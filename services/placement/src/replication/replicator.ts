@@ -5,7 +5,7 @@
 // marked missing are replaced (a new copy on their backend replaces the row) or, once the
 // factor is met elsewhere, dropped. Idempotent: it always starts from the ledger's state.
 import { BackendError } from '@s3o/backends';
-import { newId, storageKeyForInternal, type Claim, type LocationRow, type ObjectRow } from '@s3o/store';
+import { newId, storageKeyForInternal, storedSizeOf, type Claim, type LocationRow, type ObjectRow } from '@s3o/store';
 import { auditLog, counter } from '@s3o/telemetry';
 import { copyBytes, TargetWriteError } from '../copy-bytes.js';
 import type { ReplicationDeps } from './deps.js';
@@ -101,14 +101,14 @@ export class Replicator {
   private async addCopy(object: ObjectRow, ok: LocationRow[], counted: number, signal?: AbortSignal): Promise<LocationRow | 'stale' | 'stop'> {
     const { config, ledger, availability, logger } = this.deps;
     const exclude = new Set(ok.map((l) => l.backendName));
-    const candidates = await rankTargets({ config, ledger, availability, size: object.size, exclude });
+    const candidates = await rankTargets({ config, ledger, availability, size: storedSizeOf(object), exclude });
     const intentId = newId();
     const claim = candidates.length === 0 ? null : await ledger.claim({
       intentId,
       kind: 'replica',
       objectKey: object.objectKey,
       storageKey: storageKeyForInternal(object.objectKey, intentId),
-      sizeBytes: object.size,
+      sizeBytes: storedSizeOf(object),
       candidates,
       identity: null,
     });
@@ -153,7 +153,7 @@ export class Replicator {
         if (outcome.outcome === 'intent-gone') {
           await ledger.enqueueCleanup([{
             kind: 'object', backendName: claim.backendName, storageKey: claim.storageKey, objectKey: object.objectKey,
-            reason: 'replica outlived its intent', sizeBytes: object.size,
+            reason: 'replica outlived its intent', sizeBytes: storedSizeOf(object),
           }]);
         }
         replicationErrors.inc({ reason: outcome.outcome });
@@ -181,7 +181,7 @@ export class Replicator {
         const client = backends.get(source.backendName);
         if (!client || !target) continue;
         try {
-          await copyBytes({ source: client, sourceKey: source.storageKey, target, targetKey: claim.storageKey, size: object.size, signal });
+          await copyBytes({ source: client, sourceKey: source.storageKey, target, targetKey: claim.storageKey, size: storedSizeOf(object), signal });
           return source.backendName;
         } catch (err) {
           if (isNoSuchKey(err, source.backendName)) {

@@ -20,6 +20,7 @@ import { circuitBreakerSection } from './circuit-breaker.js';
 import { cleanupQueueSection } from './cleanup-queue.js';
 import { databaseSection } from './database.js';
 import { encryptionSection } from './encryption.js';
+import { integritySection } from './integrity.js';
 import { lifecycleSection } from './lifecycle.js';
 import { loggingSection } from './logging.js';
 import { notificationsSection } from './notifications.js';
@@ -53,6 +54,7 @@ export const SECTIONS = [
   rateLimitSection,
   usageFlushSection,
   encryptionSection,
+  integritySection,
   notificationsSection,
   telemetrySection,
 ] as const;

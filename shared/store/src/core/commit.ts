@@ -18,7 +18,16 @@ export function objectRow(objectKey: string, writeId: string, identity: ObjectId
     userMetadata: identity.userMetadata,
     headers,
     contentHash: identity.contentHash ?? null,
+    ...storedForm(identity),
     createdAt: now,
+  };
+}
+
+/** The stored-form fields of an identity, present only for an object stored in another form (encrypted). */
+export function storedForm(identity: Pick<ObjectIdentity, 'storedSize' | 'encryption'>): Pick<ObjectIdentity, 'storedSize' | 'encryption'> {
+  return {
+    ...(identity.storedSize != null ? { storedSize: identity.storedSize } : {}),
+    ...(identity.encryption != null ? { encryption: identity.encryption } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { reaperOperations } from './reaper.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
 import { fleetOperations } from './fleet.js';
+import { encryptionOperations } from './encryption.js';
 import { intentOperations, writeOperations } from './writes.js';
 
 export { sequencerOf, type TxWork } from './tx-work.js';
@@ -63,6 +64,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...fleetOperations(core),
     ...eventOperations(core),
     ...eventLogOperations(core, core.eventsAppended),
+    ...encryptionOperations(core),
     drains: backendDrains(core),
     notifications: notificationOutbox(core),
     identity: identityOperations(core),

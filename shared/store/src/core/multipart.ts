@@ -32,7 +32,7 @@ export function multipartOperations(core: Core): MultipartLedger {
       return core.read((q) => q.selectUpload(uploadId));
     },
 
-    async claimPart(uploadId: string, partNumber: number, sizeBytes: number): Promise<boolean> {
+    async claimPart(uploadId: string, partNumber: number, sizeBytes: number, plaintextSize?: number): Promise<boolean> {
       return core.withWork(async ({ tx, now }) => {
         const upload = await tx.lockUpload(uploadId);
         if (!upload) throw new NoSuchUploadError(uploadId);
@@ -44,15 +44,15 @@ export function multipartOperations(core: Core): MultipartLedger {
         const replaced = await tx.selectPart(uploadId, partNumber);
         const inflight = (await tx.sumInflight(upload.backendName)) - (replaced?.sizeBytes ?? 0);
         if (!hasRoom(balance, inflight, sizeBytes)) return false;
-        await tx.upsertPart({ uploadId, partNumber, etag: null, backendEtag: null, sizeBytes, createdAt: now });
+        await tx.upsertPart({ uploadId, partNumber, etag: null, backendEtag: null, sizeBytes, ...plaintextOf(plaintextSize), createdAt: now });
         return true;
       });
     },
 
-    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number): Promise<void> {
+    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void> {
       await core.withWork(async ({ tx, now }) => {
         if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
-        await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, createdAt: now });
+        await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize), createdAt: now });
       });
     },
 
@@ -86,17 +86,22 @@ export function multipartOperations(core: Core): MultipartLedger {
         }
         const recorded = new Map((await tx.selectParts(req.uploadId)).map((p) => [p.partNumber, p]));
         let size = 0;
+        let stored = 0;
         for (const named of req.parts) {
           const part = recorded.get(named.partNumber);
           if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
           if (part.etag !== normaliseEtag(named.etag)) throw new InvalidPartError(named.partNumber, 'has a different ETag');
-          size += part.sizeBytes;
+          size += part.plaintextSize ?? part.sizeBytes;
+          stored += part.sizeBytes;
         }
         // Every reservation of the upload ends here: named parts become the object's bytes,
         // the others were discarded by the backend's Complete.
         await tx.deleteParts(req.uploadId);
         await tx.deleteUpload(req.uploadId);
-        const identity = { ...upload.identity, size, etag: req.finalEtag };
+        const identity = {
+          ...upload.identity, size, etag: req.finalEtag,
+          ...(req.encryption !== undefined ? { storedSize: stored, encryption: req.encryption } : { storedSize: null, encryption: null }),
+        };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
         const result = await commitCopy(work, object, {
           backendName: upload.backendName,
@@ -131,4 +136,9 @@ export function multipartOperations(core: Core): MultipartLedger {
       return core.read((q) => q.listStaleUploads(before, limit));
     },
   };
+}
+
+/** The part row's plaintext size, present only when it differs from what the backend holds. */
+function plaintextOf(plaintextSize: number | undefined): { plaintextSize?: number } {
+  return plaintextSize !== undefined ? { plaintextSize } : {};
 }

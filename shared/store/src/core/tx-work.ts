@@ -6,6 +6,7 @@
 // changes or the events.
 import { cleanupEnqueued } from '@s3o/events';
 import { newId } from '../ids.js';
+import { storedSizeOf } from '../stored-size.js';
 import type { EventsAppendedSignal } from '../ledger.js';
 import type { ReadStatements, TxAdapter, TxStatements } from '../tx-adapter.js';
 import type { CleanupDebt, DeadLetterRow, IntentRow, LocationRow, NewEvent, ObjectRow } from '../types.js';
@@ -188,10 +189,10 @@ class UnitOfWork implements TxWork {
 
   async addCopy(object: ObjectRow, backendName: string, storageKey: string): Promise<LocationRow> {
     const copy: LocationRow = {
-      objectKey: object.objectKey, backendName, storageKey, writeId: object.writeId, sizeBytes: object.size, createdAt: this.now, state: 'ok',
+      objectKey: object.objectKey, backendName, storageKey, writeId: object.writeId, sizeBytes: storedSizeOf(object), createdAt: this.now, state: 'ok',
     };
     await this.tx.insertLocation(copy);
-    this.chargeUsed(backendName, object.size);
+    this.chargeUsed(backendName, copy.sizeBytes);
     return copy;
   }
 

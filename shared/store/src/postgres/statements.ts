@@ -15,6 +15,7 @@ import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
 import { identityReads, identityWrites } from './sql/identity.js';
+import { encryptionReads, encryptionWrites } from './sql/encryption.js';
 
 export function readStatements(db: Queries): ReadStatements {
   return {
@@ -32,6 +33,7 @@ export function readStatements(db: Queries): ReadStatements {
     ...notificationReads(db),
     ...drainReads(db),
     ...identityReads(db),
+    ...encryptionReads(db),
   };
 }
 
@@ -50,5 +52,6 @@ export function txStatements(db: Queries): TxStatements {
     ...notificationWrites(db),
     ...drainWrites(db),
     ...identityWrites(db),
+    ...encryptionWrites(db),
   };
 }

@@ -15,6 +15,7 @@ import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
 import { identityReads, identityWrites } from './sql/identity.js';
+import { encryptionReads, encryptionWrites } from './sql/encryption.js';
 
 export function readStatements(c: SqliteConnection): ReadStatements {
   return {
@@ -32,6 +33,7 @@ export function readStatements(c: SqliteConnection): ReadStatements {
     ...notificationReads(c),
     ...drainReads(c),
     ...identityReads(c),
+    ...encryptionReads(c),
   };
 }
 
@@ -50,6 +52,7 @@ export function txStatements(c: SqliteConnection): TxStatements {
     ...notificationWrites(c),
     ...drainWrites(c),
     ...identityWrites(c),
+    ...encryptionWrites(c),
   };
 }
 

@@ -21,6 +21,8 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
     expires: z.string().optional(),
   }),
   contentHash: z.string().nullable().optional(),
+  storedSize: z.number().int().nonnegative().nullable().optional(),
+  encryption: z.string().nullable().optional(),
 });
 
 const intentRow = z

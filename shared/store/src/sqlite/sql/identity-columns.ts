@@ -1,7 +1,7 @@
 // The identity columns shared by `objects` and `multipart_uploads` (content type, user
-// metadata, standard headers, content hash) and their mapping to ObjectIdentity fields.
+// metadata, standard headers, content hash, stored size, encryption header) and their mapping to ObjectIdentity fields.
 import type { ObjectIdentity, StandardHeaders } from '../../types.js';
-import type { Params } from '../connection.js';
+import { int, type Params } from '../connection.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
@@ -14,13 +14,15 @@ export interface RawIdentityColumns {
   content_language: string | null;
   expires: string | null;
   content_hash: string | null;
+  stored_size: bigint | null;
+  encryption: string | null;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -38,6 +40,8 @@ export function identityParams(identity: IdentityFields): Params {
     contentLanguage: h.contentLanguage ?? null,
     expires: h.expires ?? null,
     contentHash: identity.contentHash ?? null,
+    storedSize: identity.storedSize ?? null,
+    encryption: identity.encryption ?? null,
   };
 }
 
@@ -53,5 +57,7 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
     headers,
     contentHash: r.content_hash,
+    ...(r.stored_size !== null ? { storedSize: int(r.stored_size) } : {}),
+    ...(r.encryption !== null ? { encryption: r.encryption } : {}),
   };
 }

@@ -22,6 +22,7 @@ interface RawPart {
   etag: string | null;
   backend_etag: string | null;
   size_bytes: bigint;
+  plaintext_size: bigint | null;
   created_at: bigint;
 }
 
@@ -47,6 +48,7 @@ function partFromRow(r: RawPart): MultipartPartRow {
     etag: r.etag,
     backendEtag: r.backend_etag,
     sizeBytes: int(r.size_bytes),
+    ...(r.plaintext_size !== null ? { plaintextSize: int(r.plaintext_size) } : {}),
     createdAt: int(r.created_at),
   };
 }
@@ -149,12 +151,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
 
     async upsertPart(row) {
       c.run(
-        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, created_at)
-         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @createdAt)
+        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, created_at)
+         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @createdAt)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET
            etag = excluded.etag, backend_etag = excluded.backend_etag,
-           size_bytes = excluded.size_bytes, created_at = excluded.created_at`,
-        { ...row },
+           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, created_at = excluded.created_at`,
+        { ...row, plaintextSize: row.plaintextSize ?? null },
       );
     },
 

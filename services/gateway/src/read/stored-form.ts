@@ -1,0 +1,110 @@
+// Reading an object in its stored form (docs/architecture.md, "Encryption at rest"): a
+// plaintext object's range is passed to the backend as it is; an encrypted object's range
+// becomes the one span of whole chunks that covers it, fetched with one ranged GET and
+// decrypted on the way out, each chunk authenticated before any of its bytes is sent.
+// A header whose master key is not configured (or not the same key material) is a 500 with a
+// log line naming the key id — never bytes decrypted with the wrong key.
+import type { Readable } from 'node:stream';
+import {
+  DecryptStream, IntegrityError, KeyMismatchError, openEnvelope, parseHeader, planStoredRead as planDecryptedRead, UnknownKeyError, type EnvelopeHeader,
+} from '@s3o/crypto';
+import { S3Error } from '@s3o/s3';
+import type { ObjectRow } from '@s3o/store';
+import { counter } from '@s3o/telemetry';
+import type { RequestContext } from '../context.js';
+import type { ByteRange } from './conditions.js';
+import { HashMismatchError, VerifySha256 } from './verify-hash.js';
+
+const decrypted = counter({
+  name: 's3o_encryption_decrypted_bytes_total',
+  help: 'Plaintext bytes decrypted for clients',
+});
+const mismatches = counter({
+  name: 's3o_integrity_mismatches_total',
+  help: 'Full reads of unencrypted objects whose bytes did not match the SHA-256 recorded at write (the response was cut)',
+});
+const failures = counter({
+  name: 's3o_encryption_read_failures_total',
+  help: 'Reads of encrypted objects that failed, by reason (unknown_key | key_mismatch | malformed_header | authentication)',
+  labelNames: ['reason'] as const,
+});
+
+/** What to ask the backend for, and how its bytes become the client's. */
+export interface StoredRead {
+  /** the backend Range header, when not the whole stored object */
+  backendRange: string | undefined;
+  /** bytes the backend will send (what usage limits are asked about) */
+  backendBytes: number;
+  /** the client's bytes from the backend's */
+  toClient(body: Readable): Readable;
+}
+
+export async function planStoredRead(ctx: RequestContext, object: ObjectRow, range: ByteRange | null): Promise<StoredRead> {
+  if (!object.encryption) {
+    // A whole read of an object whose SHA-256 was recorded is checked against it (a range
+    // cannot be: the hash is of the whole). Encrypted objects need not be: GCM checks each chunk.
+    const expected = range === null ? object.contentHash ?? null : null;
+    return {
+      backendRange: range ? `bytes=${range.start}-${range.end}` : undefined,
+      backendBytes: range ? range.end - range.start + 1 : object.size,
+      toClient: (body) => (expected ? verified(ctx, object, body, expected) : body),
+    };
+  }
+  const { header, dataKey } = await openDataKey(ctx, object.encryption, object.objectKey);
+  const plainRange = range ?? { start: 0, end: Math.max(0, object.size - 1) };
+  const plan = planDecryptedRead(header, plainRange);
+  return {
+    backendRange: range ? `bytes=${plan.start}-${plan.end}` : undefined,
+    backendBytes: plan.end - plan.start + 1,
+    toClient(body) {
+      const plain = new DecryptStream(dataKey, header, plan);
+      body.on('error', (err) => plain.destroy(err));
+      plain.on('error', (err) => {
+        if (err instanceof IntegrityError) {
+          failures.inc({ reason: 'authentication' });
+          ctx.deps.logger.error({ err, key: object.objectKey, requestId: ctx.requestId }, 'encrypted object failed authentication; response aborted');
+        }
+        body.destroy();
+      });
+      plain.on('data', (chunk: Buffer) => decrypted.inc(chunk.length));
+      return body.pipe(plain);
+    },
+  };
+}
+
+function verified(ctx: RequestContext, object: ObjectRow, body: Readable, expected: string): Readable {
+  const check = new VerifySha256(expected);
+  body.on('error', (err) => check.destroy(err));
+  check.on('error', (err) => {
+    if (err instanceof HashMismatchError) {
+      mismatches.inc();
+      ctx.deps.logger.error({ err, key: object.objectKey, requestId: ctx.requestId }, 'stored object does not match the SHA-256 recorded at write; response aborted');
+    }
+    body.destroy();
+  });
+  return body.pipe(check);
+}
+
+/** The header and data key of an encrypted object or upload; a 500 with a log line naming the key id when it cannot be opened. */
+export async function openDataKey(ctx: RequestContext, headerText: string, objectKey: string): Promise<{ header: EnvelopeHeader; dataKey: Buffer }> {
+  const log = { key: objectKey, requestId: ctx.requestId };
+  let header: EnvelopeHeader;
+  try {
+    header = parseHeader(headerText);
+  } catch (err) {
+    failures.inc({ reason: 'malformed_header' });
+    ctx.deps.logger.error({ ...log, err }, 'encrypted object has a header that cannot be read');
+    throw new S3Error('InternalError');
+  }
+  const keys = ctx.deps.keys;
+  try {
+    if (!keys) throw new UnknownKeyError(header.keyId);
+    return { header, dataKey: await openEnvelope(keys, header) };
+  } catch (err) {
+    if (!(err instanceof UnknownKeyError || err instanceof KeyMismatchError)) throw err;
+    const reason = err instanceof KeyMismatchError ? 'key_mismatch' : 'unknown_key';
+    failures.inc({ reason });
+    ctx.deps.logger.error({ ...log, err, keyId: header.keyId }, `cannot decrypt: master key "${header.keyId}" is ${reason === 'key_mismatch' ? 'not the key that wrapped it' : 'not configured'}`);
+    throw new S3Error('InternalError', { message: 'The object is encrypted with a key this server does not hold.' });
+  }
+}

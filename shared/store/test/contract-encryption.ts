@@ -1,0 +1,57 @@
+// The Ledger contract, encryption part: an encrypted object's stored size is what its copy
+// holds and is charged, its header is kept, found by key id and re-wrapped only while the
+// object is the same write; a master key id keeps the first check value recorded for it.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { claimWrite, createdEvent, identity, quota, type WithLedger } from './contract-helpers.js';
+
+const HEADER_K1 = 'v=1;k=k1;c=65536;p=100;n=AAAAAAAAAAAAAAAA;w=d3JhcHBlZA';
+const HEADER_K10 = 'v=1;k=k10;c=65536;p=100;n=AAAAAAAAAAAAAAAA;w=d3JhcHBlZA';
+
+export function describeEncryptionContract(withLedger: WithLedger): void {
+  describe('encryption', () => {
+    test('an encrypted object keeps its header; its copy holds and is charged the stored size', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+        const claim = await claimWrite(ledger, 'bk/enc', 116, ['a']);
+        assert.ok(claim);
+        await ledger.commitWrite({ intentId: claim.intentId, identity: identity(100, { storedSize: 116, encryption: HEADER_K1 }), events: createdEvent });
+        const found = await ledger.getObject('bk/enc');
+        assert.equal(found?.object.size, 100);
+        assert.equal(found?.object.storedSize, 116);
+        assert.equal(found?.object.encryption, HEADER_K1);
+        assert.equal(found?.locations[0]?.sizeBytes, 116);
+        assert.equal((await quota(ledger, 'a')).bytesUsed, 116);
+      }));
+
+    test('objects are found by key id exactly and re-wrapped only while they are the same write', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        const writes: Record<string, string> = {};
+        for (const [key, header] of [['bk/1', HEADER_K1], ['bk/2', HEADER_K10], ['bk/3', HEADER_K1], ['bk/4', null]] as const) {
+          const claim = await claimWrite(ledger, key, 116, ['a']);
+          assert.ok(claim);
+          const done = await ledger.commitWrite({ intentId: claim.intentId, identity: identity(100, { storedSize: 116, encryption: header }), events: createdEvent });
+          writes[key] = done.object.writeId;
+        }
+        const page = await ledger.listObjectsEncryptedWith('k1', '', 10);
+        assert.deepEqual(page.map((r) => r.objectKey), ['bk/1', 'bk/3']);
+        assert.deepEqual((await ledger.listObjectsEncryptedWith('k1', 'bk/1', 10)).map((r) => r.objectKey), ['bk/3']);
+        const rewrapped = HEADER_K1.replace('k=k1', 'k=k2');
+        assert.equal(await ledger.rewrapObject('bk/1', writes['bk/1']!, rewrapped), true);
+        assert.equal(await ledger.rewrapObject('bk/3', 'not-the-write', rewrapped), false);
+        assert.equal((await ledger.getObject('bk/1'))?.object.encryption, rewrapped);
+        assert.equal((await ledger.getObject('bk/3'))?.object.encryption, HEADER_K1);
+        assert.deepEqual((await ledger.listObjectsEncryptedWith('k1', '', 10)).map((r) => r.objectKey), ['bk/3']);
+      }));
+
+    test('a key id keeps the first check value recorded for it', () =>
+      withLedger(async (ledger) => {
+        assert.equal(await ledger.getKeyCheck('k1'), null);
+        assert.equal(await ledger.registerKeyCheck('k1', 'first'), 'first');
+        assert.equal(await ledger.getKeyCheck('k1'), 'first');
+        assert.equal(await ledger.registerKeyCheck('k1', 'second'), 'first');
+        assert.equal(await ledger.registerKeyCheck('k2', 'other'), 'other');
+      }));
+  });
+}
