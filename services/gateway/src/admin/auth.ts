@@ -2,6 +2,9 @@
 // `auth.root` credential, verified exactly as S3 requests are. Anything else — no
 // signature, another key, a bad signature, no root credential configured — is refused
 // with 403 before a route runs, so a refused request changes nothing.
+// With the dashboard on, an unsigned request carrying a dashboard session cookie is let in
+// by the session check instead (ui/session-gate.ts: the session, its CSRF token on anything
+// but GET, the principal's grants); its body is then unsigned.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Credential } from '@s3o/config';
@@ -13,6 +16,14 @@ import { AdminError, sendAdminError } from './respond.js';
 /** Bodies the admin API accepts (a list of ids) are small. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Decides an unsigned request by its dashboard session: null when it carries none (the
+ * SigV4 check then refuses it), the access key id it is let in as, or the refusal.
+ */
+export type AdminSessionCheck = (request: FastifyRequest) => { accessKeyId: string } | AdminError | null;
+
+const SIGNED = /(^|&)X-Amz-Signature=/;
+
 export class AdminAuth {
   private readonly verified = new WeakMap<IncomingMessage, VerifiedRequest>();
 
@@ -20,6 +31,7 @@ export class AdminAuth {
     private readonly root: Credential | null,
     private readonly guards: BodyGuards,
     private readonly onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void,
+    private readonly session?: AdminSessionCheck,
   ) {}
 
   /** onRequest hook: refuses anything not signed by the root credential. */
@@ -30,6 +42,15 @@ export class AdminAuth {
     }
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
+    if (this.session && request.headers.authorization === undefined && !(q !== -1 && SIGNED.test(url.slice(q + 1)))) {
+      const decided = this.session(request);
+      if (decided instanceof AdminError) return sendAdminError(reply, decided);
+      if (decided !== null) {
+        this.verified.set(request.raw, { accessKeyId: decided.accessKeyId, region: 'us-east-1', authType: 'header', payload: { mode: 'unsigned' }, queryHeaders: {} });
+        this.onAuthenticated?.(request, decided.accessKeyId);
+        return undefined;
+      }
+    }
     try {
       const auth = verifySigV4(
         {

@@ -16,7 +16,7 @@
 // Registered with `prefix: '/admin/api'`; its hooks and error handler stay inside it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BodyGuards, GatewayDeps } from '../context.js';
-import { AdminAuth } from './auth.js';
+import { AdminAuth, type AdminSessionCheck } from './auth.js';
 import { registerBackendRoutes } from './backends.js';
 import { registerCleanupQueueRoutes } from './cleanup-queue.js';
 import { registerLostObjectRoutes } from './lost-objects.js';
@@ -41,10 +41,12 @@ export interface AdminApiOptions {
   guards: BodyGuards;
   /** Called once a request is verified as signed by auth.root (for its audit line). */
   onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void;
+  /** With the dashboard on: lets in unsigned requests of a dashboard session (auth.ts). */
+  session?: AdminSessionCheck;
 }
 
-export async function adminApi(app: FastifyInstance, { deps, guards, onAuthenticated }: AdminApiOptions): Promise<void> {
-  const auth = new AdminAuth(deps.config.auth.root, guards, onAuthenticated);
+export async function adminApi(app: FastifyInstance, { deps, guards, onAuthenticated, session }: AdminApiOptions): Promise<void> {
+  const auth = new AdminAuth(deps.config.auth.root, guards, onAuthenticated, session);
   app.addHook('onRequest', auth.check);
 
   // Every route registered below, as `METHOD /path/:param`, to hold against the route table.

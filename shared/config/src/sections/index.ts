@@ -30,6 +30,7 @@ import { replicationSection } from './replication.js';
 import { routingStrategySection } from './routing-strategy.js';
 import { serverSection } from './server.js';
 import { telemetrySection } from './telemetry.js';
+import { uiSection } from './ui.js';
 import { usageFlushSection } from './usage-flush.js';
 import { writePathSection } from './write-path.js';
 
@@ -55,6 +56,7 @@ export const SECTIONS = [
   encryptionSection,
   notificationsSection,
   telemetrySection,
+  uiSection,
 ] as const;
 
 type Section = (typeof SECTIONS)[number];
