@@ -193,7 +193,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       const { config, text } = configFor({ driver: 'sqlite', path: ledgerPath }, { driver: 'memory' });
       await mkdir(dirname(ledgerPath), { recursive: true });
       await writeFile(configPath, text);
-      const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
+      const orchestrator: RunningOrchestrator = await serve(config, systemLogger(), { configPath });
       stoppers.push(() => orchestrator.stop());
       gatewayUrls = [orchestrator.url];
     } else {

@@ -13,6 +13,7 @@ import { startPlacementService } from '@s3o/placement';
 import { startUsageService } from '@s3o/usage';
 import { startNotifierService } from '@s3o/notifier';
 import { busOfService } from './service-bus.js';
+import type { ConfigReloader } from './reload.js';
 
 export const SERVICE_NAMES = ['gateway', 'placement', 'cleanup', 'usage', 'notifier'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -38,6 +39,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** who this process is (admin status, heartbeats) */
   identity: ProcessIdentity;
+  /** re-reading the configuration file (absent without one); the gateway attaches itself */
+  reloader?: ConfigReloader;
 }
 
 export interface StartedService {
@@ -53,8 +56,11 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const operator = { rootLogger: deps.logger, logs: processLogs, workers: processWorkers, breakers: deps.breakers, process: deps.identity };
+      const operator = {
+        rootLogger: deps.logger, logs: processLogs, workers: processWorkers, breakers: deps.breakers, process: deps.identity, reload: deps.reloader,
+      };
       const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected(), operator });
+      deps.reloader?.attachGateway(gateway);
       return {
         gateway,
         stop: async () => {

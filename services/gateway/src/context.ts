@@ -54,6 +54,34 @@ export interface OperatorSurface {
   breakers: BackendBreakers | null;
   /** who this process is */
   process: ProcessIdentity;
+  /** re-reading the configuration file; absent when the process was started without one */
+  reload?: ConfigReload;
+}
+
+/** Re-reading the configuration file in this process (docs/architecture.md §7 "Reloading"). */
+export interface ConfigReload {
+  /** Re-reads, validates and applies the file; an invalid file changes nothing. */
+  reload(trigger: string): Promise<ReloadStatus>;
+  /** The last reload's outcome; null before the first. */
+  status(): ReloadStatus | null;
+  /** the keys a reload applies live; every other key needs a restart */
+  readonly liveKeys: readonly string[];
+}
+
+export interface ReloadStatus {
+  /** ISO time of the attempt */
+  at: string;
+  /** what asked for it: SIGHUP, the admin API, a gateway's --all */
+  trigger: string;
+  ok: boolean;
+  /** why the file was refused (each problem naming its key); null when ok */
+  error: string | null;
+  /** key paths whose value differs from the running configuration */
+  changed: string[];
+  /** of those, the ones this process applied */
+  applied: string[];
+  /** of those, the ones that take effect only after a restart */
+  restart_needed: string[];
 }
 
 export interface RequestContext {

@@ -10,13 +10,29 @@ export interface Credential {
 }
 
 export class CredentialStore {
-  private readonly byKey = new Map<string, Credential>();
+  private byKey = new Map<string, Credential>();
+  private buckets = new Set<string>();
 
   constructor(config: Config) {
+    this.replace(config);
+  }
+
+  /**
+   * The credentials and buckets of `config` from now on (a configuration reload): one swap, so
+   * a request sees either the old set or the new one, never a mix.
+   */
+  replace(config: Config): void {
+    const byKey = new Map<string, Credential>();
     for (const b of config.buckets) {
-      for (const c of b.credentials) this.byKey.set(c.accessKeyId, { ...c, bucket: b.name });
+      for (const c of b.credentials) byKey.set(c.accessKeyId, { ...c, bucket: b.name });
     }
-    if (config.auth.root) this.byKey.set(config.auth.root.accessKeyId, { ...config.auth.root, bucket: null });
+    if (config.auth.root) byKey.set(config.auth.root.accessKeyId, { ...config.auth.root, bucket: null });
+    this.byKey = byKey;
+    this.buckets = new Set(config.buckets.map((b) => b.name));
+  }
+
+  hasBucket(name: string): boolean {
+    return this.buckets.has(name);
   }
 
   get(accessKeyId: string): Credential | undefined {

@@ -2,6 +2,7 @@
 // request through the routing table and hands it to the action's module.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
+import type { Config } from '@s3o/config';
 import type { GatewayDeps, RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
@@ -28,6 +29,12 @@ export interface Gateway {
   ready: boolean;
   /** Reads server.tls's files again for new connections (SIGHUP); open connections keep theirs. */
   reloadTls(): void;
+  /**
+   * A reloaded configuration (docs/architecture.md §7 "Reloading"): the buckets, their
+   * credentials and auth.root from the next request on, and every setting the gateway reads
+   * per request. Settings read once at start (listener, backends, rate limits) stay.
+   */
+  applyConfig(next: Config): void;
 }
 
 /**
@@ -38,6 +45,7 @@ export interface Gateway {
 const VIRTUAL_HOSTED_ROUTE = '/.virtual-hosted';
 
 export function createGatewayApp(deps: GatewayDeps): Gateway {
+  const credentials = new CredentialStore(deps.config);
   const listener = createListener(deps.config.server);
   const suffix = deps.config.server.virtualHostSuffix;
   const app = Fastify({
@@ -51,7 +59,15 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     genReqId: newRequestId,
     return503OnClosing: true,
   });
-  const gateway: Gateway = { app, ready: false, reloadTls: listener.reloadTls };
+  const gateway: Gateway = {
+    app,
+    ready: false,
+    reloadTls: listener.reloadTls,
+    applyConfig: (next) => {
+      credentials.replace(next);
+      deps.config = next;
+    },
+  };
   // Spans, request metrics and audit lines of every request — registered first, so requests refused by
   // rate limiting or admission are counted and audited too; Prometheus text at the metrics
   // path unless it is off or served on a listener of its own (telemetry.metrics.listen).
@@ -69,8 +85,6 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
   app.addHook('onClose', async () => degraded.stop());
   if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
-  const credentials = new CredentialStore(deps.config);
-  const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
   const guards = createRequestGuards(deps.config);
 
   app.removeAllContentTypeParsers();
@@ -103,7 +117,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       for (const [name, value] of Object.entries(auth.queryHeaders)) req.headers[name] ??= value;
       const credential = credentials.get(auth.accessKeyId);
       if (addr.bucket !== null) {
-        if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+        if (!credentials.hasBucket(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
         if (credential?.bucket !== addr.bucket) throw new S3Error('AccessDenied');
       } else if (credential?.bucket === null) {
         throw new S3Error('AccessDenied');

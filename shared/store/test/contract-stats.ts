@@ -51,5 +51,36 @@ export function describeStatsContract(withLedger: WithLedger): void {
         await ledger.recordHeartbeat(beat, 60_000);
         assert.deepEqual((await ledger.listHeartbeats(0)).map((h) => h.service), ['gateway']);
       }));
+
+    test('job runs: requested, claimed by a process running the worker (oldest first, once), finished; withdrawn only while unclaimed', () =>
+      withLedger(async (ledger, clock) => {
+        await ledger.requestJobRun({ id: 'r1', job: 'replicate', worker: 'replication-sweep' });
+        clock.now += 1;
+        await ledger.requestJobRun({ id: 'r2', job: 'rebalance', worker: 'rebalance' });
+        clock.now += 1;
+        await ledger.requestJobRun({ id: 'r3', job: 'over-replication', worker: 'replication-sweep' });
+        assert.equal((await ledger.getJobRun('r1'))!.state, 'requested');
+        assert.equal(await ledger.claimJobRun(['reaper'], 'cleanup@h:1:1'), null, 'a process claims only the workers it runs');
+        const first = await ledger.claimJobRun(['replication-sweep', 'rebalance'], 'placement@h:2:1');
+        assert.deepEqual([first!.id, first!.state, first!.claimedBy, first!.startedAt], ['r1', 'running', 'placement@h:2:1', clock.now]);
+        const [a, b] = await Promise.all([
+          ledger.claimJobRun(['replication-sweep'], 'placement@h:2:1'),
+          ledger.claimJobRun(['replication-sweep'], 'placement@h:3:1'),
+        ]);
+        assert.deepEqual([a?.id, b?.id].filter(Boolean), ['r3'], 'two claims at once take the run once');
+        await ledger.finishJobRun('r1', { status: 'ok', counts: { copied: 3 } });
+        const finished = await ledger.getJobRun('r1');
+        assert.deepEqual([finished!.state, finished!.outcome], ['finished', { status: 'ok', counts: { copied: 3 } }]);
+        assert.equal(await ledger.withdrawJobRun('r3'), false, 'a claimed run is not withdrawn');
+        assert.equal(await ledger.withdrawJobRun('r2'), true);
+        assert.equal((await ledger.getJobRun('r2'))!.state, 'unclaimed');
+        assert.equal(await ledger.claimJobRun(['rebalance'], 'placement@h:2:1'), null);
+        // A day later the next request forgets the finished and withdrawn runs.
+        clock.now += 25 * 60 * 60_000;
+        await ledger.requestJobRun({ id: 'r4', job: 'replicate', worker: 'replication-sweep' });
+        assert.equal(await ledger.getJobRun('r1'), null);
+        assert.equal(await ledger.getJobRun('r2'), null);
+        assert.equal((await ledger.getJobRun('r3'))!.state, 'running');
+      }));
   });
 }

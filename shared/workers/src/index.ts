@@ -8,3 +8,4 @@ export { firstTickDelayMs, FIRST_TICK_JITTER, MAX_FIRST_TICK_DELAY_MS, type Firs
 export {
   startHeartbeat, processIdOf, HEARTBEAT_INTERVAL_MS, HEARTBEAT_SEEN_WITHIN_MS, type ProcessIdentity,
 } from './heartbeat.js';
+export { startJobRequests, storedOutcome, outcomeResult, reloadRequestOf, JOB_REQUEST_POLL_MS } from './job-requests.js';

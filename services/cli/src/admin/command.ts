@@ -7,7 +7,7 @@ import { AdminCommandError, AdminSession, CONNECTION_OPTIONS, EXIT, type Connect
 import { JOB_VERBS, runJob } from './jobs.js';
 import { json } from './output.js';
 import { isVerifyReport, summariseVerify } from './verify-summary.js';
-import { drainView, locationsView, logsView, objectsView, queueView, statusView, usageView, workersView } from './views.js';
+import { drainView, locationsView, logsView, objectsView, queueView, reloadView, statusView, usageView, workersView } from './views.js';
 
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -180,6 +180,19 @@ const VERBS: Record<string, Verb> = {
       process.stdout.write(asJson ? json(body) : summariseVerify(body));
       return body.ok ? EXIT.ok : EXIT.problems;
     },
+  },
+  reload: {
+    args: '[--all]', summary: 're-read the configuration file in the gateway process, or with --all in every process; exit 1 when refused',
+    options: { all: { type: 'boolean', default: false } },
+    run: async (session, values, _p, asJson) => {
+      const { body } = await session.call({ method: 'POST', path: '/reload', query: values['all'] ? [['all', 'true']] : [] }, [422]);
+      process.stdout.write(asJson ? json(body) : reloadView(body));
+      return body.ok ? EXIT.ok : EXIT.problems;
+    },
+  },
+  'reload-status': {
+    args: '', summary: "the gateway process's last configuration reload",
+    run: show('/reload-status', (b) => (b.status ? reloadView(b.status) : 'no reload yet\n')),
   },
   openapi: { args: '', summary: 'the admin API\'s OpenAPI document', run: show('/openapi.json', (b) => json(b)) },
 };

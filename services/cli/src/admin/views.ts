@@ -90,3 +90,18 @@ export function queueView(q: any, what: string): string {
   const keys = Object.keys(rows[0]).filter((k) => typeof rows[0][k] !== 'object' || rows[0][k] === null).slice(0, 8);
   return head + table(keys.map((k) => k.toUpperCase()), rows.map((r) => keys.map((k) => r[k])));
 }
+
+/** One process's reload status, or every process's (`reload --all`). */
+export function reloadView(r: any): string {
+  if (Array.isArray(r.processes)) {
+    return r.processes.map((p: any) => `${p.service} ${p.process_id}:\n${p.status ? indent(reloadView(p.status)) : `  no answer: ${p.error}\n`}`).join('');
+  }
+  if (!r.ok) return `refused (${r.trigger}, ${r.at}): ${r.error}\nthe running configuration is unchanged\n`;
+  return `reloaded (${r.trigger}, ${r.at})\n` +
+    `  applied: ${r.applied.length > 0 ? r.applied.join(', ') : 'nothing changed'}\n` +
+    (r.restart_needed.length > 0 ? `  need a restart: ${r.restart_needed.join(', ')}\n` : '');
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => (l === '' ? l : `  ${l}`)).join('\n');
+}

@@ -28,7 +28,8 @@ export class AdminAuth {
   private readonly verified = new WeakMap<IncomingMessage, VerifiedRequest>();
 
   constructor(
-    private readonly root: Credential | null,
+    /** read per request: a configuration reload may change it */
+    private readonly rootOf: () => Credential | null,
     private readonly guards: BodyGuards,
     private readonly onAuthenticated?: (request: FastifyRequest, accessKeyId: string) => void,
     private readonly session?: AdminSessionCheck,
@@ -36,7 +37,7 @@ export class AdminAuth {
 
   /** onRequest hook: refuses anything not signed by the root credential. */
   readonly check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    const root = this.root;
+    const root = this.rootOf();
     if (!root) {
       return sendAdminError(reply, new AdminError(403, 'AccessDenied', 'The admin API is off: no auth.root credential is configured.'));
     }

@@ -1,7 +1,7 @@
 // The running configuration, for operators:
-//   GET config   every section as this process runs it (after defaults and ${VAR}
-//                expansion), secrets replaced by "<redacted>", with the keys that only take
-//                effect after a restart.
+//   GET config   every section as this process runs it (after defaults, ${VAR} expansion and
+//                any reload), secrets replaced by "<redacted>"; the keys a reload applies live
+//                (every other key takes a restart) and the last reload's outcome.
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../context.js';
 import { sendJson } from './respond.js';
@@ -11,14 +11,6 @@ export const REDACTED = '<redacted>';
 /** Names of values that are secrets, wherever they appear (credentials, passwords, tokens, keys). */
 const SECRET_NAME = /secret|password|token|passphrase|private|signing/i;
 
-/**
- * Keys that need a restart to change: the listener, the ledger and the bus connections, the
- * telemetry exporters. This build re-reads nothing at runtime except TLS certificates on
- * SIGHUP, so today every other key needs a restart as well (`hot_reload: false`).
- */
-export const RESTART_KEYS = [
-  'server.listen_addr', 'server.tls', 'database', 'bus', 'telemetry', 'backends[].endpoint', 'backends[].bucket', 'backends[].region',
-] as const;
 
 /** A JSON copy of `value` with every secret replaced; Maps, Sets and URLs with credentials handled. */
 export function redact(value: unknown, name = ''): unknown {
@@ -48,6 +40,12 @@ export function redact(value: unknown, name = ''): unknown {
 
 export function registerConfigRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/config', async (_request, reply) => {
-    return sendJson(reply, 200, { config: redact(deps.config), hot_reload: false, restart_keys: RESTART_KEYS });
+    const reload = deps.operator?.reload;
+    return sendJson(reply, 200, {
+      config: redact(deps.config),
+      reloadable: reload !== undefined,
+      live_keys: reload?.liveKeys ?? [],
+      last_reload: reload?.status() ?? null,
+    });
   });
 }

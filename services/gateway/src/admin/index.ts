@@ -10,6 +10,7 @@
 //   GET  /admin/api/object-locations, /objects   where objects are, from the ledger (objects.ts)
 //   GET  /admin/api/logs, GET/PUT /admin/api/log-level   this process's log (logs.ts)
 //   POST /admin/api/jobs/{job}/run   one pass of a periodic job now, with NDJSON progress (jobs.ts)
+//   POST /admin/api/reload[?all=true], GET /admin/api/reload-status   re-read the configuration (reload.ts)
 //   GET  /admin/api/openapi.json   the OpenAPI document of all of them (openapi.ts)
 // Every route is listed in the route table (route-table.ts); registering one that is not
 // there, or leaving one out, fails the gateway's start.
@@ -30,6 +31,7 @@ import { registerWorkerRoutes } from './workers.js';
 import { registerObjectRoutes } from './objects.js';
 import { registerLogRoutes } from './logs.js';
 import { registerJobRoutes } from './jobs.js';
+import { registerReloadRoutes } from './reload.js';
 import { adminOpenApi } from './openapi.js';
 import { ADMIN_ROUTES, routeKey } from './route-table.js';
 
@@ -46,7 +48,7 @@ export interface AdminApiOptions {
 }
 
 export async function adminApi(app: FastifyInstance, { deps, guards, onAuthenticated, session }: AdminApiOptions): Promise<void> {
-  const auth = new AdminAuth(deps.config.auth.root, guards, onAuthenticated, session);
+  const auth = new AdminAuth(() => deps.config.auth.root, guards, onAuthenticated, session);
   app.addHook('onRequest', auth.check);
 
   // Every route registered below, as `METHOD /path/:param`, to hold against the route table.
@@ -75,6 +77,7 @@ export async function adminApi(app: FastifyInstance, { deps, guards, onAuthentic
   registerObjectRoutes(app, deps);
   registerLogRoutes(app, deps, auth);
   registerJobRoutes(app, deps);
+  registerReloadRoutes(app, deps);
   const openApi = adminOpenApi();
   app.get('/openapi.json', async (_request, reply) => sendJson(reply, 200, openApi));
 

@@ -54,7 +54,7 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
 
   // Seeing the system
   { method: 'GET', path: '/status', tag: 'status', summary: 'This process and the fleet: backends (health, breaker, drain, quota, objects, usage), queues, intents, uploads, services seen', responses: { 200: 'the status document', ...DENIED } },
-  { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, with the keys that need a restart to change', responses: { 200: 'the configuration', ...DENIED } },
+  { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, the keys a reload applies live and the last reload', responses: { 200: 'the configuration', ...DENIED } },
   { method: 'GET', path: '/workers', tag: 'status', summary: "Every periodic job's outcome record in every process seen: last success and failure, error, failures in a row, lock holder", responses: { 200: 'the records', ...DENIED } },
   {
     method: 'GET', path: '/object-locations', tag: 'objects', summary: 'Every copy of one object: backend, storage key, state, size, written at',
@@ -98,6 +98,14 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
       ...DENIED,
     },
   },
+
+  // Configuration
+  {
+    method: 'POST', path: '/reload', tag: 'config', summary: "Re-read the configuration file (as SIGHUP does): this process, or with all=true every process seen",
+    query: [{ name: 'all', type: 'boolean', description: 'every process seen by its heartbeat re-reads its own file' }],
+    responses: { 200: 'what changed, was applied and needs a restart (per process with all=true)', 422: 'the file is invalid: nothing changed (or some process refused it)', 503: 'NotAvailable: started without a configuration file', ...DENIED },
+  },
+  { method: 'GET', path: '/reload-status', tag: 'config', summary: "This process's last configuration reload", responses: { 200: '{ status } (null before the first reload)', 503: 'NotAvailable: started without a configuration file', ...DENIED } },
 
   // Backends
   { method: 'POST', path: '/backends/{name}/drain', tag: 'backends', summary: 'Start draining a backend', pathParams: [NAME], responses: { 202: 'the drain', 404: 'NoSuchBackend', 409: 'DrainInProgress', ...DENIED } },

@@ -47,7 +47,7 @@ export interface DashboardOptions {
 export function dashboardSigner(deps: GatewayDeps): { signer: SessionSigner; registry: LoginRegistry } | null {
   const ui = deps.config.ui;
   if (!ui.enabled || ui.sessionSecret === null) return null;
-  const registry = new LoginRegistry(deps.config);
+  const registry = new LoginRegistry(() => deps.config.auth.root);
   return { signer: new SessionSigner(ui.sessionSecret, registry), registry };
 }
 

