@@ -1,5 +1,5 @@
 // The dashboard's pages, rendered on the server from the admin API's documents. The pages
-// work as documents on their own; static/app.js (assets.ts) adds the lazy object tree, the
+// work as documents on their own; the script of assets.ts adds the lazy object tree, the
 // inspector, uploads and the live operations on top, talking to the admin API with the
 // session cookie and the CSRF token this page carries in a meta tag.
 import { formatBytes, formatCount, html, type Html } from './html.js';
