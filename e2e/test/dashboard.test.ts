@@ -188,6 +188,44 @@ describe('dashboard', () => {
     assert.match(text, /replicate done/);
   });
 
+  test('every gateway accepts the session (they share ui.session_secret)', async () => {
+    const cookie = (await sessionCookie())!.value;
+    for (const url of sys.gatewayUrls) {
+      const res = await fetch(`${url}/ui/operations`, { headers: { cookie: `s3o_session=${cookie}` }, redirect: 'manual' });
+      assert.equal(res.status, 200, url);
+      assert.match(await res.text(), /<h1>Operations<\/h1>/);
+    }
+  });
+
+  test('on a phone, in dark mode and by keyboard alone', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await context.storageState() });
+    const p = await phone.newPage();
+    try {
+      for (const path of ['/', '/objects', '/operations']) {
+        await p.goto(`${ui()}${path}`);
+        const overflow = (await p.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+        assert.ok(overflow <= 0, `${path}: ${overflow}px wider than the phone`);
+      }
+      const background = await p.evaluate('getComputedStyle(document.body).backgroundColor');
+      assert.equal(background, 'rgb(15, 18, 22)', 'the dark palette');
+      await p.goto(`${ui()}/`);
+      await p.screenshot({ path: join(shots, 'overview-phone-dark.png'), fullPage: true });
+      // Keyboard: the skip link first, then the page links; Enter follows one, and the tree opens with Enter.
+      await p.keyboard.press('Tab');
+      assert.equal(await p.evaluate('document.activeElement && document.activeElement.textContent'), 'Skip to content');
+      await p.keyboard.press('Tab');
+      await p.keyboard.press('Tab');
+      assert.equal(await p.evaluate('document.activeElement && document.activeElement.textContent'), 'Objects');
+      await Promise.all([p.waitForURL(/\/ui\/objects$/), p.keyboard.press('Enter')]);
+      await p.focus(`li[data-bucket="${bucket}"][data-prefix=""] > button`);
+      await p.keyboard.press('Enter');
+      await p.locator('li[data-prefix="reports/"]').waitFor();
+      assert.equal(await p.getAttribute(`li[data-bucket="${bucket}"][data-prefix=""]`, 'aria-expanded'), 'true');
+    } finally {
+      await phone.close();
+    }
+  });
+
   test('a logged-out session cannot be used again', async () => {
     await page.goto(`${ui()}/`);
     const stale = (await sessionCookie())!.value;
