@@ -23,7 +23,7 @@ main{padding:16px 20px;max-width:1400px;margin:0 auto}h1{font-size:1.4rem;margin
 svg.bar{width:100%;height:12px;display:block;border-radius:3px;margin:6px 0}svg.bar .track{fill:var(--track)}svg.bar .used{fill:var(--accent)}svg.bar .orphan{fill:var(--orphan)}svg.bar .over{fill:var(--bad)}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(80px,1fr));gap:6px;margin:6px 0}.figures dt{color:var(--muted);font-size:.8rem}.figures dd{margin:0;font-weight:600}
 table{border-collapse:collapse;width:100%}caption{text-align:left;color:var(--muted);font-size:.85rem}th,td{text-align:left;padding:3px 6px 3px 0;vertical-align:middle;border-bottom:1px solid var(--line)}.limits th{font-weight:500}.limits td:last-child{width:35%}
-.chart svg{width:100%;height:140px}.chart .axis{stroke:var(--line)}.chart .series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}.chart .requests{stroke:var(--accent)}.chart .errors{stroke:var(--bad)}
+.chart{margin:0}.chart svg{width:100%;height:140px}.chart .axis{stroke:var(--line)}.chart .series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}.chart .requests{stroke:var(--accent)}.chart .errors{stroke:var(--bad)}
 .key.requests{color:var(--accent)}.key.errors{color:var(--bad)}
 button,input,select{font:inherit;color:inherit}button{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:5px 12px;cursor:pointer}button:hover{border-color:var(--accent)}button.danger{color:var(--bad);border-color:var(--bad)}
 input,select{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:5px 8px}
@@ -52,8 +52,8 @@ async function api(method, path, body, accept) {
 }
 async function json(method, path, body) { const res = await api(method, path, body); const doc = await res.json().catch(() => ({})); return { ok: res.ok, status: res.status, doc }; }
 const errText = (r) => (r.doc && r.doc.error ? r.doc.error.code + ': ' + r.doc.error.message : 'HTTP ' + r.status);
-async function presign(method, bucket, keys, download) {
-  const res = await fetch(base + '/api/presign', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ method, bucket, keys, download: !!download }) });
+async function presign(method, bucket, keys, download, tagging) {
+  const res = await fetch(base + '/api/presign', { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ method, bucket, keys, download: !!download, tagging: !!tagging }) });
   if (!res.ok) throw new Error('presign refused: HTTP ' + res.status);
   return (await res.json()).urls;
 }
@@ -125,8 +125,14 @@ async function objectPanel(bucket, key, li) {
   const o = r.doc;
   const [headUrl, getUrl] = [(await presign('HEAD', bucket, [key]))[0], (await presign('GET', bucket, [key], true))[0]];
   const head = await fetch(headUrl, { method: 'HEAD' });
+  // Tags are asked for only when HEAD says there are some (x-amz-tagging-count).
+  let tags = [];
+  if (Number(head.headers.get('x-amz-tagging-count') || 0) > 0) {
+    const tagging = await fetch((await presign('GET', bucket, [key], false, true))[0]);
+    if (tagging.ok) tags = [...new DOMParser().parseFromString(await tagging.text(), 'application/xml').getElementsByTagName('Tag')].map((t) => t.getElementsByTagName('Key')[0].textContent + '=' + t.getElementsByTagName('Value')[0].textContent);
+  }
   const meta = []; head.headers.forEach((v, k) => { if (k.startsWith('x-amz-meta-')) meta.push(k.slice(11) + ': ' + v); });
-  const dl = el('dl', {}, ...[['Key', key], ['Size', bytes(o.size) + ' (' + o.size + ' bytes)'], ['ETag', o.etag], ['Content type', head.headers.get('content-type') || '—'], ['Last modified', head.headers.get('last-modified') || o.created_at], ['Metadata', meta.join('\n') || 'none'], ['Write id', o.write_id]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v, 'data-field': k.toLowerCase().replace(/ /g, '-') })]));
+  const dl = el('dl', {}, ...[['Key', key], ['Size', bytes(o.size) + ' (' + o.size + ' bytes)'], ['ETag', o.etag], ['Content type', head.headers.get('content-type') || '—'], ['Last modified', head.headers.get('last-modified') || o.created_at], ['Metadata', meta.join('\n') || 'none'], ['Tags', tags.join(', ') || 'none'], ['Write id', o.write_id]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v, 'data-field': k.toLowerCase().replace(/ /g, '-') })]));
   const rows = o.copies.map((c) => el('tr', { 'data-copy': c.backend }, el('td', { text: c.backend }), el('td', { text: c.state + (c.current ? '' : ' (older write)') }), el('td', { text: bytes(c.size) }), el('td', { text: c.written_at }), el('td', { text: c.storage_key })));
   const table = el('table', { class: 'copies' }, el('caption', { text: o.copies.length + ' copies' }), el('thead', {}, el('tr', {}, ...['Backend', 'State', 'Size', 'Written', 'Storage key'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows));
   const actions = el('p', { class: 'actions' }, el('a', { href: getUrl, id: 'download', text: 'Download' }));

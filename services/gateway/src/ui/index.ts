@@ -162,7 +162,7 @@ export async function dashboard(app: FastifyInstance, { deps, signer, registry, 
   app.post('/api/presign', async (request, reply) => {
     const session = requireWriteSession(request, reply);
     if (!session) return reply;
-    let body: { method?: unknown; bucket?: unknown; keys?: unknown; download?: unknown };
+    let body: { method?: unknown; bucket?: unknown; keys?: unknown; download?: unknown; tagging?: unknown };
     try {
       body = JSON.parse(await readForm(request)) as typeof body;
     } catch {
@@ -182,7 +182,10 @@ export async function dashboard(app: FastifyInstance, { deps, signer, registry, 
     const host = request.headers.host ?? '';
     const urls = (keys as string[]).map((key) => presign(bucket.credentials[0]!, {
       method, bucket: bucket.name, key, host,
-      query: body.download === true && method === 'GET' ? { 'response-content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(key.split('/').pop() ?? key)}` } : undefined,
+      query: method !== 'GET' ? undefined
+        : body.tagging === true ? { tagging: '' }
+        : body.download === true ? { 'response-content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(key.split('/').pop() ?? key)}` }
+        : undefined,
     }));
     deps.logger.info({ accessKeyId: session.principal.accessKeyId, method, bucket: bucket.name, keys: keys.length }, 'dashboard presigned');
     return reply.code(200).send({ urls });
