@@ -188,6 +188,31 @@ describe('dashboard', () => {
     assert.match(text, /replicate done/);
   });
 
+  test('the log filtered by level shows the refused logins as warnings', async () => {
+    await page.goto(`${ui()}/operations`);
+    await page.selectOption('#log-level', 'warn');
+    await page.locator('#log-lines').filter({ hasText: 'dashboard login refused' }).waitFor();
+    const lines = (await page.textContent('#log-lines') ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number | string });
+    assert.ok(lines.length > 0);
+    for (const line of lines) assert.ok(typeof line.level === 'number' ? line.level >= 40 : ['warn', 'error', 'fatal'].includes(line.level), JSON.stringify(line));
+  });
+
+  test('deleting a prefix needs it typed, then removes every object under it', async () => {
+    for (const k of ['a.txt', 'b.txt', 'deep/c.txt']) await put(s3, { Bucket: bucket, Key: `scratch/${k}`, Body: Buffer.from(k) });
+    await put(s3, { Bucket: bucket, Key: 'scratch-kept.txt', Body: Buffer.from('kept') });
+    await page.goto(`${ui()}/objects`);
+    await page.click(`li[data-bucket="${bucket}"][data-prefix=""] > button`);
+    await page.click(`li[data-prefix="scratch/"] > button`);
+    await page.fill('#delete-prefix-confirm', 'scratch');
+    await page.click('#delete-prefix');
+    await page.locator('#inspector [role=status]').filter({ hasText: 'Type scratch/ exactly' }).waitFor();
+    assert.equal((await adminCall(sys.url, 'GET', 'objects', { query: { bucket, prefix: 'scratch/' } })).body.objects.length, 3, 'nothing deleted without the confirmation');
+    await page.fill('#delete-prefix-confirm', 'scratch/');
+    await page.click('#delete-prefix');
+    await page.locator('#inspector [role=status]').filter({ hasText: /^Deleted 3 objects\.$/ }).waitFor();
+    assert.equal((await adminCall(sys.url, 'GET', 'objects', { query: { bucket, prefix: 'scratch' } })).body.objects.map((o: { key: string }) => o.key).join(), 'scratch-kept.txt');
+  });
+
   test('every gateway accepts the session (they share ui.session_secret)', async () => {
     const cookie = (await sessionCookie())!.value;
     for (const url of sys.gatewayUrls) {
