@@ -4,15 +4,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Credential } from '@s3o/config';
-import { checkCsrf, LoginRegistry, LoginThrottle, parseCookies, SESSION_TTL_MS, SessionSigner } from '../src/ui/session.js';
+import { checkCsrf, LoginRegistry, LoginThrottle, parseCookies, rootLogin, SESSION_TTL_MS, SessionSigner } from '../src/ui/session.js';
 import { RequestSeries } from '../src/ui/charts.js';
 import { escapeHtml, html } from '../src/ui/html.js';
+import { adminSessionCheck } from '../src/ui/session-gate.js';
+import { operationsPage } from '../src/ui/pages.js';
+import { AdminError } from '../src/admin/respond.js';
+import type { FastifyRequest } from 'fastify';
 
 const SECRET = 'dashboard-session-secret-0123456789abcdef';
 
 function world(initial: Credential | null = { accessKeyId: 'ROOT', secretAccessKey: 'root-secret' }) {
   let root = initial;
-  const registry = new LoginRegistry(() => root);
+  const registry = new LoginRegistry(rootLogin(() => root));
   return { registry, signer: new SessionSigner(SECRET, registry), setRoot: (c: Credential | null) => { root = c; } };
 }
 
@@ -95,6 +99,48 @@ describe('dashboard login and sessions', () => {
     const cookies = parseCookies('a=1; s3o_session=x.y; a=2');
     assert.equal(cookies.get('a'), '1');
     assert.equal(cookies.get('s3o_session'), 'x.y');
+  });
+});
+
+describe('dashboard sessions at the admin API', () => {
+  // A lookup with a read-only user beside root, as the identity issue's grants will give.
+  const lookup = (id: string) => id === 'READER'
+    ? { secret: 'reader-secret', principal: { accessKeyId: 'READER', grants: new Set(['admin-read'] as const) } }
+    : rootLogin(() => ({ accessKeyId: 'ROOT', secretAccessKey: 'root-secret' }))(id);
+  const registry = new LoginRegistry(lookup);
+  const signer = new SessionSigner(SECRET, registry);
+  const gate = adminSessionCheck(signer);
+  const request = (method: string, cookie: string | undefined, csrf?: string) =>
+    ({ method, headers: { ...(cookie ? { cookie: `s3o_session=${cookie}` } : {}), ...(csrf ? { 'x-csrf-token': csrf } : {}) } }) as unknown as FastifyRequest;
+  const sessionOf = (id: string, secret: string) => {
+    const cookie = signer.issue(registry.login(id, secret)!, secret);
+    return { cookie, csrf: signer.verify(cookie)!.csrf };
+  };
+  const refusal = (decided: unknown) => (decided instanceof AdminError ? `${decided.status} ${decided.code}` : decided);
+
+  test('no cookie: left to the SigV4 check; a bad cookie: refused', () => {
+    assert.equal(gate(request('GET', undefined)), null);
+    assert.equal(refusal(gate(request('GET', 'v1.forged'))), '403 AccessDenied');
+  });
+
+  test('root reads, and changes with its CSRF token only', () => {
+    const root = sessionOf('ROOT', 'root-secret');
+    assert.deepEqual(gate(request('GET', root.cookie)), { accessKeyId: 'ROOT' });
+    assert.equal(refusal(gate(request('POST', root.cookie))), '403 InvalidCsrfToken');
+    assert.equal(refusal(gate(request('DELETE', root.cookie, 'wrong'))), '403 InvalidCsrfToken');
+    assert.deepEqual(gate(request('POST', root.cookie, root.csrf)), { accessKeyId: 'ROOT' });
+  });
+
+  test('a user with admin-read only reads, sees no action buttons, and is refused any change', () => {
+    const reader = sessionOf('READER', 'reader-secret');
+    assert.deepEqual(gate(request('GET', reader.cookie)), { accessKeyId: 'READER' });
+    assert.equal(refusal(gate(request('POST', reader.cookie, reader.csrf))), '403 AccessDenied');
+    const page = operationsPage({ base: '/ui', session: signer.verify(reader.cookie)!, assets: { js: 'a.js', css: 'a.css' } }, ['b1'], ['replicate']);
+    assert.match(page, /<body data-can-write="false">/);
+    assert.doesNotMatch(page, /<button type="button" data-(action|job|requeue)/, 'no action button');
+    const rootPage = operationsPage({ base: '/ui', session: signer.verify(sessionOf('ROOT', 'root-secret').cookie)!, assets: { js: 'a.js', css: 'a.css' } }, ['b1'], ['replicate']);
+    assert.match(rootPage, /<button type="button" data-action="drain">/);
+    assert.match(rootPage, /<button type="button" data-job="replicate">/);
   });
 });
 

@@ -32,7 +32,7 @@ input,select{background:var(--bg);border:1px solid var(--line);border-radius:6px
 .tree,.tree ul{list-style:none;margin:0;padding-left:14px}.tree{padding-left:0;max-height:70vh;overflow:auto}.node{border:0;background:none;padding:2px 4px;text-align:left;width:100%;border-radius:4px;overflow-wrap:anywhere}.node:hover{background:var(--track)}.node.folder::before{content:"▸ "}[aria-expanded=true]>.node.folder::before{content:"▾ "}.node.file::before{content:"• "}
 .inspector dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}.inspector dd{margin:0;overflow-wrap:anywhere}
 pre.stream{max-height:320px;overflow:auto;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:8px;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
-progress{width:100%}.actions{display:flex;flex-wrap:wrap;gap:8px}[data-can-write=false] .write-only{display:none}
+progress{width:100%}.actions{display:flex;flex-wrap:wrap;gap:8px}
 `;
 
 const JS = String.raw`'use strict';

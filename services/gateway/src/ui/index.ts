@@ -18,7 +18,7 @@ import { loginPage, objectsPage, operationsPage, overviewPage, type PageContext 
 import { presign, type PresignRequest } from './presign.js';
 import { CSRF_HEADER, sessionOf } from './session-gate.js';
 import {
-  checkCsrf, LoginRegistry, LoginThrottle, parseCookies, PRELOGIN_COOKIE, SESSION_COOKIE, SESSION_TTL_MS, SessionSigner, type Session,
+  checkCsrf, LoginRegistry, LoginThrottle, rootLogin, parseCookies, PRELOGIN_COOKIE, SESSION_COOKIE, SESSION_TTL_MS, SessionSigner, type Session,
 } from './session.js';
 import { TRIGGERS } from '../admin/route-table.js';
 
@@ -47,7 +47,7 @@ export interface DashboardOptions {
 export function dashboardSigner(deps: GatewayDeps): { signer: SessionSigner; registry: LoginRegistry } | null {
   const ui = deps.config.ui;
   if (!ui.enabled || ui.sessionSecret === null) return null;
-  const registry = new LoginRegistry(() => deps.config.auth.root);
+  const registry = new LoginRegistry(rootLogin(() => deps.config.auth.root));
   return { signer: new SessionSigner(ui.sessionSecret, registry), registry };
 }
 

@@ -106,14 +106,17 @@ export function objectsPage(ctx: PageContext, buckets: readonly string[]): strin
 }
 
 export function operationsPage(ctx: PageContext, backends: readonly string[], jobs: readonly string[]): string {
+  // Without admin-write there are no action buttons at all (and the admin API refuses the actions anyway).
+  const canWrite = ctx.session.principal.grants.has('admin-write');
+  const actions = (content: Html) => (canWrite ? html`<p class="actions">${content}</p>` : '');
   const main = html`<section aria-labelledby="drains"><h2 id="drains">Backends</h2><div class="cards">${backends.map((b) => html`<article class="card" data-drain="${b}"><h3>${b}</h3>
 <p>Drain: <strong data-field="state">…</strong> <span data-field="progress" class="muted"></span></p><progress max="1" value="0" aria-label="Drain progress of ${b}"></progress>
-<p class="actions write-only"><button type="button" data-action="drain">Drain</button> <button type="button" data-action="cancel">Cancel drain / return to service</button></p></article>`)}</div></section>
-<section aria-labelledby="jobs"><h2 id="jobs">Run a job now</h2><div class="card"><p class="actions write-only">${jobs.map((j) => html`<button type="button" data-job="${j}">${j}</button> `)}</p><pre class="stream" id="job-output" aria-live="polite" tabindex="0"></pre></div></section>
+${actions(html`<button type="button" data-action="drain">Drain</button> <button type="button" data-action="cancel">Cancel drain / return to service</button>`)}</article>`)}</div></section>
+<section aria-labelledby="jobs"><h2 id="jobs">Run a job now</h2><div class="card">${canWrite ? actions(html`${jobs.map((j) => html`<button type="button" data-job="${j}">${j}</button> `)}`) : html`<p class="muted">Your grants allow reading only.</p>`}<pre class="stream" id="job-output" aria-live="polite" tabindex="0"></pre></div></section>
 <section aria-labelledby="queues"><h2 id="queues">Queues</h2><div class="cards">
 <div class="card"><h3>Cleanup queue</h3><div data-list="cleanup-queue"></div></div>
-<div class="card"><h3>Cleanup dead letters</h3><p class="actions write-only"><button type="button" data-requeue="cleanup-dlq">Requeue all</button></p><div data-list="cleanup-dlq"></div></div>
-<div class="card"><h3>Dead notifications</h3><p class="actions write-only"><button type="button" data-requeue="notifications/dead">Requeue all</button></p><div data-list="notifications/dead"></div></div></div></section>
+<div class="card"><h3>Cleanup dead letters</h3>${actions(html`<button type="button" data-requeue="cleanup-dlq">Requeue all</button>`)}<div data-list="cleanup-dlq"></div></div>
+<div class="card"><h3>Dead notifications</h3>${actions(html`<button type="button" data-requeue="notifications/dead">Requeue all</button>`)}<div data-list="notifications/dead"></div></div></div></section>
 <section aria-labelledby="logs"><h2 id="logs">Log of this gateway</h2><div class="card"><label for="log-level">Level</label> <select id="log-level">${['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => html`<option${l === 'info' ? html` selected` : ''}>${l}</option>`)}</select> <button type="button" id="log-refresh">Refresh</button><pre class="stream" id="log-lines" tabindex="0"></pre></div></section>
 <section aria-labelledby="config"><h2 id="config">Running configuration</h2><div class="card"><pre class="stream" id="config-view" tabindex="0"></pre></div></section>`;
   return layout(ctx, 'Operations', 'operations', main);

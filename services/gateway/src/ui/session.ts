@@ -30,23 +30,32 @@ function equalText(a: string, b: string): boolean {
   return timingSafeEqual(x.length === y.length ? x : y, y) && x.length === y.length;
 }
 
-/**
- * The credentials that may log in, found by access key id. Only `auth.root` until users and
- * grants exist (the identity issue): then a user's credential with `admin-read` logs in too,
- * and this is the one function that changes.
- */
-export class LoginRegistry {
-  /** `rootOf` reads the running config each time: a reload that changes or removes auth.root applies at once. */
-  constructor(private readonly rootOf: () => Credential | null) {}
+/** A credential allowed into the dashboard: its secret and what its principal may do. */
+export interface LoginEntry {
+  secret: string;
+  principal: Principal;
+}
 
-  /** The secret and grants of an access key id allowed into the dashboard, or null. */
-  private entry(accessKeyId: string): { secret: string; principal: Principal } | null {
-    const root = this.rootOf();
-    if (root && equalText(root.accessKeyId, accessKeyId)) {
-      return { secret: root.secretAccessKey, principal: { accessKeyId: root.accessKeyId, grants: new Set(['admin-read', 'admin-write']) } };
-    }
-    return null;
-  }
+/** Finds the dashboard credential of an access key id, or null. */
+export type LoginLookup = (accessKeyId: string) => LoginEntry | null;
+
+/**
+ * Only `auth.root`, with every grant: the lookup until users and grants exist (the identity
+ * issue), when a lookup that also finds users' credentials, with their grants, takes its
+ * place. `rootOf` reads the running config each time, so a reload that changes or removes
+ * auth.root applies at once.
+ */
+export function rootLogin(rootOf: () => Credential | null): LoginLookup {
+  return (accessKeyId) => {
+    const root = rootOf();
+    if (!root || !equalText(root.accessKeyId, accessKeyId)) return null;
+    return { secret: root.secretAccessKey, principal: { accessKeyId: root.accessKeyId, grants: new Set(['admin-read', 'admin-write']) } };
+  };
+}
+
+/** The credentials that may log in, found by access key id through a LoginLookup. */
+export class LoginRegistry {
+  constructor(private readonly entry: LoginLookup) {}
 
   /** Checks a typed access key id and secret (in constant time); the principal, or null. */
   login(accessKeyId: string, secret: string): Principal | null {
