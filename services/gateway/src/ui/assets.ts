@@ -209,8 +209,11 @@ for (const b of document.querySelectorAll('button[data-requeue]')) b.addEventLis
   lists.forEach(refreshList);
 });
 const logBox = document.getElementById('log-lines');
+let logAsk = 0;
 async function refreshLogs() {
+  const ask = ++logAsk;
   const r = await json('GET', 'logs?limit=300&level=' + document.getElementById('log-level').value);
+  if (ask !== logAsk) return; // an answer to an earlier level arrived late: the later ask wins
   logBox.textContent = r.ok ? r.doc.lines.map((l) => JSON.stringify(l)).join('\n') : errText(r);
 }
 if (logBox) { refreshLogs(); document.getElementById('log-level').addEventListener('change', refreshLogs); document.getElementById('log-refresh').addEventListener('click', refreshLogs); }
