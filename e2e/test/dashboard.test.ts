@@ -102,6 +102,8 @@ describe('dashboard', () => {
       assert.equal(await card.locator('[data-field=limit_bytes]').getAttribute('data-value'), String(b.quota.limit_bytes), `${b.name} quota`);
       assert.equal(await card.locator('[data-field=drain]').textContent(), b.drain?.state ?? 'none');
     }
+    // b1 took the writes above from this gateway: its card shows their latency.
+    assert.match(await page.textContent('article[data-backend="b1"] [data-field=latency]') ?? '', /^\d+ \/ \d+ ms$/);
     assert.deepEqual(await page.locator('article[data-backend]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-backend'))), ['b1', 'b2', 'b3']);
     const stored = status.backends.reduce((n: number, b: { quota: { used_bytes: number } }) => n + b.quota.used_bytes, 0);
     assert.equal(await page.getAttribute('[data-total=stored]', 'data-value'), String(stored));

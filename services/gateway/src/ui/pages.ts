@@ -4,6 +4,7 @@
 // session cookie and the CSRF token this page carries in a meta tag.
 import { formatBytes, formatCount, html, type Html } from './html.js';
 import type { Session } from './session.js';
+import { recentBackendLatency } from '@s3o/telemetry';
 import { requestChart, type RateSample } from './charts.js';
 
 export interface PageContext {
@@ -69,6 +70,7 @@ export function overviewPage(ctx: PageContext, status: any, rates: readonly Rate
     const limit = q?.limit_bytes ?? null;
     const drain = b.drain?.state ?? 'none';
     const breaker = b.breaker?.state ?? 'closed';
+    const latency = recentBackendLatency(b.name);
     return html`<article class="card backend" data-backend="${b.name}" aria-labelledby="backend-${b.name}">
 <h3 id="backend-${b.name}">${b.name}${b.configured ? '' : html` <span class="badge warn">not configured</span>`}</h3>
 <p class="badges"><span class="badge ${b.health === 'ok' ? 'ok' : 'bad'}" data-field="health">${b.health}</span>
@@ -80,7 +82,8 @@ ${bar([{ value: used, cls: 'used', label: `used ${formatBytes(used)}` }, { value
 <div><dt>Orphan</dt><dd data-field="orphan_bytes" data-value="${orphan}">${formatBytes(orphan)}</dd></div>
 <div><dt>Free</dt><dd data-field="free_bytes">${limit === null ? 'no quota' : formatBytes(Math.max(0, limit - used - orphan))}</dd></div>
 <div><dt>Quota</dt><dd data-field="limit_bytes" data-value="${limit ?? ''}">${limit === null ? 'none' : formatBytes(limit)}</dd></div>
-<div><dt>Copies</dt><dd data-field="objects">${formatCount(b.objects)}</dd></div></dl>
+<div><dt>Copies</dt><dd data-field="objects">${formatCount(b.objects)}</dd></div>
+<div><dt>Latency p50 / p95</dt><dd data-field="latency" title="${latency ? `last ${latency.calls} calls from this gateway's process, ${latency.errors} failed` : 'no call yet from this process'}">${latency ? `${Math.round(latency.p50Ms)} / ${Math.round(latency.p95Ms)} ms` : '—'}</dd></div></dl>
 <table class="limits"><caption>This month (${b.usage.period})</caption><tbody>
 ${limitRow('Requests', b.usage.api_requests, b.usage.limits?.api_requests, formatCount)}
 ${limitRow('Egress', b.usage.egress_bytes, b.usage.limits?.egress_bytes, formatBytes)}
