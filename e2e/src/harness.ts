@@ -274,8 +274,9 @@ function modeFromEnvironment(): SystemMode {
 type LogLevel = NonNullable<Parameters<typeof createLogger>[0]['level']>;
 
 /**
- * Single mode: the system logs at info into the process's ring (what `GET /admin/api/logs`
- * shows, as the CLI's root logger does) and nowhere else by default; `S3O_E2E_LOG=debug` (or
+ * Single mode: silent by default, but writing into the process's ring (what
+ * `GET /admin/api/logs` shows, as the CLI's root logger does) once a test turns the level up
+ * through `PUT /admin/api/log-level`; `S3O_E2E_LOG=debug` (or
  * any level) also prints the logs while debugging. (Distributed mode echoes the processes'
  * own output when it is set.)
  */
@@ -283,5 +284,5 @@ function systemLogger(): Logger {
   const level = process.env.S3O_E2E_LOG;
   if (level) return createLogger({ service: 's3o-e2e', level: level as LogLevel, ring: processLogs });
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  return createLogger({ service: 's3o-e2e', level: 'info', ring: processLogs, destination: discard });
+  return createLogger({ service: 's3o-e2e', level: 'silent', ring: processLogs, destination: discard });
 }
