@@ -43,6 +43,8 @@ describe('dashboard', () => {
     bucket = sys.bucket.name;
     await put(s3, { Bucket: bucket, Key: 'reports/2026/summary.txt', Body: Buffer.from('quarterly summary\n'), ContentType: 'text/plain', Metadata: { owner: 'finance' } });
     await put(s3, { Bucket: bucket, Key: 'reports/readme.md', Body: Buffer.from('# reports\n') });
+    // The log view's test reads the refused logins back from the gateway's log: log them.
+    assert.equal((await adminCall(sys.url, 'PUT', 'log-level', { body: { level: 'info' } })).status, 200);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     page = await context.newPage();
