@@ -183,6 +183,14 @@ describe('dashboard', () => {
     assert.equal((await adminCall(sys.url, 'GET', 'backends/b3/drain')).body.state, 'cancelled');
   });
 
+  test('requeueing dead letters from the page sends its JSON body through the session', async () => {
+    await page.goto(`${ui()}/operations`);
+    await page.locator('[data-list=cleanup-dlq] [data-field=depth]').waitFor();
+    assert.equal(await page.textContent('[data-list=cleanup-dlq] [data-field=depth]'), `${(await adminCall(sys.url, 'GET', 'cleanup-dlq')).body.depth} entries`);
+    await page.click('button[data-requeue=cleanup-dlq]');
+    await page.locator('button[data-requeue=cleanup-dlq]').filter({ hasText: /^Requeued \d+$/ }).waitFor();
+  });
+
   test('a job run from the page streams its progress into the page', async () => {
     await page.goto(`${ui()}/operations`);
     await page.click('button[data-job=replicate]');
