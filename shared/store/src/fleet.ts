@@ -41,6 +41,8 @@ export interface FleetReads {
   /** Heartbeats seen after `seenAfter`, by (service, process id). */
   selectHeartbeats(seenAfter: number): Promise<ProcessHeartbeat[]>;
   selectJobRun(id: string): Promise<JobRun | null>;
+  /** Whether a run of one of `workers` waits to be claimed (a read, so idle polling takes no write lock). */
+  hasRequestedJobRun(workers: string[]): Promise<boolean>;
 }
 
 export interface FleetWrites {

@@ -27,6 +27,8 @@ export function fleetOperations(core: Core): FleetLedger {
 
     async claimJobRun(workers: string[], claimedBy: string): Promise<JobRun | null> {
       if (workers.length === 0) return null;
+      // Every process polls every second: only a waiting request is worth a write transaction.
+      if (!(await core.read((q) => q.hasRequestedJobRun(workers)))) return null;
       return core.withWork(({ tx, now }) => tx.claimJobRun(workers, claimedBy, now));
     },
 

@@ -60,6 +60,11 @@ export function fleetReads(db: Queries): FleetReads {
         SELECT process_id, service, host, pid, version, started_at, seen_at, workers FROM process_heartbeats
          WHERE seen_at > ${seenAfter} ORDER BY service, process_id`))];
     },
+    async hasRequestedJobRun(workers) {
+      const row = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
+        SELECT 1 AS one FROM job_runs WHERE state = 'requested' AND worker = ANY(${sql.array(workers, 'text')}) LIMIT 1`);
+      return row !== null;
+    },
     async selectJobRun(id) {
       return db.maybeOne(sql.type(jobRunRow)`SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = ${id}`);
     },

@@ -63,6 +63,12 @@ export function fleetReads(c: SqliteConnection): FleetReads {
         { seenAfter },
       ).map(heartbeatFromRow);
     },
+    async hasRequestedJobRun(workers) {
+      return c.get<{ one: bigint }>(
+        `SELECT 1 AS one FROM job_runs WHERE state = 'requested' AND worker IN (SELECT value FROM json_each(@workers)) LIMIT 1`,
+        { workers: JSON.stringify(workers) },
+      ) !== undefined;
+    },
     async selectJobRun(id) {
       const row = c.get<RawJobRun>(`SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = @id`, { id });
       return row ? jobRunFromRow(row) : null;
