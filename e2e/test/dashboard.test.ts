@@ -191,6 +191,14 @@ describe('dashboard', () => {
     await page.locator('button[data-requeue=cleanup-dlq]').filter({ hasText: /^Requeued \d+$/ }).waitFor();
   });
 
+  test('the running configuration is shown with its secrets redacted', async () => {
+    await page.goto(`${ui()}/operations`);
+    await page.locator('#config-view').filter({ hasText: 'sessionSecret' }).waitFor();
+    const shown = await page.textContent('#config-view') ?? '';
+    assert.match(shown, /"sessionSecret": "<redacted>"/);
+    assert.ok(!shown.includes(SESSION_SECRET) && !shown.includes(ADMIN_ROOT.secretAccessKey), 'no secret on the page');
+  });
+
   test('a job run from the page streams its progress into the page', async () => {
     await page.goto(`${ui()}/operations`);
     await page.click('button[data-job=replicate]');
