@@ -40,6 +40,15 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The dashboard's browser tests drive Debian's chromium: installed here when missing (apt, never a browser download).
+if (files.some((f) => f.includes('dashboard')) && !env.S3O_CHROMIUM) {
+  const browser = spawnSync('bash', [join(ROOT, 'infra', 'ensure-chromium.sh')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (browser.status !== 0) {
+    console.error('chromium could not be made available for the browser tests (infra/ensure-chromium.sh failed).');
+    process.exit(browser.status ?? 1);
+  }
+  env.S3O_CHROMIUM = browser.stdout.trim().split('\n').pop();
+}
 // TAP when the output is not a terminal (CI reads its closing counts) on every Node version:
 // Node 20 picks it by itself, Node 24 would print the spec reporter's lines.
 const reporter = process.stdout.isTTY ? [] : ['--test-reporter=tap'];

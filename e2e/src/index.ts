@@ -44,3 +44,4 @@ export { CountingProxy, type ProxyCounts } from './counting-proxy.js';
 export { OtlpReceiver, OtlpSpanKind, type ReceivedSpan } from './otlp-receiver.js';
 export { parsePrometheusText, metricValue, type MetricSample } from './prometheus-text.js';
 export { startMeteredSystem, adminUsage, ADMIN_ROOT, type MeteredSystem, type MeteredBackend, type AdminUsageRow } from './metered-system.js';
+export { launchChromium, chromiumPath, artifactsDir } from './browser.js';

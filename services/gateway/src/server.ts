@@ -17,6 +17,8 @@ import { IdentityRefresher, plainSealer } from '@s3o/identity';
 import { authorizeAction } from './authorize.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
+import { dashboard, dashboardSigner, recordRequests, RequestSeries } from './ui/index.js';
+import { adminSessionCheck } from './ui/session-gate.js';
 import { installTrafficShaping } from './traffic/index.js';
 import { createRequestGuards } from './traffic/request-guards.js';
 
@@ -164,13 +166,21 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     }
   };
 
+  // The dashboard (ui.*): its pages, and its sessions let into the admin API.
+  const ui = dashboardSigner(deps, identity);
   app.register(adminApi, {
     prefix: '/admin/api',
     deps,
     guards: guards.body,
     identity,
     onAuthenticated: (request, accessKeyId, user) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, user, authenticated: true }),
+    ...(ui ? { session: adminSessionCheck(ui.signer) } : {}),
   });
+  if (ui) {
+    const series = new RequestSeries();
+    recordRequests(app, series);
+    app.register(dashboard, { prefix: deps.config.ui.path, deps, signer: ui.signer, registry: ui.registry, series, tls: listener.tls });
+  }
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
   app.setNotFoundHandler(handle);

@@ -33,3 +33,4 @@ export type {
   NotificationEndpointConfig, NotificationEndpointType, NotificationFormat, NotificationsConfig,
 } from './sections/notifications.js';
 export type { MetricsConfig, TelemetryConfig, TracingConfig } from './sections/telemetry.js';
+export type { UiConfig } from './sections/ui.js';

@@ -34,7 +34,6 @@ export function findUnknownKeys(schema: z.ZodTypeAny, tree: unknown): string[] {
  * (docs/migrating-from-upstream.md).
  */
 export const UPSTREAM_NOT_SUPPORTED: ReadonlyMap<string, string> = new Map([
-  ['ui', 'the built-in web dashboard'],
   ['redis', 'Redis'],
   ['cache', 'the object cache'],
   ['compression', 'compression'],

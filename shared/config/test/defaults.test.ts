@@ -115,6 +115,7 @@ test('a minimal configuration gets every default', () => {
       metrics: { enabled: true, path: '/metrics', listen: null, bearerToken: null },
       tracing: { enabled: false, url: 'http://localhost:4318/v1/traces', sampleRate: 1 },
     },
+    ui: { enabled: false, path: '/ui', sessionSecret: null, forceSecureCookies: false },
   };
   assert.deepEqual(config, expected);
   assert.deepEqual(warnings, []);

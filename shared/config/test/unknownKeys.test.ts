@@ -52,7 +52,7 @@ test('a typo inside a recognised upstream section is still warned about', () => 
 
 test('upstream settings we have no feature for are named as such; upstream\'s database.database names the Postgres database', () => {
   const { config, warnings } = configAfter((d) => {
-    d.ui = { enabled: true, path: '/ui' };
+    d.redis = { address: 'localhost:6379' };
     d.cache = { enabled: true };
     d.backends[0].unsigned_payload = true;
     d.database = { host: 'db', database: 'upstream_db', user: 'u' };
@@ -61,7 +61,7 @@ test('upstream settings we have no feature for are named as such; upstream\'s da
   assert.equal(config.database.name, 'upstream_db');
   assert.deepEqual(warnings.filter((w) => w.startsWith('upstream')), [
     'upstream\'s "backends[0].unsigned_payload" (unsigned payloads (the backend client streams signed bodies)) is not supported yet (ignored)',
-    'upstream\'s "ui" (the built-in web dashboard) is not supported yet (ignored)',
+    'upstream\'s "redis" (Redis) is not supported yet (ignored)',
     'upstream\'s "cache" (the object cache) is not supported yet (ignored)',
   ]);
   assert.throws(() => configAfter((d) => {

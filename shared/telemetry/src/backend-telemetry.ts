@@ -9,6 +9,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { counter, histogram } from './metrics.js';
 import { failSpan, SpanKind, tracer } from './tracing.js';
+import { recordBackendLatency } from './recent-latency.js';
 
 export interface ObservedBackendCall {
   backend: string;
@@ -61,6 +62,7 @@ export function backendTelemetry(): BackendCallObserver {
         const status = outcome.error ? 'error' : 'success';
         requests.inc({ operation: call.operation, backend: call.backend, status });
         duration.observe({ operation: call.operation, backend: call.backend }, outcome.durationMs / 1000);
+        recordBackendLatency(call.backend, outcome.durationMs, outcome.error !== undefined);
         if (!span) return;
         span.setAttribute('s3o.egress_bytes', outcome.egressBytes);
         if (outcome.status > 0) span.setAttribute('http.response.status_code', outcome.status);

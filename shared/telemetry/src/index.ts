@@ -18,3 +18,4 @@ export {
 export { traceCalls } from './traced-calls.js';
 export { registerLedgerGauges, type LedgerStatsSource } from './ledger-gauges.js';
 export { metricsRegistry, counter, gauge, histogram, renderMetrics } from './metrics.js';
+export { recentBackendLatency, recordBackendLatency, RECENT_CALLS, type RecentLatency } from './recent-latency.js';

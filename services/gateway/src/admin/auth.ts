@@ -3,6 +3,9 @@
 // request needs (permissions.ts; `auth.root` holds every one). Anything else — no signature,
 // an unknown key, a bad signature, a missing permission — is refused with 403 before a route
 // runs, so a refused request changes nothing.
+// With the dashboard on, an unsigned request carrying a dashboard session cookie is let in
+// as the session's access key by the session check instead (ui/session-gate.ts: the session
+// and its CSRF token on anything but GET); the same grants then decide. Its body is unsigned.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IdentityRefresher } from '@s3o/identity';
@@ -15,6 +18,14 @@ import { adminNeed } from './permissions.js';
 /** Bodies the admin API accepts (a list of ids) are small. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Decides an unsigned request by its dashboard session: null when it carries none (the
+ * SigV4 check then refuses it), the access key id it is let in as, or the refusal.
+ */
+export type AdminSessionCheck = (request: FastifyRequest) => { accessKeyId: string } | AdminError | null;
+
+const SIGNED = /(^|&)X-Amz-Signature=/;
+
 export class AdminAuth {
   private readonly verified = new WeakMap<IncomingMessage, { auth: VerifiedRequest; user: string }>();
 
@@ -22,6 +33,7 @@ export class AdminAuth {
     private readonly identity: IdentityRefresher,
     private readonly guards: BodyGuards,
     private readonly onAuthenticated?: (request: FastifyRequest, accessKeyId: string, user: string) => void,
+    private readonly session?: AdminSessionCheck,
   ) {}
 
   /** The user who signed the request (after check). */
@@ -36,6 +48,23 @@ export class AdminAuth {
     const registry = this.identity.registry;
     const url = request.raw.url ?? '/';
     const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).replace(/^\/admin\/api/, '');
+    const need = adminNeed(request.raw.method ?? 'GET', path);
+    if (this.session && request.headers.authorization === undefined && !(q !== -1 && SIGNED.test(url.slice(q + 1)))) {
+      const decided = this.session(request);
+      if (decided instanceof AdminError) return sendAdminError(reply, decided);
+      if (decided !== null) {
+        // The session's key must still be live (a revoked key ends its sessions) and its user hold the permission.
+        const holder = registry.holder(decided.accessKeyId);
+        if (!holder || !registry.allowsAdmin(holder.user, need.permission, need.backend)) {
+          return sendAdminError(reply, new AdminError(403, 'AccessDenied', `Access Denied: this request needs ${need.permission}`));
+        }
+        const auth: VerifiedRequest = { accessKeyId: decided.accessKeyId, region: 'us-east-1', authType: 'header', payload: { mode: 'unsigned' }, queryHeaders: {} };
+        this.verified.set(request.raw, { auth, user: holder.user });
+        this.onAuthenticated?.(request, decided.accessKeyId, holder.user);
+        return undefined;
+      }
+    }
     try {
       const auth = verifySigV4(
         {
@@ -49,8 +78,6 @@ export class AdminAuth {
       );
       const user = registry.holder(auth.accessKeyId)!.user;
       this.onAuthenticated?.(request, auth.accessKeyId, user);
-      const path = (q === -1 ? url : url.slice(0, q)).replace(/^\/admin\/api/, '');
-      const need = adminNeed(request.raw.method ?? 'GET', path);
       if (!registry.allowsAdmin(user, need.permission, need.backend)) {
         return sendAdminError(reply, new AdminError(403, 'AccessDenied', `Access Denied: this request needs ${need.permission}`));
       }

@@ -19,7 +19,7 @@
 // Registered with `prefix: '/admin/api'`; its hooks and error handler stay inside it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BodyGuards, GatewayDeps } from '../context.js';
-import { AdminAuth } from './auth.js';
+import { AdminAuth, type AdminSessionCheck } from './auth.js';
 import { registerBackendRoutes } from './backends.js';
 import { registerCleanupQueueRoutes } from './cleanup-queue.js';
 import { registerLostObjectRoutes } from './lost-objects.js';
@@ -47,12 +47,14 @@ export interface AdminApiOptions {
   guards: BodyGuards;
   /** the gateway's identity registry: who signed, and what they may do */
   identity: IdentityRefresher;
-  /** Called once a request's signature is verified (for its audit line). */
+  /** Called once a request's signature (or dashboard session) is verified (for its audit line). */
   onAuthenticated?: (request: FastifyRequest, accessKeyId: string, user: string) => void;
+  /** With the dashboard on: lets in unsigned requests of a dashboard session (auth.ts). */
+  session?: AdminSessionCheck;
 }
 
-export async function adminApi(app: FastifyInstance, { deps, guards, identity, onAuthenticated }: AdminApiOptions): Promise<void> {
-  const auth = new AdminAuth(identity, guards, onAuthenticated);
+export async function adminApi(app: FastifyInstance, { deps, guards, identity, onAuthenticated, session }: AdminApiOptions): Promise<void> {
+  const auth = new AdminAuth(identity, guards, onAuthenticated, session);
   app.addHook('onRequest', auth.check);
 
   // Every route registered below, as `METHOD /path/:param`, to hold against the route table.

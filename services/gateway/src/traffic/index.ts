@@ -3,8 +3,9 @@
 // is read — so refusing a request costs almost nothing. Refusals are 503 SlowDown (what
 // AWS answers and every SDK backs off on) with Retry-After and the usual XML error body.
 //
-// Exempt: /admin/…, /health…, /metrics and /ui/… — the operator's view of an overloaded
-// gateway (and a load balancer's health check) must keep working exactly when traffic is
+// Exempt: /admin/…, /health…, /metrics and /ui/… (or the dashboard's ui.path) — the
+// operator's view of an overloaded gateway (and a load balancer's health check) must keep
+// working exactly when traffic is
 // being refused, and these routes are cheap, low-volume and (admin) authenticated. Only on
 // the gateway's own host: a virtual-hosted request (`photos.<suffix>/admin/…`) is routed
 // under a prefix of its own before this hook runs (server.ts), so it is an object request here.
@@ -18,10 +19,12 @@ import { RequestAdmission, requestClass } from './request-admission.js';
 import { clientIp } from './client-ip.js';
 import { DEFAULT_MAX_CLIENTS, RateLimiter } from './rate-limit.js';
 
-const OPERATOR_ROUTES = /^\/(admin(\/|$)|health(\/|$|\?)|metrics($|\?|\/)|ui(\/|$))/;
+const OPERATOR_ROUTES = /^\/(admin(\/|$)|health(\/|$|\?)|metrics($|\?|\/))/;
 
-export function isOperatorRoute(url: string): boolean {
-  return OPERATOR_ROUTES.test(url);
+/** `uiPath`: where the dashboard is served (`/ui` stays reserved when it is elsewhere or off). */
+export function isOperatorRoute(url: string, uiPath = '/ui'): boolean {
+  if (OPERATOR_ROUTES.test(url)) return true;
+  return [uiPath, '/ui'].some((path) => url.startsWith(path) && ['', '/', '?'].includes(url.charAt(path.length)));
 }
 
 export interface TrafficShaping {
@@ -66,7 +69,7 @@ export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): 
 
   app.addHook('onRequest', async (request, reply) => {
     const url = request.raw.url ?? '/';
-    if (isOperatorRoute(url)) return;
+    if (isOperatorRoute(url, deps.config.ui.enabled ? deps.config.ui.path : '/ui')) return;
     if (limiter) {
       const ip = clientIp(request.raw.socket.remoteAddress, request.raw.headers['x-forwarded-for'], trusted);
       const decision = limiter.take(ip);

@@ -31,6 +31,7 @@ import { replicationSection } from './replication.js';
 import { routingStrategySection } from './routing-strategy.js';
 import { serverSection } from './server.js';
 import { telemetrySection } from './telemetry.js';
+import { uiSection } from './ui.js';
 import { usageFlushSection } from './usage-flush.js';
 import { writePathSection } from './write-path.js';
 
@@ -57,6 +58,7 @@ export const SECTIONS = [
   integritySection,
   notificationsSection,
   telemetrySection,
+  uiSection,
 ] as const;
 
 type Section = (typeof SECTIONS)[number];
