@@ -52,6 +52,8 @@ export interface RequestContext {
   /** the object key, null for bucket operations */
   key: string | null;
   sourceIp: string | null;
+  /** Whether the caller may use another virtual bucket (a copy's source). */
+  mayUse(bucket: string): boolean;
   /** Finds objects on the backends when the ledger cannot be reached (GET/HEAD only). */
   degraded: DegradedReader;
   /** The process's limits on reading request bodies (docs/security.md). */

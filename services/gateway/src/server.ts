@@ -10,6 +10,7 @@ import { isVirtualHosted, parseAddress, sentUrl } from './http/address.js';
 import { createListener } from './http/listener.js';
 import { classify } from './http/classify.js';
 import { newRequestId } from './http/request-id.js';
+import { hideUnparseableContentType, restoreContentType } from './http/raw-content-type.js';
 import { registerObservability } from './http/observability.js';
 import { sendError, toS3Error } from './http/respond.js';
 import { CredentialStore } from './credentials.js';
@@ -73,6 +74,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  hideUnparseableContentType(app);
 
   app.get('/health', async (_req, reply) => {
     const healthy = degraded.breaker.isClosed && (deps.busConnected?.() ?? true);
@@ -84,6 +86,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
 
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const req = request.raw;
+    restoreContentType(req);
     const requestId = request.id;
     reply.header('x-amz-request-id', requestId).header('x-amz-id-2', requestId).header('server', 's3-orchestrator');
     const addr = parseAddress(sentUrl(req), req.headers.host, suffix);
@@ -102,8 +105,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       const credential = credentials.get(auth.accessKeyId);
       if (addr.bucket !== null) {
         if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
-        if (credential?.bucket !== addr.bucket) throw new S3Error('AccessDenied');
-      } else if (credential?.bucket === null) {
+        if (!credentials.mayUse(auth.accessKeyId, addr.bucket)) throw new S3Error('AccessDenied');
+      } else if (credential?.buckets.size === 0) {
         throw new S3Error('AccessDenied');
       }
       const cls = classify(req.method ?? 'GET', addr, req.headers);
@@ -116,7 +119,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
         deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
-        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards: guards.body,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null,
+        mayUse: (bucket) => credentials.mayUse(auth.accessKeyId, bucket), degraded: degraded.reader, guards: guards.body,
       };
       refuseWhileDegraded(cls.action, degraded.breaker);
       if (req.method !== 'GET' && req.method !== 'HEAD') guards.countWrite(req, reply, auth.accessKeyId);

@@ -85,6 +85,11 @@ export interface S3ErrorOptions {
   resource?: string;
   /** Extra elements of the XML error body (AWS adds e.g. `Key`, `BucketName`, `UploadId`). */
   extra?: Record<string, string>;
+  /**
+   * Response headers the answer carries besides its own (a 304 keeps the object's ETag and
+   * Last-Modified, RFC 9110 §15.4.5, as AWS sends them).
+   */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -93,6 +98,7 @@ export class S3Error extends Error {
   readonly status: number;
   readonly resource?: string;
   readonly extra?: Record<string, string>;
+  readonly headers?: Record<string, string>;
 
   constructor(code: S3ErrorCode, options: S3ErrorOptions = {}) {
     super(options.message ?? S3_ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -101,6 +107,7 @@ export class S3Error extends Error {
     this.status = S3_ERRORS[code].status;
     if (options.resource !== undefined) this.resource = options.resource;
     if (options.extra !== undefined) this.extra = options.extra;
+    if (options.headers !== undefined) this.headers = options.headers;
   }
 
   /** A 304 (and only a 304) must go out without a body, per HTTP. */

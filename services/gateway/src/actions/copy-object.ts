@@ -1,5 +1,5 @@
-// CopyObject within a virtual bucket: the source's bytes are streamed from one of its
-// copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
+// CopyObject from any virtual bucket the caller may use: the source's bytes are streamed from
+// one of its copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
 import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
@@ -38,8 +38,9 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { config, ledger } = ctx.deps;
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
+  // A source bucket the caller may not read is refused as AWS refuses it, whether it exists or not.
+  if (!ctx.mayUse(src.bucket)) throw new S3Error('AccessDenied');
   if (!config.buckets.some((b) => b.name === src.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: src.bucket } });
-  if (src.bucket !== bucket) throw new S3Error('AccessDenied', { message: 'Credentials are scoped to one bucket; copy within it.' });
 
   const directive = (header(ctx.req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
@@ -61,7 +62,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
     throw err;
   }
-  if (src.key === key && directive === 'COPY') {
+  if (src.bucket === bucket && src.key === key && directive === 'COPY') {
     throw new S3Error('InvalidRequest', { message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes." });
   }
   if (source.size > config.server.maxObjectSize) throw new S3Error('EntityTooLarge');

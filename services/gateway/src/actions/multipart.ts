@@ -37,10 +37,25 @@ async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
   return upload;
 }
 
+/**
+ * `buckets[].max_multipart_uploads`: a bucket with that many open uploads opens no more until
+ * one is completed or aborted. AWS has no such limit; the answer is upstream's, 503 SlowDown,
+ * which clients retry. Counted outside the opening transaction, so concurrent creates may
+ * overshoot by the number racing — a guard against runaway clients, not a quota.
+ */
+async function refuseOverUploadLimit(ctx: RequestContext, bucket: string): Promise<void> {
+  const limit = ctx.deps.config.buckets.find((b) => b.name === bucket)?.maxMultipartUploads ?? 0;
+  if (limit === 0) return;
+  const base = `${bucket}/`;
+  const open = await ctx.deps.ledger.listUploads({ from: base, to: pastPrefix(base), limit });
+  if (open.length >= limit) throw new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
+}
+
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
   const identity = identityFromHeaders(ctx.req.headers);
+  await refuseOverUploadLimit(ctx, bucket);
   const uploadId = newId();
   const storageKey = storageKeyFor(bucket, key, uploadId);
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));

@@ -29,6 +29,7 @@ export function sendError(reply: FastifyReply, err: S3Error, requestId: string, 
   // not choose (an object's metadata, set before the failure).
   for (const name of Object.keys(reply.getHeaders())) if (!ERROR_HEADERS.has(name)) reply.removeHeader(name);
   reply.code(err.status);
+  for (const [name, value] of Object.entries(err.headers ?? {})) reply.header(name, value);
   if (err.status === 304 || isHead) {
     // HEAD and 304 answers carry no body (S3 sends just the status).
     reply.header('content-length', 0).send();
