@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type {
   CleanupAdminLedger, CleanupLedger, DrainLedger, HoldingsLedger, IntentLedger, LostObjectLedger, MissingCopyLedger,
-  MultipartLedger, NotificationLedger, ReadLedger, UsageLedger, WriteLedger,
+  MultipartLedger, NotificationLedger, ReadLedger, TaggingLedger, UsageLedger, WriteLedger,
 } from '@s3o/store';
 import type { BackendAvailability, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
@@ -21,7 +21,7 @@ import type { MemoryBudget } from './traffic/memory-budget.js';
  * gone reports it), and the admin API's drains, cleanup queue, verify, lost objects,
  * notification outbox and usage.
  */
-export type GatewayLedger = IntentLedger & WriteLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
+export type GatewayLedger = IntentLedger & WriteLedger & TaggingLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
   CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger;
 
 export interface GatewayDeps {

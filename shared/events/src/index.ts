@@ -13,6 +13,6 @@ export {
 } from './envelope.js';
 export {
   NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered, cleanupEnqueued, copyRef, objectCreated,
-  objectLost, objectMoved, objectRemoved, objectReplicated, replicationTargetExhausted, splitInternalKey, usageDeltaEvent,
+  objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent,
   type CopyLike, type ObjectLike,
 } from './constructors.js';

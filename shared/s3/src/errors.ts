@@ -64,6 +64,8 @@ export const S3_ERRORS = {
     message: 'You did not provide the number of bytes specified by the Content-Length HTTP header',
   },
   InvalidChunkSizeError: { status: 400, message: 'Only the last chunk is allowed to have a size less than 8192 bytes' },
+  InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
+  BadRequest: { status: 400, message: 'Bad Request' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented' },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },

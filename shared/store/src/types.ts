@@ -23,6 +23,8 @@ export interface ObjectIdentity {
   headers: StandardHeaders;
   /** Optional content hash (e.g. sha256 hex) when known. */
   contentHash?: string | null;
+  /** Object tags, key → value (at most 10); absent = none. */
+  tags?: Record<string, string>;
 }
 
 export interface ObjectRow extends ObjectIdentity {

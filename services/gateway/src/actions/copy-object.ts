@@ -1,7 +1,7 @@
 // CopyObject from any virtual bucket the caller may use: the source's bytes are streamed from
 // one of its copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
-import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
+import { BodyVerifier, S3Error, escapeXml, parseTaggingHeader } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
@@ -67,9 +67,15 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   if (source.size > config.server.maxObjectSize) throw new S3Error('EntityTooLarge');
 
+  const taggingDirective = (header(ctx.req, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', { message: 'Unknown tagging directive.', extra: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
+  }
   const identity: IdentityBase = directive === 'REPLACE'
     ? identityFromHeaders(ctx.req.headers)
     : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
+  // Tags follow their own directive: the source's (COPY, the default) or x-amz-tagging's.
+  identity.tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(ctx.req, 'x-amz-tagging')) : { ...(source.tags ?? {}) };
 
   const open = async (): Promise<{ stream: Readable; verifier: BodyVerifier }> => {
     const raw = source.size === 0 ? null : await openFirstCopy(ctx, found.locations, source.size);

@@ -8,6 +8,7 @@ import { putObject } from './put-object.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject } from './delete-object.js';
 import { deleteObjects } from './delete-objects.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart,
 } from './multipart.js';
@@ -32,4 +33,7 @@ export const actions: Record<S3Action, (ctx: RequestContext) => Promise<void>> =
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
+  GetObjectTagging: getObjectTagging,
+  PutObjectTagging: putObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
 };

@@ -37,6 +37,10 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   UploadPart: 'refuse',
   CompleteMultipartUpload: 'refuse',
   AbortMultipartUpload: 'refuse',
+  // Tags live only in the ledger.
+  GetObjectTagging: 'refuse',
+  PutObjectTagging: 'refuse',
+  DeleteObjectTagging: 'refuse',
 };
 
 /** Throws ServiceUnavailable when the breaker is open and the action needs the database. */

@@ -7,7 +7,8 @@ export type S3Action =
   | 'HeadBucket' | 'GetBucketLocation' | 'GetBucketVersioning' | 'CreateBucket'
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
-  | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts';
+  | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging';
 
 export type Classification = { action: S3Action } | { action: null; reason: string };
 
@@ -65,6 +66,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
     case 'GET':
       if (none) return { action: 'GetObject' };
       if (only(sub, 'uploadId')) return { action: 'ListParts' };
+      if (only(sub, 'tagging')) return { action: 'GetObjectTagging' };
       return no(`object subresource ${[...sub].join(',')}`);
     case 'HEAD':
       return none ? { action: 'HeadObject' } : no('HEAD object subresource');
@@ -73,6 +75,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
       if (only(sub, 'partNumber', 'uploadId')) {
         return headers['x-amz-copy-source'] ? no('UploadPartCopy') : { action: 'UploadPart' };
       }
+      if (only(sub, 'tagging')) return { action: 'PutObjectTagging' };
       return no(`PUT object ${[...sub].join(',')}`);
     case 'POST':
       if (only(sub, 'uploads')) return { action: 'CreateMultipartUpload' };
@@ -81,6 +84,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
     case 'DELETE':
       if (none) return { action: 'DeleteObject' };
       if (only(sub, 'uploadId')) return { action: 'AbortMultipartUpload' };
+      if (only(sub, 'tagging')) return { action: 'DeleteObjectTagging' };
       return no('DELETE object subresource');
     default:
       return no(`${method} on an object`);

@@ -1,5 +1,6 @@
 // The commit rule (docs/architecture.md, "Commit is one transaction") that a write, a
 // multipart completion and the reaper's promotion share, and the rows it makes.
+import { withTags } from '../object-tags.js';
 import type { TxWork } from './tx-work.js';
 import type { CommitEvents, CommitResult, ObjectIdentity, ObjectRow, StandardHeaders } from '../types.js';
 
@@ -18,6 +19,7 @@ export function objectRow(objectKey: string, writeId: string, identity: ObjectId
     userMetadata: identity.userMetadata,
     headers,
     contentHash: identity.contentHash ?? null,
+    ...withTags(identity.tags),
     createdAt: now,
   };
 }

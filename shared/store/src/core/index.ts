@@ -15,6 +15,7 @@ import { notificationOutbox } from './notifications.js';
 import { missingCopyOperations, placementOperations } from './placement.js';
 import { readOperations } from './reads.js';
 import { reaperOperations } from './reaper.js';
+import { taggingOperations } from './tagging.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
 import { intentOperations, writeOperations } from './writes.js';
@@ -47,6 +48,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     tryLeaderLock: (name: string): Promise<LeaderLock | null> => adapter.tryLeaderLock(name),
     ...intentOperations(core),
     ...writeOperations(core),
+    ...taggingOperations(core),
     ...readOperations(core),
     ...reaperOperations(core),
     ...multipartOperations(core),

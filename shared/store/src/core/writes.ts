@@ -89,6 +89,9 @@ export function writeOperations(core: Core): WriteLedger {
         if (options.createdBefore !== undefined && object.createdAt >= options.createdBefore) {
           return { existed: true, removed: [], sequencer: null };
         }
+        if (options.tags !== undefined && !Object.entries(options.tags).every(([k, v]) => object.tags?.[k] === v)) {
+          return { existed: true, removed: [], sequencer: null };
+        }
         const removed = await work.tx.deleteLocationsForKey(objectKey);
         for (const location of removed) await work.displace(location, 'deleted');
         await work.tx.deleteObjectRow(objectKey);

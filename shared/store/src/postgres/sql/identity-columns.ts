@@ -4,6 +4,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ObjectIdentity, StandardHeaders } from '../../types.js';
 import { jsonParam, type Fragment } from '../columns.js';
+import { withTags } from '../../object-tags.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
@@ -17,25 +18,28 @@ export const identityShape = {
   content_language: z.string().nullable(),
   expires: z.string().nullable(),
   content_hash: z.string().nullable(),
+  tags: z.record(z.string()),
 };
 
 type IdentityColumns = z.infer<z.ZodObject<typeof identityShape>>;
 
 export const IDENTITY_COLUMNS = sql.fragment`content_type, user_metadata, cache_control, content_disposition,
-  content_encoding, content_language, expires, content_hash`;
+  content_encoding, content_language, expires, content_hash, tags`;
 
 /** `SET` list that overwrites every identity column from `EXCLUDED` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.content_type,
   user_metadata = EXCLUDED.user_metadata, cache_control = EXCLUDED.cache_control,
   content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding,
-  content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash`;
+  content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash,
+  tags = EXCLUDED.tags`;
 
 /** The values for IDENTITY_COLUMNS, in that order. */
 export function identityValues(identity: IdentityFields): Fragment {
   const h = identity.headers;
   return sql.fragment`${identity.contentType}, ${jsonParam(identity.userMetadata, 'jsonb')},
     ${h.cacheControl ?? null}, ${h.contentDisposition ?? null}, ${h.contentEncoding ?? null},
-    ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null}`;
+    ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null},
+    ${jsonParam(identity.tags ?? {}, 'jsonb')}`;
 }
 
 export function identityFromRow(r: IdentityColumns): IdentityFields {
@@ -45,5 +49,5 @@ export function identityFromRow(r: IdentityColumns): IdentityFields {
   if (r.content_encoding !== null) headers.contentEncoding = r.content_encoding;
   if (r.content_language !== null) headers.contentLanguage = r.content_language;
   if (r.expires !== null) headers.expires = r.expires;
-  return { contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash };
+  return { contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags) };
 }

@@ -21,6 +21,7 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
     expires: z.string().optional(),
   }),
   contentHash: z.string().nullable().optional(),
+  tags: z.record(z.string()).optional(),
 });
 
 const intentRow = z

@@ -2,6 +2,7 @@
 // metadata, standard headers, content hash) and their mapping to ObjectIdentity fields.
 import type { ObjectIdentity, StandardHeaders } from '../../types.js';
 import type { Params } from '../connection.js';
+import { withTags } from '../../object-tags.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
@@ -14,13 +15,14 @@ export interface RawIdentityColumns {
   content_language: string | null;
   expires: string | null;
   content_hash: string | null;
+  tags: string;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, tags';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @tags';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -38,6 +40,7 @@ export function identityParams(identity: IdentityFields): Params {
     contentLanguage: h.contentLanguage ?? null,
     expires: h.expires ?? null,
     contentHash: identity.contentHash ?? null,
+    tags: JSON.stringify(identity.tags ?? {}),
   };
 }
 
@@ -53,5 +56,6 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
     headers,
     contentHash: r.content_hash,
+    ...withTags(JSON.parse(r.tags) as Record<string, string>),
   };
 }
