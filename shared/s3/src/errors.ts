@@ -57,6 +57,10 @@ export const S3_ERRORS = {
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
   NotModified: { status: 304, message: 'Not Modified' },
+  ConditionalRequestConflict: {
+    status: 409,
+    message: 'The conditional request cannot succeed due to a conflicting operation against this resource.',
+  },
   MetadataTooLarge: { status: 400, message: 'Your metadata headers exceed the maximum allowed metadata size.' },
   KeyTooLongError: { status: 400, message: 'Your key is too long' },
   IncompleteBody: {

@@ -9,7 +9,7 @@ export type * from './notifications.js';
 export type * from './usage.js';
 export type * from './drain-types.js';
 export {
-  LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
+  LedgerError, PreconditionFailedError, ConditionalConflictError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError,
 } from './errors.js';
 export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';

@@ -50,6 +50,11 @@ export interface CommitWriteRequest {
   identity: ObjectIdentity;
   /** `If-None-Match: *`: fail with PreconditionFailedError if the key exists; the new bytes become a debt. */
   ifNoneMatchStar?: boolean;
+  /**
+   * `If-Match`, checked against the object the request began with: commit only while that
+   * write (this write_id) is still the key's; otherwise ConditionalConflictError, the new bytes a debt.
+   */
+  ifWriteId?: string;
   /** Events to append in the same transaction (object.created etc.). `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
@@ -129,6 +134,12 @@ export interface CompleteMultipartRequest {
   parts: Array<{ partNumber: number; etag: string }>;
   /** `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded sizes */
   finalEtag: string;
+  /**
+   * Conditions decided under the key lock, as for commitWrite. The backend already completed
+   * the upload, so a failed one ends the upload: its rows go and its object becomes a debt.
+   */
+  ifNoneMatchStar?: boolean;
+  ifWriteId?: string;
   /** Events to append in the same transaction; `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }

@@ -7,9 +7,9 @@ import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
 import { checkConditions } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
+import { writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
-import { ifNoneMatchStar } from './put-object.js';
 
 /** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`. */
 export function parseCopySource(raw: string): { bucket: string; key: string } {
@@ -46,7 +46,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', { message: 'Unknown metadata directive.', extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
-  const onlyIfAbsent = ifNoneMatchStar(ctx);
+  const conditions = await writeConditions(ctx, internalKey(bucket, key));
   const found = await ledger.getObject(internalKey(src.bucket, src.key));
   if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
   const source = found.object;
@@ -101,7 +101,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     const { stream, verifier } = await open();
     write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5 };
   }
-  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, ifNoneMatchStar: onlyIfAbsent, op: 'Copy' });
+  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, conditions, op: 'Copy' });
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
     `<LastModified>${new Date(result.object.createdAt).toISOString()}</LastModified><ETag>&quot;${escapeXml(result.object.etag)}&quot;</ETag></CopyObjectResult>`);

@@ -10,6 +10,7 @@ import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { pastPrefix } from '../read/list-walk.js';
 import { openClientBody, withXmlBody } from '../write/body.js';
+import { conditionFailureAnswer, writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
@@ -181,6 +182,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     }
     throw new S3Error('NoSuchUpload', { extra: { UploadId: uploadId } });
   }
+  const conditions = await writeConditions(ctx, upload.objectKey);
   const body = openClientBody(ctx.req, ctx.auth, MAX_COMPLETE_BODY_BYTES, ctx.guards);
   const named = await withXmlBody(body, ctx.guards, COMPLETE_MULTIPART_XML_LIMITS, parseCompleteMultipartUpload);
   const recorded = new Map((await ledger.listParts(uploadId)).map((p) => [p.partNumber, p]));
@@ -196,10 +198,15 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ctx.deps.logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend complete failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed to complete the upload; please retry.' });
   }
-  await ledger.completeMultipart({
-    uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
-    events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
-  });
+  try {
+    await ledger.completeMultipart({
+      uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
+      ifNoneMatchStar: conditions.ifNoneMatchStar, ...(conditions.ifWriteId !== undefined ? { ifWriteId: conditions.ifWriteId } : {}),
+      events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
+    });
+  } catch (err) {
+    throw conditionFailureAnswer(err) ?? err;
+  }
   sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag));
 }
 

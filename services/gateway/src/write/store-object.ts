@@ -5,7 +5,8 @@
 // the body has been consumed.
 import { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
-import { newId, NoSuchIntentError, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { newId, NoSuchIntentError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { conditionFailureAnswer, type WriteConditions } from './conditional-write.js';
 import { objectCreated, type CreatedOp } from '@s3o/events';
 import type { RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -30,7 +31,7 @@ export interface StoreRequest {
   source: WriteSource;
   /** base64 MD5 to hand to the backend as its own integrity check, when known up front */
   contentMd5: string | null;
-  ifNoneMatchStar: boolean;
+  conditions: WriteConditions;
   op: CreatedOp;
 }
 
@@ -105,13 +106,13 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
     try {
       return await ledger.commitWrite({
-        intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
+        intentId, identity, ifNoneMatchStar: r.conditions.ifNoneMatchStar,
+        ...(r.conditions.ifWriteId !== undefined ? { ifWriteId: r.conditions.ifWriteId } : {}),
         events: (c) => [objectCreated(r.op, c, requestFacts(ctx))],
       });
     } catch (err) {
-      if (err instanceof PreconditionFailedError) {
-        throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
-      }
+      const failed = conditionFailureAnswer(err);
+      if (failed) throw failed;
       if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, size);
       throw err;
     }

@@ -4,6 +4,7 @@
 import { InvalidPartError, InvalidPartOrderError, NoSuchUploadError } from '../errors.js';
 import type { CompleteMultipartRequest, CreateUploadRequest, ListRequest, MultipartLedger } from '../ledger.js';
 import type { CompleteMultipartResult, MultipartPartRow, MultipartUploadRow } from '../types.js';
+import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import { commitCopy, hasRoom, objectRow } from './commit.js';
 import type { Core } from './tx-work.js';
 
@@ -74,7 +75,7 @@ export function multipartOperations(core: Core): MultipartLedger {
       for (let i = 1; i < req.parts.length; i++) {
         if (req.parts[i]!.partNumber <= req.parts[i - 1]!.partNumber) throw new InvalidPartOrderError();
       }
-      return core.withWork(async (work): Promise<CompleteMultipartResult> => {
+      const outcome = await core.withWork(async (work): Promise<CompleteMultipartResult | ConditionFailure> => {
         const { tx } = work;
         const upload = await tx.lockUpload(req.uploadId);
         if (!upload || upload.objectKey !== req.objectKey) {
@@ -98,12 +99,24 @@ export function multipartOperations(core: Core): MultipartLedger {
         await tx.deleteUpload(req.uploadId);
         const identity = { ...upload.identity, size, etag: req.finalEtag };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
+        const failed = await checkWriteConditions(work, object, req);
+        if (failed) {
+          // The backend already made the object at the upload's storage key: it is owed.
+          await work.owe({
+            kind: 'object', backendName: upload.backendName, storageKey: upload.storageKey, objectKey: upload.objectKey,
+            reason: failed === 'precondition-failed' ? 'precondition_failed' : 'condition_conflict', sizeBytes: size,
+          });
+          return failed;
+        }
         const result = await commitCopy(work, object, {
           backendName: upload.backendName,
           storageKey: upload.storageKey,
-        }, 'upsert', req.events);
+        }, req.ifNoneMatchStar ? 'written' : 'upsert', req.events);
         return { ...result, repeated: false };
       });
+      // Thrown after the transaction committed, so the debt recorded above is kept.
+      throwConditionFailure(outcome);
+      return outcome;
     },
 
     async abortMultipart(uploadId: string, reason: string): Promise<boolean> {
