@@ -94,6 +94,11 @@ if ! command -v rclone >/dev/null 2>&1; then
   [[ $(id -u) -eq 0 ]] || die "rclone is missing and only root can install it"
   apt_install rclone
 fi
+# aws cli too (e2e/test/part-copy.test.ts: server-side `s3 cp`, s3api tagging).
+if ! command -v aws >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "aws cli is missing and only root can install it"
+  apt_install awscli
+fi
 
 echo "S3O_TEST_PG_URL=$pg_url"
 echo "S3O_TEST_NATS_URL=nats://$HOST:$NATS_PORT"

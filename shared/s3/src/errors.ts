@@ -55,6 +55,7 @@ export const S3_ERRORS = {
     message: 'The list of parts was not in ascending order. Parts must be ordered by part number.',
   },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
+  InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
   NotModified: { status: 304, message: 'Not Modified' },
   ConditionalRequestConflict: {

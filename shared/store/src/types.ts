@@ -25,6 +25,8 @@ export interface ObjectIdentity {
   contentHash?: string | null;
   /** Object tags, key → value (at most 10); absent = none. */
   tags?: Record<string, string>;
+  /** Sizes of the parts of an object completed from a multipart upload, part 1 first; absent for one written whole. */
+  partSizes?: number[];
 }
 
 export interface ObjectRow extends ObjectIdentity {

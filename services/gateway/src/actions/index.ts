@@ -8,6 +8,7 @@ import { putObject } from './put-object.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject } from './delete-object.js';
 import { deleteObjects } from './delete-objects.js';
+import { uploadPartCopy } from './upload-part-copy.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart,
@@ -30,6 +31,7 @@ export const actions: Record<S3Action, (ctx: RequestContext) => Promise<void>> =
   DeleteObject: deleteObject,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
   CompleteMultipartUpload: completeMultipartUpload,
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,

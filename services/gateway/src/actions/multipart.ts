@@ -20,7 +20,7 @@ import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
-const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 const MAX_PART_NUMBER = 10_000;
 /** 10,000 parts of XML fit in this. */
 const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
@@ -30,7 +30,7 @@ function uploadIdOf(ctx: RequestContext): string {
 }
 
 /** The upload named by the request, which must belong to the addressed key. */
-async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
+export async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
   const { bucket, key } = objectTarget(ctx);
   const uploadId = uploadIdOf(ctx);
   const upload = uploadId === '' ? null : await ctx.deps.ledger.getUpload(uploadId);
@@ -93,7 +93,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   throw new S3Error('InsufficientStorage');
 }
 
-function parsePartNumber(raw: string | null): number {
+export function parsePartNumber(raw: string | null): number {
   const n = raw !== null && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= MAX_PART_NUMBER)) {
     throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', extra: { ArgumentName: 'partNumber', ArgumentValue: raw ?? '' } });

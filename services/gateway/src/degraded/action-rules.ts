@@ -35,6 +35,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   DeleteObjects: 'refuse',
   CreateMultipartUpload: 'refuse',
   UploadPart: 'refuse',
+  UploadPartCopy: 'refuse',
   CompleteMultipartUpload: 'refuse',
   AbortMultipartUpload: 'refuse',
   // Tags live only in the ledger.

@@ -8,7 +8,7 @@ export type S3Action =
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging';
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy';
 
 export type Classification = { action: S3Action } | { action: null; reason: string };
 
@@ -64,16 +64,16 @@ export function classify(method: string, addr: S3Address, headers: Record<string
 
   switch (method) {
     case 'GET':
-      if (none) return { action: 'GetObject' };
+      if (none || only(sub, 'partNumber')) return { action: 'GetObject' };
       if (only(sub, 'uploadId')) return { action: 'ListParts' };
       if (only(sub, 'tagging')) return { action: 'GetObjectTagging' };
       return no(`object subresource ${[...sub].join(',')}`);
     case 'HEAD':
-      return none ? { action: 'HeadObject' } : no('HEAD object subresource');
+      return none || only(sub, 'partNumber') ? { action: 'HeadObject' } : no('HEAD object subresource');
     case 'PUT':
       if (none) return { action: headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject' };
       if (only(sub, 'partNumber', 'uploadId')) {
-        return headers['x-amz-copy-source'] ? no('UploadPartCopy') : { action: 'UploadPart' };
+        return { action: headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart' };
       }
       if (only(sub, 'tagging')) return { action: 'PutObjectTagging' };
       return no(`PUT object ${[...sub].join(',')}`);

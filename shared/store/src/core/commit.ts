@@ -20,6 +20,7 @@ export function objectRow(objectKey: string, writeId: string, identity: ObjectId
     headers,
     contentHash: identity.contentHash ?? null,
     ...withTags(identity.tags),
+    ...(identity.partSizes ? { partSizes: identity.partSizes } : {}),
     createdAt: now,
   };
 }

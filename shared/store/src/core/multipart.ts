@@ -87,17 +87,19 @@ export function multipartOperations(core: Core): MultipartLedger {
         }
         const recorded = new Map((await tx.selectParts(req.uploadId)).map((p) => [p.partNumber, p]));
         let size = 0;
+        const partSizes: number[] = [];
         for (const named of req.parts) {
           const part = recorded.get(named.partNumber);
           if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
           if (part.etag !== normaliseEtag(named.etag)) throw new InvalidPartError(named.partNumber, 'has a different ETag');
           size += part.sizeBytes;
+          partSizes.push(part.sizeBytes);
         }
         // Every reservation of the upload ends here: named parts become the object's bytes,
         // the others were discarded by the backend's Complete.
         await tx.deleteParts(req.uploadId);
         await tx.deleteUpload(req.uploadId);
-        const identity = { ...upload.identity, size, etag: req.finalEtag };
+        const identity = { ...upload.identity, size, etag: req.finalEtag, partSizes };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
         const failed = await checkWriteConditions(work, object, req);
         if (failed) {

@@ -19,19 +19,20 @@ export const identityShape = {
   expires: z.string().nullable(),
   content_hash: z.string().nullable(),
   tags: z.record(z.string()),
+  part_sizes: z.array(z.number().int().nonnegative()).nullable(),
 };
 
 type IdentityColumns = z.infer<z.ZodObject<typeof identityShape>>;
 
 export const IDENTITY_COLUMNS = sql.fragment`content_type, user_metadata, cache_control, content_disposition,
-  content_encoding, content_language, expires, content_hash, tags`;
+  content_encoding, content_language, expires, content_hash, tags, part_sizes`;
 
 /** `SET` list that overwrites every identity column from `EXCLUDED` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.content_type,
   user_metadata = EXCLUDED.user_metadata, cache_control = EXCLUDED.cache_control,
   content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding,
   content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash,
-  tags = EXCLUDED.tags`;
+  tags = EXCLUDED.tags, part_sizes = EXCLUDED.part_sizes`;
 
 /** The values for IDENTITY_COLUMNS, in that order. */
 export function identityValues(identity: IdentityFields): Fragment {
@@ -39,7 +40,7 @@ export function identityValues(identity: IdentityFields): Fragment {
   return sql.fragment`${identity.contentType}, ${jsonParam(identity.userMetadata, 'jsonb')},
     ${h.cacheControl ?? null}, ${h.contentDisposition ?? null}, ${h.contentEncoding ?? null},
     ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null},
-    ${jsonParam(identity.tags ?? {}, 'jsonb')}`;
+    ${jsonParam(identity.tags ?? {}, 'jsonb')}, ${identity.partSizes ? jsonParam(identity.partSizes, 'jsonb') : null}`;
 }
 
 export function identityFromRow(r: IdentityColumns): IdentityFields {
@@ -49,5 +50,6 @@ export function identityFromRow(r: IdentityColumns): IdentityFields {
   if (r.content_encoding !== null) headers.contentEncoding = r.content_encoding;
   if (r.content_language !== null) headers.contentLanguage = r.content_language;
   if (r.expires !== null) headers.expires = r.expires;
-  return { contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags) };
+  return { contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags),
+    ...(r.part_sizes !== null ? { partSizes: r.part_sizes } : {}) };
 }

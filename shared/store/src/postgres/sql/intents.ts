@@ -22,6 +22,7 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
   }),
   contentHash: z.string().nullable().optional(),
   tags: z.record(z.string()).optional(),
+  partSizes: z.array(z.number()).optional(),
 });
 
 const intentRow = z

@@ -16,13 +16,14 @@ export interface RawIdentityColumns {
   expires: string | null;
   content_hash: string | null;
   tags: string;
+  part_sizes: string | null;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, tags';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, tags, part_sizes';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @tags';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @tags, @partSizes';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -41,6 +42,7 @@ export function identityParams(identity: IdentityFields): Params {
     expires: h.expires ?? null,
     contentHash: identity.contentHash ?? null,
     tags: JSON.stringify(identity.tags ?? {}),
+    partSizes: identity.partSizes ? JSON.stringify(identity.partSizes) : null,
   };
 }
 
@@ -57,5 +59,6 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     headers,
     contentHash: r.content_hash,
     ...withTags(JSON.parse(r.tags) as Record<string, string>),
+    ...(r.part_sizes !== null ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
   };
 }
