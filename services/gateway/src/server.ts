@@ -2,13 +2,14 @@
 // request through the routing table and hands it to the action's module.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
-import type { GatewayDeps, RequestContext } from './context.js';
+import { header, type GatewayDeps, type RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
 import { createDegradedMode } from './degraded/degraded-mode.js';
 import { isVirtualHosted, parseAddress, sentUrl } from './http/address.js';
 import { createListener } from './http/listener.js';
 import { classify } from './http/classify.js';
+import { answerPreflight, setCorsHeaders } from './http/cors.js';
 import { newRequestId } from './http/request-id.js';
 import { hideUnparseableContentType, restoreContentType } from './http/raw-content-type.js';
 import { registerObservability } from './http/observability.js';
@@ -94,6 +95,14 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     const isHead = req.method === 'HEAD';
     observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, authenticated: false });
     try {
+      // CORS (http/cors.ts): a preflight is answered before authentication; any other answer
+      // carries the headers of the rule that allows its origin, errors included.
+      if (req.method === 'OPTIONS') {
+        if (addr.bucket !== null && !bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+        answerPreflight(reply, deps.config, addr.bucket, req.headers);
+        return;
+      }
+      setCorsHeaders(reply, deps.config, addr.bucket, header(req, 'origin'), req.method ?? 'GET');
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
         credentials.secretOf,
@@ -143,8 +152,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     guards: guards.body,
     onAuthenticated: (request, accessKeyId) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, authenticated: true }),
   });
-  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
-  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/*', handler: handle });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/', handler: handle });
   app.setNotFoundHandler(handle);
   app.setErrorHandler((err, request, reply) => {
     deps.logger.error({ err, requestId: request.id }, 'unhandled gateway error');

@@ -50,6 +50,7 @@ test('the routing table maps method + subresource to one action', () => {
   assert.equal(c('DELETE', '/b/k?tagging'), 'DeleteObjectTagging');
   assert.equal(c('PUT', '/b/k?partNumber=1&uploadId=u', { 'x-amz-copy-source': '/b/j' }), 'UploadPartCopy');
   assert.equal(c('GET', '/b/k?partNumber=2'), 'GetObject');
+  assert.equal(c('GET', '/b?cors'), 'GetBucketCors');
   assert.equal(c('HEAD', '/b/k?partNumber=2'), 'HeadObject');
 });
 

@@ -37,7 +37,7 @@ test('a minimal configuration gets every default', () => {
     },
     auth: { root: null },
     buckets: [
-      { name: 'photos', credentials: [{ accessKeyId: 'AK-PHOTOS', secretAccessKey: 'photos-secret' }], maxMultipartUploads: 0 },
+      { name: 'photos', credentials: [{ accessKeyId: 'AK-PHOTOS', secretAccessKey: 'photos-secret' }], maxMultipartUploads: 0, cors: [] },
     ],
     database: {
       driver: 'sqlite',
@@ -150,6 +150,12 @@ buckets:
     credentials:
       - { access_key_id: K1, secret_access_key: S1 }
       - { access_key_id: K2, secret_access_key: S2 }
+    cors:
+      - allowed_origins: ["https://*.example.com"]
+        allowed_methods: [GET, PUT]
+        allowed_headers: [Content-Type]
+        expose_headers: [ETag]
+        max_age: 600
 database:
   driver: sqlite
   path: /tmp/s3o-test.db
@@ -239,6 +245,7 @@ circuit_breaker:
         { accessKeyId: 'K1', secretAccessKey: 'S1' },
         { accessKeyId: 'K2', secretAccessKey: 'S2' },
       ],
+      cors: [{ allowedOrigins: ['https://*.example.com'], allowedMethods: ['GET', 'PUT'], allowedHeaders: ['content-type'], exposeHeaders: ['ETag'], maxAgeSeconds: 600 }],
     },
   ]);
   assert.deepEqual(config.database, {

@@ -11,6 +11,8 @@ interface ErrorSpec {
 /** Every error code the gateway answers with, with AWS's status and default message. */
 export const S3_ERRORS = {
   AccessDenied: { status: 403, message: 'Access Denied' },
+  AccessForbidden: { status: 403, message: 'CORSResponse: This CORS request is not allowed.' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS configuration does not exist' },
   InvalidAccessKeyId: { status: 403, message: 'The AWS Access Key Id you provided does not exist in our records.' },
   SignatureDoesNotMatch: {
     status: 403,

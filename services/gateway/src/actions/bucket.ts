@@ -2,6 +2,7 @@
 // nothing to create or delete through the API; these report what the config says.
 import { escapeXml } from '@s3o/s3';
 import { bucketTarget, type RequestContext } from '../context.js';
+import { corsConfigurationXml } from '../http/cors.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -42,4 +43,9 @@ export async function createBucket(ctx: RequestContext): Promise<void> {
   bucketTarget(ctx);
   ctx.reply.header('location', `/${ctx.bucket}`);
   sendEmpty(ctx.reply, 200);
+}
+
+/** GetBucketCors: the bucket's `cors` rules from the configuration (http/cors.ts). */
+export async function getBucketCors(ctx: RequestContext): Promise<void> {
+  sendXml(ctx.reply, 200, corsConfigurationXml(ctx.deps.config, bucketTarget(ctx)));
 }

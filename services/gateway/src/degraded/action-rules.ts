@@ -21,6 +21,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   GetBucketLocation: 'config',
   GetBucketVersioning: 'config',
   CreateBucket: 'config',
+  GetBucketCors: 'config',
   GetObject: 'read',
   HeadObject: 'read',
   // Listings cannot be rebuilt faithfully from the backends (displaced copies, deletes,

@@ -8,7 +8,7 @@ export type S3Action =
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy';
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy' | 'GetBucketCors';
 
 export type Classification = { action: S3Action } | { action: null; reason: string };
 
@@ -50,6 +50,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
         if (only(sub, 'location')) return { action: 'GetBucketLocation' };
         if (only(sub, 'versioning')) return { action: 'GetBucketVersioning' };
         if (only(sub, 'uploads')) return { action: 'ListMultipartUploads' };
+        if (only(sub, 'cors')) return { action: 'GetBucketCors' };
         return no(`bucket subresource ${[...sub].join(',')}`);
       case 'POST':
         if (only(sub, 'delete')) return { action: 'DeleteObjects' };
