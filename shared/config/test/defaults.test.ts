@@ -15,6 +15,7 @@ test('a minimal configuration gets every default', () => {
       port: 9000,
       maxObjectSize: 5 * GiB,
       replayBufferBytes: 8 * MiB,
+      spillDir: null,
       virtualHostSuffix: null,
       backendTimeoutMs: 30_000,
       shutdownDelayMs: 0,
@@ -123,6 +124,7 @@ server:
   listen_addr: "127.0.0.1:0"
   max_object_size: 1GB
   replay_buffer_bytes: 0
+  spill_dir: /var/spool/s3o
   virtual_host_suffix: s3.example.test
   backend_timeout: 1500ms
   shutdown_delay: 2s
@@ -216,6 +218,7 @@ circuit_breaker:
     port: 0,
     maxObjectSize: 1e9,
     replayBufferBytes: 0,
+    spillDir: '/var/spool/s3o',
     virtualHostSuffix: 's3.example.test',
     backendTimeoutMs: 1500,
     shutdownDelayMs: 2000,

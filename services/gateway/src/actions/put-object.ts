@@ -5,6 +5,7 @@ import { sendEmpty } from '../http/respond.js';
 import { openClientBody, readWhole } from '../write/body.js';
 import { writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders } from '../write/identity.js';
+import { spillBody } from '../write/spill.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
 
 export async function putObject(ctx: RequestContext): Promise<void> {
@@ -16,14 +17,19 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   // A replay buffer only while the process's memory budget has room; else the body streams
   // through (it then fails over only before its first byte).
   const buffered = body.length <= config.server.replayBufferBytes ? ctx.guards.memory.tryTake(body.length) : null;
+  // Larger bodies stream through, unless server.spill_dir spools them to disk for failover.
+  const spilled = !buffered && config.server.spillDir !== null && body.length > 0 ? await spillBody(config.server.spillDir, body) : null;
   const source: WriteSource = buffered
     ? { kind: 'small', length: body.length, load: async () => ({ data: await readWhole(body), md5: body.stream.md5 }) }
-    : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5 };
+    : spilled
+      ? { kind: 'replayable', length: body.length, open: spilled.open, md5: spilled.md5 }
+      : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5 };
   let result;
   try {
     result = await storeObject(ctx, { bucket, key, identity, source, contentMd5: body.contentMd5, conditions, op: 'Put' });
   } finally {
     buffered?.();
+    await spilled?.release();
   }
   ctx.reply.header('etag', `"${result.object.etag}"`);
   sendEmpty(ctx.reply, 200);

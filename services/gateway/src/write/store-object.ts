@@ -22,7 +22,9 @@ import type { IdentityBase } from './identity.js';
  */
 export type WriteSource =
   | { kind: 'small'; length: number; load: () => Promise<{ data: Buffer; md5: Buffer }> }
-  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer };
+  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer }
+  /** read whole already (spilled to disk, write/spill.ts): a fresh stream for each attempt */
+  | { kind: 'replayable'; length: number; open: () => Readable; md5: Buffer };
 
 export interface StoreRequest {
   bucket: string;
@@ -70,14 +72,15 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
         throw err;
       }
     }
-    const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
+    const replay = r.source.kind === 'replayable' ? r.source : null;
+    const knownMd5 = small ? small.md5 : replay ? replay.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
     const client = backends.get(claim.backendName);
     if (!client) {
       clearInterval(heartbeat);
       throw new Error(`backend ${claim.backendName} has no client`);
     }
     try {
-      const body = streamed ? streamed.stream : Readable.from([small!.data]);
+      const body = streamed ? streamed.stream : replay ? replay.open() : Readable.from([small!.data]);
       await client.putObject(storageKey, body, {
         contentLength: size,
         contentType: r.identity.contentType,
@@ -102,7 +105,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     }
     clearInterval(heartbeat);
 
-    const md5 = streamed ? streamed.md5() : small!.md5;
+    const md5 = streamed ? streamed.md5() : replay ? replay.md5 : small!.md5;
     const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex') };
     try {
       return await ledger.commitWrite({
