@@ -1,6 +1,6 @@
-# One image for every service: `docker run IMAGE <verb> --config FILE`, where verb is
+# One image for every service, on Node.js 24 (the current LTS): `docker run IMAGE <verb> --config FILE`, where verb is
 # gateway | placement | cleanup | usage | notifier | serve | validate.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # better-sqlite3 compiles from source
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -13,7 +13,7 @@ COPY e2e/package.json e2e/package.json
 COPY migrations migrations
 RUN npm ci --no-audit --no-fund && node_modules/.bin/tsc -b && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app

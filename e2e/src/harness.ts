@@ -8,6 +8,7 @@
 //    through the other.
 // The mode comes from `options.mode`, else S3O_E2E_MODE, else single; the same test file
 // runs in both (test/distributed/ re-runs every file with S3O_E2E_MODE=distributed).
+import { Writable } from 'node:stream';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,7 @@ import { serve, type RunningOrchestrator } from '@s3o/cli';
 import { parseConfig } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { startSink } from '@s3o/bench';
-import { createLogger, silentLogger, type Logger } from '@s3o/telemetry';
+import { createLogger, processLogs, type Logger } from '@s3o/telemetry';
 import { gatewayClient, routeReadsTo, s3rverClient, type GatewayClientOptions } from './clients.js';
 import { buildConfigText, S3RVER_CREDENTIALS, type BusSettings, type ConfigTree, type LedgerSettings, type VirtualBucket } from './config-text.js';
 import { watchEscapedErrors } from './escaped-errors.js';
@@ -192,7 +193,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       const { config, text } = configFor({ driver: 'sqlite', path: ledgerPath }, { driver: 'memory' });
       await mkdir(dirname(ledgerPath), { recursive: true });
       await writeFile(configPath, text);
-      const orchestrator: RunningOrchestrator = await serve(config, systemLogger());
+      const orchestrator: RunningOrchestrator = await serve(config, systemLogger(), { configPath });
       stoppers.push(() => orchestrator.stop());
       gatewayUrls = [orchestrator.url];
     } else {
@@ -273,10 +274,15 @@ function modeFromEnvironment(): SystemMode {
 type LogLevel = NonNullable<Parameters<typeof createLogger>[0]['level']>;
 
 /**
- * Single mode: silent by default; `S3O_E2E_LOG=debug` (or any level) shows the system's
- * logs while debugging. (Distributed mode echoes the processes' own output when it is set.)
+ * Single mode: silent by default, but writing into the process's ring (what
+ * `GET /admin/api/logs` shows, as the CLI's root logger does) once a test turns the level up
+ * through `PUT /admin/api/log-level`; `S3O_E2E_LOG=debug` (or
+ * any level) also prints the logs while debugging. (Distributed mode echoes the processes'
+ * own output when it is set.)
  */
 function systemLogger(): Logger {
   const level = process.env.S3O_E2E_LOG;
-  return level ? createLogger({ service: 's3o-e2e', level: level as LogLevel }) : silentLogger();
+  if (level) return createLogger({ service: 's3o-e2e', level: level as LogLevel, ring: processLogs });
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  return createLogger({ service: 's3o-e2e', level: 'silent', ring: processLogs, destination: discard });
 }

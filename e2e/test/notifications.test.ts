@@ -19,7 +19,9 @@ const ROOT = { accessKeyId: 'notify-root', secretAccessKey: 'notify-root-secret-
 const S3_SECRET = 's3-endpoint-secret';
 const CE_SECRET = 'cloudevents-endpoint-secret';
 /** A claimed delivery returns to the notifiers after this (a killed notifier's). */
-const LEASE_MS = 3000;
+// Long enough for the generous delivery timeout below (config requires timeout < lease);
+// the SIGKILL case waits for it to run out once.
+const LEASE_MS = 12_000;
 const PATHS = { s3: '/s3', ce: '/ce', filtered: '/filtered', flaky: '/flaky', down: '/down', slow: '/slow', ops: '/ops' } as const;
 
 interface NatsMessage {
@@ -70,7 +72,7 @@ describe('bucket event notifications', () => {
     await nc.flush();
     // A generous delivery timeout: on a loaded machine an answered delivery the notifier
     // timed out on would be made twice. Only the `slow` endpoint (held on purpose) needs a short one.
-    const hook = (path: string, extra: Record<string, unknown>) => ({ type: 'webhook', url: `${receiver.url}${path}`, timeout: '30s', ...extra });
+    const hook = (path: string, extra: Record<string, unknown>) => ({ type: 'webhook', url: `${receiver.url}${path}`, timeout: '10s', ...extra });
     const mode = process.env.S3O_E2E_MODE ?? 'single';
     sys = await startSystem({
       routing: 'spread',

@@ -61,6 +61,9 @@ describe('telemetry: single process', () => {
     const request = trace.find((s) => s.name === 's3.PutObject')!;
     assert.equal(request.parentSpanId, PARENT_ID);
     assert.equal(request.attributes['s3o.service'], 'gateway');
+    // Who: the key and the user holding it (a config credential is the user `config:<key id>`).
+    assert.equal(request.attributes['s3o.access_key_id'], sys.bucket.credentials.accessKeyId);
+    assert.equal(request.attributes['s3o.user'], `config:${sys.bucket.credentials.accessKeyId}`);
     const commit = trace.find((s) => s.name === 'ledger.commitWrite')!;
     assert.equal(commit.parentSpanId, request.spanId);
     const consume = trace.find((s) => s.name === 'consume object.created' && s.attributes['s3o.service'] === 'placement');

@@ -10,6 +10,7 @@ import { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile.js';
 import { commitInfo, currentLoadAverage, machineInfo } from './machine.js';
 import type { GatewayMode, RunningGateway, VirtualBucket } from './modes/mode.js';
 import { singleProcessMode } from './modes/single-process.js';
+import type { IdentityLoad } from './modes/seed-identity.js';
 import { startPassthrough, type PassthroughProcess } from './passthrough/process.js';
 import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.js';
 import type { BenchProfile } from './profiles.js';
@@ -30,6 +31,8 @@ export interface BenchOptions {
   cpuProfileDir?: string;
   /** turn the gateway's tracing on, every trace sampled and exported to this OTLP/HTTP endpoint */
   tracingEndpoint?: string;
+  /** users and grants loaded into the ledger before each gateway starts (docs/performance.md, "Identity load") */
+  identityLoad?: IdentityLoad;
   /** progress lines; default: stderr */
   log?: (line: string) => void;
 }
@@ -106,6 +109,7 @@ interface BackendBenchContext {
   workDir: string;
   cpuProfileDir?: string;
   tracingEndpoint?: string;
+  identityLoad?: IdentityLoad;
 }
 
 async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
@@ -129,6 +133,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       listingObjects,
       nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       tracingEndpoint: ctx.tracingEndpoint ?? null,
+      identityLoad: ctx.identityLoad ?? null,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
     const probes: Record<Side, ProcessProbe | null> = {
@@ -181,7 +186,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
     const cpuProfile = profileDir ? await newestProfileSummary(profileDir) : null;
     const run: BackendRun = {
       kind, description: BACKEND_DESCRIPTIONS[kind], gatewayIdleRssBytes: idleRss.gateway, proxyIdleRssBytes: idleRss.proxy,
-      seed: gateway.seed, cpuProfile,
+      seed: gateway.seed, identitySeed: gateway.identitySeed, cpuProfile,
     };
     return { run, rows };
   } finally {

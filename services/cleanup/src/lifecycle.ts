@@ -1,6 +1,6 @@
 // Lifecycle expiry (lifecycle.rules[]): an object created more than `expiration_days` ago
-// whose key starts with the rule's prefix — in the rule's bucket, or in every configured
-// bucket when the rule names none — is deleted through the ledger's normal delete (copies
+// whose key starts with the rule's prefix — in the rule's bucket, or in every bucket (config and
+// stored, read once per pass) when the rule names none — is deleted through the ledger's normal delete (copies
 // owed, `object.removed` with op LifecycleExpiration). The age — and a rule's tags, which the
 // listing does not carry — are checked under the key lock, so an object overwritten or
 // retagged since it was listed is judged as it is now.
@@ -29,14 +29,23 @@ export class LifecycleExpiry {
   async pass(signal: AbortSignal): Promise<LifecycleCounts> {
     const { config } = this.deps;
     const counts: LifecycleCounts = { expired: 0 };
+    let every: string[] | null = null;
     for (const rule of config.lifecycle.rules) {
-      const buckets = rule.bucket === null ? config.buckets.map((b) => b.name) : [rule.bucket];
+      every ??= rule.bucket === null ? await this.everyBucket() : null;
+      const buckets = rule.bucket === null ? every! : [rule.bucket];
       for (const bucket of buckets) {
         if (signal.aborted) return counts;
         counts.expired += await this.expire(bucket, rule, signal);
       }
     }
     return counts;
+  }
+
+  /** Config buckets, then those made at run time (docs/architecture.md §4 "Identity"). */
+  private async everyBucket(): Promise<string[]> {
+    const configured = this.deps.config.buckets.map((b) => b.name);
+    const stored = (await this.deps.ledger.identity.snapshot()).buckets.map((b) => b.name).filter((name) => !configured.includes(name));
+    return [...configured, ...stored];
   }
 
   /** Expires what `rule` selects in `bucket`, page by page in key order. */

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The `s3-orchestrator` command.
 import { parseArgs } from 'node:util';
-import { createLogger, toggleLevelOnSignal, type Logger } from '@s3o/telemetry';
+import { createLogger, processLogs, toggleLevelOnSignal, type Logger } from '@s3o/telemetry';
 import { startConfiguredTracing } from './observability.js';
 import { ADMIN_USAGE, runAdminCommand } from './admin/command.js';
 import { loadConfigFile } from './config-file.js';
 import { serve } from './serve.js';
 import { runService } from './run-service.js';
 import { runSyncCommand, SYNC_USAGE } from './sync.js';
+import { INIT_USAGE, runInitCommand } from './init.js';
 import { isServiceName } from './services.js';
 
 const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
@@ -20,7 +21,7 @@ commands:
   usage      run the usage service         } (default 0.0.0.0:9090)
   notifier   run the notifier service      }
   validate   check a config file; exit 0 when valid, 1 when not
-  sync       import the objects already on a backend into a virtual bucket:
+${INIT_USAGE}  sync       import the objects already on a backend into a virtual bucket:
 ${SYNC_USAGE}  admin      operator commands against a running gateway's admin API:
 ${ADMIN_USAGE}`;
 
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'admin') return runAdminCommand(rest);
   if (command === 'sync') return runSyncCommand(rest);
+  if (command === 'init') return runInitCommand(rest);
   const { values } = parseArgs({
     args: rest,
     options: { config: { type: 'string', short: 'c' }, 'health-listen': { type: 'string', default: '0.0.0.0:9090' } },
@@ -73,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${values.config}: valid (${config.buckets.length} buckets, ${config.backends.length} backends)\n`);
     return 0;
   }
-  const logger = createLogger({ service: command === 'serve' ? 's3o' : command, level: config.logging.level });
+  const logger = createLogger({ service: command === 'serve' ? 's3o' : command, level: config.logging.level, ring: processLogs });
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
@@ -82,8 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const tracing = await startConfiguredTracing(config, command);
   toggleLevelOnSignal(logger);
   const running = command === 'serve'
-    ? await serve(config, logger)
-    : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'));
+    ? await serve(config, logger, { configPath: values.config })
+    : await runService(command, config, logger, parseListen(values['health-listen'] ?? '0.0.0.0:9090'), { configPath: values.config });
   await untilSignalled(logger, async () => {
     await running.stop();
     await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'exporting the last spans failed'));

@@ -10,6 +10,9 @@ import { createBackends, createServiceBus, openConfiguredLedger } from './runtim
 import { startService, type ServiceName } from './services.js';
 import { startGatewayMetrics, type GatewayMetrics } from './observability.js';
 import { reloadTlsOnSighup } from '@s3o/gateway';
+import { processIdOf, startHeartbeat, startJobRequests } from '@s3o/workers';
+import { processIdentity } from './process-identity.js';
+import { ConfigReloader } from './reload.js';
 
 export interface RunningService {
   /** the gateway's S3 URL, or the health endpoint's URL for the other services */
@@ -17,7 +20,9 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function runService(name: ServiceName, config: Config, logger: Logger, healthListen: { host: string; port: number }): Promise<RunningService> {
+export async function runService(
+  name: ServiceName, config: Config, logger: Logger, healthListen: { host: string; port: number }, options: { configPath?: string } = {},
+): Promise<RunningService> {
   const source = `${name}@${hostname()}:${process.pid}`;
   const ledger = await openConfiguredLedger(config, source);
   if (name === 'gateway') await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
@@ -25,7 +30,14 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
   const usage = createProcessUsage(config, backends, availability, logger.child({ component: 'usage-meter' }));
   const admission = new ProcessAdmission(config.server);
   const bus = createServiceBus(config, { ledger, logger: logger.child({ component: 'bus' }), service: name, relay: true });
-  const service = startService(name, { config, ledger, backends, availability, breakers, usage, admission, bus, logger });
+  const identity = processIdentity(name);
+  // SIGHUP and the admin API re-read the file the process was started with (reload.ts).
+  const reloader = options.configPath ? new ConfigReloader(options.configPath, config, { ledger, usage, logger }) : undefined;
+  const onHangup = () => void reloader?.reload('SIGHUP');
+  if (reloader) process.on('SIGHUP', onHangup);
+  const service = startService(name, {
+    config, configPath: options.configPath, ledger, backends, availability, breakers, usage, admission, bus, logger, identity, reloader,
+  });
   bus.start();
   await usage.start({ ledger });
 
@@ -56,6 +68,12 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
       if (!stopping) ready = true;
     }, () => undefined);
   }
+  const heartbeat = startHeartbeat({ ledger, identity, logger: logger.child({ component: 'heartbeat' }) });
+  // Passes an operator asked a gateway for, of the jobs this process runs (POST /admin/api/jobs/{job}/run).
+  const jobRequests = startJobRequests({
+    ledger, processId: processIdOf(identity), logger: logger.child({ component: 'job-requests' }),
+    reload: reloader && (() => reloader.reload('admin reload --all')),
+  });
   logger.info({ service: name, url, ...(gatewayMetrics?.url ? { metricsUrl: gatewayMetrics.url } : {}) }, `${name} running`);
 
 
@@ -65,6 +83,7 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
       stopping ??= (async () => {
         ready = false;
         stopTlsReload();
+        process.off('SIGHUP', onHangup);
         if (service.gateway) service.gateway.ready = false;
         if (config.server.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.server.shutdownDelayMs));
         // The gateway finishes its requests; then the bus finishes handlers in flight.
@@ -73,6 +92,8 @@ export async function runService(name: ServiceName, config: Config, logger: Logg
         if (!service.gateway) await service.stop();
         // Whatever the meter still holds goes to the outbox (relayed and folded after a restart if not now).
         await usage.stop();
+        await jobRequests.stop();
+        await heartbeat.stop();
         breakers?.stop();
         for (const client of backends.values()) client.close();
         await gatewayMetrics?.stop();

@@ -4,14 +4,16 @@
 import type { Config } from '@s3o/config';
 import type { Ledger } from '@s3o/store';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
-import type { EventBus } from '@s3o/bus';
-import type { Logger } from '@s3o/telemetry';
+import { NatsBroadcast, type EventBus } from '@s3o/bus';
+import { processLogs, type Logger } from '@s3o/telemetry';
+import { processWorkers, type ProcessIdentity } from '@s3o/workers';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
 import { startUsageService } from '@s3o/usage';
 import { startNotifierService } from '@s3o/notifier';
 import { busOfService } from './service-bus.js';
+import type { ConfigReloader } from './reload.js';
 
 export const SERVICE_NAMES = ['gateway', 'placement', 'cleanup', 'usage', 'notifier'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -22,6 +24,8 @@ export function isServiceName(name: string): name is ServiceName {
 
 export interface ServiceDeps {
   config: Config;
+  /** the file `config` came from (the admin API names it when refusing to change a config entry) */
+  configPath?: string;
   ledger: Ledger;
   backends: Map<string, BackendClient>;
   /** shared by every service of the process: breakers and usage limits register gates here */
@@ -33,13 +37,51 @@ export interface ServiceDeps {
   /** the process's concurrency budgets: the gateway admits requests, background copies take write slots */
   admission: ProcessAdmission;
   bus: EventBus;
+  /** the process's root logger (the admin API's log level changes it) */
   logger: Logger;
+  /** who this process is (admin status, heartbeats) */
+  identity: ProcessIdentity;
+  /** re-reading the configuration file (absent without one); the gateway attaches itself */
+  reloader?: ConfigReloader;
 }
 
 export interface StartedService {
   /** the gateway's HTTP app (it serves its own health endpoints); null for the others */
   gateway: Gateway | null;
   stop(): Promise<void>;
+}
+
+/**
+ * How a gateway hears of identity.changed (docs/architecture.md §5 "Identity propagation"). Every
+ * gateway must rebuild on every change, so with NATS it is a plain subscription of its own (the
+ * service's durables split events between replicas); in-process, a consumer of the one bus.
+ */
+function identityChanges(deps: ServiceDeps, logger: Logger): (rebuild: () => void) => () => void {
+  const bus = deps.config.bus;
+  if (bus.driver === 'nats') {
+    return (rebuild) => {
+      const broadcast = new NatsBroadcast({
+        url: bus.url.split(',').map((u) => u.trim()).filter((u) => u !== ''),
+        subjectPrefix: bus.subjectPrefix,
+        type: 'identity.changed',
+        logger,
+      });
+      broadcast.start(rebuild);
+      return () => void broadcast.stop();
+    };
+  }
+  const listeners = new Set<() => void>();
+  deps.bus.subscribe({
+    consumer: 'gateway-identity',
+    types: ['identity.changed'],
+    handler: async () => {
+      for (const listener of listeners) listener();
+    },
+  });
+  return (rebuild) => {
+    listeners.add(rebuild);
+    return () => listeners.delete(rebuild);
+  };
 }
 
 /** Wires one service to its bus. Consumers start with the bus (bus.start()). */
@@ -49,7 +91,13 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
   const logger = deps.logger.child({ component: name });
   switch (name) {
     case 'gateway': {
-      const gateway = createGatewayApp({ ...deps, logger, busConnected: () => deps.bus.isConnected() });
+      const operator = {
+        rootLogger: deps.logger, logs: processLogs, workers: processWorkers, breakers: deps.breakers, process: deps.identity, reload: deps.reloader,
+      };
+      const gateway = createGatewayApp({
+        ...deps, logger, busConnected: () => deps.bus.isConnected(), identityChanges: identityChanges(deps, logger), operator,
+      });
+      deps.reloader?.attachGateway(gateway);
       return {
         gateway,
         stop: async () => {

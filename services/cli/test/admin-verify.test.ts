@@ -92,15 +92,15 @@ describe('s3-orchestrator admin verify', () => {
     assert.equal((await cli(['admin', 'verify', '--config', configPath])).code, 0);
   });
 
-  test('usage errors and an unreachable gateway exit 1 with a message', async () => {
+  test('usage errors exit 2, an unreachable gateway 4, each with a message', async () => {
     const noVerb = await cli(['admin']);
-    assert.equal(noVerb.code, 1);
-    assert.match(noVerb.stderr, /admin verify --config FILE/);
+    assert.equal(noVerb.code, 2);
+    assert.match(noVerb.stderr, /verify \[--max-keys N\]/);
     const noConfig = await cli(['admin', 'verify']);
-    assert.equal(noConfig.code, 1);
-    assert.match(noConfig.stderr, /--config FILE is required/);
+    assert.equal(noConfig.code, 2);
+    assert.match(noConfig.stderr, /no gateway address: pass --addr HOST:PORT, set S3O_ADMIN_ADDR, or pass --config FILE/);
     const nobody = await cli(['admin', 'verify', '--config', configPath, '--url', `http://127.0.0.1:${await portOutsideEphemeralRange()}`]);
-    assert.equal(nobody.code, 1);
+    assert.equal(nobody.code, 4);
     assert.match(nobody.stderr, /ECONNREFUSED/);
   });
 });

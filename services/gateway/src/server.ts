@@ -2,6 +2,7 @@
 // request through the routing table and hands it to the action's module.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
+import type { Config } from '@s3o/config';
 import { header, type GatewayDeps, type RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
@@ -14,7 +15,8 @@ import { newRequestId } from './http/request-id.js';
 import { hideUnparseableContentType, restoreContentType } from './http/raw-content-type.js';
 import { registerObservability } from './http/observability.js';
 import { sendError, toS3Error } from './http/respond.js';
-import { CredentialStore } from './credentials.js';
+import { IdentityRefresher, plainSealer } from '@s3o/identity';
+import { authorizeAction } from './authorize.js';
 import { actions } from './actions/index.js';
 import { adminApi } from './admin/index.js';
 import { installTrafficShaping } from './traffic/index.js';
@@ -28,6 +30,12 @@ export interface Gateway {
   ready: boolean;
   /** Reads server.tls's files again for new connections (SIGHUP); open connections keep theirs. */
   reloadTls(): void;
+  /**
+   * A reloaded configuration (docs/architecture.md §7 "Reloading"): the buckets, their
+   * credentials and auth.root from the next request on, and every setting the gateway reads
+   * per request. Settings read once at start (listener, backends, rate limits) stay.
+   */
+  applyConfig(next: Config): void;
 }
 
 /**
@@ -51,7 +59,15 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     genReqId: newRequestId,
     return503OnClosing: true,
   });
-  const gateway: Gateway = { app, ready: false, reloadTls: listener.reloadTls };
+  const gateway: Gateway = {
+    app,
+    ready: false,
+    reloadTls: listener.reloadTls,
+    applyConfig: (next) => {
+      void identity.reconfigure(next);
+      deps.config = next;
+    },
+  };
   // Spans, request metrics and audit lines of every request — registered first, so requests refused by
   // rate limiting or admission are counted and audited too; Prometheus text at the metrics
   // path unless it is off or served on a listener of its own (telemetry.metrics.listen).
@@ -68,9 +84,21 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };
   app.addHook('onClose', async () => degraded.stop());
-  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: the admin API (/admin/api/...) refuses every request');
-  const credentials = new CredentialStore(deps.config);
-  const bucketNames = new Set(deps.config.buckets.map((b) => b.name));
+  if (!deps.config.auth.root) deps.logger.warn('auth.root is not set: only stored users with control-plane grants can use the admin API (/admin/api/...)');
+  // Who holds which key and may do what, in memory (docs/architecture.md §6 "Authorisation"):
+  // loaded before the listener opens, rebuilt on identity.changed, on reconnect and on a timer.
+  const identity = new IdentityRefresher({
+    config: deps.config, identity: degraded.ledger.identity, sealer: deps.sealer ?? plainSealer, logger: deps.logger,
+  });
+  let stopIdentityChanges: (() => void) | undefined;
+  app.addHook('onReady', async () => {
+    stopIdentityChanges = deps.identityChanges?.(() => void identity.refresh());
+    await identity.start();
+  });
+  app.addHook('onClose', async () => {
+    stopIdentityChanges?.();
+    await identity.stop();
+  });
   const guards = createRequestGuards(deps.config);
 
   app.removeAllContentTypeParsers();
@@ -93,43 +121,45 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     const addr = parseAddress(sentUrl(req), req.headers.host, suffix);
     const resource = addr.rawPath;
     const isHead = req.method === 'HEAD';
-    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, authenticated: false });
+    observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, user: null, authenticated: false });
     try {
+      const registry = identity.registry;
       // CORS (http/cors.ts): a preflight is answered before authentication; any other answer
       // carries the headers of the rule that allows its origin, errors included.
       if (req.method === 'OPTIONS') {
-        if (addr.bucket !== null && !bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+        if (addr.bucket !== null && !registry.bucketExists(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
         answerPreflight(reply, deps.config, addr.bucket, req.headers);
         return;
       }
       setCorsHeaders(reply, deps.config, addr.bucket, header(req, 'origin'), req.method ?? 'GET');
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
-        credentials.secretOf,
+        registry.secretOf,
         new Date(),
       );
       // A presigned URL carries request headers (x-amz-meta-*, x-amz-checksum-*, …) as signed
       // query parameters; S3 applies them as headers, so every action sees them as such.
       for (const [name, value] of Object.entries(auth.queryHeaders)) req.headers[name] ??= value;
-      const credential = credentials.get(auth.accessKeyId);
-      if (addr.bucket !== null) {
-        if (!bucketNames.has(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
-        if (!credentials.mayUse(auth.accessKeyId, addr.bucket)) throw new S3Error('AccessDenied');
-      } else if (credential?.buckets.size === 0) {
-        throw new S3Error('AccessDenied');
-      }
+      const principal = { user: registry.holder(auth.accessKeyId)!.user, accessKeyId: auth.accessKeyId };
+      identity.noteUse(auth.accessKeyId);
+      observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, user: principal.user, authenticated: true });
       const cls = classify(req.method ?? 'GET', addr, req.headers);
       if (cls.action === null) {
+        // An unknown or hidden bucket answers as such before "not implemented" could tell it apart.
+        if (addr.bucket !== null) {
+          if (!registry.bucketExists(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+          if (!registry.seesBucket(principal.user, addr.bucket)) throw new S3Error('AccessDenied');
+        }
         throw new S3Error('NotImplemented', { message: `A header or query you provided implies functionality that is not implemented (${cls.reason}).` });
       }
-      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, authenticated: true });
+      authorizeAction(registry, principal.user, cls.action, addr.bucket);
+      observe.note(request, { action: cls.action, bucket: addr.bucket, key: addr.key, accessKeyId: auth.accessKeyId, user: principal.user, authenticated: true });
       if (addr.key !== null && Buffer.byteLength(addr.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
       // NUL cannot be stored by Postgres nor written in XML 1.0 listings.
       if (addr.key?.includes('\u0000')) throw new S3Error('InvalidArgument', { message: 'Object keys cannot contain the NUL character.' });
       const ctx: RequestContext = {
-        deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth,
-        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null,
-        mayUse: (bucket) => credentials.mayUse(auth.accessKeyId, bucket), degraded: degraded.reader, guards: guards.body,
+        deps: actionDeps, requestId, action: cls.action, req, reply, addr, auth, principal, identity,
+        bucket: addr.bucket, key: addr.key, sourceIp: req.socket.remoteAddress ?? null, degraded: degraded.reader, guards: guards.body,
       };
       refuseWhileDegraded(cls.action, degraded.breaker);
       if (req.method !== 'GET' && req.method !== 'HEAD') guards.countWrite(req, reply, auth.accessKeyId);
@@ -150,7 +180,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     prefix: '/admin/api',
     deps,
     guards: guards.body,
-    onAuthenticated: (request, accessKeyId) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, authenticated: true }),
+    identity,
+    onAuthenticated: (request, accessKeyId, user) => observe.note(request, { action: null, bucket: null, key: null, accessKeyId, user, authenticated: true }),
   });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/*', handler: handle });
   app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/', handler: handle });

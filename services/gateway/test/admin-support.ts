@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { parseConfig, type Config } from '@s3o/config';
 import { createBackendClients, type BackendClient } from '@s3o/backends';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
@@ -15,7 +15,9 @@ import {
   stringToSign,
 } from '@s3o/s3';
 import { newId, openLedger, type CommitResult, type Ledger } from '@s3o/store';
-import { silentLogger } from '@s3o/telemetry';
+import { createLogger, LogRing } from '@s3o/telemetry';
+import { WorkerRegistry } from '@s3o/workers';
+import type { OperatorSurface } from '../src/context.js';
 import { createGatewayApp, type Gateway } from '../src/index.js';
 
 export const ROOT = { accessKeyId: 'ROOT-ADMIN', secretAccessKey: 'root-admin-secret' };
@@ -27,6 +29,8 @@ export interface AdminWorld {
   config: Config;
   ledger: Ledger;
   gateway: Gateway;
+  /** the process surface the operator endpoints read: a logger writing to its own ring, an own worker registry */
+  operator: OperatorSurface;
   client(name: string): BackendClient;
   close(): Promise<void>;
 }
@@ -59,11 +63,18 @@ export async function startAdminWorld(options: { root?: boolean } = {}): Promise
     await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
     const backends = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
     cleanups.push(async () => backends.forEach((c) => c.close()));
-    const gateway = createGatewayApp({ config, ledger, backends, logger: silentLogger() });
+    const logs = new LogRing(500);
+    const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+    const rootLogger = createLogger({ service: 'admin-test', level: 'info', ring: logs, destination: discard });
+    const operator: OperatorSurface = {
+      rootLogger, logs, workers: new WorkerRegistry(), breakers: null,
+      process: { service: 'gateway', version: 'test', host: 'localhost', pid: process.pid, startedAt: Date.now() },
+    };
+    const gateway = createGatewayApp({ config, ledger, backends, logger: rootLogger.child({ component: 'gateway' }), operator });
     const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => gateway.app.close());
     return {
-      url, config, ledger, gateway, close,
+      url, config, ledger, gateway, operator, close,
       client: (name) => {
         const c = backends.get(name);
         if (!c) throw new Error(`no backend ${name}`);

@@ -277,7 +277,9 @@ describe('attribution', () => {
   });
   after(() => world?.close());
 
-  test('audit lines name the access key a refused request tried, and the admin key of admin requests', async () => {
+  test('audit lines name the access key a refused request tried, and the key and user of verified requests', async () => {
+    const good = await rawRequest(world, { method: 'GET', path: '/photos/absent', as: PHOTOS });
+    assert.equal(good.status, 404);
     const wrong = await rawRequest(world, { method: 'GET', path: '/photos/x', as: { accessKeyId: 'AK-PROBE', secretAccessKey: 'guess' } });
     assert.equal(wrong.status, 403);
     const badSecret = await rawRequest(world, { method: 'GET', path: '/photos/x', as: { accessKeyId: PHOTOS.accessKeyId, secretAccessKey: 'wrong' } });
@@ -286,13 +288,15 @@ describe('attribution', () => {
     assert.equal(admin.status, 200, admin.body);
     const adminForged = await rawRequest(world, { method: 'GET', path: '/admin/api/usage', as: { accessKeyId: ROOT.accessKeyId, secretAccessKey: 'nope' } });
     assert.equal(adminForged.status, 403);
-    await waitFor('four audit lines', () => world.logLines().filter((l) => l.audit).length >= 4);
+    await waitFor('five audit lines', () => world.logLines().filter((l) => l.audit).length >= 5);
     const audits = world.logLines().filter((l) => l.audit);
     const line = (predicate: (l: Record<string, unknown>) => boolean) => audits.find(predicate);
-    assert.deepEqual(pick(line((l) => l.accessKeyId === 'AK-PROBE')), { status: 403, authenticated: false });
-    assert.deepEqual(pick(line((l) => l.accessKeyId === PHOTOS.accessKeyId)), { status: 403, authenticated: false });
-    assert.deepEqual(pick(line((l) => l.event === 'admin.request' && l.status === 200)), { status: 200, authenticated: true, accessKeyId: ROOT.accessKeyId });
-    assert.deepEqual(pick(line((l) => l.event === 'admin.request' && l.status === 403)), { status: 403, authenticated: false, accessKeyId: ROOT.accessKeyId });
+    assert.deepEqual(pick(line((l) => l.accessKeyId === 'AK-PROBE')), { status: 403, authenticated: false, user: null });
+    assert.deepEqual(pick(line((l) => l.accessKeyId === PHOTOS.accessKeyId && l.status === 403)), { status: 403, authenticated: false, user: null });
+    // A config credential is the synthetic user `config:<key id>`; auth.root is `config:root`.
+    assert.deepEqual(pick(line((l) => l.accessKeyId === PHOTOS.accessKeyId && l.status === 404)), { status: 404, authenticated: true, user: `config:${PHOTOS.accessKeyId}` });
+    assert.deepEqual(pick(line((l) => l.event === 'admin.request' && l.status === 200)), { status: 200, authenticated: true, accessKeyId: ROOT.accessKeyId, user: 'config:root' });
+    assert.deepEqual(pick(line((l) => l.event === 'admin.request' && l.status === 403)), { status: 403, authenticated: false, accessKeyId: ROOT.accessKeyId, user: null });
   });
 });
 
@@ -300,6 +304,7 @@ function pick(line: Record<string, unknown> | undefined): Record<string, unknown
   assert.ok(line, 'no such audit line');
   const out: Record<string, unknown> = { status: line.status, authenticated: line.authenticated };
   if (line.event === 'admin.request') out.accessKeyId = line.accessKeyId;
+  out.user = line.user;
   return out;
 }
 

@@ -35,6 +35,7 @@ test('the routing table maps method + subresource to one action', () => {
   assert.equal(c('GET', '/b?uploads'), 'ListMultipartUploads');
   assert.equal(c('POST', '/b?delete'), 'DeleteObjects');
   assert.equal(c('HEAD', '/b'), 'HeadBucket');
+  assert.equal(c('DELETE', '/b'), 'DeleteBucket');
   assert.equal(c('PUT', '/b/k'), 'PutObject');
   assert.equal(c('PUT', '/b/k', { 'x-amz-copy-source': '/b/j' }), 'CopyObject');
   assert.equal(c('PUT', '/b/k?partNumber=1&uploadId=u'), 'UploadPart');
@@ -58,6 +59,5 @@ test('anything outside the table is not implemented', () => {
   const c = (method: string, url: string, headers: Record<string, string> = {}) => classify(method, addr(url), headers).action;
   assert.equal(c('GET', '/b?acl'), null);
   assert.equal(c('PUT', '/b?tagging'), null);
-  assert.equal(c('DELETE', '/b'), null);
   assert.equal(c('PATCH', '/b/k'), null);
 });

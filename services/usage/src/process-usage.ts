@@ -39,7 +39,7 @@ export function createProcessUsage(
     labelNames: ['backend', 'use', 'limit_type'],
   });
   availability.addGate(new UsageLimitGate(board, limits, { onRefusal: (backend, use, limit) => refusals.inc({ backend, use, limit_type: limit }) }));
-  exportUsageMetrics(board, limits);
+  const limitGauges = exportUsageMetrics(board, limits);
 
   const kv = config.bus.driver === 'nats'
     ? new UsageTotalsKv({
@@ -57,6 +57,19 @@ export function createProcessUsage(
     async publishTotal(total: PublishedUsage): Promise<void> {
       board.applyPublished(total);
       await kv?.put(total);
+    },
+    // The gate holds this same map: replacing entries in place changes what it enforces.
+    updateLimits(next) {
+      for (const [backend, l] of next) {
+        if (!limits.has(backend)) continue;
+        limits.set(backend, l);
+        limitGauges.apiRequests.set({ backend }, l.apiRequests);
+        limitGauges.egressBytes.set({ backend }, l.egressBytes);
+        limitGauges.ingressBytes.set({ backend }, l.ingressBytes);
+      }
+    },
+    async flushNow(): Promise<void> {
+      await flusher?.flush();
     },
     async start({ ledger }) {
       for (const row of await ledger.listUsage(usagePeriod(Date.now()))) {
@@ -84,8 +97,8 @@ export function createProcessUsage(
   };
 }
 
-/** s3o_usage_* gauges: this month's published totals and the limits, per backend. */
-function exportUsageMetrics(board: UsageBoard, limits: ReadonlyMap<string, { apiRequests: number; egressBytes: number; ingressBytes: number }>): void {
+/** The s3o_usage_* gauges: this month's published totals and the limits, per backend; returns the limit gauges. */
+function exportUsageMetrics(board: UsageBoard, limits: ReadonlyMap<string, { apiRequests: number; egressBytes: number; ingressBytes: number }>) {
   const requests = gauge({ name: 's3o_usage_api_requests', help: 'Current month API request count per backend', labelNames: ['backend'] });
   const egress = gauge({ name: 's3o_usage_egress_bytes', help: 'Current month egress bytes per backend', labelNames: ['backend'] });
   const ingress = gauge({ name: 's3o_usage_ingress_bytes', help: 'Current month ingress bytes per backend', labelNames: ['backend'] });
@@ -108,4 +121,5 @@ function exportUsageMetrics(board: UsageBoard, limits: ReadonlyMap<string, { api
     egress.set({ backend: u.backend }, u.egress);
     ingress.set({ backend: u.backend }, u.ingress);
   });
+  return limitGauges;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StoredEvent } from '@s3o/store';
-import { DeadLetterHeaders, idempotent, natsLayout } from '../src/index.js';
+import { DeadLetterHeaders, natsLayout } from '../src/index.js';
 import {
   adminConnection, allEvents, appendEvents, delay, Deliveries, openBusRun, PrivateNats, waitFor, type BusRun,
 } from './support.js';
@@ -246,19 +246,6 @@ describe('NATS bus', () => {
       const info = await run.jsm.consumers.info(run.stream, durable);
       assert.equal(info.num_ack_pending, 0);
       assert.equal(info.num_pending, 0);
-    }));
-
-  test('idempotent() runs a handler once per event and consumer', () =>
-    withRun(async (run) => {
-      await appendEvents(run.ledger, 2);
-      const [first, second] = (await allEvents(run.ledger)) as [StoredEvent, StoredEvent];
-      const runs: string[] = [];
-      const once = idempotent(run.ledger, 'audit-once', async (e) => void runs.push(e.id));
-      await once(first);
-      await once(first);
-      await once(second);
-      await idempotent(run.ledger, 'another-consumer', async (e) => void runs.push(`other:${e.id}`))(first);
-      assert.deepEqual(runs, [first.id, second.id, `other:${first.id}`]);
     }));
 });
 

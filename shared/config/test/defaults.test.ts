@@ -78,6 +78,7 @@ test('a minimal configuration gets every default', () => {
       stream: 'S3O_EVENTS',
       subjectPrefix: 's3o',
       retentionMs: 7 * 24 * 3_600_000,
+      pruneIntervalMs: 3_600_000,
       maxDeliver: 5,
       pollIntervalMs: 1_000,
     },
@@ -189,6 +190,7 @@ bus:
   stream: TEST_STREAM
   subject_prefix: t-1_x
   retention: 1h
+  prune_interval: 10m
   max_deliver: 2
   poll_interval: 50ms
 cleanup_queue:
@@ -288,6 +290,7 @@ circuit_breaker:
     stream: 'TEST_STREAM',
     subjectPrefix: 't-1_x',
     retentionMs: 3_600_000,
+    pruneIntervalMs: 600_000,
     maxDeliver: 2,
     pollIntervalMs: 50,
   });

@@ -13,7 +13,7 @@ test('unknown keys anywhere are warnings, and the configuration still loads', ()
   assert.equal(config.server.port, 9100);
   // In the order they appear in the file.
   assert.deepEqual(warnings, [
-    'unknown key "buckets[0].credentials[0].token" (ignored)',
+    'upstream\'s "buckets[0].credentials[0].token" (token credentials (use access_key_id and secret_access_key)) is not supported yet (ignored)',
     'unknown key "backends[0].tier" (ignored)',
     'unknown key "foo" (ignored)',
     'unknown key "server.lissen_addr" (ignored)',
@@ -48,4 +48,24 @@ test('a typo inside a recognised upstream section is still warned about', () => 
     d.telemetry = { tracing: { enabled: false, sampel_rate: 1 } };
   });
   assert.deepEqual(warnings, ['unknown key "rebalance.enabeld" (ignored)', 'unknown key "telemetry.tracing.sampel_rate" (ignored)']);
+});
+
+test('upstream settings we have no feature for are named as such; upstream\'s database.database names the Postgres database', () => {
+  const { config, warnings } = configAfter((d) => {
+    d.ui = { enabled: true, path: '/ui' };
+    d.cache = { enabled: true };
+    d.backends[0].unsigned_payload = true;
+    d.database = { host: 'db', database: 'upstream_db', user: 'u' };
+    d.bus = { url: 'nats://127.0.0.1:4222' };
+  });
+  assert.equal(config.database.name, 'upstream_db');
+  assert.deepEqual(warnings.filter((w) => w.startsWith('upstream')), [
+    'upstream\'s "backends[0].unsigned_payload" (unsigned payloads (the backend client streams signed bodies)) is not supported yet (ignored)',
+    'upstream\'s "ui" (the built-in web dashboard) is not supported yet (ignored)',
+    'upstream\'s "cache" (the object cache) is not supported yet (ignored)',
+  ]);
+  assert.throws(() => configAfter((d) => {
+    d.database = { host: 'db', database: 'a', name: 'b', user: 'u' };
+    d.bus = { url: 'nats://127.0.0.1:4222' };
+  }), /database\.database: upstream's name for database\.name; the two differ/);
 });

@@ -178,3 +178,8 @@ export function backendDrainEvent(
 export function usageDeltaEvent(delta: Omit<UsageDeltaData, 'version'>): NewEvent<'usage.delta'> {
   return { type: EventType.UsageDelta, resource: delta.backend, data: { version: EVENT_SCHEMA_VERSION, ...delta } };
 }
+
+/** identity.changed: provisioning changed `subject` (a user, access key id, grant or bucket); never carries a secret. */
+export function identityChanged(change: string, subject: string): NewEvent<'identity.changed'> {
+  return { type: EventType.IdentityChanged, resource: 'identity', data: { version: EVENT_SCHEMA_VERSION, change, subject } };
+}

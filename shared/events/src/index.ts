@@ -6,13 +6,13 @@ export {
   type EventTypeName, type EventDataMap, type CopyRef, type RequestFacts, type CreatedOp, type RemovedOp, type MoveReason,
   type ObjectCreatedData, type ObjectRemovedData, type ObjectReplicatedData, type ObjectMovedData, type ObjectLostData,
   type ReplicationTargetExhaustedData, type CleanupEnqueuedData, type CleanupDeadLetteredData, type BackendCircuitData,
-  type BackendDrainData, type UsageDeltaData,
+  type BackendDrainData, type UsageDeltaData, type IdentityChangedData,
 } from './schemas.js';
 export {
   MalformedEventError, isEventType, parseEvent, type DomainEvent, type EventRecord, type NewEvent,
 } from './envelope.js';
 export {
   NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered, cleanupEnqueued, copyRef, objectCreated,
-  objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent,
+  objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged,
   type CopyLike, type ObjectLike,
 } from './constructors.js';

@@ -194,6 +194,13 @@ const usageDelta = z.object({
   delta_id: text.default(''),
 });
 
+/**
+ * identity.changed (resource = `identity`): users, credentials, grants or stored buckets
+ * changed; every process that authenticates rebuilds its registry from the ledger. `change`
+ * says what (e.g. `credential.revoked`), `subject` which one — never a secret.
+ */
+const identityChanged = z.object({ version, change: text, subject: text });
+
 /** Every event type and the schema of its data. */
 export const EVENT_SCHEMAS = {
   'object.created': objectCreated,
@@ -212,6 +219,7 @@ export const EVENT_SCHEMAS = {
   'backend.drain.failed': backendDrain,
   'backend.drain.cancelled': backendDrain,
   'usage.delta': usageDelta,
+  'identity.changed': identityChanged,
 } as const;
 
 export type EventTypeName = keyof typeof EVENT_SCHEMAS;
@@ -237,6 +245,7 @@ export const EventType = {
   BackendDrainFailed: 'backend.drain.failed',
   BackendDrainCancelled: 'backend.drain.cancelled',
   UsageDelta: 'usage.delta',
+  IdentityChanged: 'identity.changed',
 } as const satisfies Record<string, EventTypeName>;
 
 export type CopyRef = z.output<typeof copyRefSchema>;
@@ -258,3 +267,4 @@ export type CleanupDeadLetteredData = EventDataMap['cleanup.dead_lettered'];
 export type BackendCircuitData = EventDataMap['backend.circuit.opened'];
 export type BackendDrainData = EventDataMap['backend.drain.started'];
 export type UsageDeltaData = EventDataMap['usage.delta'];
+export type IdentityChangedData = EventDataMap['identity.changed'];

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import {
   EVENT_SCHEMAS, EventType, MalformedEventError, NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered,
   cleanupEnqueued, copyRef, objectCreated, objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, parseEvent,
-  replicationTargetExhausted, splitInternalKey, usageDeltaEvent, type EventRecord, type NewEvent,
+  replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged, type EventRecord, type NewEvent,
 } from '../src/index.js';
 
 let seq = 0;
@@ -39,6 +39,7 @@ const everyEvent: NewEvent[] = [
   backendDrainEvent(EventType.BackendDrainCompleted, drain),
   backendDrainEvent(EventType.BackendDrainFailed, drain),
   backendDrainEvent(EventType.BackendDrainCancelled, drain),
+  identityChanged('credential.revoked', 'AKIAEXAMPLE0000000'),
   usageDeltaEvent({ backend: 'b1', period: '2026-01', requests: 1, egress: 2, ingress: 3, delta_id: 'd1' }),
 ];
 

@@ -74,6 +74,8 @@ export const S3_ERRORS = {
   InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
   BadRequest: { status: 400, message: 'Bad Request' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
+  BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.' },
+  BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty' },
   NotImplemented: { status: 501, message: 'A header you provided implies functionality that is not implemented' },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },

@@ -75,3 +75,17 @@ export class SchemaTooNewError extends LedgerError {
     this.name = 'SchemaTooNewError';
   }
 }
+
+/**
+ * A provisioning change the ledger refuses (users, credentials, grants, stored buckets):
+ * `reason` maps to the HTTP status (invalid 400, not-found 404, conflict 409) and `field`
+ * names the input at fault, so the admin API can say which one.
+ */
+export class IdentityError extends LedgerError {
+  readonly code: string;
+  constructor(readonly reason: 'invalid' | 'not-found' | 'conflict', readonly field: string, message: string) {
+    super(message);
+    this.name = 'IdentityError';
+    this.code = reason === 'invalid' ? 'InvalidArgument' : reason === 'not-found' ? 'NotFound' : 'Conflict';
+  }
+}

@@ -8,9 +8,13 @@ export type * from './reconcile-types.js';
 export type * from './notifications.js';
 export type * from './usage.js';
 export type * from './drain-types.js';
+export type * from './identity-types.js';
+export { ADMIN_PERMISSIONS, BUCKET_PERMISSIONS, RESOURCE_KINDS } from './identity-types.js';
+export { checkPermissions } from './core/identity.js';
+export type * from './fleet.js';
 export {
   LedgerError, PreconditionFailedError, ConditionalConflictError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
-  NoSuchIntentError, SchemaTooNewError,
+  NoSuchIntentError, SchemaTooNewError, IdentityError,
 } from './errors.js';
 export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';

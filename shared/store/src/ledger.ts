@@ -16,12 +16,14 @@ import type {
   DeleteOutcome, HoldingCursor, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow,
   MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
 } from './types.js';
-import type { LeaderLock } from './tx-adapter.js';
+import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
 import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
 import type { DrainLedger } from './drain-types.js';
+import type { IdentityLedger } from './identity-types.js';
+import type { FleetLedger } from './fleet.js';
 
 export interface BackendQuotaConfig {
   name: string;
@@ -194,6 +196,8 @@ export interface ReadLedger {
   getQuotas(): Promise<QuotaRow[]>;
   /** ok copies per backend that holds any, by name (the s3o_objects_count gauge). */
   copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
+  /** Objects, replication backlog (fewer ok copies than `factor`), open intents and uploads (admin status). */
+  operatorFigures(factor: number): Promise<OperatorFigures>;
 }
 
 /** The reaper's operations (docs/architecture.md, "Crash anywhere is recoverable"). */
@@ -335,6 +339,16 @@ export interface EventLogLedger {
   /** Record that `consumer` applied `eventId`; false when it already had (redelivery: skip). */
   markProcessed(consumer: string, eventId: string): Promise<boolean>;
   recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void>;
+  /**
+   * One batch of pruning (docs/architecture.md §5 "Pruning the event log"): deletes up to
+   * `limit` event_log rows that can never be handed to a consumer again — published before
+   * `before` (the stream has dropped them too), or, with `unpublishedToo` (the in-process bus,
+   * which never publishes), created before `before` and behind the offset of every consumer
+   * that moved since `before` — and up to `limit` processed_events rows older than `before`
+   * whose event is gone from event_log (nothing can redeliver it). Unpublished rows are never
+   * deleted otherwise: the relay still owes them to NATS.
+   */
+  pruneEventLog(options: { before: number; unpublishedToo: boolean; limit: number }): Promise<{ events: number; processed: number }>;
 }
 
 /** Leadership of periodic jobs. */
@@ -354,4 +368,4 @@ export interface LedgerSetup {
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, TaggingLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
-  EventLedger, EventLogLedger, LeaderLocks {}
+  IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks {}

@@ -15,6 +15,17 @@ import type { PlacementReads, PlacementWrites } from './placement-statements.js'
 import type { ReconcileReads } from './reconcile-types.js';
 import type { UsageReads, UsageWrites } from './usage.js';
 import type { DrainReads, DrainWrites } from './drain-statements.js';
+import type { IdentityReads, IdentityWrites } from './identity-statements.js';
+import type { FleetReads, FleetWrites } from './fleet.js';
+
+/** Counts an operator reads in `GET /admin/api/status`, from one snapshot. */
+export interface OperatorFigures {
+  objects: number;
+  /** objects with fewer ok copies than the replication factor: the replication backlog */
+  underReplicated: number;
+  openIntents: number;
+  openUploads: number;
+}
 
 /** The numbers of one backend_quotas row that a claim decides on. */
 export interface QuotaBalance {
@@ -47,7 +58,8 @@ export interface HoldingPage {
 }
 
 /** Statements that only read; usable outside a transaction (a read-only connection or the pool). */
-export interface ReadStatements extends ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads {
+export interface ReadStatements extends FleetReads, ReconcileReads, PlacementReads, NotificationReadStatements, UsageReads, DrainReads,
+  IdentityReads {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
   selectLocations(objectKey: string): Promise<LocationRow[]>;
   /** Keys in byte order, `from` <= key (< `to` when not null). */
@@ -63,6 +75,8 @@ export interface ReadStatements extends ReconcileReads, PlacementReads, Notifica
   countCleanup(): Promise<number>;
   /** ok copies per backend that holds any, by name (monitoring). */
   countCopiesByBackend(): Promise<Array<{ backendName: string; copies: number }>>;
+  /** The operator's counts (admin status): objects, objects short of `factor` ok copies, open intents and uploads. */
+  countOperatorFigures(factor: number): Promise<OperatorFigures>;
   /** Intents whose heartbeat is older than `heartbeatBefore`, by (heartbeat, intent id), after `after`. */
   listStaleIntents(heartbeatBefore: number, after: IntentCursor | null, limit: number): Promise<IntentRow[]>;
   /** Uploads created before `before` with no part reserved or recorded since, oldest first. */
@@ -87,7 +101,8 @@ export interface ReadStatements extends ReconcileReads, PlacementReads, Notifica
 }
 
 /** Statements usable inside `withTx`. */
-export interface TxStatements extends ReadStatements, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites {
+export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrites, NotificationTxStatements, UsageWrites, DrainWrites,
+  IdentityWrites {
   // ---- backend_quotas / backend_drains ----
   /** Insert the row (used = orphan = 0) or update its limit. */
   upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;
@@ -177,6 +192,13 @@ export interface TxStatements extends ReadStatements, PlacementWrites, Notificat
   insertProcessedEvent(consumer: string, eventId: string, now: number): Promise<boolean>;
   /** Insert or overwrite (consumer, event_id). */
   upsertDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string, now: number): Promise<void>;
+  /**
+   * Delete up to `limit` event_log rows no consumer can be handed again (EventLogLedger.pruneEventLog
+   * says which); the number deleted.
+   */
+  deleteSettledEvents(before: number, unpublishedToo: boolean, limit: number): Promise<number>;
+  /** Delete up to `limit` processed_events rows older than `before` whose event left event_log. */
+  deleteSettledProcessedEvents(before: number, limit: number): Promise<number>;
 }
 
 export interface LeaderLock {

@@ -19,6 +19,8 @@ import { describeNotificationContract } from './contract-notifications.js';
 import { describeUsageContract } from './contract-usage.js';
 import { describeStatsContract } from './contract-stats.js';
 import { describeTxWorkContract } from './contract-tx-work.js';
+import { describeIdentityContract } from './contract-identity.js';
+import { describeEventPruningContract } from './contract-event-pruning.js';
 
 export interface MakeLedgerOptions {
   /** `source` the ledger must stamp on its events */
@@ -56,6 +58,8 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     describeUsageContract(withLedger);
     describeStatsContract(withLedger);
     describeTxWorkContract(withLedger);
+    describeIdentityContract(withLedger);
+    describeEventPruningContract(withLedger);
 
     describe('claim', () => {
       test('packs into the first candidate with room, in candidate order', () =>

@@ -1,6 +1,7 @@
 // @s3o/telemetry: structured logs (pino, with trace ids), health and metrics endpoints,
 // Prometheus metrics and OpenTelemetry tracing. One root logger per process; services take
 // children.
+export { LogRing, processLogs, LOG_LEVELS, type LogLevelName, type RingLine } from './log-ring.js';
 export { createLogger, silentLogger, auditLog, toggleLevelOnSignal, type Logger } from './logging.js';
 export { bearerTokenMatches, startHealthServer, startMetricsServer, type HealthServer, type HealthServerOptions, type HealthState } from './health.js';
 export {

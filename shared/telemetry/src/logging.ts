@@ -6,10 +6,16 @@
 // trace in Jaeger and back.
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import type { LogRing } from './log-ring.js';
 
 export type { Logger };
 
-export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream }): Logger {
+/**
+ * `ring`: also keep every line written in this ring (log-ring.ts, the admin API's logs). Lines
+ * are kept at the logger's level: turning the level down with `PUT /admin/api/log-level`
+ * shows more there too.
+ */
+export function createLogger(opts: { service: string; level?: LevelWithSilent; destination?: NodeJS.WritableStream; ring?: LogRing }): Logger {
   const options = {
     level: opts.level ?? 'info',
     base: { service: opts.service },
@@ -17,6 +23,10 @@ export function createLogger(opts: { service: string; level?: LevelWithSilent; d
     formatters: { level: (label: string) => ({ level: label }) },
     mixin: traceFields,
   };
+  if (opts.ring) {
+    const out = opts.destination ?? pino.destination(1);
+    return pino(options, pino.multistream([{ stream: out, level: 'trace' }, { stream: opts.ring.stream(), level: 'trace' }]));
+  }
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 

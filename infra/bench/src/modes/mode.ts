@@ -2,6 +2,7 @@
 // this interface, so adding the distributed mode (Postgres + NATS, services in processes
 // of their own) means one more implementation of GatewayMode, nothing else.
 import type { Credentials } from '../s3-client.js';
+import type { IdentityLoad, IdentitySeedReport } from './seed-identity.js';
 
 /** One S3 backend the gateway writes to, as the benchmark started it. */
 export interface BackendUnderTest {
@@ -36,6 +37,8 @@ export interface GatewayStartOptions {
   nodeFlags: string[];
   /** tracing on, every trace sampled, exported to this OTLP/HTTP endpoint; null = tracing off */
   tracingEndpoint: string | null;
+  /** users and grants loaded into the ledger before the gateway starts; null = none */
+  identityLoad: IdentityLoad | null;
 }
 
 export interface SeedReport {
@@ -51,6 +54,8 @@ export interface RunningGateway {
   /** the process that serves S3 requests: its RSS is the figure the memory target is about */
   pid: number;
   seed: SeedReport | null;
+  /** what `identityLoad` put into the ledger */
+  identitySeed: IdentitySeedReport | null;
   stop(): Promise<void>;
 }
 

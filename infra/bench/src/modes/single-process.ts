@@ -7,6 +7,7 @@ import { gatewayConfigYaml } from './gateway-config.js';
 import { freePort, startGatewayProcess } from './gateway-process.js';
 import type { GatewayMode, GatewayStartOptions, RunningGateway, SeedReport } from './mode.js';
 import { seedListing } from './seed-ledger.js';
+import { seedIdentity, type IdentitySeedReport } from './seed-identity.js';
 
 /** Size recorded for every seeded object; listing never reads their bytes. */
 const SEEDED_OBJECT_BYTES = 4096;
@@ -28,6 +29,16 @@ export const singleProcessMode: GatewayMode = {
     await writeFile(configPath, yaml);
 
     let seed: SeedReport | null = null;
+    let identitySeed: IdentitySeedReport | null = null;
+    if (options.identityLoad) {
+      const ledger = await openLedger({ driver: 'sqlite', path: config.database.path, source: 'bench-seed' });
+      try {
+        const configured = { buckets: new Set(config.buckets.map((b) => b.name)), backends: new Set(config.backends.map((b) => b.name)) };
+        identitySeed = await seedIdentity(ledger, options.identityLoad, configured, options.objectsBucket.name);
+      } finally {
+        await ledger.close();
+      }
+    }
     if (options.listingObjects > 0) {
       // The gateway is not running yet, so this is the only process on the database file.
       const ledger = await openLedger({ driver: 'sqlite', path: config.database.path, source: 'bench-seed' });
@@ -46,6 +57,6 @@ export const singleProcessMode: GatewayMode = {
     }
 
     const gateway = await startGatewayProcess({ verb: 'serve', configPath, port, nodeFlags: options.nodeFlags, cwd: options.workDir });
-    return { url: gateway.url, pid: gateway.child.pid, seed, stop: () => gateway.child.stop() };
+    return { url: gateway.url, pid: gateway.child.pid, seed, identitySeed, stop: () => gateway.child.stop() };
   },
 };

@@ -94,6 +94,10 @@ export function renderMarkdown(report: BenchReport): string {
     'in front of the same backend — what any extra Node hop costs on this machine; gateway/proxy is the gateway\'s share of that ceiling');
   for (const b of report.backends) {
     out.push(`* backend ${b.description}; gateway idle RSS ${num(b.gatewayIdleRssBytes / MiB, 1)} MiB, proxy ${num(b.proxyIdleRssBytes / MiB, 1)} MiB`);
+    if (b.identitySeed) {
+      const s = b.identitySeed;
+      out.push(`  * identity load: ${s.users.toLocaleString('en-US')} users with a stored credential each, ${s.grants.toLocaleString('en-US')} grants over ${s.buckets} stored buckets and the scenarios' bucket, provisioned through the ledger in ${num(s.seconds, 1)} s before the gateway started`);
+    }
     if (b.seed) out.push(`  * LIST bucket: ${b.seed.objects.toLocaleString('en-US')} objects seeded into the ledger in ${num(b.seed.seconds, 1)} s (${num(b.seed.objects / b.seed.seconds, 0)} objects/s) — ${b.seed.method}`);
   }
   const p = report.profile;

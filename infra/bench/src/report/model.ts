@@ -2,6 +2,7 @@
 import type { BackendKind } from '../backends.js';
 import type { MachineInfo, CommitInfo } from '../machine.js';
 import type { SeedReport } from '../modes/mode.js';
+import type { IdentitySeedReport } from '../modes/seed-identity.js';
 import type { BenchProfile } from '../profiles.js';
 import type { ChecksumMode } from '../s3-client.js';
 import type { Metric } from '../scenarios.js';
@@ -55,6 +56,8 @@ export interface BackendRun {
   /** the pass-through proxy's RSS once ready */
   proxyIdleRssBytes: number;
   seed: SeedReport | null;
+  /** users and grants loaded before the gateway started; null when none */
+  identitySeed: IdentitySeedReport | null;
   /** when the gateway ran with --cpu-prof */
   cpuProfile: CpuProfileSummary | null;
 }

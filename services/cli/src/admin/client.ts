@@ -13,7 +13,7 @@ export interface AdminCredential {
 }
 
 export interface AdminCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** below /admin/api, e.g. `/verify` */
   path: string;
   query?: Array<[string, string]>;
@@ -81,6 +81,56 @@ export function callAdminApi(baseUrl: string, credential: AdminCredential, call:
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown });
           } catch {
             reject(new Error(`${url.origin} answered ${res.statusCode} with something other than JSON: ${text.slice(0, 200)}`));
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Calls an endpoint that streams NDJSON (Accept: application/x-ndjson): `onLine` gets each
+ * line as it arrives. A non-NDJSON answer (a refusal, or an error before the stream began)
+ * resolves with its status and JSON body instead.
+ */
+export function streamAdminApi(
+  baseUrl: string, credential: AdminCredential, call: AdminCall, onLine: (line: Record<string, unknown>) => void, timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<AdminAnswer & { streamed: boolean }> {
+  const url = new URL(`/admin/api${call.path}`, baseUrl);
+  const body = call.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(call.json), 'utf8');
+  const signed = signAdminRequest(credential, call.method, url, call.query ?? [], body);
+  const headers = { ...signed.headers, 'content-length': String(body.length), accept: 'application/x-ndjson' };
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: signed.path, method: call.method, headers, timeout: timeoutMs },
+      (res) => {
+        const streamed = (res.headers['content-type'] ?? '').startsWith('application/x-ndjson');
+        let pending = '';
+        let last: unknown = null;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          pending += chunk;
+          if (!streamed) return;
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) !== -1) {
+            const text = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (text.trim() === '') continue;
+            last = JSON.parse(text) as Record<string, unknown>;
+            onLine(last as Record<string, unknown>);
+          }
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          if (streamed) return resolve({ status: res.statusCode ?? 0, body: last, streamed });
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(pending) as unknown, streamed });
+          } catch {
+            reject(new Error(`${url.origin} answered ${res.statusCode} with something other than JSON: ${pending.slice(0, 200)}`));
           }
         });
       },

@@ -1,18 +1,25 @@
-// Bucket-level answers. Virtual buckets are defined by configuration, so there is
-// nothing to create or delete through the API; these report what the config says.
-import { escapeXml } from '@s3o/s3';
+// Bucket-level answers. Buckets come from the config file or were made at run time (stored in
+// the ledger); which ones a caller sees, and whether it may make or remove one, is the
+// identity registry's to say (docs/architecture.md §6 "Authorisation").
+import { bucketNameProblem } from '@s3o/config';
+import { IdentityError } from '@s3o/store';
+import { S3Error, escapeXml } from '@s3o/s3';
 import { bucketTarget, type RequestContext } from '../context.js';
 import { corsConfigurationXml } from '../http/cors.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-/** Buckets exist as long as the configuration says so; report when this process first saw them. */
+/** Config buckets exist as long as the configuration says so; report when this process first saw them. */
 const PROCESS_START = new Date().toISOString();
 
+/** The buckets the caller holds a grant on (auth.root: every bucket). */
 export async function listBuckets(ctx: RequestContext): Promise<void> {
-  const visible = ctx.deps.config.buckets.filter((b) => b.credentials.some((c) => c.accessKeyId === ctx.auth.accessKeyId));
-  const items = visible
-    .map((b) => `<Bucket><Name>${escapeXml(b.name)}</Name><CreationDate>${PROCESS_START}</CreationDate></Bucket>`)
+  const registry = ctx.identity.registry;
+  const items = registry.visibleBuckets(ctx.principal.user)
+    .map((name) => {
+      const created = registry.bucketCreatedAt(name);
+      return `<Bucket><Name>${escapeXml(name)}</Name><CreationDate>${created === null ? PROCESS_START : new Date(created).toISOString()}</CreationDate></Bucket>`;
+    })
     .join('');
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="${XMLNS}"><Owner><ID>${escapeXml(ctx.auth.accessKeyId)}</ID>` +
@@ -35,14 +42,59 @@ export async function getBucketVersioning(ctx: RequestContext): Promise<void> {
   sendXml(ctx.reply, 200, `<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="${XMLNS}"/>`);
 }
 
+function configuredResources(ctx: RequestContext) {
+  return {
+    buckets: new Set(ctx.deps.config.buckets.map((b) => b.name)),
+    backends: new Set(ctx.deps.config.backends.map((b) => b.name)),
+  };
+}
+
 /**
- * CreateBucket on a configured bucket the caller owns answers 200, as us-east-1 does for
- * BucketAlreadyOwnedByYou — tools such as rclone create the bucket before uploading.
+ * CreateBucket: a bucket the caller already sees answers 200, as us-east-1 does for
+ * BucketAlreadyOwnedByYou — tools such as rclone create the bucket before uploading. A new one
+ * needs admin-provision (checked in authorize.ts) and is stored in the ledger; the caller gets
+ * no grant on it by making it.
  */
 export async function createBucket(ctx: RequestContext): Promise<void> {
-  bucketTarget(ctx);
-  ctx.reply.header('location', `/${ctx.bucket}`);
+  const bucket = bucketTarget(ctx);
+  const registry = ctx.identity.registry;
+  if (!registry.bucketExists(bucket)) {
+    const problem = bucketNameProblem(bucket);
+    if (problem !== null) throw new S3Error('InvalidBucketName', { message: `The specified bucket is not valid: ${problem}.`, extra: { BucketName: bucket } });
+    try {
+      await ctx.deps.ledger.identity.createBucket(bucket, configuredResources(ctx));
+    } catch (err) {
+      if (!(err instanceof IdentityError && err.reason === 'conflict')) throw err;
+    }
+    // This gateway answers from the registry at once; the others rebuild on identity.changed.
+    await ctx.identity.refresh();
+  } else if (!registry.seesBucket(ctx.principal.user, bucket)) {
+    throw new S3Error('BucketAlreadyExists', { extra: { BucketName: bucket } });
+  }
+  ctx.reply.header('location', `/${bucket}`);
   sendEmpty(ctx.reply, 200);
+}
+
+/**
+ * DeleteBucket (admin-provision): a stored bucket that holds nothing and that no grant names.
+ * A config bucket is the config file's to remove.
+ */
+export async function deleteBucket(ctx: RequestContext): Promise<void> {
+  const bucket = bucketTarget(ctx);
+  const registry = ctx.identity.registry;
+  if (!registry.bucketExists(bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: bucket } });
+  if (registry.isConfigBucket(bucket)) {
+    throw new S3Error('AccessDenied', { message: `Bucket ${bucket} is defined in the config file; remove it there.` });
+  }
+  try {
+    await ctx.deps.ledger.identity.deleteBucket(bucket);
+  } catch (err) {
+    if (!(err instanceof IdentityError)) throw err;
+    if (err.reason === 'not-found') throw new S3Error('NoSuchBucket', { extra: { BucketName: bucket } });
+    throw new S3Error('BucketNotEmpty', { message: err.message, extra: { BucketName: bucket } });
+  }
+  await ctx.identity.refresh();
+  sendEmpty(ctx.reply, 204);
 }
 
 /** GetBucketCors: the bucket's `cors` rules from the configuration (http/cors.ts). */

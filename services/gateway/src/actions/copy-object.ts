@@ -1,5 +1,5 @@
-// CopyObject from any virtual bucket the caller may use: the source's bytes are streamed from
-// one of its copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
+// CopyObject, within a bucket or between two (`read` on the source, `write` on the target): the source's bytes are streamed from one of its
+// copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
 import { BodyVerifier, S3Error, escapeXml, parseTaggingHeader } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
@@ -10,6 +10,7 @@ import { openFirstCopy } from '../read/open-copy.js';
 import { writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
+import { authorizeBucket } from '../authorize.js';
 
 /** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`. */
 export function parseCopySource(raw: string): { bucket: string; key: string } {
@@ -38,9 +39,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { config, ledger } = ctx.deps;
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
-  // A source bucket the caller may not read is refused as AWS refuses it, whether it exists or not.
-  if (!ctx.mayUse(src.bucket)) throw new S3Error('AccessDenied');
-  if (!config.buckets.some((b) => b.name === src.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: src.bucket } });
+  // `write` on the target was checked with the action (authorize.ts); the source needs `read`.
+  authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
 
   const directive = (header(ctx.req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {

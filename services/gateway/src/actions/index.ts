@@ -1,7 +1,7 @@
 // One module per S3 action; this table is the only place that knows them all.
 import type { RequestContext } from '../context.js';
 import type { S3Action } from '../http/classify.js';
-import { createBucket, getBucketCors, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucket.js';
+import { createBucket, getBucketCors, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from './bucket.js';
 import { listObjectsV1, listObjectsV2 } from './list-objects.js';
 import { getObject, headObject } from './get-object.js';
 import { putObject } from './put-object.js';
@@ -21,6 +21,7 @@ export const actions: Record<S3Action, (ctx: RequestContext) => Promise<void>> =
   GetBucketVersioning: getBucketVersioning,
   CreateBucket: createBucket,
   GetBucketCors: getBucketCors,
+  DeleteBucket: deleteBucket,
   ListObjects: listObjectsV1,
   ListObjectsV2: listObjectsV2,
   ListMultipartUploads: listMultipartUploads,

@@ -9,6 +9,7 @@ import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
 import { checkConditions, type ByteRange } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
+import { authorizeBucket } from '../authorize.js';
 import { parseCopySource } from './copy-object.js';
 import { MAX_PART_SIZE, openUpload, parsePartNumber } from './multipart.js';
 
@@ -34,8 +35,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   const upload = await openUpload(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
-  if (!ctx.mayUse(src.bucket)) throw new S3Error('AccessDenied');
-  if (!config.buckets.some((b) => b.name === src.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: src.bucket } });
+  // `write` on the upload's bucket was checked with the action (authorize.ts); the source needs `read`.
+  authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
   const found = await ledger.getObject(internalKey(src.bucket, src.key));
   if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
   const source = found.object;

@@ -112,7 +112,7 @@ export function registerBackendRoutes(app: FastifyInstance, deps: GatewayDeps): 
       });
     }
 
-    const secret = config.auth.root!.secretAccessKey;
+    const secret = deps.config.auth.root!.secretAccessKey;
     const preview = await ledger.drains.previewPurge(backend);
     const confirm = query.get('confirm');
     if (confirm === null || !confirmationHolds(secret, backend, preview, confirm)) {

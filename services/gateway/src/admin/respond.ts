@@ -1,8 +1,9 @@
-// How the admin API answers: JSON, never cached, errors as `{ error: { code, message }, request_id }`.
+// How the admin API answers: JSON, never cached, errors as `{ error: { code, message[, field] }, request_id }`
+// (`field` names the input at fault, when one is).
 import type { FastifyReply } from 'fastify';
 
 export class AdminError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
     super(message);
     this.name = 'AdminError';
   }
@@ -13,7 +14,8 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 }
 
 export function sendAdminError(reply: FastifyReply, err: AdminError): FastifyReply {
-  return sendJson(reply, err.status, { error: { code: err.code, message: err.message }, request_id: reply.request.id });
+  const error = err.field === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, field: err.field };
+  return sendJson(reply, err.status, { error, request_id: reply.request.id });
 }
 
 /** A whole-number query parameter in [min, max]; `fallback` when absent. */

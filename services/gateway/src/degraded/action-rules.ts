@@ -43,6 +43,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   GetObjectTagging: 'refuse',
   PutObjectTagging: 'refuse',
   DeleteObjectTagging: 'refuse',
+  DeleteBucket: 'refuse',
 };
 
 /** Throws ServiceUnavailable when the breaker is open and the action needs the database. */

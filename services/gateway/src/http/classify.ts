@@ -4,7 +4,7 @@ import type { S3Address } from './address.js';
 
 export type S3Action =
   | 'ListBuckets'
-  | 'HeadBucket' | 'GetBucketLocation' | 'GetBucketVersioning' | 'CreateBucket'
+  | 'HeadBucket' | 'GetBucketLocation' | 'GetBucketVersioning' | 'CreateBucket' | 'DeleteBucket'
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
@@ -58,6 +58,8 @@ export function classify(method: string, addr: S3Address, headers: Record<string
       case 'PUT':
         if (none) return { action: 'CreateBucket' };
         return no(`PUT bucket ${[...sub].join(',')}`);
+      case 'DELETE':
+        return none ? { action: 'DeleteBucket' } : no(`DELETE bucket ${[...sub].join(',')}`);
       default:
         return no(`${method} on the bucket`);
     }

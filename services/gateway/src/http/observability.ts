@@ -22,6 +22,8 @@ export interface RequestFacts {
   key: string | null;
   /** the access key the request was verified with (null until then) */
   accessKeyId: string | null;
+  /** the user holding that key (docs/architecture.md §6 "Authorisation"); null until authenticated */
+  user: string | null;
   /** whether accessKeyId passed authentication */
   authenticated: boolean;
 }
@@ -125,6 +127,10 @@ export function registerObservability(app: FastifyInstance, options: Observabili
     span.setAttribute('http.response.status_code', status);
     if (facts?.bucket) span.setAttribute('s3o.bucket', facts.bucket);
     if (facts?.key) span.setAttribute('s3o.key', facts.key);
+    // Who: the key tried (also when authentication failed) and, once verified, its user.
+    const accessKeyId = facts?.accessKeyId ?? claimedAccessKeyIdOf(request);
+    if (accessKeyId) span.setAttribute('s3o.access_key_id', accessKeyId);
+    if (facts?.user) span.setAttribute('s3o.user', facts.user);
     if (aborted) failSpan(span, new Error('the client closed the connection before the response'));
     else if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
     // Logged inside the span, so the audit line carries its trace_id.
@@ -140,7 +146,8 @@ export function registerObservability(app: FastifyInstance, options: Observabili
         remoteAddress: request.socket.remoteAddress ?? null,
         // A request refused before (or by) authentication names the key it tried, so a
         // probe of many keys or a leaked key in use is visible in the audit log.
-        accessKeyId: facts?.accessKeyId ?? claimedAccessKeyIdOf(request),
+        accessKeyId,
+        user: facts?.user ?? null,
         authenticated: facts?.authenticated ?? false,
       });
     });

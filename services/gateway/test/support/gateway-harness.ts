@@ -109,7 +109,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     const board = new UsageBoard(meter, { unconfirmedTtlMs: 60_000 });
     const limits = usageLimitsOf(config.backends);
     availability.addGate(new UsageLimitGate(board, limits));
-    const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total) };
+    const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total), flushNow: async () => undefined, updateLimits: (next) => next.forEach((l, b) => limits.has(b) && limits.set(b, l)) };
     const admission = new ProcessAdmission(config.server);
     const gateway = createGatewayApp({ config, ledger: options.ledger, backends: clients, availability, usage, admission, logger: silentLogger() });
     cleanups.push(() => gateway.app.close());

@@ -27,9 +27,15 @@ export class BackendWalk {
   private readonly buckets: ReadonlySet<string>;
   private readonly clock: () => number;
 
-  constructor(private readonly deps: ReconcileDeps, private readonly client: BackendClient, private readonly counts: ReconcileCounts) {
+  constructor(
+    private readonly deps: ReconcileDeps,
+    private readonly client: BackendClient,
+    private readonly counts: ReconcileCounts,
+    /** the buckets objects may be imported into: config and stored ones */
+    buckets: ReadonlySet<string>,
+  ) {
     this.graceMs = leftoverGraceMs(deps.config);
-    this.buckets = new Set(deps.config.buckets.map((b) => b.name));
+    this.buckets = buckets;
     this.clock = deps.clock ?? Date.now;
   }
 
@@ -119,7 +125,7 @@ export class BackendWalk {
           return inspection.request;
         case 'unknown-bucket':
           this.counts.unknownBucket++;
-          logger.warn({ backend, storageKey, bucket: inspection.bucket }, 'key on a backend names no configured bucket; not imported');
+          logger.warn({ backend, storageKey, bucket: inspection.bucket }, 'key on a backend names no bucket; not imported');
           return null;
         case 'unnamed':
           this.counts.unnamed++;

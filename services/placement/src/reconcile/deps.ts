@@ -2,7 +2,7 @@
 import type { BackendClient } from '@s3o/backends';
 import type { Config } from '@s3o/config';
 import type {
-  CleanupLedger, EventLedger, HoldingsLedger, ImportLedger, LeaderLocks, LostObjectLedger, MissingCopyLedger, ReadLedger,
+  CleanupLedger, EventLedger, HoldingsLedger, IdentityLedger, ImportLedger, LeaderLocks, LostObjectLedger, MissingCopyLedger, ReadLedger,
 } from '@s3o/store';
 import type { Logger } from '@s3o/telemetry';
 
@@ -12,7 +12,7 @@ import type { Logger } from '@s3o/telemetry';
  * its leader lock.
  */
 export type ReconcileLedger = HoldingsLedger & ImportLedger & ReadLedger & MissingCopyLedger & CleanupLedger & LostObjectLedger &
-  EventLedger & LeaderLocks;
+  EventLedger & IdentityLedger & LeaderLocks;
 
 export interface ReconcileDeps {
   config: Config;

@@ -8,7 +8,7 @@
 
 export type ImportTarget =
   | { bucket: string; key: string }
-  /** no configured bucket has that name: reported, never imported */
+  /** no bucket (config or stored) has that name: reported, never imported */
   | { unknownBucket: string }
   /** nothing is left to name the object (e.g. a folder marker `photos/`) */
   | { unnamed: true };

@@ -25,12 +25,14 @@ export class Reconciler {
   async pass(signal: AbortSignal): Promise<ReconcileCounts> {
     const { deps } = this;
     const counts = zeroCounts();
+    // Objects are imported into config buckets and those made at run time, read once per pass.
+    const buckets = new Set([...deps.config.buckets.map((b) => b.name), ...(await deps.ledger.identity.snapshot()).buckets.map((b) => b.name)]);
     for (const backend of deps.config.backends) {
       const client = deps.backends.get(backend.name);
       if (!client) continue;
       signal.throwIfAborted();
       try {
-        await new BackendWalk(deps, client, counts).run(signal);
+        await new BackendWalk(deps, client, counts, buckets).run(signal);
         counts.backends++;
       } catch (err) {
         if (signal.aborted) throw err;

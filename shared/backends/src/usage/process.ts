@@ -12,4 +12,8 @@ export interface ProcessUsage {
    * distributed mode the KV bucket every process watches.
    */
   publishTotal(total: PublishedUsage): Promise<void>;
+  /** Publishes what this process has metered now, without waiting for the next flush (admin usage-flush). */
+  flushNow(): Promise<void>;
+  /** New limits for backends this process knows (a configuration reload); enforced from the next call on. */
+  updateLimits(limits: ReadonlyMap<string, UsageLimits>): void;
 }

@@ -37,8 +37,11 @@ export interface BucketConfig {
  */
 export const RESERVED_BUCKET_NAMES: ReadonlySet<string> = new Set(['admin', 'health', 'metrics', 'ui']);
 
-/** AWS's bucket naming rules, so any S3 client accepts the name in both addressing styles. */
-function bucketNameProblem(name: string): string | null {
+/**
+ * AWS's bucket naming rules, so any S3 client accepts the name in both addressing styles; also
+ * what a bucket made at run time is checked against. Null when the name is fine.
+ */
+export function bucketNameProblem(name: string): string | null {
   const quoted = JSON.stringify(name);
   if (RESERVED_BUCKET_NAMES.has(name)) {
     return `${quoted} is reserved (the gateway serves /${name} on the S3 port)`;

@@ -6,7 +6,7 @@ import { BUS_DRIVERS, type BusDriver } from '../derived.js';
 import { duration, integer, optionalChoice, section, textOr } from '../fields.js';
 import { natsTokenProblem, natsUrlProblem } from '../names.js';
 import { defineSection } from '../section.js';
-import { DAY, SECOND } from '../units.js';
+import { DAY, HOUR, SECOND } from '../units.js';
 
 export interface BusConfig {
   driver: BusDriver;
@@ -14,6 +14,8 @@ export interface BusConfig {
   stream: string;
   subjectPrefix: string;
   retentionMs: number;
+  /** how often the cleanup service prunes event_log and processed_events */
+  pruneIntervalMs: number;
   maxDeliver: number;
   pollIntervalMs: number;
 }
@@ -24,6 +26,7 @@ const schema = section({
   stream: textOr('S3O_EVENTS', (text) => natsTokenProblem(text, 'a stream name')),
   subject_prefix: textOr('s3o', (text) => natsTokenProblem(text, 'one token')),
   retention: duration(7 * DAY, { allowZero: false }),
+  prune_interval: duration(1 * HOUR, { allowZero: false }),
   max_deliver: integer(5, { min: 1 }),
   poll_interval: duration(1 * SECOND, { allowZero: false }),
 });
@@ -40,6 +43,7 @@ export const busSection = defineSection({
     stream: bus.stream,
     subjectPrefix: bus.subject_prefix,
     retentionMs: bus.retention,
+    pruneIntervalMs: bus.prune_interval,
     maxDeliver: bus.max_deliver,
     pollIntervalMs: bus.poll_interval,
   }),

@@ -30,6 +30,8 @@ const schema = section({
   user: optionalText(),
   password: optionalText(),
   name: optionalText(),
+  // Upstream's name for `name` (an upstream file starts unchanged).
+  database: optionalText(),
   ssl_mode: choice('require', ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const),
   max_conns: integer(10, { min: 1 }),
   // Defaults to min(5, max_conns) so lowering max_conns alone stays valid.
@@ -50,13 +52,16 @@ export const databaseSection = defineSection({
     port: database.port,
     user: database.user,
     password: database.password,
-    name: database.name,
+    name: database.name ?? database.database,
     sslMode: database.ssl_mode,
     maxConns: database.max_conns,
     minConns: database.min_conns ?? Math.min(5, database.max_conns),
     maxConnLifetimeMs: database.max_conn_lifetime,
   }),
   check({ database }: Reads, report) {
+    if (database.name !== null && database.database !== null && database.name !== database.database) {
+      report(['database', 'database'], `upstream's name for database.name; the two differ ("${database.database}" and "${database.name}"): keep one`);
+    }
     if (database.min_conns !== null && database.min_conns > database.max_conns) {
       report(['database', 'min_conns'], `must not exceed max_conns (${database.max_conns})`);
     }

@@ -56,6 +56,16 @@ export function eventLogOperations(core: Core, eventsAppended: EventsAppendedSig
     async recordDeadEvent(consumer: string, eventId: string, attempts: number, lastError: string): Promise<void> {
       await core.withWork(({ tx, now }) => tx.upsertDeadEvent(consumer, eventId, attempts, lastError, now));
     },
+
+    async pruneEventLog({ before, unpublishedToo, limit }) {
+      if (limit <= 0) return { events: 0, processed: 0 };
+      return core.withWork(async ({ tx }) => {
+        // Events first: their processed_events rows become prunable in the same transaction.
+        const events = await tx.deleteSettledEvents(before, unpublishedToo, limit);
+        const processed = await tx.deleteSettledProcessedEvents(before, limit);
+        return { events, processed };
+      });
+    },
   };
 }
 

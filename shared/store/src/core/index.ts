@@ -9,6 +9,7 @@ import { cleanupAdminOperations, cleanupOperations } from './cleanup.js';
 import { backendDrains } from './drains.js';
 import { eventLogOperations, eventOperations } from './events.js';
 import { holdingOperations } from './holdings.js';
+import { identityOperations } from './identity.js';
 import { importOperations, lostObjectOperations } from './import.js';
 import { multipartOperations } from './multipart.js';
 import { notificationOutbox } from './notifications.js';
@@ -18,6 +19,7 @@ import { reaperOperations } from './reaper.js';
 import { taggingOperations } from './tagging.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
+import { fleetOperations } from './fleet.js';
 import { intentOperations, writeOperations } from './writes.js';
 
 export { sequencerOf, type TxWork } from './tx-work.js';
@@ -60,9 +62,11 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...placementOperations(core),
     ...missingCopyOperations(core),
     ...usageOperations(core),
+    ...fleetOperations(core),
     ...eventOperations(core),
     ...eventLogOperations(core, core.eventsAppended),
     drains: backendDrains(core),
     notifications: notificationOutbox(core),
+    identity: identityOperations(core),
   };
 }

@@ -3,6 +3,7 @@
 import type { ListRequest, ReadLedger } from '../ledger.js';
 import type { ListEntry, LocationRow, ObjectRow, QuotaRow } from '../types.js';
 import type { Core } from './tx-work.js';
+import type { OperatorFigures } from '../tx-adapter.js';
 
 export function readOperations(core: Core): ReadLedger {
   return {
@@ -25,6 +26,10 @@ export function readOperations(core: Core): ReadLedger {
 
     async copiesByBackend(): Promise<Array<{ backendName: string; copies: number }>> {
       return core.read((q) => q.countCopiesByBackend());
+    },
+
+    async operatorFigures(factor: number): Promise<OperatorFigures> {
+      return core.read((q) => q.countOperatorFigures(factor));
     },
   };
 }

@@ -10,9 +10,11 @@ import { objectReads, objectWrites } from './sql/objects.js';
 import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
 import { statsReads } from './sql/stats.js';
+import { fleetReads, fleetWrites } from './sql/fleet.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
+import { identityReads, identityWrites } from './sql/identity.js';
 
 export function readStatements(db: Queries): ReadStatements {
   return {
@@ -21,6 +23,7 @@ export function readStatements(db: Queries): ReadStatements {
     ...intentReads(db),
     ...quotaReads(db),
     ...statsReads(db),
+    ...fleetReads(db),
     ...multipartReads(db),
     ...cleanupReads(db),
     ...eventReads(db),
@@ -28,12 +31,14 @@ export function readStatements(db: Queries): ReadStatements {
     ...reconcileReads(db),
     ...notificationReads(db),
     ...drainReads(db),
+    ...identityReads(db),
   };
 }
 
 export function txStatements(db: Queries): TxStatements {
   return {
     ...readStatements(db),
+    ...fleetWrites(db),
     ...objectWrites(db),
     ...placementWrites(db),
     ...intentWrites(db),
@@ -44,5 +49,6 @@ export function txStatements(db: Queries): TxStatements {
     ...usageWrites(db),
     ...notificationWrites(db),
     ...drainWrites(db),
+    ...identityWrites(db),
   };
 }

@@ -10,9 +10,11 @@ import { objectReads, objectWrites } from './sql/objects.js';
 import { placementReads, placementWrites } from './sql/placement.js';
 import { quotaReads, quotaWrites } from './sql/quotas.js';
 import { statsReads } from './sql/stats.js';
+import { fleetReads, fleetWrites } from './sql/fleet.js';
 import { usageReads, usageWrites } from './sql/usage.js';
 import { reconcileReads } from './sql/reconcile.js';
 import { drainReads, drainWrites } from './sql/drains.js';
+import { identityReads, identityWrites } from './sql/identity.js';
 
 export function readStatements(c: SqliteConnection): ReadStatements {
   return {
@@ -21,6 +23,7 @@ export function readStatements(c: SqliteConnection): ReadStatements {
     ...intentReads(c),
     ...quotaReads(c),
     ...statsReads(c),
+    ...fleetReads(c),
     ...multipartReads(c),
     ...cleanupReads(c),
     ...eventReads(c),
@@ -28,12 +31,14 @@ export function readStatements(c: SqliteConnection): ReadStatements {
     ...reconcileReads(c),
     ...notificationReads(c),
     ...drainReads(c),
+    ...identityReads(c),
   };
 }
 
 export function txStatements(c: SqliteConnection): TxStatements {
   return {
     ...readStatements(c),
+    ...fleetWrites(c),
     ...objectWrites(c),
     ...placementWrites(c),
     ...intentWrites(c),
@@ -44,6 +49,7 @@ export function txStatements(c: SqliteConnection): TxStatements {
     ...usageWrites(c),
     ...notificationWrites(c),
     ...drainWrites(c),
+    ...identityWrites(c),
   };
 }
 

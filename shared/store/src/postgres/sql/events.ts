@@ -53,7 +53,7 @@ export function eventReads(db: Queries): Pick<ReadStatements, 'selectEventsAfter
 }
 
 type EventWrites = Pick<TxStatements, 'reserveEventSeqs' | 'insertEvent' | 'upsertConsumerOffset' | 'upsertDeadEvent'
-  | 'lockUnpublishedEvents' | 'markEventsPublished' | 'insertProcessedEvent'>;
+  | 'lockUnpublishedEvents' | 'markEventsPublished' | 'insertProcessedEvent' | 'deleteSettledEvents' | 'deleteSettledProcessedEvents'>;
 
 export function eventWrites(db: Queries): EventWrites {
   return {
@@ -109,6 +109,28 @@ export function eventWrites(db: Queries): EventWrites {
         VALUES (${consumer}, ${eventId}, ${attempts}, ${lastError}, ${now})
         ON CONFLICT (consumer, event_id) DO UPDATE SET
           attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, at = EXCLUDED.at`);
+    },
+
+    async deleteSettledEvents(before, unpublishedToo, limit) {
+      const behindEveryConsumer = unpublishedToo
+        ? sql.fragment`OR (published_at IS NULL AND created_at < ${before}
+             AND seq <= (SELECT MIN(last_seq) FROM consumer_offsets WHERE updated_at >= ${before}))`
+        : sql.fragment``;
+      const result = await db.query(sql.unsafe`
+        DELETE FROM event_log WHERE seq IN (
+          SELECT seq FROM event_log
+           WHERE (published_at IS NOT NULL AND published_at < ${before}) ${behindEveryConsumer}
+           ORDER BY seq LIMIT ${limit})`);
+      return result.rowCount;
+    },
+
+    async deleteSettledProcessedEvents(before, limit) {
+      const result = await db.query(sql.unsafe`
+        DELETE FROM processed_events WHERE (consumer, event_id) IN (
+          SELECT consumer, event_id FROM processed_events p
+           WHERE p.at < ${before} AND NOT EXISTS (SELECT 1 FROM event_log e WHERE e.id = p.event_id)
+           LIMIT ${limit})`);
+      return result.rowCount;
     },
   };
 }

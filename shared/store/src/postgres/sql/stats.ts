@@ -9,13 +9,26 @@ const copiesRow = z
   .object({ backend_name: z.string(), n: int8 })
   .transform((r) => ({ backendName: r.backend_name, copies: r.n }));
 
-export function statsReads(db: Queries): Pick<ReadStatements, 'countCopiesByBackend'> {
+const figuresRow = z
+  .object({ objects: int8, under: int8, intents: int8, uploads: int8 })
+  .transform((r) => ({ objects: r.objects, underReplicated: r.under, openIntents: r.intents, openUploads: r.uploads }));
+
+export function statsReads(db: Queries): Pick<ReadStatements, 'countCopiesByBackend' | 'countOperatorFigures'> {
   return {
     async countCopiesByBackend() {
       return [
         ...(await db.any(sql.type(copiesRow)`
           SELECT backend_name, COUNT(*) AS n FROM object_locations WHERE state = 'ok' GROUP BY backend_name ORDER BY backend_name`)),
       ];
+    },
+
+    async countOperatorFigures(factor) {
+      return db.one(sql.type(figuresRow)`
+        SELECT (SELECT COUNT(*) FROM objects) AS objects,
+               (SELECT COUNT(*) FROM objects o
+                 WHERE (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') < ${factor}) AS under,
+               (SELECT COUNT(*) FROM pending_objects) AS intents,
+               (SELECT COUNT(*) FROM multipart_uploads) AS uploads`);
     },
   };
 }

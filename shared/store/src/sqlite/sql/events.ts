@@ -47,7 +47,7 @@ export function eventReads(c: SqliteConnection): Pick<ReadStatements, 'selectEve
   };
 }
 
-type EventWrites = Pick<TxStatements, 'reserveEventSeqs' | 'insertEvent' | 'upsertConsumerOffset' | 'upsertDeadEvent'
+type EventWrites = Pick<TxStatements, 'reserveEventSeqs' | 'insertEvent' | 'upsertConsumerOffset' | 'upsertDeadEvent' | 'deleteSettledEvents' | 'deleteSettledProcessedEvents'
   | 'lockUnpublishedEvents' | 'markEventsPublished' | 'insertProcessedEvent'>;
 
 export function eventWrites(c: SqliteConnection): EventWrites {
@@ -106,6 +106,30 @@ export function eventWrites(c: SqliteConnection): EventWrites {
          ON CONFLICT (consumer, event_id) DO UPDATE SET
            attempts = excluded.attempts, last_error = excluded.last_error, at = excluded.at`,
         { consumer, eventId, attempts, lastError, now },
+      );
+    },
+
+    async deleteSettledEvents(before, unpublishedToo, limit) {
+      const behindEveryConsumer = unpublishedToo
+        ? `OR (published_at IS NULL AND created_at < @before
+               AND seq <= (SELECT MIN(last_seq) FROM consumer_offsets WHERE updated_at >= @before))`
+        : '';
+      return c.run(
+        `DELETE FROM event_log WHERE seq IN (
+           SELECT seq FROM event_log
+            WHERE (published_at IS NOT NULL AND published_at < @before) ${behindEveryConsumer}
+            ORDER BY seq LIMIT @limit)`,
+        { before, limit },
+      );
+    },
+
+    async deleteSettledProcessedEvents(before, limit) {
+      return c.run(
+        `DELETE FROM processed_events WHERE (consumer, event_id) IN (
+           SELECT consumer, event_id FROM processed_events p
+            WHERE p.at < @before AND NOT EXISTS (SELECT 1 FROM event_log e WHERE e.id = p.event_id)
+            LIMIT @limit)`,
+        { before, limit },
       );
     },
   };

@@ -2,7 +2,7 @@
 import type { ReadStatements } from '../../tx-adapter.js';
 import { int, type SqliteConnection } from '../connection.js';
 
-export function statsReads(c: SqliteConnection): Pick<ReadStatements, 'countCopiesByBackend'> {
+export function statsReads(c: SqliteConnection): Pick<ReadStatements, 'countCopiesByBackend' | 'countOperatorFigures'> {
   return {
     async countCopiesByBackend() {
       return c
@@ -10,6 +10,18 @@ export function statsReads(c: SqliteConnection): Pick<ReadStatements, 'countCopi
           `SELECT backend_name, COUNT(*) AS n FROM object_locations WHERE state = 'ok' GROUP BY backend_name ORDER BY backend_name`,
         )
         .map((r) => ({ backendName: r.backend_name, copies: int(r.n) }));
+    },
+
+    async countOperatorFigures(factor) {
+      const r = c.get<{ objects: bigint; under: bigint; intents: bigint; uploads: bigint }>(
+        `SELECT (SELECT COUNT(*) FROM objects) AS objects,
+                (SELECT COUNT(*) FROM objects o
+                  WHERE (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') < @factor) AS under,
+                (SELECT COUNT(*) FROM pending_objects) AS intents,
+                (SELECT COUNT(*) FROM multipart_uploads) AS uploads`,
+        { factor },
+      )!;
+      return { objects: int(r.objects), underReplicated: int(r.under), openIntents: int(r.intents), openUploads: int(r.uploads) };
     },
   };
 }

@@ -1,0 +1,33 @@
+// `admin replicate|over-replication|rebalance|lifecycle|reconcile|usage-flush`: one pass now
+// through POST /admin/api/jobs/{job}/run, following its NDJSON progress — a bar on a terminal,
+// plain lines otherwise, the answer's last line with --json.
+import { EXIT, type AdminSession } from './connection.js';
+import { json, Progress } from './output.js';
+
+export const JOB_VERBS = ['replicate', 'over-replication', 'rebalance', 'lifecycle', 'reconcile', 'usage-flush'] as const;
+export type JobVerb = (typeof JOB_VERBS)[number];
+
+export async function runJob(session: AdminSession, job: JobVerb, asJson: boolean, out = process.stdout, err = process.stderr): Promise<number> {
+  const progress = asJson ? null : new Progress(err, job);
+  const last = await session.stream({ method: 'POST', path: `/jobs/${job}/run` }, (line) => {
+    if (line['event'] === 'running') progress?.update(Number(line['elapsed_ms'] ?? 0));
+    else if (line['event'] === 'started' && progress && !progress.interactive) err.write(`${job}: started\n`);
+  });
+  progress?.done();
+  if (!last) {
+    err.write(`${job}: the gateway ended the stream without an outcome\n`);
+    return EXIT.unavailable;
+  }
+  const failed = last['event'] !== 'done' || last['status'] !== 'ok';
+  if (asJson) out.write(json(last));
+  else {
+    const seconds = (Number(last['elapsed_ms'] ?? 0) / 1000).toFixed(1);
+    const counts = last['counts'] && typeof last['counts'] === 'object'
+      ? Object.entries(last['counts'] as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join(', ')
+      : '';
+    out.write(failed
+      ? `${job}: ${String(last['status'] ?? 'failed')} after ${seconds}s: ${String(last['error'] ?? last['reason'] ?? '')}\n`
+      : `${job}: done in ${seconds}s${counts ? `: ${counts}` : ''}\n`);
+  }
+  return failed ? EXIT.problems : EXIT.ok;
+}

@@ -1,0 +1,69 @@
+// Where a pass an operator asks for runs: in this process when its worker runs here (single
+// process mode), else — distributed mode — in the process that runs it, through a job_runs
+// row that process claims within about a second (@s3o/workers job-requests.ts); this gateway
+// follows the row until the pass has finished. A job no process seen by its heartbeat runs
+// is not asked for at all.
+import { newId } from '@s3o/store';
+import { HEARTBEAT_SEEN_WITHIN_MS, outcomeResult, type RunResult, type WorkerRecord } from '@s3o/workers';
+import type { GatewayDeps } from '../context.js';
+import { TRIGGERS, type TriggerName } from './route-table.js';
+
+/** How often the gateway reads a requested run's row. */
+const FOLLOW_EVERY_MS = 200;
+/** A request no process has claimed by then is withdrawn (the processes that run the job have stopped). */
+const CLAIM_TIMEOUT_MS = 15_000;
+
+export interface Pass {
+  /** resolves once the pass is under way (a refusal resolves `result` first) */
+  started: Promise<void>;
+  /** null: no process runs the job */
+  result: Promise<RunResult<object> | null>;
+}
+
+const settled = (result: RunResult<object> | null): Pass => ({ started: new Promise(() => {}), result: Promise.resolve(result) });
+
+export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pass> {
+  const worker = TRIGGERS[job];
+  if (worker === null) {
+    // Every process meters its own usage; this gateway flushes its own.
+    if (!deps.usage) return settled(null);
+    const usage = deps.usage;
+    return local(usage.flushNow().then(() => ({ status: 'ok', counts: {} })));
+  }
+  const operator = deps.operator;
+  if (operator?.workers.list().some((w) => w.name === worker)) return local(operator.workers.trigger(worker));
+  const fleet = await deps.ledger.listHeartbeats(Date.now() - HEARTBEAT_SEEN_WITHIN_MS);
+  const runsIt = fleet.some((p) => (p.workers as WorkerRecord[]).some((w) => w.name === worker));
+  if (!runsIt) return settled(null);
+  return remote(deps, job, worker);
+}
+
+/** Local: trigger() refuses at once, so a refusal is known before the next turn of the event loop. */
+function local(result: Promise<RunResult<object> | null>): Pass {
+  return { started: new Promise((resolve) => setImmediate(resolve)), result };
+}
+
+function remote(deps: GatewayDeps, job: string, worker: string): Pass {
+  const id = newId();
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const result = (async (): Promise<RunResult<object> | null> => {
+    await deps.ledger.requestJobRun({ id, job, worker });
+    const deadline = Date.now() + CLAIM_TIMEOUT_MS;
+    let runningSeen = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, FOLLOW_EVERY_MS));
+      const run = await deps.ledger.getJobRun(id);
+      if (!run) return null;
+      if (run.state === 'finished') return outcomeResult(run.outcome);
+      if (run.state === 'unclaimed') return null;
+      if (run.state === 'running') {
+        // Seen running twice: not refused at once (a refusal finishes the row right after the claim).
+        if (++runningSeen === 2) markStarted();
+      } else if (Date.now() > deadline && (await deps.ledger.withdrawJobRun(id))) {
+        return null;
+      }
+    }
+  })();
+  return { started, result };
+}
