@@ -94,6 +94,17 @@ if ! command -v rclone >/dev/null 2>&1; then
   [[ $(id -u) -eq 0 ]] || die "rclone is missing and only root can install it"
   apt_install rclone
 fi
+# aws cli too (e2e/test/part-copy.test.ts: server-side `s3 cp`, s3api tagging).
+if ! command -v aws >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "aws cli is missing and only root can install it"
+  apt_install awscli
+fi
+# Debian's chromium is the browser of e2e/test/cors.test.ts (driven by playwright-core, which
+# never downloads a browser of its own).
+if [[ ! -x /usr/lib/chromium/chromium ]]; then
+  [[ $(id -u) -eq 0 ]] || die "chromium is missing and only root can install it"
+  apt_install chromium
+fi
 
 echo "S3O_TEST_PG_URL=$pg_url"
 echo "S3O_TEST_NATS_URL=nats://$HOST:$NATS_PORT"

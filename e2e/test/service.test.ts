@@ -7,11 +7,11 @@ import {
   GetBucketLocationCommand,
   GetBucketVersioningCommand,
   GetObjectAclCommand,
-  GetObjectTaggingCommand,
+  GetBucketTaggingCommand,
   HeadBucketCommand,
   ListBucketsCommand,
   PutBucketVersioningCommand,
-  PutObjectTaggingCommand,
+  PutBucketTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { expectS3Error, parseErrorXml, put, rawFetch, startSystem, testNothingEscaped, type E2ESystem } from '../src/index.js';
@@ -60,10 +60,10 @@ describe('service and bucket operations', () => {
   const unsupported: Array<[string, () => Promise<unknown>]> = [
     ['GET ?acl (object)', () => s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: 'subresource/target' }))],
     ['GET ?acl (bucket)', () => s3.send(new GetBucketAclCommand({ Bucket: bucket }))],
-    ['GET ?tagging (object)', () => s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'subresource/target' }))],
+    ['GET ?tagging (bucket)', () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))],
     [
-      'PUT ?tagging (object)',
-      () => s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: 'subresource/target', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } })),
+      'PUT ?tagging (bucket)',
+      () => s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } })),
     ],
     [
       'PUT ?versioning (bucket)',
@@ -80,8 +80,8 @@ describe('service and bucket operations', () => {
     const res = await rawFetch(sys.url, {
       method: 'PUT',
       path: `/${bucket}/subresource/target`,
-      query: { tagging: '' },
-      body: '<Tagging><TagSet/></Tagging>',
+      query: { acl: '' },
+      body: '<AccessControlPolicy/>',
       credentials: sys.bucket.credentials,
     });
     assert.equal(res.status, 501);

@@ -1,8 +1,9 @@
 // Lifecycle expiry (lifecycle.rules[]): an object created more than `expiration_days` ago
 // whose key starts with the rule's prefix — in the rule's bucket, or in every bucket (config and
 // stored, read once per pass) when the rule names none — is deleted through the ledger's normal delete (copies
-// owed, `object.removed` with op LifecycleExpiration). The age is checked again under the
-// key lock, so an object overwritten since it was listed is not touched.
+// owed, `object.removed` with op LifecycleExpiration). The age — and a rule's tags, which the
+// listing does not carry — are checked under the key lock, so an object overwritten or
+// retagged since it was listed is judged as it is now.
 import type { LifecycleRule } from '@s3o/config';
 import type { CleanupDeps } from './deps.js';
 import { lifecycleExpired } from './events.js';
@@ -63,11 +64,11 @@ export class LifecycleExpiry {
         const result = await ledger.deleteObject(
           entry.objectKey,
           (outcome) => [lifecycleExpired(outcome.object.objectKey, outcome.removed)],
-          { createdBefore },
+          Object.keys(rule.tags).length > 0 ? { createdBefore, tags: rule.tags } : { createdBefore },
         );
         if (result.sequencer === null) continue;
         expired++;
-        logger.debug({ objectKey: entry.objectKey, prefix: rule.prefix, days: rule.expirationDays }, 'object expired');
+        logger.debug({ objectKey: entry.objectKey, prefix: rule.prefix, tags: rule.tags, days: rule.expirationDays }, 'object expired');
       }
       const last = page.at(-1);
       if (!last || page.length < config.lifecycle.batchSize) break;

@@ -138,3 +138,44 @@ describe('lifecycle expiry', () => {
     assert.ok(await world.ledger.getObject('made/kept'));
   });
 });
+
+describe('lifecycle expiry filtered on tags', () => {
+  let world: World;
+  before(async () => {
+    world = await startWorld({
+      backends: ['b1'],
+      buckets: ['photos'],
+      config: {
+        lifecycle: {
+          interval: '1m',
+          rules: [{ prefix: 'logs/', tags: [{ key: 'retention', value: 'short' }, { key: 'team', value: 'ops' }], expiration_days: 1 }],
+        },
+      },
+    });
+  });
+  after(() => world.close());
+
+  test('only objects under the prefix that carry every tag of the rule expire; tags are judged as they are now', async () => {
+    const put = (key: string) => writeObject(world, 'photos', key, Buffer.from(key));
+    const tag = (key: string, tags: Record<string, string>) => world.ledger.setObjectTags(`photos/${key}`, tags, () => []);
+    await put('logs/both');
+    await tag('logs/both', { retention: 'short', team: 'ops', extra: 'x' });
+    await put('logs/one');
+    await tag('logs/one', { retention: 'short' });
+    await put('logs/other-value');
+    await tag('logs/other-value', { retention: 'long', team: 'ops' });
+    await put('logs/none');
+    await put('elsewhere/both');
+    await tag('elsewhere/both', { retention: 'short', team: 'ops' });
+    await put('logs/untagged-later');
+    await tag('logs/untagged-later', { retention: 'short', team: 'ops' });
+    await tag('logs/untagged-later', {}); // DeleteObjectTagging before the sweep
+    world.clock.now += 2 * DAY;
+
+    assert.deepEqual(await new LifecycleExpiry(world.deps).pass(never), { expired: 1 });
+    assert.equal(await world.ledger.getObject('photos/logs/both'), null);
+    for (const stays of ['logs/one', 'logs/other-value', 'logs/none', 'elsewhere/both', 'logs/untagged-later']) {
+      assert.ok(await world.ledger.getObject(`photos/${stays}`), stays);
+    }
+  });
+});

@@ -37,6 +37,13 @@ const NEEDS: Record<S3Action, Needs> = {
   AbortMultipartUpload: 'write',
   DeleteObject: 'delete',
   DeleteObjects: 'delete',
+  // Tag changes are gated by their own permission (x-amz-tagging on a write comes with `write`).
+  GetObjectTagging: 'read',
+  PutObjectTagging: 'tags',
+  DeleteObjectTagging: 'tags',
+  // UploadPartCopy also needs `read` on its source, checked by the action.
+  UploadPartCopy: 'write',
+  GetBucketCors: 'any',
 };
 
 export interface Principal {

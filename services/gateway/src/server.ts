@@ -3,14 +3,16 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { S3Error, verifySigV4 } from '@s3o/s3';
 import type { Config } from '@s3o/config';
-import type { GatewayDeps, RequestContext } from './context.js';
+import { header, type GatewayDeps, type RequestContext } from './context.js';
 import { refuseWhileDegraded } from './degraded/action-rules.js';
 import { DatabaseUnavailableError } from './degraded/database-breaker.js';
 import { createDegradedMode } from './degraded/degraded-mode.js';
 import { isVirtualHosted, parseAddress, sentUrl } from './http/address.js';
 import { createListener } from './http/listener.js';
 import { classify } from './http/classify.js';
+import { answerPreflight, setCorsHeaders } from './http/cors.js';
 import { newRequestId } from './http/request-id.js';
+import { hideUnparseableContentType, restoreContentType } from './http/raw-content-type.js';
 import { registerObservability } from './http/observability.js';
 import { sendError, toS3Error } from './http/respond.js';
 import { IdentityRefresher, plainSealer } from '@s3o/identity';
@@ -103,6 +105,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  hideUnparseableContentType(app);
 
   app.get('/health', async (_req, reply) => {
     const healthy = degraded.breaker.isClosed && (deps.busConnected?.() ?? true);
@@ -114,6 +117,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
 
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const req = request.raw;
+    restoreContentType(req);
     const requestId = request.id;
     reply.header('x-amz-request-id', requestId).header('x-amz-id-2', requestId).header('server', 's3-orchestrator');
     const addr = parseAddress(sentUrl(req), req.headers.host, suffix);
@@ -122,6 +126,14 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     observe.note(request, { action: null, bucket: addr.bucket, key: addr.key, accessKeyId: null, user: null, authenticated: false });
     try {
       const registry = identity.registry;
+      // CORS (http/cors.ts): a preflight is answered before authentication; any other answer
+      // carries the headers of the rule that allows its origin, errors included.
+      if (req.method === 'OPTIONS') {
+        if (addr.bucket !== null && !registry.bucketExists(addr.bucket)) throw new S3Error('NoSuchBucket', { extra: { BucketName: addr.bucket } });
+        answerPreflight(reply, deps.config, addr.bucket, req.headers);
+        return;
+      }
+      setCorsHeaders(reply, deps.config, addr.bucket, header(req, 'origin'), req.method ?? 'GET');
       const auth = verifySigV4(
         { method: req.method ?? 'GET', rawPath: addr.rawPath, rawQuery: addr.rawQuery, headers: req.headers },
         registry.secretOf,
@@ -181,8 +193,8 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     recordRequests(app, series);
     app.register(dashboard, { prefix: deps.config.ui.path, deps, signer: ui.signer, registry: ui.registry, series, tls: listener.tls });
   }
-  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/*', handler: handle });
-  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'], url: '/', handler: handle });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/*', handler: handle });
+  app.route({ method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'], url: '/', handler: handle });
   app.setNotFoundHandler(handle);
   app.setErrorHandler((err, request, reply) => {
     deps.logger.error({ err, requestId: request.id }, 'unhandled gateway error');

@@ -46,12 +46,18 @@ test('the routing table maps method + subresource to one action', () => {
   assert.equal(c('GET', '/b/k'), 'GetObject');
   assert.equal(c('HEAD', '/b/k'), 'HeadObject');
   assert.equal(c('DELETE', '/b/k'), 'DeleteObject');
+  assert.equal(c('GET', '/b/k?tagging'), 'GetObjectTagging');
+  assert.equal(c('PUT', '/b/k?tagging'), 'PutObjectTagging');
+  assert.equal(c('DELETE', '/b/k?tagging'), 'DeleteObjectTagging');
+  assert.equal(c('PUT', '/b/k?partNumber=1&uploadId=u', { 'x-amz-copy-source': '/b/j' }), 'UploadPartCopy');
+  assert.equal(c('GET', '/b/k?partNumber=2'), 'GetObject');
+  assert.equal(c('GET', '/b?cors'), 'GetBucketCors');
+  assert.equal(c('HEAD', '/b/k?partNumber=2'), 'HeadObject');
 });
 
 test('anything outside the table is not implemented', () => {
   const c = (method: string, url: string, headers: Record<string, string> = {}) => classify(method, addr(url), headers).action;
   assert.equal(c('GET', '/b?acl'), null);
-  assert.equal(c('PUT', '/b/k?tagging'), null);
-  assert.equal(c('PUT', '/b/k?partNumber=1&uploadId=u', { 'x-amz-copy-source': '/b/j' }), null);
+  assert.equal(c('PUT', '/b?tagging'), null);
   assert.equal(c('PATCH', '/b/k'), null);
 });

@@ -5,7 +5,7 @@ import { OPERATIONAL_NOTIFICATION_EVENTS } from '@s3o/config';
 import { EventType, type CreatedOp, type DomainEvent, type RemovedOp } from '@s3o/events';
 
 /** The bus types the notifier consumes. */
-export const CONSUMED_TYPES = [EventType.ObjectCreated, EventType.ObjectRemoved, ...OPERATIONAL_NOTIFICATION_EVENTS] as const;
+export const CONSUMED_TYPES = [EventType.ObjectCreated, EventType.ObjectRemoved, EventType.ObjectTagging, ...OPERATIONAL_NOTIFICATION_EVENTS] as const;
 
 /** An object event as the payloads need it. */
 export interface ObjectFacts {
@@ -57,12 +57,15 @@ export function notificationFacts(event: DomainEvent): NotificationFacts | null 
     case EventType.ObjectRemoved:
       // AWS's removal records carry neither size nor eTag.
       return objectFacts(event, REMOVED_NAMES[event.data.op], { size: null, etag: null });
+    case EventType.ObjectTagging:
+      // AWS's tagging records carry the object's eTag, not its size.
+      return objectFacts(event, event.data.op === 'Put' ? 's3:ObjectTagging:Put' : 's3:ObjectTagging:Delete', { size: null, etag: event.data.etag });
   }
   return isOperational(event.type) ? { kind: 'operational', name: event.type } : null;
 }
 
 function objectFacts(
-  event: DomainEvent<'object.created' | 'object.removed'>,
+  event: DomainEvent<'object.created' | 'object.removed' | 'object.tagging'>,
   name: S3NotificationEvent,
   object: { size: number | null; etag: string | null },
 ): ObjectFacts {

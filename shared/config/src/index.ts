@@ -10,7 +10,7 @@ export {
 export type { BusDriver, DatabaseDriver } from './derived.js';
 // Each section's runtime shape, in registry order (sections/index.ts).
 export type { ServerConfig, TlsConfig } from './sections/server.js';
-export { RESERVED_BUCKET_NAMES, bucketNameProblem, type BucketConfig } from './sections/buckets.js';
+export { CORS_METHODS, RESERVED_BUCKET_NAMES, bucketNameProblem, type BucketConfig, type CorsMethod, type CorsRule } from './sections/buckets.js';
 export type { DatabaseConfig } from './sections/database.js';
 export type { BackendConfig } from './sections/backends.js';
 export type { AuthConfig, Credential } from './sections/auth.js';

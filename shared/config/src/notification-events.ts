@@ -9,6 +9,8 @@ export const S3_NOTIFICATION_EVENTS = [
   's3:ObjectCreated:CompleteMultipartUpload',
   's3:ObjectRemoved:Delete',
   's3:LifecycleExpiration:Delete',
+  's3:ObjectTagging:Put',
+  's3:ObjectTagging:Delete',
 ] as const;
 
 export const OPERATIONAL_NOTIFICATION_EVENTS = [

@@ -15,6 +15,7 @@ test('a minimal configuration gets every default', () => {
       port: 9000,
       maxObjectSize: 5 * GiB,
       replayBufferBytes: 8 * MiB,
+      spillDir: null,
       virtualHostSuffix: null,
       backendTimeoutMs: 30_000,
       shutdownDelayMs: 0,
@@ -37,7 +38,7 @@ test('a minimal configuration gets every default', () => {
     },
     auth: { root: null },
     buckets: [
-      { name: 'photos', credentials: [{ accessKeyId: 'AK-PHOTOS', secretAccessKey: 'photos-secret' }], maxMultipartUploads: 0 },
+      { name: 'photos', credentials: [{ accessKeyId: 'AK-PHOTOS', secretAccessKey: 'photos-secret' }], maxMultipartUploads: 0, cors: [] },
     ],
     database: {
       driver: 'sqlite',
@@ -127,6 +128,7 @@ server:
   listen_addr: "127.0.0.1:0"
   max_object_size: 1GB
   replay_buffer_bytes: 0
+  spill_dir: /var/spool/s3o
   virtual_host_suffix: s3.example.test
   backend_timeout: 1500ms
   shutdown_delay: 2s
@@ -154,6 +156,12 @@ buckets:
     credentials:
       - { access_key_id: K1, secret_access_key: S1 }
       - { access_key_id: K2, secret_access_key: S2 }
+    cors:
+      - allowed_origins: ["https://*.example.com"]
+        allowed_methods: [GET, PUT]
+        allowed_headers: [Content-Type]
+        expose_headers: [ETag]
+        max_age: 600
 database:
   driver: sqlite
   path: /tmp/s3o-test.db
@@ -215,6 +223,7 @@ circuit_breaker:
     port: 0,
     maxObjectSize: 1e9,
     replayBufferBytes: 0,
+    spillDir: '/var/spool/s3o',
     virtualHostSuffix: 's3.example.test',
     backendTimeoutMs: 1500,
     shutdownDelayMs: 2000,
@@ -244,6 +253,7 @@ circuit_breaker:
         { accessKeyId: 'K1', secretAccessKey: 'S1' },
         { accessKeyId: 'K2', secretAccessKey: 'S2' },
       ],
+      cors: [{ allowedOrigins: ['https://*.example.com'], allowedMethods: ['GET', 'PUT'], allowedHeaders: ['content-type'], exposeHeaders: ['ETag'], maxAgeSeconds: 600 }],
     },
   ]);
   assert.deepEqual(config.database, {

@@ -12,6 +12,7 @@ test('lifecycle rules: prefix and expiration_days, for every bucket unless one i
         { prefix: 'tmp/', expiration_days: 7 },
         { bucket: 'logs', prefix: '', expiration_days: '30' },
         { bucket: 'photos', expiration_days: 1 },
+        { prefix: 'logs/', tags: [{ key: 'retention', value: 'short' }, { key: 'empty' }], expiration_days: 2 },
       ],
     };
   });
@@ -20,9 +21,10 @@ test('lifecycle rules: prefix and expiration_days, for every bucket unless one i
     intervalMs: 600_000,
     batchSize: 50,
     rules: [
-      { bucket: null, prefix: 'tmp/', expirationDays: 7 },
-      { bucket: 'logs', prefix: '', expirationDays: 30 },
-      { bucket: 'photos', prefix: '', expirationDays: 1 },
+      { bucket: null, prefix: 'tmp/', tags: {}, expirationDays: 7 },
+      { bucket: 'logs', prefix: '', tags: {}, expirationDays: 30 },
+      { bucket: 'photos', prefix: '', tags: {}, expirationDays: 1 },
+      { bucket: null, prefix: 'logs/', tags: { retention: 'short', empty: '' }, expirationDays: 2 },
     ],
   });
 });
@@ -61,4 +63,13 @@ test('an unknown key inside a rule is a warning', () => {
   const { warnings } = configAfter((d) => (d.lifecycle = { rules: [{ prefix: 'x/', expiration_days: 1, storage_class: 'GLACIER' }] }));
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /lifecycle\.rules\[0\]\.storage_class/);
+});
+
+test('a lifecycle rule names each tag once, each with a key', () => {
+  assert.deepEqual(
+    problemsAfter((d) => {
+      d.lifecycle = { rules: [{ prefix: 'a/', expiration_days: 1, tags: [{ key: 'x', value: '1' }, { key: 'x', value: '2' }, { value: 'v' }] }] };
+    }),
+    ['lifecycle.rules[0].tags[2].key: required', 'lifecycle.rules[0].tags[1].key: tag "x" is listed twice in this rule'],
+  );
 });

@@ -95,8 +95,9 @@ test('config.example.yaml loads without warnings and documents the defaults it s
   assert.deepEqual(config.auth.root, { accessKeyId: 'admin-root', secretAccessKey: 'root-secret' });
   assert.deepEqual(config.lifecycle, {
     rules: [
-      { bucket: null, prefix: 'tmp/', expirationDays: 7 },
-      { bucket: 'photos', prefix: 'thumbnails/cache/', expirationDays: 30 },
+      { bucket: null, prefix: 'tmp/', tags: {}, expirationDays: 7 },
+      { bucket: 'photos', prefix: 'thumbnails/cache/', tags: {}, expirationDays: 30 },
+      { bucket: null, prefix: 'logs/', tags: { retention: 'short' }, expirationDays: 1 },
     ],
     intervalMs: 3_600_000,
     batchSize: 1000,

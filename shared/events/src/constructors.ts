@@ -4,7 +4,7 @@
 import type { NewEvent } from './envelope.js';
 import {
   EVENT_SCHEMA_VERSION, EventType, type CopyRef, type CreatedOp, type MoveReason, type RemovedOp, type RequestFacts,
-  type UsageDeltaData,
+  type TaggingOp, type UsageDeltaData,
 } from './schemas.js';
 
 /** A copy as the store describes it (LocationRow fits). */
@@ -19,6 +19,7 @@ export interface ObjectLike {
   size: number;
   etag: string;
   contentType: string;
+  tags?: Record<string, string>;
 }
 
 /** The request facts of a change no client asked for (lifecycle expiry, a promoted write, an import). */
@@ -46,8 +47,18 @@ export function objectCreated(
     resource: object.objectKey,
     data: {
       version: EVENT_SCHEMA_VERSION, op, ...splitInternalKey(object.objectKey), size: object.size, etag: object.etag,
-      content_type: object.contentType, copies: commit.copies.map(copyRef), displaced: commit.displaced.map(copyRef), ...request,
+      content_type: object.contentType, copies: commit.copies.map(copyRef), displaced: commit.displaced.map(copyRef),
+      ...(object.tags !== undefined && Object.keys(object.tags).length > 0 ? { tags: object.tags } : {}), ...request,
     },
+  };
+}
+
+/** object.tagging for a tag set replaced (Put) or removed (Delete) on the object that is there. */
+export function objectTagging(op: TaggingOp, object: ObjectLike, request: RequestFacts): NewEvent<'object.tagging'> {
+  return {
+    type: EventType.ObjectTagging,
+    resource: object.objectKey,
+    data: { version: EVENT_SCHEMA_VERSION, op, ...splitInternalKey(object.objectKey), etag: object.etag, tags: object.tags ?? {}, ...request },
   };
 }
 

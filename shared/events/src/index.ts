@@ -13,6 +13,6 @@ export {
 } from './envelope.js';
 export {
   NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered, cleanupEnqueued, copyRef, objectCreated,
-  objectLost, objectMoved, objectRemoved, objectReplicated, replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged,
+  objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged,
   type CopyLike, type ObjectLike,
 } from './constructors.js';

@@ -55,6 +55,8 @@ const objectCreated = z.object({
   copies: z.array(copyRefSchema),
   /** copies of earlier writes the commit displaced (now cleanup debts) */
   displaced: z.array(copyRefSchema),
+  /** the object's tags (absent in events written before tags existed) */
+  tags: z.record(text).optional(),
   ...requestFactsShape,
   sequencer,
 });
@@ -67,6 +69,25 @@ const objectRemoved = z.object({
   key: text,
   /** the copies removed (now cleanup debts) */
   copies: z.array(copyRefSchema),
+  ...requestFactsShape,
+  sequencer,
+});
+
+const taggingOp = z.enum(['Put', 'Delete']);
+
+/**
+ * object.tagging (resource = internal key): the tag set of the object that is there was
+ * replaced (Put) or removed (Delete) by Put/DeleteObjectTagging; a write's own tags travel
+ * with its object.created.
+ */
+const objectTagging = z.object({
+  version,
+  op: taggingOp,
+  bucket: text,
+  key: text,
+  etag: text,
+  /** the tag set after the change */
+  tags: z.record(text),
   ...requestFactsShape,
   sequencer,
 });
@@ -184,6 +205,7 @@ const identityChanged = z.object({ version, change: text, subject: text });
 export const EVENT_SCHEMAS = {
   'object.created': objectCreated,
   'object.removed': objectRemoved,
+  'object.tagging': objectTagging,
   'object.replicated': objectReplicated,
   'object.moved': objectMoved,
   'object.lost': objectLost,
@@ -209,6 +231,7 @@ export type EventDataMap = { [T in EventTypeName]: z.output<(typeof EVENT_SCHEMA
 export const EventType = {
   ObjectCreated: 'object.created',
   ObjectRemoved: 'object.removed',
+  ObjectTagging: 'object.tagging',
   ObjectReplicated: 'object.replicated',
   ObjectMoved: 'object.moved',
   ObjectLost: 'object.lost',
@@ -229,10 +252,12 @@ export type CopyRef = z.output<typeof copyRefSchema>;
 export type RequestFacts = z.output<z.ZodObject<typeof requestFactsShape>>;
 export type CreatedOp = z.output<typeof createdOp>;
 export type RemovedOp = z.output<typeof removedOp>;
+export type TaggingOp = z.output<typeof taggingOp>;
 export type MoveReason = EventDataMap['object.moved']['reason'];
 
 export type ObjectCreatedData = EventDataMap['object.created'];
 export type ObjectRemovedData = EventDataMap['object.removed'];
+export type ObjectTaggingData = EventDataMap['object.tagging'];
 export type ObjectReplicatedData = EventDataMap['object.replicated'];
 export type ObjectMovedData = EventDataMap['object.moved'];
 export type ObjectLostData = EventDataMap['object.lost'];

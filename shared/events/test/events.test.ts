@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   EVENT_SCHEMAS, EventType, MalformedEventError, NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered,
-  cleanupEnqueued, copyRef, objectCreated, objectLost, objectMoved, objectRemoved, objectReplicated, parseEvent,
+  cleanupEnqueued, copyRef, objectCreated, objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, parseEvent,
   replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged, type EventRecord, type NewEvent,
 } from '../src/index.js';
 
@@ -25,6 +25,8 @@ const request = { request_id: 'R1', access_key_id: 'AK', source_ip: '10.0.0.1' }
 const everyEvent: NewEvent[] = [
   objectCreated('Put', { object, copies: [copy('b1')], displaced: [copy('b2')] }, request),
   objectRemoved('LifecycleExpiration', object.objectKey, [copy('b1')], NO_REQUEST),
+  objectTagging('Put', { ...object, tags: { colour: 'blue' } }, request),
+  objectCreated('Copy', { object: { ...object, tags: { colour: 'blue' } }, copies: [copy('b1')], displaced: [] }, request),
   objectReplicated({ object, copy: copy('b2') }, 'b1'),
   objectMoved({ object, from: copy('b1'), to: copy('b3') }, 'drain'),
   objectLost(object, [copy('b1')]),

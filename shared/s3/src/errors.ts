@@ -11,6 +11,8 @@ interface ErrorSpec {
 /** Every error code the gateway answers with, with AWS's status and default message. */
 export const S3_ERRORS = {
   AccessDenied: { status: 403, message: 'Access Denied' },
+  AccessForbidden: { status: 403, message: 'CORSResponse: This CORS request is not allowed.' },
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS configuration does not exist' },
   InvalidAccessKeyId: { status: 403, message: 'The AWS Access Key Id you provided does not exist in our records.' },
   SignatureDoesNotMatch: {
     status: 403,
@@ -55,8 +57,13 @@ export const S3_ERRORS = {
     message: 'The list of parts was not in ascending order. Parts must be ordered by part number.',
   },
   InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
+  InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
   NotModified: { status: 304, message: 'Not Modified' },
+  ConditionalRequestConflict: {
+    status: 409,
+    message: 'The conditional request cannot succeed due to a conflicting operation against this resource.',
+  },
   MetadataTooLarge: { status: 400, message: 'Your metadata headers exceed the maximum allowed metadata size.' },
   KeyTooLongError: { status: 400, message: 'Your key is too long' },
   IncompleteBody: {
@@ -64,6 +71,8 @@ export const S3_ERRORS = {
     message: 'You did not provide the number of bytes specified by the Content-Length HTTP header',
   },
   InvalidChunkSizeError: { status: 400, message: 'Only the last chunk is allowed to have a size less than 8192 bytes' },
+  InvalidTag: { status: 400, message: 'The tag provided was not a valid tag.' },
+  BadRequest: { status: 400, message: 'Bad Request' },
   InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.' },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty' },
@@ -87,6 +96,11 @@ export interface S3ErrorOptions {
   resource?: string;
   /** Extra elements of the XML error body (AWS adds e.g. `Key`, `BucketName`, `UploadId`). */
   extra?: Record<string, string>;
+  /**
+   * Response headers the answer carries besides its own (a 304 keeps the object's ETag and
+   * Last-Modified, RFC 9110 §15.4.5, as AWS sends them).
+   */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -95,6 +109,7 @@ export class S3Error extends Error {
   readonly status: number;
   readonly resource?: string;
   readonly extra?: Record<string, string>;
+  readonly headers?: Record<string, string>;
 
   constructor(code: S3ErrorCode, options: S3ErrorOptions = {}) {
     super(options.message ?? S3_ERRORS[code].message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -103,6 +118,7 @@ export class S3Error extends Error {
     this.status = S3_ERRORS[code].status;
     if (options.resource !== undefined) this.resource = options.resource;
     if (options.extra !== undefined) this.extra = options.extra;
+    if (options.headers !== undefined) this.headers = options.headers;
   }
 
   /** A 304 (and only a 304) must go out without a body, per HTTP. */

@@ -8,3 +8,4 @@ export * from './body-verifier.js';
 export * from './sigv4-core.js';
 export * from './sigv4-verify.js';
 export * from './aws-chunked.js';
+export * from './tagging.js';

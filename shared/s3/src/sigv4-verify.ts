@@ -359,9 +359,8 @@ function verifyPresigned(
       `Error parsing the X-Amz-Credential parameter; Invalid credential date "${credential.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
     );
   }
-  if (!/^\d{1,10}$/.test(expiresText)) {
-    throw fail(expiresText.startsWith('-') ? 'X-Amz-Expires must be non-negative' : 'X-Amz-Expires should be a number');
-  }
+  // A negative lifetime is a URL that expired before it was made: AWS answers it as expired.
+  if (!/^-?\d{1,10}$/.test(expiresText)) throw fail('X-Amz-Expires should be a number');
   const expires = Number(expiresText);
   if (expires > MAX_PRESIGNED_EXPIRES_SECONDS) {
     throw fail('X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds');

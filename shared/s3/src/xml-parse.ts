@@ -6,12 +6,12 @@ import { s3Error } from './errors.js';
 import { XmlReader, type XmlLimits, type XmlNode, type XmlValue } from './xml-reader.js';
 import type { ChecksumAlgorithm } from './checksum.js';
 
-export type { XmlNode, XmlValue } from './xml-reader.js';
+export type { XmlLimits, XmlNode, XmlValue } from './xml-reader.js';
 
 // Elements S3 repeats inside their parent: always arrays, even when one is present,
 // so consumers never have to guess.
 const SHAPE = {
-  repeated: new Set(['Part', 'Object', 'Upload', 'Contents', 'CommonPrefixes', 'Deleted', 'Version', 'DeleteMarker']),
+  repeated: new Set(['Part', 'Object', 'Upload', 'Contents', 'CommonPrefixes', 'Deleted', 'Version', 'DeleteMarker', 'Tag']),
   repeatedPaths: new Set(['DeleteResult.Error', 'ListAllMyBucketsResult.Buckets.Bucket']),
 };
 

@@ -14,6 +14,18 @@ export class PreconditionFailedError extends LedgerError {
   }
 }
 
+/**
+ * `If-Match`: another write of the key committed while this one was in flight, so the object
+ * the condition was checked against is no longer there (S3 `ConditionalRequestConflict`, 409).
+ */
+export class ConditionalConflictError extends LedgerError {
+  readonly code = 'ConditionalRequestConflict';
+  constructor() {
+    super('A conflicting write of the key committed while this conditional write was in flight');
+    this.name = 'ConditionalConflictError';
+  }
+}
+
 /** The multipart upload does not exist (never did, completed, or aborted) (S3 `NoSuchUpload`, 404). */
 export class NoSuchUploadError extends LedgerError {
   readonly code = 'NoSuchUpload';

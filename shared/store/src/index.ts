@@ -14,7 +14,7 @@ export { checkPermissions } from './core/identity.js';
 export type * from './fleet.js';
 export type * from './encryption-statements.js';
 export {
-  LedgerError, PreconditionFailedError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
+  LedgerError, PreconditionFailedError, ConditionalConflictError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
   NoSuchIntentError, SchemaTooNewError, IdentityError,
 } from './errors.js';
 export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';

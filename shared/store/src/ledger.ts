@@ -53,6 +53,11 @@ export interface CommitWriteRequest {
   identity: ObjectIdentity;
   /** `If-None-Match: *`: fail with PreconditionFailedError if the key exists; the new bytes become a debt. */
   ifNoneMatchStar?: boolean;
+  /**
+   * `If-Match`, checked against the object the request began with: commit only while that
+   * write (this write_id) is still the key's; otherwise ConditionalConflictError, the new bytes a debt.
+   */
+  ifWriteId?: string;
   /** Events to append in the same transaction (object.created etc.). `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
@@ -71,6 +76,8 @@ export interface DeleteOptions {
    * lifecycle expiry must not remove a fresh write that replaced the expired one meanwhile.
    */
   createdBefore?: number;
+  /** Delete only an object that carries every one of these tags, checked under the key lock too. */
+  tags?: Record<string, string>;
 }
 
 /** The reaper's decision for a `write` intent whose bytes are complete on the backend. */
@@ -136,6 +143,12 @@ export interface CompleteMultipartRequest {
    * stored bytes and its size the sum of their plaintext sizes.
    */
   encryption?: string;
+  /**
+   * Conditions decided under the key lock, as for commitWrite. The backend already completed
+   * the upload, so a failed one ends the upload: its rows go and its object becomes a debt.
+   */
+  ifNoneMatchStar?: boolean;
+  ifWriteId?: string;
   /** Events to append in the same transaction; `sequencer` is added by the store. */
   events: CommitEvents<CommitResult>;
 }
@@ -165,6 +178,21 @@ export interface WriteLedger {
    * `createdBefore`, an object not older than that is left alone (sequencer null, no event).
    */
   deleteObject(objectKey: string, events: CommitEvents<DeleteOutcome>, options?: DeleteOptions): Promise<DeleteResult>;
+}
+
+/** A tag set written or removed on an object that exists. */
+export interface TaggingResult {
+  object: ObjectRow;
+  sequencer: string;
+}
+
+/** Object tags outside a write (Put/DeleteObjectTagging; docs/architecture.md §4). */
+export interface TaggingLedger {
+  /**
+   * Replace the key's tag set under the key lock, with its events; null (nothing written, no
+   * event) when the key is absent.
+   */
+  setObjectTags(objectKey: string, tags: Record<string, string>, events: (r: TaggingResult) => NewEvent[]): Promise<TaggingResult | null>;
 }
 
 /** What the ledger holds: objects and their copies, key ranges, backend balances. */
@@ -362,6 +390,6 @@ export interface LedgerSetup {
 
 /** Every role: what a composition root opens and hands out (each service takes the roles it uses). */
 export interface Ledger extends
-  LedgerSetup, IntentLedger, WriteLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
+  LedgerSetup, IntentLedger, WriteLedger, TaggingLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
   HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, DrainLedger, NotificationLedger, UsageLedger,
   IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks, EncryptionLedger {}

@@ -141,6 +141,8 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
    */
   upsertObjectIfNewer(row: ObjectRow): Promise<boolean>;
   deleteObjectRow(objectKey: string): Promise<void>;
+  /** Replace the key's tag set (the row must be locked by the caller). */
+  updateObjectTags(objectKey: string, tags: Record<string, string>): Promise<void>;
   insertLocation(row: LocationRow): Promise<void>;
   /** Delete every copy of the key; returns them. */
   deleteLocationsForKey(objectKey: string): Promise<LocationRow[]>;

@@ -30,6 +30,10 @@ export interface ObjectIdentity {
   storedSize?: number | null;
   /** The envelope header of an encrypted object (@s3o/crypto formatHeader); null = plaintext. */
   encryption?: string | null;
+  /** Object tags, key → value (at most 10); absent = none. */
+  tags?: Record<string, string>;
+  /** Sizes of the parts of an object completed from a multipart upload, part 1 first; absent for one written whole. */
+  partSizes?: number[];
 }
 
 export interface ObjectRow extends ObjectIdentity {

@@ -490,7 +490,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           });
           assert.equal(result.repeated, false);
           const expectedObject = {
-            objectKey: 'bk/big', writeId: 'u1', size: 150, etag: 'abc123-2', ...uploadIdentity, createdAt: clock.now,
+            objectKey: 'bk/big', writeId: 'u1', size: 150, etag: 'abc123-2', ...uploadIdentity, partSizes: [100, 50], createdAt: clock.now,
           };
           assert.deepEqual(result.object, expectedObject);
           assert.deepEqual(result.displaced, old.copies);

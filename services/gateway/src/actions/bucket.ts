@@ -5,6 +5,7 @@ import { bucketNameProblem } from '@s3o/config';
 import { IdentityError } from '@s3o/store';
 import { S3Error, escapeXml } from '@s3o/s3';
 import { bucketTarget, type RequestContext } from '../context.js';
+import { corsConfigurationXml } from '../http/cors.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -94,4 +95,9 @@ export async function deleteBucket(ctx: RequestContext): Promise<void> {
   }
   await ctx.identity.refresh();
   sendEmpty(ctx.reply, 204);
+}
+
+/** GetBucketCors: the bucket's `cors` rules from the configuration (http/cors.ts). */
+export async function getBucketCors(ctx: RequestContext): Promise<void> {
+  sendXml(ctx.reply, 200, corsConfigurationXml(ctx.deps.config, bucketTarget(ctx)));
 }

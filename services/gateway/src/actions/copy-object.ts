@@ -1,16 +1,16 @@
 // CopyObject, within a bucket or between two (`read` on the source, `write` on the target): the source's bytes are streamed from one of its
 // copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
-import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
+import { BodyVerifier, S3Error, escapeXml, parseTaggingHeader } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
 import { checkConditions } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
 import { planStoredRead } from '../read/stored-form.js';
+import { writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders, type IdentityBase } from '../write/identity.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
-import { ifNoneMatchStar } from './put-object.js';
 import { authorizeBucket } from '../authorize.js';
 
 /** `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`. */
@@ -47,7 +47,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', { message: 'Unknown metadata directive.', extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
-  const onlyIfAbsent = ifNoneMatchStar(ctx);
+  const conditions = await writeConditions(ctx, internalKey(bucket, key));
   const found = await ledger.getObject(internalKey(src.bucket, src.key));
   if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
   const source = found.object;
@@ -63,14 +63,20 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
     throw err;
   }
-  if (src.key === key && directive === 'COPY') {
+  if (src.bucket === bucket && src.key === key && directive === 'COPY') {
     throw new S3Error('InvalidRequest', { message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes." });
   }
   if (source.size > config.server.maxObjectSize) throw new S3Error('EntityTooLarge');
 
+  const taggingDirective = (header(ctx.req, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', { message: 'Unknown tagging directive.', extra: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective } });
+  }
   const identity: IdentityBase = directive === 'REPLACE'
     ? identityFromHeaders(ctx.req.headers)
     : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
+  // Tags follow their own directive: the source's (COPY, the default) or x-amz-tagging's.
+  identity.tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(ctx.req, 'x-amz-tagging')) : { ...(source.tags ?? {}) };
 
   const open = async (): Promise<{ stream: Readable; verifier: BodyVerifier }> => {
     // An encrypted source is decrypted (each chunk authenticated) and the copy encrypted
@@ -99,7 +105,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     const { stream, verifier } = await open();
     write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5 };
   }
-  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, ifNoneMatchStar: onlyIfAbsent, op: 'Copy' });
+  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, conditions, op: 'Copy' });
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
     `<LastModified>${new Date(result.object.createdAt).toISOString()}</LastModified><ETag>&quot;${escapeXml(result.object.etag)}&quot;</ETag></CopyObjectResult>`);

@@ -8,6 +8,7 @@ import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
 import { checkResponseOverrides, setObjectHeaders } from '../read/object-headers.js';
+import { partRead } from '../read/part-number.js';
 import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
 import { planStoredRead } from '../read/stored-form.js';
 
@@ -24,12 +25,18 @@ async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locatio
   return found;
 }
 
+/** The bytes to answer with (null = all), after the conditions; `?partNumber=N` sets `x-amz-mp-parts-count`. */
 function evaluate(ctx: RequestContext, object: ObjectRow): ByteRange | null {
   const h = (n: string) => header(ctx.req, n);
+  const part = partRead(ctx.addr.query, h('range'), object);
   checkConditions(
     { ifMatch: h('if-match'), ifNoneMatch: h('if-none-match'), ifModifiedSince: h('if-modified-since'), ifUnmodifiedSince: h('if-unmodified-since') },
     object.etag, object.createdAt,
   );
+  if (part) {
+    if (part.partsCount !== null) ctx.reply.header('x-amz-mp-parts-count', String(part.partsCount));
+    return part.range.end >= part.range.start ? part.range : null;
+  }
   if (!ifRangeHolds(h('if-range'), object.etag, object.createdAt)) return null;
   return parseRange(h('range'), object.size);
 }
@@ -37,7 +44,6 @@ function evaluate(ctx: RequestContext, object: ObjectRow): ByteRange | null {
 export async function headObject(ctx: RequestContext): Promise<void> {
   checkResponseOverrides(ctx.addr.query);
   const { object } = await lookup(ctx);
-  if (ctx.addr.query.has('partNumber')) throw new S3Error('NotImplemented');
   const range = evaluate(ctx, object);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   if (range) {

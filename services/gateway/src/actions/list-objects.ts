@@ -13,12 +13,23 @@ export function parseMaxKeys(raw: string | null, name = 'max-keys'): number {
   return Math.min(Number(raw), MAX_KEYS);
 }
 
-/** `encoding-type=url`: keys are URL-encoded the way S3 does it (space as '+'). */
+/**
+ * `encoding-type=url`: every byte but RFC 3986's unreserved characters and `/` is
+ * percent-encoded from UTF-8, a space as `%20` (never `+`: SDKs decode with a plain URI
+ * decoder, which would leave a `+` in the key). Without it values go out as sent, only
+ * XML-escaped.
+ */
 export function keyEncoder(query: URLSearchParams): (s: string) => string {
   const type = query.get('encoding-type');
   if (type === null || type === '') return escapeXml;
   if (type !== 'url') throw new S3Error('InvalidArgument', { message: 'Invalid Encoding Method specified in Request', extra: { ArgumentName: 'encoding-type', ArgumentValue: type } });
-  return (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/%2F/g, '/');
+  return urlEncode;
+}
+
+export function urlEncode(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
 }
 
 function el(name: string, value: string | number | boolean): string {
@@ -61,7 +72,7 @@ function encodeToken(last: string): string {
 
 function decodeToken(token: string): string {
   const decoded = Buffer.from(token, 'base64url').toString('utf8');
-  if (token === '' || encodeToken(decoded) !== token) {
+  if (encodeToken(decoded) !== token) {
     throw new S3Error('InvalidArgument', { message: 'The continuation token provided is incorrect', extra: { ArgumentName: 'continuation-token' } });
   }
   return decoded;
@@ -74,7 +85,8 @@ export async function listObjectsV2(ctx: RequestContext): Promise<void> {
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
   const startAfter = q.get('start-after') ?? '';
-  const token = q.get('continuation-token');
+  // An empty continuation-token is no token, as AWS reads it.
+  const token = q.get('continuation-token') || null;
   const maxKeys = parseMaxKeys(q.get('max-keys'));
   const fetchOwner = q.get('fetch-owner') === 'true';
   const after = token !== null ? decodeToken(token) : startAfter;

@@ -11,6 +11,7 @@ import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { pastPrefix } from '../read/list-walk.js';
 import { openClientBody, withXmlBody } from '../write/body.js';
+import { conditionFailureAnswer, writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
@@ -22,7 +23,7 @@ import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
-const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 const MAX_PART_NUMBER = 10_000;
 /** 10,000 parts of XML fit in this. */
 const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
@@ -32,7 +33,7 @@ function uploadIdOf(ctx: RequestContext): string {
 }
 
 /** The upload named by the request, which must belong to the addressed key. */
-async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
+export async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
   const { bucket, key } = objectTarget(ctx);
   const uploadId = uploadIdOf(ctx);
   const upload = uploadId === '' ? null : await ctx.deps.ledger.getUpload(uploadId);
@@ -40,9 +41,24 @@ async function openUpload(ctx: RequestContext): Promise<MultipartUploadRow> {
   return upload;
 }
 
+/**
+ * `buckets[].max_multipart_uploads`: a bucket with that many open uploads opens no more until
+ * one is completed or aborted. AWS has no such limit; the answer is upstream's, 503 SlowDown,
+ * which clients retry. Counted outside the opening transaction, so concurrent creates may
+ * overshoot by the number racing — a guard against runaway clients, not a quota.
+ */
+async function refuseOverUploadLimit(ctx: RequestContext, bucket: string): Promise<void> {
+  const limit = ctx.deps.config.buckets.find((b) => b.name === bucket)?.maxMultipartUploads ?? 0;
+  if (limit === 0) return;
+  const base = `${bucket}/`;
+  const open = await ctx.deps.ledger.listUploads({ from: base, to: pastPrefix(base), limit });
+  if (open.length >= limit) throw new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
+}
+
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
+  await refuseOverUploadLimit(ctx, bucket);
   // Encrypted: one data key for the whole upload; each part is encrypted on its own way to the backend.
   const encryption = await planUploadEncryption(ctx.deps);
   const identity = { ...identityFromHeaders(ctx.req.headers), ...(encryption ? { encryption } : {}) };
@@ -82,7 +98,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
   throw new S3Error('InsufficientStorage');
 }
 
-function parsePartNumber(raw: string | null): number {
+export function parsePartNumber(raw: string | null): number {
   const n = raw !== null && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= MAX_PART_NUMBER)) {
     throw new S3Error('InvalidArgument', { message: 'Part number must be an integer between 1 and 10000, inclusive', extra: { ArgumentName: 'partNumber', ArgumentValue: raw ?? '' } });
@@ -124,7 +140,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx.reply, 200);
 }
 
-async function openUploadKey(ctx: RequestContext, upload: MultipartUploadRow): Promise<[EnvelopeHeader, Buffer]> {
+export async function openUploadKey(ctx: RequestContext, upload: MultipartUploadRow): Promise<[EnvelopeHeader, Buffer]> {
   const { header, dataKey } = await openDataKey(ctx, upload.identity.encryption!, upload.objectKey);
   return [header, dataKey];
 }
@@ -187,6 +203,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     }
     throw new S3Error('NoSuchUpload', { extra: { UploadId: uploadId } });
   }
+  const conditions = await writeConditions(ctx, upload.objectKey);
   const body = openClientBody(ctx.req, ctx.auth, MAX_COMPLETE_BODY_BYTES, ctx.guards);
   const named = await withXmlBody(body, ctx.guards, COMPLETE_MULTIPART_XML_LIMITS, parseCompleteMultipartUpload);
   const recorded = new Map((await ledger.listParts(uploadId)).map((p) => [p.partNumber, p]));
@@ -202,13 +219,18 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ctx.deps.logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend complete failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed to complete the upload; please retry.' });
   }
-  await ledger.completeMultipart({
-    uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
-    ...(upload.identity.encryption
-      ? { encryption: completedHeader(upload.identity.encryption, parts.map((p) => ({ partNumber: p.partNumber, plaintextSize: plaintextSizeOf(p) }))) }
-      : {}),
-    events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
-  });
+  try {
+    await ledger.completeMultipart({
+      uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
+      ...(upload.identity.encryption
+        ? { encryption: completedHeader(upload.identity.encryption, parts.map((p) => ({ partNumber: p.partNumber, plaintextSize: plaintextSizeOf(p) }))) }
+        : {}),
+      ifNoneMatchStar: conditions.ifNoneMatchStar, ...(conditions.ifWriteId !== undefined ? { ifWriteId: conditions.ifWriteId } : {}),
+      events: (c) => [objectCreated('CompleteMultipartUpload', c, requestFacts(ctx))],
+    });
+  } catch (err) {
+    throw conditionFailureAnswer(err) ?? err;
+  }
   sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag));
 }
 

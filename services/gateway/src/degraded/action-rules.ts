@@ -21,6 +21,7 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   GetBucketLocation: 'config',
   GetBucketVersioning: 'config',
   CreateBucket: 'config',
+  GetBucketCors: 'config',
   GetObject: 'read',
   HeadObject: 'read',
   // Listings cannot be rebuilt faithfully from the backends (displaced copies, deletes,
@@ -35,8 +36,13 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   DeleteObjects: 'refuse',
   CreateMultipartUpload: 'refuse',
   UploadPart: 'refuse',
+  UploadPartCopy: 'refuse',
   CompleteMultipartUpload: 'refuse',
   AbortMultipartUpload: 'refuse',
+  // Tags live only in the ledger.
+  GetObjectTagging: 'refuse',
+  PutObjectTagging: 'refuse',
+  DeleteObjectTagging: 'refuse',
   DeleteBucket: 'refuse',
 };
 

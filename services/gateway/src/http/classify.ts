@@ -7,7 +7,8 @@ export type S3Action =
   | 'HeadBucket' | 'GetBucketLocation' | 'GetBucketVersioning' | 'CreateBucket' | 'DeleteBucket'
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
-  | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts';
+  | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy' | 'GetBucketCors';
 
 export type Classification = { action: S3Action } | { action: null; reason: string };
 
@@ -49,6 +50,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
         if (only(sub, 'location')) return { action: 'GetBucketLocation' };
         if (only(sub, 'versioning')) return { action: 'GetBucketVersioning' };
         if (only(sub, 'uploads')) return { action: 'ListMultipartUploads' };
+        if (only(sub, 'cors')) return { action: 'GetBucketCors' };
         return no(`bucket subresource ${[...sub].join(',')}`);
       case 'POST':
         if (only(sub, 'delete')) return { action: 'DeleteObjects' };
@@ -65,16 +67,18 @@ export function classify(method: string, addr: S3Address, headers: Record<string
 
   switch (method) {
     case 'GET':
-      if (none) return { action: 'GetObject' };
+      if (none || only(sub, 'partNumber')) return { action: 'GetObject' };
       if (only(sub, 'uploadId')) return { action: 'ListParts' };
+      if (only(sub, 'tagging')) return { action: 'GetObjectTagging' };
       return no(`object subresource ${[...sub].join(',')}`);
     case 'HEAD':
-      return none ? { action: 'HeadObject' } : no('HEAD object subresource');
+      return none || only(sub, 'partNumber') ? { action: 'HeadObject' } : no('HEAD object subresource');
     case 'PUT':
       if (none) return { action: headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject' };
       if (only(sub, 'partNumber', 'uploadId')) {
-        return headers['x-amz-copy-source'] ? no('UploadPartCopy') : { action: 'UploadPart' };
+        return { action: headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart' };
       }
+      if (only(sub, 'tagging')) return { action: 'PutObjectTagging' };
       return no(`PUT object ${[...sub].join(',')}`);
     case 'POST':
       if (only(sub, 'uploads')) return { action: 'CreateMultipartUpload' };
@@ -83,6 +87,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
     case 'DELETE':
       if (none) return { action: 'DeleteObject' };
       if (only(sub, 'uploadId')) return { action: 'AbortMultipartUpload' };
+      if (only(sub, 'tagging')) return { action: 'DeleteObjectTagging' };
       return no('DELETE object subresource');
     default:
       return no(`${method} on an object`);

@@ -24,9 +24,13 @@ export interface Conditions {
   ifUnmodifiedSince?: string;
 }
 
-/** Throws PreconditionFailed (412) or NotModified (304) when a condition says so. */
+/**
+ * Throws PreconditionFailed (412) or NotModified (304) when a condition says so. A 304 carries
+ * the object's ETag and Last-Modified (RFC 9110 §15.4.5), as AWS's does.
+ */
 export function checkConditions(c: Conditions, etag: string, lastModifiedMs: number): void {
   const lastModified = Math.floor(lastModifiedMs / 1000);
+  const notModified = () => new S3Error('NotModified', { headers: { etag: `"${etag}"`, 'last-modified': new Date(lastModifiedMs).toUTCString() } });
   if (c.ifMatch !== undefined) {
     if (!etagMatches(c.ifMatch, etag)) throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-Match' } });
   } else {
@@ -34,10 +38,10 @@ export function checkConditions(c: Conditions, etag: string, lastModifiedMs: num
     if (since !== null && lastModified > since) throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-Unmodified-Since' } });
   }
   if (c.ifNoneMatch !== undefined) {
-    if (etagMatches(c.ifNoneMatch, etag)) throw new S3Error('NotModified');
+    if (etagMatches(c.ifNoneMatch, etag)) throw notModified();
   } else {
     const since = parseHttpDate(c.ifModifiedSince);
-    if (since !== null && lastModified <= since) throw new S3Error('NotModified');
+    if (since !== null && lastModified <= since) throw notModified();
   }
 }
 

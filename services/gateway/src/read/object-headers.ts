@@ -7,7 +7,7 @@
 // `x-amz-missing-meta`, as AWS does; `response-*` overrides a header cannot carry are
 // refused before anything is looked up (checkResponseOverrides).
 import type { FastifyReply } from 'fastify';
-import { S3Error } from '@s3o/s3';
+import { S3Error, tagCount } from '@s3o/s3';
 import type { ObjectRow } from '@s3o/store';
 
 const OVERRIDES: Array<[string, string]> = [
@@ -55,6 +55,8 @@ export function setObjectHeaders(reply: FastifyReply, obj: ObjectRow, query: URL
     else missing++;
   }
   if (missing > 0) reply.header('x-amz-missing-meta', String(missing));
+  const tags = tagCount(obj.tags);
+  if (tags > 0) reply.header('x-amz-tagging-count', String(tags));
   for (const [param, headerName] of OVERRIDES) {
     const v = query.get(param);
     if (v !== null) reply.header(headerName, v);

@@ -1,7 +1,7 @@
 // The identity a write stores (content type, standard headers, user metadata), taken
 // from the request's headers and checked before any byte of the body is read.
 import type { IncomingHttpHeaders } from 'node:http';
-import { S3Error } from '@s3o/s3';
+import { S3Error, parseTaggingHeader } from '@s3o/s3';
 import type { ObjectIdentity, StandardHeaders } from '@s3o/store';
 
 /** S3 limits user-defined metadata to 2 KB (names + values). */
@@ -60,5 +60,6 @@ export function identityFromHeaders(headers: IncomingHttpHeaders): IdentityBase 
   const enc = one(headers['content-encoding'])
     ?.split(',').map((s) => s.trim()).filter((s) => s !== '' && s.toLowerCase() !== 'aws-chunked').join(', ');
   if (enc) std.contentEncoding = enc;
-  return { contentType: one(headers['content-type']) || DEFAULT_CONTENT_TYPE, userMetadata, headers: std, contentHash: null };
+  const tags = parseTaggingHeader(one(headers['x-amz-tagging']));
+  return { contentType: one(headers['content-type']) || DEFAULT_CONTENT_TYPE, userMetadata, headers: std, contentHash: null, tags };
 }

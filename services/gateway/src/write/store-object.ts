@@ -5,7 +5,8 @@
 // the body has been consumed.
 import { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
-import { newId, NoSuchIntentError, PreconditionFailedError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { newId, NoSuchIntentError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { conditionFailureAnswer, type WriteConditions } from './conditional-write.js';
 import { objectCreated, type CreatedOp } from '@s3o/events';
 import type { RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -26,7 +27,9 @@ import type { IdentityBase } from './identity.js';
  */
 export type WriteSource =
   | { kind: 'small'; length: number; load: () => Promise<{ data: Buffer; md5: Buffer }> }
-  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer };
+  | { kind: 'stream'; stream: Readable; length: number; md5: () => Buffer }
+  /** read whole already (spilled to disk, write/spill.ts): a fresh stream for each attempt */
+  | { kind: 'replayable'; length: number; open: () => Readable; md5: Buffer };
 
 export interface StoreRequest {
   bucket: string;
@@ -35,7 +38,7 @@ export interface StoreRequest {
   source: WriteSource;
   /** base64 MD5 to hand to the backend as its own integrity check, when known up front */
   contentMd5: string | null;
-  ifNoneMatchStar: boolean;
+  conditions: WriteConditions;
   op: CreatedOp;
 }
 
@@ -78,17 +81,20 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
         throw err;
       }
     }
-    const knownMd5 = small ? small.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
-    // integrity.enabled: the plaintext's SHA-256, known before the upload for a body in memory.
+    const replay = r.source.kind === 'replayable' ? r.source : null;
+    const knownMd5 = small ? small.md5 : replay ? replay.md5 : r.contentMd5 ? Buffer.from(r.contentMd5, 'base64') : null;
+    // integrity.enabled: the plaintext's SHA-256, known before the upload for a body in memory;
+    // hashed on the way for a stream or a spilled body.
     const knownSha256 = config.integrity.enabled && small ? sha256Hex(small.data) : null;
-    const streamHash = config.integrity.enabled && streamed ? new PlaintextHash() : null;
+    const streamHash = config.integrity.enabled && !small ? new PlaintextHash() : null;
     const client = backends.get(claim.backendName);
     if (!client) {
       clearInterval(heartbeat);
       throw new Error(`backend ${claim.backendName} has no client`);
     }
     try {
-      const plain = streamed ? (streamHash ? streamHash.through(streamed.stream) : streamed.stream) : Readable.from([small!.data]);
+      const source = streamed ? streamed.stream : replay ? replay.open() : Readable.from([small!.data]);
+      const plain = streamHash ? streamHash.through(source) : source;
       const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, {
         ...(encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {}),
         ...(knownSha256 ? { [SHA256_METADATA]: knownSha256 } : {}),
@@ -119,18 +125,18 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     clearInterval(heartbeat);
     if (encryption) countEncrypted(size);
 
-    const md5 = streamed ? streamed.md5() : small!.md5;
+    const md5 = streamed ? streamed.md5() : replay ? replay.md5 : small!.md5;
     const contentHash = knownSha256 ?? streamHash?.hex() ?? r.identity.contentHash ?? null;
     const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), contentHash, ...storedFormOf(encryption) };
     try {
       return await ledger.commitWrite({
-        intentId, identity, ifNoneMatchStar: r.ifNoneMatchStar,
+        intentId, identity, ifNoneMatchStar: r.conditions.ifNoneMatchStar,
+        ...(r.conditions.ifWriteId !== undefined ? { ifWriteId: r.conditions.ifWriteId } : {}),
         events: (c) => [objectCreated(r.op, c, requestFacts(ctx))],
       });
     } catch (err) {
-      if (err instanceof PreconditionFailedError) {
-        throw new S3Error('PreconditionFailed', { extra: { Condition: 'If-None-Match' } });
-      }
+      const failed = conditionFailureAnswer(err);
+      if (failed) throw failed;
       if (err instanceof NoSuchIntentError) return settleReapedIntent(ctx, objectKey, intentId, claim.backendName, storageKey, storedSize);
       throw err;
     }

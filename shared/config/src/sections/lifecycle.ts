@@ -1,9 +1,11 @@
 // `lifecycle.*`: expiry rules. A rule's prefix is an object-key prefix inside a bucket; a
 // rule without `bucket` applies to every bucket, one with it only to that (configured) bucket.
+// A rule with `tags` selects only objects that carry every one of them (AND with the prefix,
+// as an AWS rule's `And` filter).
 
 import { z } from 'zod';
-import { duration, integer, list, optionalText, requiredInteger, section, textOr } from '../fields.js';
-import { defineSection } from '../section.js';
+import { duration, integer, list, optionalText, requiredInteger, requiredText, section, textOr } from '../fields.js';
+import { defineSection, reportDuplicates } from '../section.js';
 import { HOUR } from '../units.js';
 
 /**
@@ -14,6 +16,8 @@ export interface LifecycleRule {
   bucket: string | null;
   /** prefix of the object key inside the bucket (not the internal `bucket/key`); "" = every key */
   prefix: string;
+  /** tags an object must all carry (key → value); empty = no tag filter */
+  tags: Record<string, string>;
   expirationDays: number;
 }
 
@@ -25,9 +29,15 @@ export interface LifecycleConfig {
   batchSize: number;
 }
 
+const tag = z.object({
+  key: requiredText(),
+  value: textOr(''),
+});
+
 const rule = z.object({
   bucket: optionalText(),
   prefix: textOr(''),
+  tags: list(tag),
   expiration_days: requiredInteger({ min: 1 }),
 });
 
@@ -44,7 +54,9 @@ export const lifecycleSection = defineSection({
   field: 'lifecycle',
   schema,
   normalise: ({ lifecycle }: Reads): LifecycleConfig => ({
-    rules: lifecycle.rules.map((r) => ({ bucket: r.bucket, prefix: r.prefix, expirationDays: r.expiration_days })),
+    rules: lifecycle.rules.map((r) => ({
+      bucket: r.bucket, prefix: r.prefix, tags: Object.fromEntries(r.tags.map((t) => [t.key, t.value])), expirationDays: r.expiration_days,
+    })),
     intervalMs: lifecycle.interval,
     batchSize: lifecycle.batch_size,
   }),
@@ -54,6 +66,11 @@ export const lifecycleSection = defineSection({
       if (typeof r.bucket === 'string' && !bucketNames.has(r.bucket)) {
         report(['lifecycle', 'rules', i, 'bucket'], `no bucket is named ${JSON.stringify(r.bucket)}`);
       }
+      reportDuplicates(
+        r.tags.map((t, j) => ({ value: t.key, path: ['lifecycle', 'rules', i, 'tags', j, 'key'] })),
+        (key) => `tag ${JSON.stringify(key)} is listed twice in this rule`,
+        report,
+      );
     });
   },
 });

@@ -19,6 +19,11 @@ export interface ServerConfig {
   maxObjectSize: number;
   /** Bytes of a request body kept to replay it to another backend (default 8 MiB). */
   replayBufferBytes: number;
+  /**
+   * Where larger bodies are spooled (a self-deleting temp file) so a backend that fails
+   * mid-upload is retried on the next candidate for any size; null = they stream through.
+   */
+  spillDir: string | null;
   /** `bucket.<suffix>` virtual-hosted addressing when set. */
   virtualHostSuffix: string | null;
   backendTimeoutMs: number;
@@ -76,6 +81,7 @@ const schema = section({
   listen_addr: parsedText('0.0.0.0:9000', parseListenAddress),
   max_object_size: size(5 * GiB, { allowZero: false }),
   replay_buffer_bytes: size(8 * MiB, { allowZero: true }),
+  spill_dir: optionalText(),
   virtual_host_suffix: optionalText(dnsNameProblem),
   backend_timeout: duration(30 * SECOND, { allowZero: false }),
   shutdown_delay: duration(0, { allowZero: true }),
@@ -118,6 +124,7 @@ export const serverSection = defineSection({
     port: server.listen_addr.port,
     maxObjectSize: server.max_object_size,
     replayBufferBytes: server.replay_buffer_bytes,
+    spillDir: server.spill_dir,
     virtualHostSuffix: server.virtual_host_suffix,
     backendTimeoutMs: server.backend_timeout,
     shutdownDelayMs: server.shutdown_delay,

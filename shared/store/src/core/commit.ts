@@ -1,5 +1,6 @@
 // The commit rule (docs/architecture.md, "Commit is one transaction") that a write, a
 // multipart completion and the reaper's promotion share, and the rows it makes.
+import { withTags } from '../object-tags.js';
 import type { TxWork } from './tx-work.js';
 import type { CommitEvents, CommitResult, ObjectIdentity, ObjectRow, StandardHeaders } from '../types.js';
 
@@ -19,6 +20,8 @@ export function objectRow(objectKey: string, writeId: string, identity: ObjectId
     headers,
     contentHash: identity.contentHash ?? null,
     ...storedForm(identity),
+    ...withTags(identity.tags),
+    ...(identity.partSizes ? { partSizes: identity.partSizes } : {}),
     createdAt: now,
   };
 }

@@ -16,6 +16,7 @@ import { notificationOutbox } from './notifications.js';
 import { missingCopyOperations, placementOperations } from './placement.js';
 import { readOperations } from './reads.js';
 import { reaperOperations } from './reaper.js';
+import { taggingOperations } from './tagging.js';
 import { TxRunner } from './tx-work.js';
 import { usageOperations } from './usage.js';
 import { fleetOperations } from './fleet.js';
@@ -50,6 +51,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     tryLeaderLock: (name: string): Promise<LeaderLock | null> => adapter.tryLeaderLock(name),
     ...intentOperations(core),
     ...writeOperations(core),
+    ...taggingOperations(core),
     ...readOperations(core),
     ...reaperOperations(core),
     ...multipartOperations(core),

@@ -4,6 +4,7 @@
 import { InvalidPartError, InvalidPartOrderError, NoSuchUploadError } from '../errors.js';
 import type { CompleteMultipartRequest, CreateUploadRequest, ListRequest, MultipartLedger } from '../ledger.js';
 import type { CompleteMultipartResult, MultipartPartRow, MultipartUploadRow } from '../types.js';
+import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import { commitCopy, hasRoom, objectRow } from './commit.js';
 import type { Core } from './tx-work.js';
 
@@ -74,7 +75,7 @@ export function multipartOperations(core: Core): MultipartLedger {
       for (let i = 1; i < req.parts.length; i++) {
         if (req.parts[i]!.partNumber <= req.parts[i - 1]!.partNumber) throw new InvalidPartOrderError();
       }
-      return core.withWork(async (work): Promise<CompleteMultipartResult> => {
+      const outcome = await core.withWork(async (work): Promise<CompleteMultipartResult | ConditionFailure> => {
         const { tx } = work;
         const upload = await tx.lockUpload(req.uploadId);
         if (!upload || upload.objectKey !== req.objectKey) {
@@ -87,28 +88,43 @@ export function multipartOperations(core: Core): MultipartLedger {
         const recorded = new Map((await tx.selectParts(req.uploadId)).map((p) => [p.partNumber, p]));
         let size = 0;
         let stored = 0;
+        const partSizes: number[] = [];
         for (const named of req.parts) {
           const part = recorded.get(named.partNumber);
           if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
           if (part.etag !== normaliseEtag(named.etag)) throw new InvalidPartError(named.partNumber, 'has a different ETag');
           size += part.plaintextSize ?? part.sizeBytes;
           stored += part.sizeBytes;
+          // Part sizes as the client sees them (partNumber reads): plaintext.
+          partSizes.push(part.plaintextSize ?? part.sizeBytes);
         }
         // Every reservation of the upload ends here: named parts become the object's bytes,
         // the others were discarded by the backend's Complete.
         await tx.deleteParts(req.uploadId);
         await tx.deleteUpload(req.uploadId);
         const identity = {
-          ...upload.identity, size, etag: req.finalEtag,
+          ...upload.identity, size, etag: req.finalEtag, partSizes,
           ...(req.encryption !== undefined ? { storedSize: stored, encryption: req.encryption } : { storedSize: null, encryption: null }),
         };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
+        const failed = await checkWriteConditions(work, object, req);
+        if (failed) {
+          // The backend already made the object at the upload's storage key: it is owed.
+          await work.owe({
+            kind: 'object', backendName: upload.backendName, storageKey: upload.storageKey, objectKey: upload.objectKey,
+            reason: failed === 'precondition-failed' ? 'precondition_failed' : 'condition_conflict', sizeBytes: size,
+          });
+          return failed;
+        }
         const result = await commitCopy(work, object, {
           backendName: upload.backendName,
           storageKey: upload.storageKey,
-        }, 'upsert', req.events);
+        }, req.ifNoneMatchStar ? 'written' : 'upsert', req.events);
         return { ...result, repeated: false };
       });
+      // Thrown after the transaction committed, so the debt recorded above is kept.
+      throwConditionFailure(outcome);
+      return outcome;
     },
 
     async abortMultipart(uploadId: string, reason: string): Promise<boolean> {

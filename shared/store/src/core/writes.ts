@@ -1,7 +1,8 @@
 // Claims, intents and the client's object changes (IntentLedger, WriteLedger): the first
 // placement of a write claims space under the backend's quota lock, the bytes travel under
 // an intent, and the commit or delete changes the key's copies in one transaction.
-import { NoSuchIntentError, PreconditionFailedError } from '../errors.js';
+import { NoSuchIntentError } from '../errors.js';
+import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import type { ClaimRequest, CommitWriteRequest, DeleteOptions, DeleteResult, IntentLedger, WriteLedger } from '../ledger.js';
 import type { Claim, CommitEvents, CommitResult, DeleteOutcome, IntentRow } from '../types.js';
 import { commitCopy, hasRoom, objectRow } from './commit.js';
@@ -60,17 +61,18 @@ export function intentOperations(core: Core): IntentLedger {
 export function writeOperations(core: Core): WriteLedger {
   return {
     async commitWrite(req: CommitWriteRequest): Promise<CommitResult> {
-      const outcome = await core.withWork(async (work): Promise<CommitResult | 'precondition-failed'> => {
+      const outcome = await core.withWork(async (work): Promise<CommitResult | ConditionFailure> => {
         const intent = await work.tx.takeIntent(req.intentId);
         if (!intent) throw new NoSuchIntentError(req.intentId);
         if (intent.kind !== 'write') {
           throw new TypeError(`intent ${intent.intentId} is a ${intent.kind} intent; only write intents commit as objects`);
         }
         const object = objectRow(intent.objectKey, intent.intentId, req.identity, work.now);
-        if (req.ifNoneMatchStar && !(await work.tx.insertObjectIfAbsent(object))) {
-          // The key exists: the new copy's bytes are already on the backend and now owed.
-          await work.oweIntent(intent, 'precondition_failed');
-          return 'precondition-failed';
+        const failed = await checkWriteConditions(work, object, req);
+        if (failed) {
+          // The new copy's bytes are already on the backend and now owed.
+          await work.oweIntent(intent, failed === 'precondition-failed' ? 'precondition_failed' : 'condition_conflict');
+          return failed;
         }
         return commitCopy(work, object, {
           backendName: intent.backendName,
@@ -78,7 +80,7 @@ export function writeOperations(core: Core): WriteLedger {
         }, req.ifNoneMatchStar ? 'written' : 'upsert', req.events);
       });
       // Thrown after the transaction committed, so the debt recorded above is kept.
-      if (outcome === 'precondition-failed') throw new PreconditionFailedError();
+      throwConditionFailure(outcome);
       return outcome;
     },
 
@@ -87,6 +89,9 @@ export function writeOperations(core: Core): WriteLedger {
         const object = await work.tx.lockObjectKey(objectKey);
         if (!object) return { existed: false, removed: [], sequencer: null };
         if (options.createdBefore !== undefined && object.createdAt >= options.createdBefore) {
+          return { existed: true, removed: [], sequencer: null };
+        }
+        if (options.tags !== undefined && !Object.entries(options.tags).every(([k, v]) => object.tags?.[k] === v)) {
           return { existed: true, removed: [], sequencer: null };
         }
         const removed = await work.tx.deleteLocationsForKey(objectKey);

@@ -4,6 +4,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ObjectIdentity, StandardHeaders } from '../../types.js';
 import { int8, jsonParam, type Fragment } from '../columns.js';
+import { withTags } from '../../object-tags.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
@@ -19,19 +20,21 @@ export const identityShape = {
   content_hash: z.string().nullable(),
   stored_size: int8.nullable(),
   encryption: z.string().nullable(),
+  tags: z.record(z.string()),
+  part_sizes: z.array(z.number().int().nonnegative()).nullable(),
 };
 
 type IdentityColumns = z.infer<z.ZodObject<typeof identityShape>>;
 
 export const IDENTITY_COLUMNS = sql.fragment`content_type, user_metadata, cache_control, content_disposition,
-  content_encoding, content_language, expires, content_hash, stored_size, encryption`;
+  content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes`;
 
 /** `SET` list that overwrites every identity column from `EXCLUDED` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.content_type,
   user_metadata = EXCLUDED.user_metadata, cache_control = EXCLUDED.cache_control,
   content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding,
   content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash,
-  stored_size = EXCLUDED.stored_size, encryption = EXCLUDED.encryption`;
+  stored_size = EXCLUDED.stored_size, encryption = EXCLUDED.encryption, tags = EXCLUDED.tags, part_sizes = EXCLUDED.part_sizes`;
 
 /** The values for IDENTITY_COLUMNS, in that order. */
 export function identityValues(identity: IdentityFields): Fragment {
@@ -39,7 +42,8 @@ export function identityValues(identity: IdentityFields): Fragment {
   return sql.fragment`${identity.contentType}, ${jsonParam(identity.userMetadata, 'jsonb')},
     ${h.cacheControl ?? null}, ${h.contentDisposition ?? null}, ${h.contentEncoding ?? null},
     ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null},
-    ${identity.storedSize ?? null}, ${identity.encryption ?? null}`;
+    ${identity.storedSize ?? null}, ${identity.encryption ?? null},
+    ${jsonParam(identity.tags ?? {}, 'jsonb')}, ${identity.partSizes ? jsonParam(identity.partSizes, 'jsonb') : null}`;
 }
 
 export function identityFromRow(r: IdentityColumns): IdentityFields {
@@ -50,7 +54,8 @@ export function identityFromRow(r: IdentityColumns): IdentityFields {
   if (r.content_language !== null) headers.contentLanguage = r.content_language;
   if (r.expires !== null) headers.expires = r.expires;
   return {
-    contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash,
+    contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags),
+    ...(r.part_sizes !== null ? { partSizes: r.part_sizes } : {}),
     ...(r.stored_size !== null ? { storedSize: r.stored_size } : {}),
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),
   };

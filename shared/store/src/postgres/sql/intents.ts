@@ -23,6 +23,8 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
   contentHash: z.string().nullable().optional(),
   storedSize: z.number().int().nonnegative().nullable().optional(),
   encryption: z.string().nullable().optional(),
+  tags: z.record(z.string()).optional(),
+  partSizes: z.array(z.number()).optional(),
 });
 
 const intentRow = z

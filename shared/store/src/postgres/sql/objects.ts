@@ -4,7 +4,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { LocationRow, ObjectRow } from '../../types.js';
-import { int8, keyBound } from '../columns.js';
+import { int8, jsonParam, keyBound } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { IDENTITY_COLUMNS, IDENTITY_FROM_EXCLUDED, identityFromRow, identityShape, identityValues } from './identity-columns.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
@@ -103,7 +103,7 @@ export function objectReads(db: Queries): ObjectReads {
 
 type ObjectWrites = Pick<
   TxStatements,
-  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow'
+  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow' | 'updateObjectTags'
   | 'insertLocation' | 'deleteLocationsForKey' | 'deleteLocationsOfOtherWrites'
 >;
 
@@ -146,6 +146,10 @@ export function objectWrites(db: Queries): ObjectWrites {
 
     async deleteObjectRow(objectKey) {
       await db.query(sql.unsafe`DELETE FROM objects WHERE object_key = ${objectKey}`);
+    },
+
+    async updateObjectTags(objectKey, tags) {
+      await db.query(sql.unsafe`UPDATE objects SET tags = ${jsonParam(tags, 'jsonb')} WHERE object_key = ${objectKey}`);
     },
 
     async insertLocation(row) {

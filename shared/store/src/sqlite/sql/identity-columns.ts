@@ -2,6 +2,7 @@
 // metadata, standard headers, content hash, stored size, encryption header) and their mapping to ObjectIdentity fields.
 import type { ObjectIdentity, StandardHeaders } from '../../types.js';
 import { int, type Params } from '../connection.js';
+import { withTags } from '../../object-tags.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
@@ -16,13 +17,15 @@ export interface RawIdentityColumns {
   content_hash: string | null;
   stored_size: bigint | null;
   encryption: string | null;
+  tags: string;
+  part_sizes: string | null;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption, @tags, @partSizes';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -42,6 +45,8 @@ export function identityParams(identity: IdentityFields): Params {
     contentHash: identity.contentHash ?? null,
     storedSize: identity.storedSize ?? null,
     encryption: identity.encryption ?? null,
+    tags: JSON.stringify(identity.tags ?? {}),
+    partSizes: identity.partSizes ? JSON.stringify(identity.partSizes) : null,
   };
 }
 
@@ -59,5 +64,7 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     contentHash: r.content_hash,
     ...(r.stored_size !== null ? { storedSize: int(r.stored_size) } : {}),
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),
+    ...withTags(JSON.parse(r.tags) as Record<string, string>),
+    ...(r.part_sizes !== null ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
   };
 }

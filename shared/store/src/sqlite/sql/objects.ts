@@ -107,7 +107,7 @@ export function objectReads(c: SqliteConnection): ObjectReads {
 
 type ObjectWrites = Pick<
   TxStatements,
-  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow'
+  | 'lockObjectKey' | 'insertObjectIfAbsent' | 'upsertObjectForWrite' | 'upsertObjectIfNewer' | 'deleteObjectRow' | 'updateObjectTags'
   | 'insertLocation' | 'deleteLocationsForKey' | 'deleteLocationsOfOtherWrites'
 >;
 
@@ -148,6 +148,10 @@ export function objectWrites(c: SqliteConnection): ObjectWrites {
 
     async deleteObjectRow(objectKey) {
       c.run(`DELETE FROM objects WHERE object_key = @objectKey`, { objectKey });
+    },
+
+    async updateObjectTags(objectKey, tags) {
+      c.run(`UPDATE objects SET tags = @tags WHERE object_key = @objectKey`, { objectKey, tags: JSON.stringify(tags) });
     },
 
     async insertLocation(row) {

@@ -1,0 +1,3 @@
+// part-copy.test.ts again, against the distributed mode (see src/harness.ts).
+process.env.S3O_E2E_MODE = 'distributed';
+await import('../part-copy.test.js');

@@ -1,0 +1,94 @@
+// UploadPartCopy: a part of an open multipart upload whose bytes are (a range of) an object
+// the caller may read — in this bucket or another. The source bytes are streamed from one of
+// its copies into the upload's pinned backend (GET → UploadPart, never buffered whole), with
+// their MD5 computed on the way: the part's ETag, as for a part the client sent itself. An
+// encrypted source is decrypted on the way (read/stored-form.ts: only the chunks covering the
+// range are fetched) and a part of an encrypted upload is encrypted, as UploadPart does.
+import { pipeline } from 'node:stream';
+import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
+import { header, type RequestContext } from '../context.js';
+import { internalKey } from '../http/address.js';
+import { sendXml } from '../http/respond.js';
+import { checkConditions, type ByteRange } from '../read/conditions.js';
+import { openFirstCopy } from '../read/open-copy.js';
+import { planStoredRead } from '../read/stored-form.js';
+import { countEncrypted, encryptedPart } from '../write/encryption.js';
+import { authorizeBucket } from '../authorize.js';
+import { parseCopySource } from './copy-object.js';
+import { MAX_PART_SIZE, openUpload, openUploadKey, parsePartNumber } from './multipart.js';
+
+/** `x-amz-copy-source-range: bytes=first-last`, inside the source; null = the whole source. */
+export function parseCopySourceRange(raw: string | undefined, sourceSize: number): ByteRange | null {
+  if (raw === undefined) return null;
+  const m = /^bytes=(\d{1,15})-(\d{1,15})$/.exec(raw.trim());
+  if (!m || Number(m[1]) > Number(m[2])) {
+    throw new S3Error('InvalidArgument', {
+      message: 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      extra: { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: raw },
+    });
+  }
+  const range = { start: Number(m[1]), end: Number(m[2]) };
+  if (range.end >= sourceSize) {
+    throw new S3Error('InvalidRange', { message: `Range specified is not valid for source object of size: ${sourceSize}`, extra: { RangeRequested: raw, ActualObjectSize: String(sourceSize) } });
+  }
+  return range;
+}
+
+export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
+  const partNumber = parsePartNumber(ctx.addr.query.get('partNumber'));
+  const upload = await openUpload(ctx);
+  const { ledger, backends, config, logger } = ctx.deps;
+  const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
+  // `write` on the upload's bucket was checked with the action (authorize.ts); the source needs `read`.
+  authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
+  const found = await ledger.getObject(internalKey(src.bucket, src.key));
+  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
+  const source = found.object;
+  try {
+    checkConditions({
+      ifMatch: header(ctx.req, 'x-amz-copy-source-if-match'),
+      ifNoneMatch: header(ctx.req, 'x-amz-copy-source-if-none-match'),
+      ifModifiedSince: header(ctx.req, 'x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: header(ctx.req, 'x-amz-copy-source-if-unmodified-since'),
+    }, source.etag, source.createdAt);
+  } catch (err) {
+    // For copies every failed condition is a 412, including the ones a GET answers with 304.
+    if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
+    throw err;
+  }
+  const range = parseCopySourceRange(header(ctx.req, 'x-amz-copy-source-range'), source.size);
+  const length = range ? range.end - range.start + 1 : source.size;
+  if (length > Math.min(MAX_PART_SIZE, config.server.maxObjectSize)) throw new S3Error('EntityTooLarge');
+
+  const verifier = new BodyVerifier({ length });
+  const encrypted = upload.identity.encryption
+    ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, length, verifier)
+    : null;
+  const storedSize = encrypted?.storedSize ?? length;
+  if (!(await ledger.claimPart(upload.uploadId, partNumber, storedSize, encrypted ? length : undefined))) throw new S3Error('InsufficientStorage');
+  const client = backends.get(upload.backendName);
+  if (!client) throw new Error(`backend ${upload.backendName} has no client`);
+  let backendEtag: string;
+  try {
+    if (length === 0) verifier.end();
+    else {
+      const stored = await planStoredRead(ctx, source, range);
+      const plain = stored.toClient(await openFirstCopy(ctx, found.locations, stored.backendBytes, stored.backendRange));
+      pipeline(plain, verifier, () => {});
+    }
+    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, encrypted?.body ?? verifier, storedSize);
+  } catch (err) {
+    // As for UploadPart: a part the backend started reading may be kept by it; its claim stays.
+    if (!verifier.readableDidRead) await ledger.releasePart(upload.uploadId, partNumber);
+    verifier.destroy();
+    if (err instanceof S3Error) throw err;
+    logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'part copy failed');
+    throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed while copying the part; please retry.' });
+  }
+  if (encrypted) countEncrypted(length);
+  const etag = verifier.md5.toString('hex');
+  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? length : undefined);
+  sendXml(ctx.reply, 200,
+    `<?xml version="1.0" encoding="UTF-8"?><CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+    `<LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${escapeXml(etag)}&quot;</ETag></CopyPartResult>`);
+}
