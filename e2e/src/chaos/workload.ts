@@ -295,5 +295,6 @@ function isNotFound(err: unknown): boolean {
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
-  return `${status ? `${status} ` : ''}${e?.name ?? 'Error'}`;
+  // An S3 answer by its status and code; anything else (a cut connection, a timeout) by its message.
+  return status ? `${status} ${e?.name ?? 'Error'}` : `${e?.name ?? 'Error'}: ${(e?.message ?? '').slice(0, 60)}`;
 }
