@@ -22,6 +22,12 @@ export interface NetworkFault {
   resets?: number;
   /** bytes per second each way, per connection */
   bandwidth?: number;
+  /**
+   * reset a connection when the backend's answer starts to come back — to every request,
+   * or to requests of one method: the request was carried out (bytes stored, upload
+   * completed) but the gateway never learns it
+   */
+  loseAnswers?: boolean | 'PUT' | 'POST' | 'GET' | 'DELETE';
   /** drop everything */
   partition?: boolean;
   /** answer every request with this error instead of forwarding it */
@@ -42,6 +48,8 @@ const HTTP_ERRORS = {
 export interface ProxyStats {
   connections: number;
   resets: number;
+  /** answers cut off by loseAnswers */
+  lostAnswers: number;
   httpErrors: number;
   heldChunks: number;
 }
@@ -51,7 +59,7 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   /** connections caught by a partition: reset when it heals (their peers gave up long ago) */
   private readonly held = new Set<Socket>();
-  readonly stats: ProxyStats = { connections: 0, resets: 0, httpErrors: 0, heldChunks: 0 };
+  readonly stats: ProxyStats = { connections: 0, resets: 0, lostAnswers: 0, httpErrors: 0, heldChunks: 0 };
   url = '';
 
   private constructor(private readonly server: Server, private target: { host: string; port: number }, private readonly rng: Prng) {}
@@ -106,12 +114,13 @@ export class FaultProxy {
     };
     client.on('error', close).on('close', close);
     upstream.on('error', () => client.resetAndDestroy()).on('close', close);
-    this.pipe(client, upstream, [client, upstream]);
-    this.pipe(upstream, client, [client, upstream]);
+    const request = { method: '' };
+    this.pipe(client, upstream, [client, upstream], request, false);
+    this.pipe(upstream, client, [client, upstream], request, true);
   }
 
   /** Forwards `from` → `to` chunk by chunk, through the fault in force when each chunk arrives. */
-  private pipe(from: Socket, to: Socket, pair: Socket[]): void {
+  private pipe(from: Socket, to: Socket, pair: Socket[], request: { method: string }, answers: boolean): void {
     let releaseAt = 0;
     let queued = 0;
     from.on('data', (chunk: Buffer) => {
@@ -119,6 +128,16 @@ export class FaultProxy {
       if (f.partition) {
         this.stats.heldChunks++;
         pair.forEach((s) => this.hold(s));
+        return;
+      }
+      if (!answers) {
+        // The method of the request under way (keep-alive carries one after another).
+        const line = /^([A-Z]+) \S+ HTTP\/1\.[01]\r\n/.exec(chunk.subarray(0, 2048).toString('latin1'));
+        if (line) request.method = line[1]!;
+      }
+      if (answers && (f.loseAnswers === true || (f.loseAnswers && f.loseAnswers === request.method))) {
+        this.stats.lostAnswers++;
+        pair.forEach((s) => s.resetAndDestroy());
         return;
       }
       if (f.resets && this.rng.chance(f.resets)) {

@@ -2,10 +2,8 @@
 // FaultProxy, the seeded workload for `loadMs`, the seeded fault schedule during it, then
 // — every fault healed — the verdict (verdict.ts). Everything a failing run needs to be
 // replayed is in its report: the seed and the schedule.
-import { S3RVER_CREDENTIALS } from '../config-text.js';
-import { ADMIN_AUTH_OVERRIDES } from '../admin-calls.js';
-import { BACKEND_BUCKET, startSystem, type E2ESystem, type SystemMode } from '../harness.js';
-import { FaultProxy } from './fault-proxy.js';
+import type { SystemMode } from '../harness.js';
+import { startProxiedSystem, type ProxiedSystem } from './proxied-system.js';
 import { BACKEND_FAULTS, FaultInjector, describeSchedule, drawSchedule, type FaultEvent, type FaultKind } from './faults.js';
 import { Prng } from './prng.js';
 import { ResourceSampler, type ResourceGrowth } from './resources.js';
@@ -69,32 +67,23 @@ export interface LatencySummary {
 
 export async function runChaos(options: ChaosOptions, progress: (line: string) => void = () => undefined): Promise<ChaosReport> {
   const root = new Prng(options.seed);
-  const proxies: FaultProxy[] = [];
-  for (let i = 0; i < 3; i++) proxies.push(await FaultProxy.start(null, root.fork(100 + i)));
-  let sys: E2ESystem | null = null;
+  let system: ProxiedSystem | null = null;
   let injector: FaultInjector | null = null;
   let sampler: ResourceSampler | null = null;
   try {
-    sys = await startSystem({
+    system = await startProxiedSystem({
       mode: options.mode,
-      routing: 'spread',
-      backends: proxies.map(() => ({})),
+      rng: root,
       overrides: {
-        ...ADMIN_AUTH_OVERRIDES,
         server: { backend_timeout: `${options.backendTimeoutMs}ms` },
         replication: { factor: 2, worker_interval: '1s' },
         // Debts of a backend that is down are retried until it is back (never dead-lettered
         // by the count of attempts: a partition is not a reason to give up).
         cleanup_queue: { tick: '200ms', backoff_base: '200ms', backoff_max: '2s', max_attempts: 100_000, multipart_stale_timeout: '20s' },
         write_path: { pending_pattern: { reaper_tick: '1s', min_age: '15s', heartbeat: '2s' } },
-        backends: proxies.map((p, i) => ({
-          name: `b${i + 1}`, endpoint: p.url, region: 'us-east-1', bucket: BACKEND_BUCKET,
-          access_key_id: S3RVER_CREDENTIALS.accessKeyId, secret_access_key: S3RVER_CREDENTIALS.secretAccessKey,
-          force_path_style: true, quota_bytes: 0,
-        })),
       },
     });
-    proxies.forEach((p, i) => p.setTarget(sys!.backends[i]!.endpoint));
+    const { sys, proxies } = system;
     const services = sys.distributed?.processes.filter((p) => p.verb !== 'gateway') ?? [];
     const schedule = drawSchedule(root.fork(1), {
       loadMs: options.loadMs, faults: options.faults, kinds: options.kinds, backends: proxies.length,
@@ -111,11 +100,10 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     injector = new FaultInjector({ backends: sys.backends, proxies, services }, startedAt);
     if (options.sampleEveryMs > 0) {
       const inj = injector;
-      const system = sys;
       sampler = new ResourceSampler(() => [
-        { name: 'gateway+tests', pid: process.pid },
+        { name: options.mode === 'single' ? 'orchestrator (with the clients)' : 'clients', pid: process.pid },
         ...inj.processes.map((p, i) => ({ name: `s3rver-b${i + 1}`, pid: p.pid })),
-        ...(system.distributed?.processes.map((s) => ({ name: s.name, pid: s.pid ?? -1 })) ?? []),
+        ...(sys.distributed?.processes.map((s) => ({ name: s.name, pid: s.pid ?? -1 })) ?? []),
       ], options.sampleEveryMs);
     }
     injector.start(schedule);
@@ -156,11 +144,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     sampler?.stop();
     await injector?.healAll().catch(() => undefined);
     await injector?.stopRestarted().catch(() => undefined);
-    try {
-      await sys?.stop();
-    } finally {
-      await Promise.all(proxies.map((p) => p.stop()));
-    }
+    await system?.stop();
   }
 }
 
