@@ -5,7 +5,8 @@
 //  * network faults through the backend's FaultProxy: latency + jitter, loss, connection
 //    resets, a bandwidth cap, a full partition, and HTTP errors (500 / 503 / SlowDown);
 //  * distributed mode: SIGKILL of a service replica (placement, cleanup, usage, notifier),
-//    restarted after the fault's duration.
+//    restarted after the fault's duration; the run's private NATS server or private
+//    Postgres cluster stopped and started again.
 // One backend carries at most one fault at a time; faults on different backends overlap
 // (combined faults), and a service fault may overlap any backend fault.
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import type { Prng } from './prng.js';
 export type FaultKind =
   | 'freeze-short' | 'freeze-long' | 'kill-restart'
   | 'latency' | 'loss' | 'resets' | 'bandwidth' | 'partition' | 'http-errors'
-  | 'kill-service';
+  | 'kill-service' | 'restart-nats' | 'restart-postgres';
 
 export const BACKEND_FAULTS: FaultKind[] = ['freeze-short', 'freeze-long', 'kill-restart', 'latency', 'loss', 'resets', 'bandwidth', 'partition', 'http-errors'];
 
@@ -27,7 +28,7 @@ export interface FaultEvent {
   /** ms after the load started */
   at: number;
   durationMs: number;
-  /** backend index (backend faults) or service process name (kill-service) */
+  /** backend index (backend faults), service process name (kill-service), `nats` or `postgres` */
   target: string;
   /** the proxy setting of a network fault */
   network?: NetworkFault;
@@ -42,17 +43,23 @@ export interface ScheduleOptions {
   backendTimeoutMs: number;
   /** service processes a kill-service fault may pick */
   services: string[];
+  /** distributed mode on a private NATS server and Postgres cluster: they may be restarted */
+  infrastructure: boolean;
 }
+
+/** Faults only distributed mode can have. */
+export const DISTRIBUTED_FAULTS: FaultKind[] = ['kill-service', 'restart-nats', 'restart-postgres'];
 
 /** Draws the schedule: `faults` faults at random moments in the first 80 % of the load. */
 export function drawSchedule(rng: Prng, o: ScheduleOptions): FaultEvent[] {
   const events: FaultEvent[] = [];
-  const kinds = o.kinds.filter((k) => k !== 'kill-service' || o.services.length > 0);
+  const kinds = o.kinds.filter((k) => (k === 'kill-service' ? o.services.length > 0 : k.startsWith('restart-') ? o.infrastructure : true));
   for (let n = 0, tries = 0; n < o.faults && tries < o.faults * 20; tries++) {
     const kind = rng.pick(kinds);
     const at = rng.int(Math.round(o.loadMs * 0.05), Math.round(o.loadMs * 0.8));
     const durationMs = durationOf(rng, kind, o);
-    const target = kind === 'kill-service' ? rng.pick(o.services) : String(rng.int(0, o.backends - 1));
+    const target = kind === 'kill-service' ? rng.pick(o.services)
+      : kind === 'restart-nats' ? 'nats' : kind === 'restart-postgres' ? 'postgres' : String(rng.int(0, o.backends - 1));
     // One fault per target at a time; each fault ends before the load does.
     const free = events.filter((e) => e.target === target).every((e) => at > e.at + e.durationMs + 1000 || at + durationMs + 1000 < e.at);
     if (!free || at + durationMs > o.loadMs) continue;
@@ -70,6 +77,8 @@ function durationOf(rng: Prng, kind: FaultKind, o: ScheduleOptions): number {
     case 'freeze-long': return rng.int(Math.round(t * 1.3), Math.round(t * 2));
     case 'kill-restart': return rng.int(1000, 4000);
     case 'kill-service': return rng.int(500, 3000);
+    case 'restart-nats':
+    case 'restart-postgres': return rng.int(2000, 6000);
     default: return rng.int(Math.round(o.loadMs * 0.08), Math.round(o.loadMs * 0.2));
   }
 }
@@ -95,6 +104,14 @@ export interface InjectorTargets {
   backends: RunningBackend[];
   proxies: FaultProxy[];
   services: ServiceProcess[];
+  /** something that stops and starts again (the run's private server), or null */
+  nats: Restartable | null;
+  postgres: Restartable | null;
+}
+
+export interface Restartable {
+  stop(): Promise<void>;
+  start(): Promise<void>;
 }
 
 /** Applies a schedule in real time; every fault is healed at its end, or by healAll(). */
@@ -171,6 +188,12 @@ export class FaultInjector {
       const service = this.targets.services.find((s) => s.name === e.target)!;
       await service.kill('SIGKILL');
       return () => service.start();
+    }
+    if (e.kind === 'restart-nats' || e.kind === 'restart-postgres') {
+      const server = e.kind === 'restart-nats' ? this.targets.nats : this.targets.postgres;
+      if (!server) throw new Error(`${e.kind}: the run has no private server to restart`);
+      await server.stop();
+      return () => server.start();
     }
     const i = Number(e.target);
     const proxy = this.targets.proxies[i]!;

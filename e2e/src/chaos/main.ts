@@ -10,7 +10,7 @@
 //   --json FILE                 write the whole report there
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BACKEND_FAULTS, type FaultKind } from './faults.js';
+import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, type FaultKind } from './faults.js';
 import { profile, replayText, runChaos, type ChaosOptions, type ProfileName } from './run.js';
 import { formatReport } from './report.js';
 
@@ -42,7 +42,7 @@ const num = (v: string | undefined, name: string): number | undefined => {
 const base = profile(values.profile as ProfileName, mode);
 const kinds = values['faults-only']?.split(',') as FaultKind[] | undefined;
 for (const k of kinds ?? []) {
-  if (![...BACKEND_FAULTS, 'kill-service'].includes(k)) throw new Error(`--faults-only: unknown fault kind ${k}`);
+  if (![...BACKEND_FAULTS, ...DISTRIBUTED_FAULTS].includes(k)) throw new Error(`--faults-only: unknown fault kind ${k}`);
 }
 const options: ChaosOptions = {
   ...base,

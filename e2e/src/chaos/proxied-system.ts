@@ -6,6 +6,7 @@ import { S3RVER_CREDENTIALS, type ConfigTree } from '../config-text.js';
 import { BACKEND_BUCKET, startSystem, type E2ESystem, type SystemMode } from '../harness.js';
 import { FaultProxy } from './fault-proxy.js';
 import type { Prng } from './prng.js';
+import type { NatsChoice } from '../distributed/cluster.js';
 
 export interface ProxiedSystem {
   sys: E2ESystem;
@@ -14,13 +15,25 @@ export interface ProxiedSystem {
   stop(): Promise<void>;
 }
 
-export async function startProxiedSystem(options: { mode: SystemMode; overrides: ConfigTree; rng: Prng; routing?: 'pack' | 'spread' }): Promise<ProxiedSystem> {
+export interface ProxiedSystemOptions {
+  mode: SystemMode;
+  overrides: ConfigTree;
+  rng: Prng;
+  routing?: 'pack' | 'spread';
+  /** distributed mode: NATS server choice and Postgres admin URL (see SystemOptions) */
+  nats?: NatsChoice;
+  postgresUrl?: string;
+}
+
+export async function startProxiedSystem(options: ProxiedSystemOptions): Promise<ProxiedSystem> {
   const proxies: FaultProxy[] = [];
   try {
     for (let i = 0; i < 3; i++) proxies.push(await FaultProxy.start(null, options.rng.fork(100 + i)));
     const sys = await startSystem({
       mode: options.mode,
       routing: options.routing ?? 'spread',
+      ...(options.nats ? { nats: options.nats } : {}),
+      ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
       backends: proxies.map(() => ({})),
       overrides: {
         ...ADMIN_AUTH_OVERRIDES,

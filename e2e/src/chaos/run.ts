@@ -4,7 +4,8 @@
 // replayed is in its report: the seed and the schedule.
 import type { SystemMode } from '../harness.js';
 import { startProxiedSystem, type ProxiedSystem } from './proxied-system.js';
-import { BACKEND_FAULTS, FaultInjector, describeSchedule, drawSchedule, type FaultEvent, type FaultKind } from './faults.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../../../services/gateway/test/support/private-postgres.js';
+import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, FaultInjector, describeSchedule, drawSchedule, type FaultEvent, type FaultKind } from './faults.js';
 import { Prng } from './prng.js';
 import { ResourceSampler, type ResourceGrowth } from './resources.js';
 import { judge, type Verdict } from './verdict.js';
@@ -33,7 +34,7 @@ export type ProfileName = 'ci' | 'default' | 'soak';
 export function profile(name: ProfileName, mode: SystemMode): Omit<ChaosOptions, 'seed'> {
   const base = {
     mode, clients: 4, keysPerClient: 16, maxPutBytes: 64 * MiB, backendTimeoutMs: 4000, settleMs: 180_000, sampleEveryMs: 0,
-    kinds: mode === 'distributed' ? [...BACKEND_FAULTS, 'kill-service' as const] : BACKEND_FAULTS,
+    kinds: mode === 'distributed' ? [...BACKEND_FAULTS, ...DISTRIBUTED_FAULTS] : BACKEND_FAULTS,
   };
   switch (name) {
     // Short, small bodies, a few faults: fits a loaded CI machine in well under 2 minutes.
@@ -70,10 +71,15 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
   let system: ProxiedSystem | null = null;
   let injector: FaultInjector | null = null;
   let sampler: ResourceSampler | null = null;
+  // Restarting NATS or Postgres needs servers of the run's own (never the shared ones).
+  const infrastructure = options.mode === 'distributed' && options.kinds.some((k) => k === 'restart-nats' || k === 'restart-postgres');
+  let postgres: PrivatePostgres | null = null;
   try {
+    if (infrastructure) postgres = await startPrivatePostgres();
     system = await startProxiedSystem({
       mode: options.mode,
       rng: root,
+      ...(infrastructure ? { nats: 'private' as const, postgresUrl: `postgres://postgres@127.0.0.1:${postgres!.port}/postgres` } : {}),
       overrides: {
         server: { backend_timeout: `${options.backendTimeoutMs}ms` },
         replication: { factor: 2, worker_interval: '1s' },
@@ -87,7 +93,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     const services = sys.distributed?.processes.filter((p) => p.verb !== 'gateway') ?? [];
     const schedule = drawSchedule(root.fork(1), {
       loadMs: options.loadMs, faults: options.faults, kinds: options.kinds, backends: proxies.length,
-      backendTimeoutMs: options.backendTimeoutMs, services: services.map((s) => s.name),
+      backendTimeoutMs: options.backendTimeoutMs, services: services.map((s) => s.name), infrastructure,
     });
     progress(`seed ${options.seed}, ${options.mode} mode, ${options.loadMs / 1000}s of load, faults:\n${describeSchedule(schedule)}`);
 
@@ -97,7 +103,9 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       replayableBytes: 256 * KiB, requestTimeoutMs: 120_000,
     });
     const startedAt = Date.now();
-    injector = new FaultInjector({ backends: sys.backends, proxies, services }, startedAt);
+    injector = new FaultInjector({
+      backends: sys.backends, proxies, services, nats: infrastructure ? sys.distributed!.nats.server : null, postgres,
+    }, startedAt);
     if (options.sampleEveryMs > 0) {
       const inj = injector;
       sampler = new ResourceSampler(() => [
@@ -144,7 +152,13 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     sampler?.stop();
     await injector?.healAll().catch(() => undefined);
     await injector?.stopRestarted().catch(() => undefined);
-    await system?.stop();
+    // The run's database is dropped through the private cluster: it must be up for that.
+    await postgres?.start().catch(() => undefined);
+    try {
+      await system?.stop();
+    } finally {
+      await postgres?.destroy();
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 //  3. no read during the load returned what its key could not hold;
 //  4. every backend process and every service process is alive;
 //  5. dead letters: only the ones s3rver makes inevitable (it cannot abort a multipart
-//     upload, docs/architecture.md §9) are tolerated, and reported.
+//     upload, docs/architecture.md §11) are tolerated, and reported.
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3rverProcess } from '@s3o/demo-backends';
