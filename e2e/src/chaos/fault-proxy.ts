@@ -108,12 +108,9 @@ export class FaultProxy {
     }
     const upstream = connect(this.target.port, this.target.host);
     this.track(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', () => client.resetAndDestroy()).on('close', close);
+    // An error cuts the other side too; an orderly end is passed on by pipe() once its queue drained.
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.resetAndDestroy());
     const request = { method: '' };
     this.pipe(client, upstream, [client, upstream], request, false);
     this.pipe(upstream, client, [client, upstream], request, true);
@@ -121,8 +118,25 @@ export class FaultProxy {
 
   /** Forwards `from` → `to` chunk by chunk, through the fault in force when each chunk arrives. */
   private pipe(from: Socket, to: Socket, pair: Socket[], request: { method: string }, answers: boolean): void {
+    // Delayed chunks leave strictly in arrival order, from one queue drained by one timer
+    // (timers of different delays may fire out of order: TCP never reorders a stream).
+    const queue: Array<{ chunk: Buffer; releaseAt: number }> = [];
     let releaseAt = 0;
     let queued = 0;
+    let timer: NodeJS.Timeout | null = null;
+    let ended = false;
+    const drain = () => {
+      timer = null;
+      const now = performance.now();
+      while (queue.length > 0 && queue[0]!.releaseAt <= now) {
+        const { chunk } = queue.shift()!;
+        queued -= chunk.length;
+        if (!to.destroyed && !this.held.has(to)) to.write(chunk);
+      }
+      if (queued <= HIGH_WATER && from.isPaused() && !this.held.has(from)) from.resume();
+      if (queue.length > 0) timer = setTimeout(drain, queue[0]!.releaseAt - now);
+      else if (ended) to.end();
+    };
     from.on('data', (chunk: Buffer) => {
       const f = this.fault;
       if (f.partition) {
@@ -147,24 +161,28 @@ export class FaultProxy {
       }
       let delay = (f.latencyMs ?? 0) + (f.jitterMs ? this.rng.next() * f.jitterMs : 0);
       if (f.loss && this.rng.chance(f.loss)) delay += RETRANSMIT_MS;
-      const now = performance.now();
       const transfer = f.bandwidth ? (chunk.length / f.bandwidth) * 1000 : 0;
-      if (delay === 0 && transfer === 0 && queued === 0) {
+      if (delay === 0 && transfer === 0 && queue.length === 0) {
         to.write(chunk);
         return;
       }
+      const now = performance.now();
       releaseAt = Math.max(releaseAt, now + delay) + transfer;
+      queue.push({ chunk, releaseAt });
       queued += chunk.length;
       if (queued > HIGH_WATER) from.pause();
-      setTimeout(() => {
-        queued -= chunk.length;
-        if (!to.destroyed && !this.held.has(to)) to.write(chunk);
-        if (queued <= HIGH_WATER && from.isPaused() && !this.held.has(from)) from.resume();
-      }, releaseAt - now).unref();
+      if (timer === null) timer = setTimeout(drain, queue[0]!.releaseAt - now);
     });
     from.on('end', () => {
-      // Half-close after the queued bytes have gone.
-      setTimeout(() => to.end(), Math.max(0, releaseAt - performance.now())).unref();
+      // Half-close once the queued bytes have gone.
+      ended = true;
+      if (queue.length === 0) to.end();
+    });
+    from.on('close', () => {
+      if (!ended) {
+        if (timer) clearTimeout(timer);
+        to.destroy();
+      }
     });
   }
 

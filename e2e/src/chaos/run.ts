@@ -126,7 +126,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
 
     const verdict = await judge({
       sys, model: workload.model, violations: workload.violations, settleMs: options.settleMs,
-      processes: injector.processes, problems: injector.problems,
+      processes: injector.processes, problems: injector.problems, historyOf: (key) => workload.historyOf(key),
     });
     const windows = injector.windows;
     const during = (o: OpRecord) => windows.some(([s, e]) => o.at < e && o.at + o.ms > s);

@@ -47,6 +47,8 @@ export interface JudgeInput {
   settleMs: number;
   processes: S3rverProcess[];
   problems: string[];
+  /** what was done to a key during the load, for a failure message */
+  historyOf(key: string): string;
 }
 
 const FACTOR = 2;
@@ -121,7 +123,7 @@ export async function judge(input: JudgeInput): Promise<Verdict> {
     }
     if (!fits) {
       lost++;
-      failures.push(`${key} reads back as ${seen ? `${seen.size} bytes md5 ${seen.md5}` : '404'}; acknowledged: ${possible.map(valueName).join(' | ')}`);
+      failures.push(`${key} reads back as ${seen ? `${seen.size} bytes md5 ${seen.md5}` : '404'}; acknowledged: ${possible.map(valueName).join(' | ')}; history: ${input.historyOf(key)}`);
     }
   }
 

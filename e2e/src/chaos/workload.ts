@@ -60,6 +60,8 @@ export class Workload {
   readonly model = new KeyModel();
   readonly ops: OpRecord[] = [];
   readonly violations: string[] = [];
+  /** per key, what was done to it and how it ended: shown with a violation */
+  private readonly history = new Map<string, string[]>();
   private stopped = false;
   private readonly started = Date.now();
   private serial = 0;
@@ -78,6 +80,19 @@ export class Workload {
   /** Runs every client until stop(); resolves when they have all finished their last request. */
   async run(): Promise<void> {
     await Promise.all(this.clients.map((_, i) => this.client(i)));
+  }
+
+  /** What was done to `key` (the last entries), for a failure message. */
+  historyOf(key: string): string {
+    return (this.history.get(key) ?? []).slice(-8).join(' / ');
+  }
+
+  private lastSource: string | null = null;
+
+  private note(key: string, line: string): void {
+    const h = this.history.get(key) ?? [];
+    h.push(line);
+    this.history.set(key, h);
   }
 
   stop(): void {
@@ -99,10 +114,12 @@ export class Workload {
       try {
         const check = await this.op(i, rng, kind, key);
         const violation = check ? await check() : null;
-        if (violation) this.violations.push(`${kind} ${key} at ${at} ms: ${violation}`);
+        if (violation) this.violations.push(`${kind} ${key} at ${at} ms: ${violation}; history: ${this.historyOf(key)}`);
       } catch (err) {
         error = describe(err);
       }
+      this.note(key, `${at}ms ${kind}${this.lastSource ? ` from ${this.lastSource}` : ''} ${error ?? 'ok'}`);
+      this.lastSource = null;
       this.ops.push({ kind, at, ms: performance.now() - t0, ok: error === undefined, ...(error ? { error } : {}) });
     }
   }
@@ -158,6 +175,7 @@ export class Workload {
       case 'copy': {
         const source = Workload.keyOf(i, rng.int(0, this.options.keysPerClient - 1));
         if (source === key) return null;
+        this.lastSource = source;
         const sources = model.possible(source).filter((s): s is Value => s !== null);
         const known = model.known(source);
         if (known === null) return null; // copying a key known absent answers NoSuchKey: nothing to learn
@@ -277,6 +295,7 @@ export class Workload {
 
   /** A write of `state` to `key`: acknowledged → known; failed → the key may hold it too. */
   private async write(key: string, state: State, request: () => Promise<unknown>): Promise<void> {
+    this.note(key, `writing ${valueName(state)}`);
     try {
       await request();
     } catch (err) {
