@@ -98,6 +98,8 @@ export class FaultProxy {
   private accept(client: Socket): void {
     this.stats.connections++;
     this.track(client);
+    // A peer that gives up on a held or refused connection resets it: not an error of ours.
+    client.on('error', () => client.destroy());
     if (this.fault.partition) {
       this.hold(client);
       return;
@@ -207,7 +209,6 @@ export class FaultProxy {
       client.end(`HTTP/1.1 ${e.status} ${e.reason}\r\ncontent-type: application/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     };
     client.on('data', onData);
-    client.on('error', () => client.destroy());
   }
 
   private track(socket: Socket): void {
