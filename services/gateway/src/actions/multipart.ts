@@ -59,7 +59,7 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     try {
       backendUploadId = await client.createMultipartUpload(storageKey, {
         contentType: identity.contentType, headers: identity.headers,
-        metadata: backendMetadata(bucket, key, identity.userMetadata, null),
+        metadata: backendMetadata(bucket, key, identity.userMetadata, null, null), // the size is known only at Complete
       });
     } catch (err) {
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');

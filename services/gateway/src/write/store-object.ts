@@ -82,7 +82,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
         contentType: r.identity.contentType,
         contentMd5: knownMd5?.toString('base64'),
         headers: r.identity.headers,
-        metadata: backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null),
+        metadata: backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, size),
       });
     } catch (err) {
       clearInterval(heartbeat);
