@@ -87,7 +87,8 @@ export class Workload {
     return (this.history.get(key) ?? []).slice(-8).join(' / ');
   }
 
-  private lastSource: string | null = null;
+  /** per client, the source key of the copy under way (for the history) */
+  private readonly copySource = new Map<number, string>();
 
   private note(key: string, line: string): void {
     const h = this.history.get(key) ?? [];
@@ -118,8 +119,9 @@ export class Workload {
       } catch (err) {
         error = describe(err);
       }
-      this.note(key, `${at}ms ${kind}${this.lastSource ? ` from ${this.lastSource}` : ''} ${error ?? 'ok'}`);
-      this.lastSource = null;
+      const source = this.copySource.get(i);
+      this.note(key, `${at}ms ${kind}${source ? ` from ${source}` : ''} ${error ?? 'ok'}`);
+      this.copySource.delete(i);
       this.ops.push({ kind, at, ms: performance.now() - t0, ok: error === undefined, ...(error ? { error } : {}) });
     }
   }
@@ -175,7 +177,7 @@ export class Workload {
       case 'copy': {
         const source = Workload.keyOf(i, rng.int(0, this.options.keysPerClient - 1));
         if (source === key) return null;
-        this.lastSource = source;
+        this.copySource.set(i, source);
         const sources = model.possible(source).filter((s): s is Value => s !== null);
         const known = model.known(source);
         if (known === null) return null; // copying a key known absent answers NoSuchKey: nothing to learn
