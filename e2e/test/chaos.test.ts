@@ -12,8 +12,18 @@ import { profile, replayText, runChaos } from '../src/chaos/run.js';
 import { formatReport } from '../src/chaos/report.js';
 
 const SEED = Number(process.env.S3O_CHAOS_SEED ?? 160_016);
+/** The test's own deadline; past it the run is cancelled (node's test timeout). */
+const DEADLINE_MS = 240_000;
 
-test('chaos CI profile: faults under load lose nothing and leak nothing', { timeout: 240_000 }, async (t) => {
+// A cancelled test leaves the system and its clients running, and their open handles would
+// keep this file's process — and the whole CI run — alive: once the deadline has passed and
+// a grace period for `after` hooks too, the process ends with a failure instead of hanging.
+setTimeout(() => {
+  console.error(`the chaos CI profile did not finish within ${DEADLINE_MS + 60_000} ms; ending the process`);
+  process.exit(1);
+}, DEADLINE_MS + 60_000).unref();
+
+test('chaos CI profile: faults under load lose nothing and leak nothing', { timeout: DEADLINE_MS }, async (t) => {
   const report = await runChaos({
     ...profile('ci', 'single'),
     seed: SEED,

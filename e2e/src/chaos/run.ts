@@ -27,18 +27,20 @@ export interface ChaosOptions {
   settleMs: number;
   /** sample RSS and open fds of every process this often (0: not at all) */
   sampleEveryMs: number;
+  /** a client request that takes longer is abandoned (counted as an error) */
+  requestTimeoutMs: number;
 }
 
 export type ProfileName = 'ci' | 'default' | 'soak';
 
 export function profile(name: ProfileName, mode: SystemMode): Omit<ChaosOptions, 'seed'> {
   const base = {
-    mode, clients: 4, keysPerClient: 16, maxPutBytes: 64 * MiB, backendTimeoutMs: 4000, settleMs: 180_000, sampleEveryMs: 0,
+    mode, clients: 4, keysPerClient: 16, maxPutBytes: 64 * MiB, backendTimeoutMs: 4000, settleMs: 180_000, sampleEveryMs: 0, requestTimeoutMs: 120_000,
     kinds: mode === 'distributed' ? [...BACKEND_FAULTS, ...DISTRIBUTED_FAULTS] : BACKEND_FAULTS,
   };
   switch (name) {
     // Short, small bodies, a few faults: fits a loaded CI machine in well under 2 minutes.
-    case 'ci': return { ...base, loadMs: 25_000, clients: 3, keysPerClient: 8, maxPutBytes: 2 * MiB, faults: 3, settleMs: 60_000 };
+    case 'ci': return { ...base, loadMs: 25_000, clients: 3, keysPerClient: 8, maxPutBytes: 2 * MiB, faults: 3, settleMs: 60_000, requestTimeoutMs: 30_000 };
     case 'default': return { ...base, loadMs: 120_000, faults: 10 };
     case 'soak': return { ...base, loadMs: 30 * 60_000, faults: 120, sampleEveryMs: 30_000 };
   }
@@ -100,7 +102,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     const clients = Array.from({ length: options.clients }, () => sys!.client(undefined, { maxAttempts: 1 }));
     const workload = new Workload(clients, sys.bucket.name, clients.map((_, i) => root.fork(10 + i)), {
       clients: options.clients, keysPerClient: options.keysPerClient, maxPutBytes: options.maxPutBytes,
-      replayableBytes: 256 * KiB, requestTimeoutMs: 120_000,
+      replayableBytes: 256 * KiB, requestTimeoutMs: options.requestTimeoutMs,
     });
     const startedAt = Date.now();
     injector = new FaultInjector({
