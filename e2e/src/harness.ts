@@ -81,6 +81,8 @@ export interface RunningBackend {
   process: S3rverProcess;
   /** A client of the server itself: shows which bytes really sit on this backend. */
   rawClient: S3Client;
+  /** The directory the s3rver keeps its files in (null for the sink): a restart on the same port and directory brings the backend back. */
+  dir: string | null;
 }
 
 export interface E2ESystem {
@@ -147,11 +149,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
   };
 
   try {
+    const backendDir = (i: number) => (specs[i]!.server === 'sink' ? null : join(root, `backend-${i + 1}`));
     const processes = await Promise.all(
       specs.map(async (spec, i) => {
         const proc = spec.server === 'sink'
           ? await startSinkBackend()
-          : await startS3rver({ dir: join(root, `backend-${i + 1}`), buckets: [BACKEND_BUCKET], port: 0 });
+          : await startS3rver({ dir: backendDir(i)!, buckets: [BACKEND_BUCKET], port: 0 });
         stoppers.push(() => proc.stop());
         return proc;
       }),
@@ -159,7 +162,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
     const backends: RunningBackend[] = processes.map((proc, i) => {
       const rawClient = s3rverClient(proc.endpoint, S3RVER_CREDENTIALS);
       stoppers.push(() => rawClient.destroy());
-      return { name: `b${i + 1}`, endpoint: proc.endpoint, bucket: BACKEND_BUCKET, process: proc, rawClient };
+      return { name: `b${i + 1}`, endpoint: proc.endpoint, bucket: BACKEND_BUCKET, process: proc, rawClient, dir: backendDir(i) };
     });
 
     const buckets: VirtualBucket[] = (options.buckets ?? DEFAULT_BUCKETS).map((name) => ({

@@ -67,6 +67,11 @@ export class ServiceProcess {
     return this.currentUrl;
   }
 
+  /** The running incarnation's process id (null before the first start). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }

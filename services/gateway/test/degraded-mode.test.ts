@@ -163,6 +163,27 @@ test('a copy that names another key is never served; names under the prefix that
   });
 });
 
+test('bytes a cut-off write left behind (fewer than it announced) are never served: the newest whole write is, or 404', async () => {
+  // Found by the chaos suite (docs/reliability.md): a streamed PUT failed mid-body, the
+  // backend kept what it had received (owed to cleanup), and a degraded HEAD served it.
+  await withGateway({ circuitBreaker: { failure_threshold: 1, open_timeout: '1h' } }, async ({ h, db }) => {
+    await put(h, 'target', 'the real object');
+    const [b1, b2] = h.backends;
+    const leftover = (key: string) => ({ contentLength: 7, metadata: { 's3o-key': key, 's3o-bucket': BUCKET, 's3o-size': '1000' } });
+    // Newer than the real write, and this key's own, but 7 of the 1000 bytes it announced.
+    await b2!.raw.putObject(storageKeyFor(BUCKET, 'target', newId()), Readable.from([Buffer.from('cut off')]), leftover('target'));
+    // A key whose only write was cut off: it was never written.
+    await b1!.raw.putObject(storageKeyFor(BUCKET, 'never-written', newId()), Readable.from([Buffer.from('cut off')]), leftover('never-written'));
+
+    db.reachable = false;
+    assert.equal(await read(h, 'target'), 'the real object');
+    const head = await h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'target' }));
+    assert.equal(head.ContentLength, 'the real object'.length);
+    const missing = await failureOf(h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'never-written' })));
+    assert.deepEqual(missing, { status: 404, code: 'NoSuchKey' });
+  });
+});
+
 test('a backend that does not answer: uncached degraded reads answer 503, a cached location keeps serving', async () => {
   await withGateway({ circuitBreaker: { failure_threshold: 1, open_timeout: '1h', cache_ttl: '1h' } }, async ({ h, db }) => {
     await put(h, 'cached', 'on the first backend');

@@ -56,14 +56,15 @@ test('storage keys are unique per write, keep empty segments reversible, hash lo
 });
 
 test('backend metadata describes the object but never pushes past 2 KB', () => {
-  const m = backendMetadata('photos', 'a b', { color: 'red' }, 'abc');
-  assert.deepEqual(m, { color: 'red', 's3o-bucket': 'photos', 's3o-etag': 'abc', 's3o-key': 'a%20b' });
-  const full = backendMetadata('photos', 'k'.repeat(500), { big: 'v'.repeat(2000) }, 'abc');
+  const m = backendMetadata('photos', 'a b', { color: 'red' }, 'abc', 42);
+  assert.deepEqual(m, { color: 'red', 's3o-bucket': 'photos', 's3o-etag': 'abc', 's3o-size': '42', 's3o-key': 'a%20b' });
+  assert.equal(backendMetadata('photos', 'k', {}, null, null)['s3o-size'], undefined, 'a multipart upload announces no size');
+  const full = backendMetadata('photos', 'k'.repeat(500), { big: 'v'.repeat(2000) }, 'abc', 42);
   const size = Object.entries(full).reduce((n, [k, v]) => n + k.length + v.length, 0);
   assert.ok(size <= 2048);
   assert.equal(full['s3o-key'], undefined);
   // A user name of ours (stored before such names were refused) never passes for ours.
-  const forged = backendMetadata('photos', 'k', { 's3o-bucket': 'other', 's3o-key': 'x'.repeat(2040) }, null);
+  const forged = backendMetadata('photos', 'k', { 's3o-bucket': 'other', 's3o-key': 'x'.repeat(2040) }, null, null);
   assert.equal(forged['s3o-bucket'], 'photos');
   assert.equal(forged['s3o-key'], 'k');
 });

@@ -1,7 +1,7 @@
 // Copying one stored object from one backend to another: the bytes stream from the
 // source's GET straight into the target's PUT (never buffered whole), and the copy keeps
 // everything that makes a stored object self-describing (docs/architecture.md §4): content type,
-// standard headers and x-amz-meta-* including ours (s3o-bucket, s3o-etag, s3o-key).
+// standard headers and x-amz-meta-* including ours (s3o-bucket, s3o-etag, s3o-size, s3o-key).
 import type { BackendClient } from '@s3o/backends';
 
 export interface CopyBytesRequest {

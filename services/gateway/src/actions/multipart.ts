@@ -80,7 +80,8 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     try {
       backendUploadId = await client.createMultipartUpload(storageKey, {
         contentType: identity.contentType, headers: identity.headers,
-        metadata: backendMetadata(bucket, key, identity.userMetadata, null, encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
+        // The size is known only at Complete.
+        metadata: backendMetadata(bucket, key, identity.userMetadata, null, null, encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
       });
     } catch (err) {
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');

@@ -40,7 +40,7 @@ export interface DegradedReaderDeps {
   logger: Logger;
 }
 
-type Described = { kind: 'found'; found: FoundObject } | { kind: 'gone' } | { kind: 'foreign' };
+type Described = { kind: 'found'; found: FoundObject } | { kind: 'gone' } | { kind: 'foreign' } | { kind: 'incomplete' };
 
 function unavailable(message: string): S3Error {
   return new S3Error('ServiceUnavailable', { message });
@@ -92,7 +92,7 @@ export class DegradedReader {
     }
     for (const copy of copies) {
       const described = await this.describe(copy, bucket, key, requestId);
-      if (described.kind === 'foreign') continue;
+      if (described.kind === 'foreign' || described.kind === 'incomplete') continue;
       if (described.kind === 'gone') break;
       cache.set(objectKey, { backendName: copy.backendName, storageKey: copy.storageKey });
       return described.found;
@@ -112,6 +112,10 @@ export class DegradedReader {
     }
     if (info === null) return { kind: 'gone' };
     if (!belongsTo(info, bucket, key)) return { kind: 'foreign' };
+    // Fewer bytes than the write announced: what a cut-off write left behind for cleanup,
+    // never committed — as if it were not there.
+    const announced = info.metadata['s3o-size'];
+    if (announced !== undefined && Number(announced) !== info.size) return { kind: 'incomplete' };
 
     // An encrypted copy carries its envelope header: the client's size is the plaintext's.
     const header = info.metadata[ENCRYPTION_METADATA];

@@ -95,7 +95,7 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     try {
       const source = streamed ? streamed.stream : replay ? replay.open() : Readable.from([small!.data]);
       const plain = streamHash ? streamHash.through(source) : source;
-      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, {
+      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, storedSize, {
         ...(encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {}),
         ...(knownSha256 ? { [SHA256_METADATA]: knownSha256 } : {}),
       });

@@ -1,0 +1,65 @@
+// `npm run chaos [-- options]`: one chaos run, its report as text (and as JSON with --json),
+// exit code 0 only when the verdict is ok. A run that fails prints how to replay it.
+//
+//   --profile ci|default|soak   (default: default — 2 minutes of load, 10 faults)
+//   --mode single|distributed   (default: single)
+//   --seed N                    (default: drawn from the clock, and printed)
+//   --duration SECONDS          load duration
+//   --clients N  --keys N  --faults N  --max-size BYTES  --settle SECONDS
+//   --faults-only KIND,KIND     fault kinds to draw from (faults.ts)
+//   --json FILE                 write the whole report there
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, type FaultKind } from './faults.js';
+import { profile, replayText, runChaos, type ChaosOptions, type ProfileName } from './run.js';
+import { formatReport } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string', default: 'default' },
+    mode: { type: 'string', default: 'single' },
+    seed: { type: 'string' },
+    duration: { type: 'string' },
+    clients: { type: 'string' },
+    keys: { type: 'string' },
+    faults: { type: 'string' },
+    'max-size': { type: 'string' },
+    settle: { type: 'string' },
+    'faults-only': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const mode = values.mode;
+if (mode !== 'single' && mode !== 'distributed') throw new Error(`--mode must be single or distributed, got ${mode}`);
+if (!['ci', 'default', 'soak'].includes(values.profile!)) throw new Error(`--profile must be ci, default or soak, got ${values.profile}`);
+const num = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${v}`);
+  return n;
+};
+const base = profile(values.profile as ProfileName, mode);
+const kinds = values['faults-only']?.split(',') as FaultKind[] | undefined;
+for (const k of kinds ?? []) {
+  if (![...BACKEND_FAULTS, ...DISTRIBUTED_FAULTS].includes(k)) throw new Error(`--faults-only: unknown fault kind ${k}`);
+}
+const options: ChaosOptions = {
+  ...base,
+  seed: num(values.seed, 'seed') ?? Date.now() % 2 ** 31,
+  ...(values.duration ? { loadMs: num(values.duration, 'duration')! * 1000 } : {}),
+  ...(values.clients ? { clients: num(values.clients, 'clients')! } : {}),
+  ...(values.keys ? { keysPerClient: num(values.keys, 'keys')! } : {}),
+  ...(values.faults ? { faults: num(values.faults, 'faults')! } : {}),
+  ...(values['max-size'] ? { maxPutBytes: num(values['max-size'], 'max-size')! } : {}),
+  ...(values.settle ? { settleMs: num(values.settle, 'settle')! * 1000 } : {}),
+  ...(kinds ? { kinds } : {}),
+};
+
+const report = await runChaos(options, (line) => console.log(line));
+console.log(formatReport(report));
+if (values.json) writeFileSync(values.json, JSON.stringify(report, null, 2));
+if (!report.ok) {
+  console.log(`\nCHAOS RUN FAILED\n${replayText(report)}`);
+  process.exitCode = 1;
+}
