@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { formatHeader, parseHeader, storedLength } from '@s3o/crypto';
 import {
-  expectS3Error, getBytes, KiB, listBackend, md5Base64, md5Hex, metricValue, MiB, multipartEtag, parsePrometheusText, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
+  expectS3Error, gatewayClient, getBytes, KiB, listBackend, md5Base64, md5Hex, metricValue, MiB, multipartEtag, parsePrometheusText, openSystemLedger, readStored, startMeteredSystem, startSystem, storedCopies,
   testNothingEscaped, waitUntil, type E2ESystem, type MeteredSystem,
 } from '../src/index.js';
 import { ADMIN_AUTH_OVERRIDES, adminCall } from '../src/admin-calls.js';
@@ -38,7 +38,7 @@ describe('encryption at rest', () => {
   before(async () => {
     m = await startMeteredSystem({
       backends: [{}],
-      overrides: { encryption: { enabled: true, key_id: 'e2e-k1', master_key: MASTER_KEY, chunk_size: '16KiB' } },
+      overrides: { ...ADMIN_AUTH_OVERRIDES, encryption: { enabled: true, key_id: 'e2e-k1', master_key: MASTER_KEY, chunk_size: '16KiB' } },
     });
     s3 = m.sys.client();
     bucket = m.sys.bucket.name;
@@ -138,6 +138,26 @@ describe('encryption at rest', () => {
       await waitUntil('the attempt\'s bytes to be cleaned up', () => storedCopies(m.sys.backends, bucket, key), (c) => c.length === 0);
     });
   }
+
+  test('a stored credential\'s secret is sealed under the master key in the ledger, and the key works', async () => {
+    assert.equal((await adminCall(m.sys.url, 'POST', 'users', { body: { name: 'reader' } })).status, 201);
+    assert.equal((await adminCall(m.sys.url, 'POST', 'users/reader/grants', { body: { kind: 'bucket', name: bucket, permissions: ['read', 'list'] } })).status, 200);
+    const issued = await adminCall(m.sys.url, 'POST', 'users/reader/credentials', { body: {} });
+    assert.equal(issued.status, 201);
+    const key = { accessKeyId: issued.body.access_key_id as string, secretAccessKey: issued.body.secret_access_key as string };
+    const ledger = await openSystemLedger(m.sys);
+    try {
+      const stored = (await ledger.identity.snapshot()).credentials.find((c) => c.accessKeyId === key.accessKeyId);
+      assert.match(stored?.sealedSecret ?? '', /^sealed-v1:e2e-k1:/);
+      assert.equal(stored!.sealedSecret.includes(key.secretAccessKey), false, 'the database does not hold the secret');
+    } finally {
+      await ledger.close();
+    }
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'sealed/readable', Body: 'x' }));
+    const reader = gatewayClient(m.sys.url, key, { maxAttempts: 1 });
+    const got = await reader.send(new GetObjectCommand({ Bucket: bucket, Key: 'sealed/readable' }));
+    assert.equal(await got.Body!.transformToString(), 'x');
+  });
 
   test('the quota is charged the stored bytes', async () => {
     const ledger = await openSystemLedger(m.sys);

@@ -8,6 +8,7 @@ import { NatsBroadcast, type EventBus } from '@s3o/bus';
 import { processLogs, type Logger } from '@s3o/telemetry';
 import { processWorkers, type ProcessIdentity } from '@s3o/workers';
 import type { KeySource } from '@s3o/crypto';
+import { masterKeySealer, plainSealer } from '@s3o/identity';
 import { createGatewayApp, type Gateway } from '@s3o/gateway';
 import { startCleanupService } from '@s3o/cleanup';
 import { startPlacementService } from '@s3o/placement';
@@ -99,6 +100,8 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
       };
       const gateway = createGatewayApp({
         ...deps, logger, busConnected: () => deps.bus.isConnected(), identityChanges: identityChanges(deps, logger), operator,
+        // Stored secrets sealed under the encryption master key when there is one (docs/security.md).
+        sealer: deps.keys ? masterKeySealer(deps.keys) : plainSealer,
       });
       deps.reloader?.attachGateway(gateway);
       return {

@@ -3,5 +3,5 @@
 // and how stored secrets are sealed.
 export { IdentityRegistry, CONFIG_USER_PREFIX, ROOT_USER, type IdentityConfig, type KeyHolder } from './registry.js';
 export { IdentityRefresher, DEFAULT_REFRESH_INTERVAL_MS, type IdentityRefresherOptions, type RefresherLogger } from './refresher.js';
-export { plainSealer, type SecretSealer } from './sealer.js';
+export { masterKeySealer, openSecrets, plainSealer, type SecretSealer, type WrappingKeys } from './sealer.js';
 export type { AdminPermission, BucketPermission, Permission, ResourceKind } from '@s3o/store';

@@ -6,7 +6,7 @@
 // on the timer, in one transaction, so a request never waits on the database for them.
 import type { IdentityStore } from '@s3o/store';
 import { IdentityRegistry, type IdentityConfig } from './registry.js';
-import type { SecretSealer } from './sealer.js';
+import { openSecrets, type SecretSealer } from './sealer.js';
 
 export interface RefresherLogger {
   warn(obj: object, msg: string): void;
@@ -34,11 +34,12 @@ export class IdentityRefresher {
   private config: IdentityConfig;
   /** the ledger's part of the last rebuild, so a new configuration applies without the database */
   private lastSnapshot: Awaited<ReturnType<IdentityRefresherOptions['identity']['snapshot']>> | null = null;
+  private lastSecrets: ReadonlyMap<string, string | Error> = new Map();
 
   constructor(private readonly options: IdentityRefresherOptions) {
     this.config = options.config;
     // Until the first rebuild the config file's users hold: they need no database.
-    this.current = IdentityRegistry.build(options.config, null, options.sealer);
+    this.current = IdentityRegistry.build(options.config, null);
   }
 
   /**
@@ -48,7 +49,7 @@ export class IdentityRefresher {
    */
   reconfigure(config: IdentityConfig): Promise<void> {
     this.config = config;
-    this.current = IdentityRegistry.build(config, this.lastSnapshot, this.options.sealer);
+    this.current = IdentityRegistry.build(config, this.lastSnapshot, this.lastSecrets);
     return this.refresh();
   }
 
@@ -107,8 +108,10 @@ export class IdentityRefresher {
   private async rebuild(): Promise<void> {
     try {
       const snapshot = await this.options.identity.snapshot();
-      const next = IdentityRegistry.build(this.config, snapshot, this.options.sealer);
+      const secrets = await openSecrets(snapshot.credentials.filter((c) => c.revokedAt === null).map((c) => c.sealedSecret), this.options.sealer);
+      const next = IdentityRegistry.build(this.config, snapshot, secrets);
       this.lastSnapshot = snapshot;
+      this.lastSecrets = secrets;
       this.current = next;
       const problems = next.problems.join('; ');
       if (problems !== '' && problems !== this.lastProblems) this.options.logger.warn({ problems: next.problems }, 'identity registry built with problems');

@@ -7,7 +7,6 @@ import {
   ADMIN_PERMISSIONS, BUCKET_PERMISSIONS,
   type AdminPermission, type BucketPermission, type IdentitySnapshot, type Permission, type ResourceKind,
 } from '@s3o/store';
-import type { SecretSealer } from './sealer.js';
 
 /** What the registry needs of the configuration (a `Config` fits). */
 export interface IdentityConfig {
@@ -53,7 +52,11 @@ export class IdentityRegistry {
 
   private constructor() {}
 
-  static build(config: IdentityConfig, snapshot: IdentitySnapshot | null, sealer: SecretSealer): IdentityRegistry {
+  /**
+   * `secrets`: the stored credentials' sealed forms, opened (sealer.ts openSecrets) — a form
+   * missing or mapped to an error leaves its credential out.
+   */
+  static build(config: IdentityConfig, snapshot: IdentitySnapshot | null, secrets: ReadonlyMap<string, string | Error> = new Map()): IdentityRegistry {
     const r = new IdentityRegistry();
     for (const bucket of config.buckets) {
       r.configBuckets.add(bucket.name);
@@ -75,11 +78,9 @@ export class IdentityRegistry {
         r.problems.push(`stored credential ${c.accessKeyId} is ignored: the config file defines that access key id`);
         continue;
       }
-      try {
-        r.keys.set(c.accessKeyId, { user: c.user, secret: sealer.unseal(c.sealedSecret), source: 'ledger' });
-      } catch (err) {
-        r.problems.push(`stored credential ${c.accessKeyId} is ignored: ${(err as Error).message}`);
-      }
+      const secret = secrets.get(c.sealedSecret) ?? new Error('its secret was not opened');
+      if (secret instanceof Error) r.problems.push(`stored credential ${c.accessKeyId} is ignored: ${secret.message}`);
+      else r.keys.set(c.accessKeyId, { user: c.user, secret, source: 'ledger' });
     }
     for (const g of snapshot.grants) {
       let grants = r.grants.get(g.user);

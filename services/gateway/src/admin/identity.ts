@@ -150,7 +150,8 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: GatewayDeps, 
       throw new AdminError(409, 'Conflict', `access key id ${accessKeyId} is defined in ${configFile}`, 'access_key_id');
     }
     const secret = supplied ?? mint(SECRET_BYTES, 'base64');
-    const credential = await change(() => store.addCredential({ user: request.params.name, accessKeyId, sealedSecret: sealer.seal(secret) }));
+    const sealedSecret = await sealer.seal(secret);
+    const credential = await change(() => store.addCredential({ user: request.params.name, accessKeyId, sealedSecret }));
     audit(request, 'credential issued', { user: request.params.name, accessKeyId });
     // The one time the secret leaves the gateway.
     return sendJson(reply, 201, {
