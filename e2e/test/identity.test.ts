@@ -6,7 +6,7 @@
 // the keys are used on gateway 2 as well.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -192,6 +192,27 @@ describe('identity: users, credentials and grants', () => {
       assert.equal(listed.stdout.trim(), 'note.txt');
       const [s3] = clients(key);
       assert.equal((await getBytes(s3!, { Bucket: 'id-rclone', Key: 'notes/note.txt' })).body.toString(), 'made by rclone');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('aws cli with a stored read-only key: cp down and ls work, cp up is refused', async () => {
+    await put(sys.client(main), { Bucket: main, Key: 'cli/readable.txt', Body: 'for the cli' });
+    const key = await userWith('cli-reader', [{ kind: 'bucket', name: main, permissions: ['read', 'list'] }]);
+    const dir = await mkdtemp(join(tmpdir(), 's3o-identity-aws-'));
+    try {
+      const { AWS_CA_BUNDLE: _ca, ...inherited } = process.env;
+      const env = {
+        ...inherited, AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+        AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_MAX_ATTEMPTS: '1',
+      };
+      const aws = (...args: string[]) => run('aws', ['--endpoint-url', sys.url, ...args], { env });
+      await aws('s3', 'cp', `s3://${main}/cli/readable.txt`, join(dir, 'got.txt'));
+      assert.equal(await readFile(join(dir, 'got.txt'), 'utf8'), 'for the cli');
+      assert.match((await aws('s3', 'ls', `s3://${main}/cli/`)).stdout, /readable\.txt/);
+      await writeFile(join(dir, 'up.txt'), 'refused');
+      await assert.rejects(aws('s3', 'cp', join(dir, 'up.txt'), `s3://${main}/cli/up.txt`), /AccessDenied/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
