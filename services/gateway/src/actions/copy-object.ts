@@ -1,6 +1,7 @@
 // CopyObject, within a bucket or between two (`read` on the source, `write` on the target): the source's bytes are streamed from one of its
 // copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
+import type { LocationRow, ObjectRow } from '@s3o/store';
 import { BodyVerifier, S3Error, escapeXml, parseTaggingHeader } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -38,7 +39,7 @@ export function parseCopySource(raw: string): { bucket: string; key: string } {
 
 export async function copyObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
-  const { config, ledger } = ctx.deps;
+  const { config } = ctx.deps;
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
   // `write` on the target was checked with the action (authorize.ts); the source needs `read`.
   authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
@@ -48,21 +49,8 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     throw new S3Error('InvalidArgument', { message: 'Unknown metadata directive.', extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive } });
   }
   const conditions = await writeConditions(ctx, internalKey(bucket, key));
-  const found = await ledger.getObject(internalKey(src.bucket, src.key));
-  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
+  const found = await copySourceObject(ctx, src);
   const source = found.object;
-  try {
-    checkConditions({
-      ifMatch: header(ctx.req, 'x-amz-copy-source-if-match'),
-      ifNoneMatch: header(ctx.req, 'x-amz-copy-source-if-none-match'),
-      ifModifiedSince: header(ctx.req, 'x-amz-copy-source-if-modified-since'),
-      ifUnmodifiedSince: header(ctx.req, 'x-amz-copy-source-if-unmodified-since'),
-    }, source.etag, source.createdAt);
-  } catch (err) {
-    // For copies every failed condition is a 412, including the ones a GET answers with 304.
-    if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
-    throw err;
-  }
   if (src.bucket === bucket && src.key === key && directive === 'COPY') {
     throw new S3Error('InvalidRequest', { message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes." });
   }
@@ -109,4 +97,26 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
     `<LastModified>${new Date(result.object.createdAt).toISOString()}</LastModified><ETag>&quot;${escapeXml(result.object.etag)}&quot;</ETag></CopyObjectResult>`);
+}
+
+/**
+ * The object a copy reads (CopyObject, UploadPartCopy), once the copy-source conditions
+ * (x-amz-copy-source-if-*) hold: every failed one is a 412, including those a GET answers
+ * with 304.
+ */
+export async function copySourceObject(ctx: RequestContext, src: { bucket: string; key: string }): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
+  const found = await ctx.deps.ledger.getObject(internalKey(src.bucket, src.key));
+  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
+  try {
+    checkConditions({
+      ifMatch: header(ctx.req, 'x-amz-copy-source-if-match'),
+      ifNoneMatch: header(ctx.req, 'x-amz-copy-source-if-none-match'),
+      ifModifiedSince: header(ctx.req, 'x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: header(ctx.req, 'x-amz-copy-source-if-unmodified-since'),
+    }, found.object.etag, found.object.createdAt);
+  } catch (err) {
+    if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
+    throw err;
+  }
+  return found;
 }

@@ -7,14 +7,13 @@
 import { pipeline } from 'node:stream';
 import { BodyVerifier, S3Error, escapeXml } from '@s3o/s3';
 import { header, type RequestContext } from '../context.js';
-import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
-import { checkConditions, type ByteRange } from '../read/conditions.js';
+import type { ByteRange } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
 import { planStoredRead } from '../read/stored-form.js';
 import { countEncrypted, encryptedPart } from '../write/encryption.js';
 import { authorizeBucket } from '../authorize.js';
-import { parseCopySource } from './copy-object.js';
+import { copySourceObject, parseCopySource } from './copy-object.js';
 import { MAX_PART_SIZE, openUpload, openUploadKey, parsePartNumber } from './multipart.js';
 
 /** `x-amz-copy-source-range: bytes=first-last`, inside the source; null = the whole source. */
@@ -41,21 +40,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   const src = parseCopySource(header(ctx.req, 'x-amz-copy-source') ?? '');
   // `write` on the upload's bucket was checked with the action (authorize.ts); the source needs `read`.
   authorizeBucket(ctx.identity.registry, ctx.principal.user, src.bucket, 'read');
-  const found = await ledger.getObject(internalKey(src.bucket, src.key));
-  if (!found) throw new S3Error('NoSuchKey', { extra: { Key: src.key } });
+  const found = await copySourceObject(ctx, src);
   const source = found.object;
-  try {
-    checkConditions({
-      ifMatch: header(ctx.req, 'x-amz-copy-source-if-match'),
-      ifNoneMatch: header(ctx.req, 'x-amz-copy-source-if-none-match'),
-      ifModifiedSince: header(ctx.req, 'x-amz-copy-source-if-modified-since'),
-      ifUnmodifiedSince: header(ctx.req, 'x-amz-copy-source-if-unmodified-since'),
-    }, source.etag, source.createdAt);
-  } catch (err) {
-    // For copies every failed condition is a 412, including the ones a GET answers with 304.
-    if (err instanceof S3Error && err.code === 'NotModified') throw new S3Error('PreconditionFailed');
-    throw err;
-  }
   const range = parseCopySourceRange(header(ctx.req, 'x-amz-copy-source-range'), source.size);
   const length = range ? range.end - range.start + 1 : source.size;
   if (length > Math.min(MAX_PART_SIZE, config.server.maxObjectSize)) throw new S3Error('EntityTooLarge');
