@@ -65,7 +65,7 @@ describe('distributed mode: sweeps on their timers, two cleanup replicas', () =>
   const count = async (sql: string, params: unknown[]) => (await sys.distributed!.ledger.query<{ n: number }>(sql, params)).rows[0]!.n;
   const events = (type: string, key: string) =>
     count('SELECT count(*)::int AS n FROM event_log WHERE type = $1 AND resource = $2', [type, `${bucket}/${key}`]);
-  const sweepRuns = (p: ServiceProcess, sweep: string) => p.logs().filter((r: LogRecord) => r.sweep === sweep && r.msg === `${sweep} pass done`);
+  const sweepRuns = (p: ServiceProcess, sweep: string) => p.logs().filter((r: LogRecord) => r.worker === sweep && r.msg === `${sweep} run done`);
 
   /** A write whose gateway died after its bytes landed (or before any did): an intent nobody heartbeats. */
   async function crashedWrite(key: string, land: boolean): Promise<{ intentId: string; storageKey: string; data: Buffer }> {
@@ -132,7 +132,7 @@ describe('distributed mode: sweeps on their timers, two cleanup replicas', () =>
     const next = await crashedWrite('crashed/after-failover', true);
     await waitUntil('the write to be promoted', () => count('SELECT count(*)::int AS n FROM objects WHERE object_key = $1', [`${bucket}/crashed/after-failover`]),
       (n) => n === 1, { timeoutMs: 60_000 });
-    assert.ok(other.logs().slice(since).some((r) => r.sweep === 'reaper' && (r.promoted as number) > 0), `${other.name} promoted it`);
+    assert.ok(other.logs().slice(since).some((r) => r.worker === 'reaper' && (r.promoted as number) > 0), `${other.name} promoted it`);
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'crashed/after-failover' })).body.equals(next.data));
     t.diagnostic(`${leader.name} killed, ${other.name} reaped`);
     await leader.start(); // so the run ends with every process stopped gracefully
