@@ -15,6 +15,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { newId, openLedger } from '@s3o/store';
 import { storageKeyFor } from '../src/write/storage-key.js';
+import { DegradedReader } from '../src/degraded/degraded-reader.js';
+import { LocationCache } from '../src/degraded/location-cache.js';
+import type { BackendClient } from '@s3o/backends';
+import { silentLogger } from '@s3o/telemetry';
 import { BUCKET, failureOf, startGatewayHarness, waitFor, type GatewayHarness, type HarnessOptions } from './support/gateway-harness.js';
 import { switchableLedger, type SwitchableLedger } from './support/unreachable-ledger.js';
 
@@ -209,6 +213,38 @@ test('a remembered location whose copy is gone is forgotten: the next read asks 
     await h.backends.find((b) => b.name === backendName)!.raw.deleteObject(storageKey);
     assert.deepEqual(await failureOf(h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'short-lived' }))), { status: 404, code: 'NoSuchKey' });
     assert.deepEqual(await failureOf(h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'short-lived' }))), { status: 404, code: 'NotFound' });
+  });
+});
+
+test('the newest copy vanishing between the listing and its HEAD (cleanup paying a leftover) is asked again, never a 404 for an object that is there', async () => {
+  await withGateway({ circuitBreaker: { failure_threshold: 1, open_timeout: '1h' } }, async ({ h }) => {
+    await put(h, 'changing', 'the object');
+    // A later attempt's leftover on a backend (as a failed replica leaves): newer than the
+    // write, owed, and deleted by cleanup just after the reader listed it.
+    const [first] = h.backends;
+    const leftover = storageKeyFor(BUCKET, 'changing', newId());
+    await first!.raw.putObject(leftover, Readable.from([Buffer.from('partial')]), { contentLength: 7, metadata: { 's3o-bucket': BUCKET, 's3o-key': 'changing' } });
+    let paid = false;
+    const racing = new Proxy(first!.raw, {
+      get(target, name, receiver) {
+        if (name !== 'listObjects') return Reflect.get(target, name, receiver);
+        return async (...args: Parameters<BackendClient['listObjects']>) => {
+          const page = await target.listObjects(...args);
+          if (!paid) {
+            paid = true;
+            await target.deleteObject(leftover);
+          }
+          return page;
+        };
+      },
+    });
+    const reader = new DegradedReader({
+      backends: new Map(h.backends.map((b) => [b.name, b === first ? racing : b.raw])),
+      settings: h.config.circuitBreaker, cache: new LocationCache(60_000), logger: silentLogger(),
+    });
+    const found = await reader.lookup(BUCKET, 'changing', 'test');
+    assert.equal(found.object.size, 'the object'.length);
+    assert.equal(paid, true, 'the leftover was listed, then gone');
   });
 });
 

@@ -27,6 +27,8 @@ import type { CachedLocation, LocationCache } from './location-cache.js';
 /** Metadata the gateway adds to every stored object (write/backend-metadata.ts); not the client's. */
 const OWN_METADATA_PREFIX = 's3o-';
 const WRITE_ID_LENGTH = 26;
+/** Listings a degraded read takes while the key's copies keep changing under it. */
+const LISTINGS = 2;
 
 export interface FoundObject {
   object: ObjectRow;
@@ -82,22 +84,34 @@ export class DegradedReader {
       cache.delete(objectKey);
     }
 
-    const { copies, failed } = await findCopies(backends, storagePrefixOf(bucket, key), {
-      parallel: settings.parallelBroadcast,
-      parallelism: settings.degradedBroadcastParallelism,
-    });
-    if (failed.length > 0) {
-      for (const { backendName, error } of failed) logger.warn({ err: error, backend: backendName, requestId }, 'degraded read: backend listing failed');
-      throw unavailable('The database is unreachable and a storage backend did not answer; please retry.');
+    // The newest copy vanishing between the listing and its HEAD says the key's copies are
+    // changing (cleanup paying a debt — a failed replica's leftover, or the copies of a delete),
+    // not that the object is gone: the listing is taken again, and if it keeps changing the
+    // answer is 503 to retry — never a 404 for an object that may be there, nor an older
+    // write served in place of a newer one.
+    for (let listing = 0; listing < LISTINGS; listing++) {
+      const { copies, failed } = await findCopies(backends, storagePrefixOf(bucket, key), {
+        parallel: settings.parallelBroadcast,
+        parallelism: settings.degradedBroadcastParallelism,
+      });
+      if (failed.length > 0) {
+        for (const { backendName, error } of failed) logger.warn({ err: error, backend: backendName, requestId }, 'degraded read: backend listing failed');
+        throw unavailable('The database is unreachable and a storage backend did not answer; please retry.');
+      }
+      let changing = false;
+      for (const copy of copies) {
+        const described = await this.describe(copy, bucket, key, requestId);
+        if (described.kind === 'foreign' || described.kind === 'incomplete') continue;
+        if (described.kind === 'gone') {
+          changing = true;
+          break;
+        }
+        cache.set(objectKey, { backendName: copy.backendName, storageKey: copy.storageKey });
+        return described.found;
+      }
+      if (!changing) throw new S3Error('NoSuchKey', { extra: { Key: key } });
     }
-    for (const copy of copies) {
-      const described = await this.describe(copy, bucket, key, requestId);
-      if (described.kind === 'foreign' || described.kind === 'incomplete') continue;
-      if (described.kind === 'gone') break;
-      cache.set(objectKey, { backendName: copy.backendName, storageKey: copy.storageKey });
-      return described.found;
-    }
-    throw new S3Error('NoSuchKey', { extra: { Key: key } });
+    throw unavailable('The database is unreachable and the copies of this key are changing; please retry.');
   }
 
   private async describe(location: CachedLocation | FoundCopy, bucket: string, key: string, requestId: string): Promise<Described> {
