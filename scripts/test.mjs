@@ -1,6 +1,7 @@
 // `npm test`: installs and builds when needed, makes sure PostgreSQL and NATS JetStream
 // are up (infra/ensure-services.sh starts them when they are not), then runs every test
-// file with node's test runner. `npm test -- PATTERN` runs only files whose path contains PATTERN.
+// file with node's test runner. `npm test -- PATTERN` runs only files whose path contains PATTERN;
+// `npm test -- '!PATTERN'` leaves out the files whose path contains it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -30,11 +31,14 @@ function testFiles(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith('!'));
+const excluded = args.filter((a) => a.startsWith('!')).map((a) => a.slice(1));
 const files = ['shared', 'services', 'e2e', 'infra', 'fuzz', 'scripts']
   .flatMap((d) => testFiles(join(ROOT, d)))
   .map((f) => relative(ROOT, f))
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .filter((f) => !excluded.some((p) => f.includes(p)))
   .sort();
 if (files.length === 0) {
   console.error('no test files matched');
