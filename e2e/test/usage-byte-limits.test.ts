@@ -1,4 +1,4 @@
-// Monthly byte limits end to end (DESIGN §2 "usage"): ingress_byte_limit (bytes sent to a
+// Monthly byte limits end to end (docs/architecture.md §2, the usage service): ingress_byte_limit (bytes sent to a
 // backend) and egress_byte_limit (bytes fetched from it). A write whose bytes would pass a
 // backend's ingress limit goes to the next backend, and with none left is 507
 // InsufficientStorage; a read whose bytes (the object's, or the range's) would pass its
