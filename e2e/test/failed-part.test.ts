@@ -95,7 +95,15 @@ describe('an UploadPart the backend fails mid-body', () => {
     const uploadId = await uploadWithFailedPart(key);
     assert.equal((await b1Quota()).inflight - before.inflight, 2 * PART, 'both parts charged while the upload is open');
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    await waitUntil('the abort debt to be paid', b1Quota, (q) => q.inflight === before.inflight && q.orphan === 0);
+    // Both parts go into the abort's one debt. s3rver cannot abort (405), so that debt is
+    // dead-lettered at once, still charged; an operator who settled it discards it.
+    const dead = await waitUntil('the abort debt to be settled', async () => ({
+      quota: await b1Quota(),
+      dead: (await ledger.listDeadLetters(null, 1000)).filter((d) => d.objectKey === `${bucket}/${key}`),
+    }), (v) => v.quota.inflight === before.inflight && v.dead.length === 1);
+    assert.equal(dead.dead[0]!.sizeBytes, 2 * PART, 'the debt is both parts');
+    assert.equal(await ledger.discardDeadLetters(dead.dead.map((d) => d.id)), 1);
+    assert.equal((await b1Quota()).orphan, before.orphan);
   });
 
   testNothingEscaped(() => sys);
