@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Credential } from '@s3o/config';
-import { checkCsrf, LoginRegistry, LoginThrottle, parseCookies, rootLogin, SESSION_TTL_MS, SessionSigner } from '../src/ui/session.js';
+import { IdentityRegistry } from '@s3o/identity';
+import { checkCsrf, identityLogin, LoginRegistry, LoginThrottle, parseCookies, SESSION_TTL_MS, SessionSigner } from '../src/ui/session.js';
 import { RequestSeries } from '../src/ui/charts.js';
 import { escapeHtml, html } from '../src/ui/html.js';
 import { adminSessionCheck } from '../src/ui/session-gate.js';
@@ -15,15 +16,22 @@ import type { FastifyRequest } from 'fastify';
 const SECRET = 'dashboard-session-secret-0123456789abcdef';
 
 function world(initial: Credential | null = { accessKeyId: 'ROOT', secretAccessKey: 'root-secret' }) {
-  let root = initial;
-  const registry = new LoginRegistry(rootLogin(() => root));
-  return { registry, signer: new SessionSigner(SECRET, registry), setRoot: (c: Credential | null) => { root = c; } };
+  // The gateway's identity registry as a reload rebuilds it: auth.root, and a bucket's credential (no admin grant).
+  const identity = { registry: registryWith(initial) };
+  const registry = new LoginRegistry(identityLogin(identity));
+  return { registry, signer: new SessionSigner(SECRET, registry), setRoot: (c: Credential | null) => { identity.registry = registryWith(c); } };
+}
+
+function registryWith(root: Credential | null): IdentityRegistry {
+  return IdentityRegistry.build({ buckets: [{ name: 'photos', credentials: [{ accessKeyId: 'BUCKETKEY', secretAccessKey: 'bucket-secret' }] }], auth: { root } }, null);
 }
 
 describe('dashboard login and sessions', () => {
-  test('only the root credential with its secret logs in', () => {
+  test('only a key whose user holds admin-read logs in, with its secret', () => {
     const { registry } = world();
     assert.equal(registry.login('ROOT', 'root-secret')?.accessKeyId, 'ROOT');
+    assert.deepEqual([...registry.login('ROOT', 'root-secret')!.grants].sort(), ['admin-read', 'admin-write']);
+    assert.equal(registry.login('BUCKETKEY', 'bucket-secret'), null, "a bucket's credential holds no admin grant");
     assert.equal(registry.login('ROOT', 'root-secre'), null);
     assert.equal(registry.login('ROOT', 'root-secret!'), null);
     assert.equal(registry.login('OTHER', 'root-secret'), null);
@@ -106,7 +114,7 @@ describe('dashboard sessions at the admin API', () => {
   // A lookup with a read-only user beside root, as the identity issue's grants will give.
   const lookup = (id: string) => id === 'READER'
     ? { secret: 'reader-secret', principal: { accessKeyId: 'READER', grants: new Set(['admin-read'] as const) } }
-    : rootLogin(() => ({ accessKeyId: 'ROOT', secretAccessKey: 'root-secret' }))(id);
+    : identityLogin({ registry: registryWith({ accessKeyId: 'ROOT', secretAccessKey: 'root-secret' }) })(id);
   const registry = new LoginRegistry(lookup);
   const signer = new SessionSigner(SECRET, registry);
   const gate = adminSessionCheck(signer);
