@@ -108,7 +108,7 @@ export class IdentityRefresher {
   private async rebuild(): Promise<void> {
     try {
       const snapshot = await this.options.identity.snapshot();
-      const secrets = await openSecrets(snapshot.credentials.filter((c) => c.revokedAt === null).map((c) => c.sealedSecret), this.options.sealer);
+      const secrets = await openSecrets(snapshot.credentials.filter((c) => c.revokedAt === null).map((c) => c.sealedSecret), this.options.sealer, this.lastSecrets);
       const next = IdentityRegistry.build(this.config, snapshot, secrets);
       this.lastSnapshot = snapshot;
       this.lastSecrets = secrets;

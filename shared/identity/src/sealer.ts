@@ -74,12 +74,21 @@ export function masterKeySealer(keys: WrappingKeys): SecretSealer {
 
 /**
  * Opens every sealed form of `sealed` (one unseal per distinct form); a form that cannot be
- * opened maps to the error, so the registry leaves that credential out and says why.
+ * opened maps to the error, so the registry leaves that credential out and says why. Forms
+ * `known` already opened are taken from it: a rebuild unseals only secrets new since the last
+ * (a sealed form never changes; one that failed is tried again — its key may be back).
  */
-export async function openSecrets(sealed: Iterable<string>, sealer: SecretSealer): Promise<Map<string, string | Error>> {
+export async function openSecrets(
+  sealed: Iterable<string>, sealer: SecretSealer, known: ReadonlyMap<string, string | Error> = new Map(),
+): Promise<Map<string, string | Error>> {
   const opened = new Map<string, string | Error>();
   for (const form of sealed) {
     if (opened.has(form)) continue;
+    const before = known.get(form);
+    if (typeof before === 'string') {
+      opened.set(form, before);
+      continue;
+    }
     try {
       opened.set(form, await sealer.unseal(form));
     } catch (err) {

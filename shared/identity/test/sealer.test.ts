@@ -47,3 +47,13 @@ test('plain secrets stay readable under a master key; without a write key new se
   assert.equal(opened.get(`plain:${SECRET}`), SECRET);
   assert.ok(opened.get('sealed-v1:k9:a:b:c:d') instanceof Error);
 });
+
+test('a rebuild unseals only the secrets it has not opened before', async () => {
+  const unsealed: string[] = [];
+  const counting = { seal: plainSealer.seal, unseal: async (form: string) => (unsealed.push(form), plainSealer.unseal(form)) };
+  const first = await openSecrets(['plain:a', 'sealed-v1:k9:a:b:c:d'], counting);
+  const second = await openSecrets(['plain:a', 'plain:b', 'sealed-v1:k9:a:b:c:d'], counting, first);
+  assert.deepEqual(unsealed, ['plain:a', 'sealed-v1:k9:a:b:c:d', 'plain:b', 'sealed-v1:k9:a:b:c:d'], 'opened ones are reused; a failed one is tried again');
+  assert.equal(second.get('plain:a'), 'a');
+  assert.equal(second.get('plain:b'), 'b');
+});
