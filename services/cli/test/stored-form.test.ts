@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, UploadPartCommand,
+  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { openConfiguredKeys, type KeySource } from '@s3o/crypto';
 import { newId, openLedger, storageKeyForInternal, type Ledger } from '@s3o/store';
-import { BUCKET, startGatewayHarness, type GatewayHarness } from '../../gateway/test/support/gateway-harness.js';
+import { BUCKET, failureOf, startGatewayHarness, type GatewayHarness } from '../../gateway/test/support/gateway-harness.js';
+import { switchableLedger } from '../../gateway/test/support/unreachable-ledger.js';
 import { copyBytes } from '@s3o/placement';
 import { rotateKey } from '../src/rotate-key.js';
 import { runStoredFormPass, type PassProgress } from '../src/stored-form/pass.js';
@@ -168,6 +169,54 @@ test('encrypt-existing, decrypt-existing and rewrite-headers rewrite every copy 
   } finally {
     await h.close();
     await ledger.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('rewrite-headers gives an encrypted multipart object its part layout on the backend: it is then served without the database', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 's3o-stored-form-mp-'));
+  const real = await openLedger({ driver: 'sqlite', path: join(dir, 'ledger.db'), source: 'stored-form-test' });
+  const db = switchableLedger(real);
+  const h = await startGatewayHarness({
+    ledger: db.ledger, circuitBreaker: { failure_threshold: 1, open_timeout: '1h' },
+    encryption: { enabled: true, key_id: 'k1', master_key: K1, chunk_size: '16KiB' },
+  });
+  try {
+    // Parts 1 and 3: the layout is not derivable from sizes alone (numbers need not follow on).
+    const part1 = Buffer.from(MARKER.repeat(Math.ceil((5 * 1024 * 1024 + 100) / MARKER.length)));
+    const part3 = Buffer.from(MARKER.repeat(3000));
+    const body = Buffer.concat([part1, part3]);
+    const up = await h.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
+    const e1 = await h.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'parts.bin', UploadId: up.UploadId, PartNumber: 1, Body: part1 }));
+    const e3 = await h.s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'parts.bin', UploadId: up.UploadId, PartNumber: 3, Body: part3 }));
+    const done = await h.s3.send(new CompleteMultipartUploadCommand({
+      Bucket: BUCKET, Key: 'parts.bin', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 3, ETag: e3.ETag }] },
+    }));
+    db.reachable = false;
+    assert.deepEqual(await failureOf(h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin' }))), { status: 503, code: 'ServiceUnavailable' });
+    db.reachable = true;
+    await h.health().catch(() => undefined);
+
+    const rewritten = await pass(real, h, h.deps.keys!, 'current-header');
+    assert.equal(rewritten.counts.rewritten, 1);
+    const [copy] = await storedCopies(h, real, ['parts.bin']);
+    assert.equal(copy!.meta['s3o-enc'], copy!.header, 'the ledger\'s header, with the part layout');
+    assert.match(copy!.meta['s3o-enc']!, /;m=1:\d+,3:51000$/, 'parts 1 and 3');
+    assert.ok(!copy!.bytes.includes(MARKER));
+
+    db.reachable = false;
+    const head = await h.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
+    assert.equal(head.ContentLength, body.length);
+    assert.equal(head.ETag, done.ETag, 'the multipart ETag, from the copy\'s metadata');
+    const whole = await h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin' }));
+    assert.ok(Buffer.from(await whole.Body!.transformToByteArray()).equals(body));
+    const across = `bytes=${part1.length - 10}-${part1.length + 9}`;
+    const ranged = await h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin', Range: across }));
+    assert.ok(Buffer.from(await ranged.Body!.transformToByteArray()).equals(body.subarray(part1.length - 10, part1.length + 10)), 'a range across the parts');
+    assert.equal(await h.health(), 'degraded', 'served without the database');
+  } finally {
+    await h.close();
+    await real.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -184,30 +184,41 @@ async function writeNewForm(deps: RewriteDeps, object: ObjectRow, copies: Locati
     got.body.destroy();
     throw new RewriteError(`${first.backendName} holds ${got.headers.contentLength ?? 'an unknown number of'} bytes at ${first.storageKey}, the ledger says ${storedSizeOf(object)}`);
   }
+  let metadata: Record<string, string>;
+  try {
+    metadata = metadataFor(got.headers.metadata, plan.encryption, newSize, object.etag);
+  } catch (err) {
+    got.body.destroy();
+    throw err;
+  }
   // A failure of the source or the conversion fails the PUT it feeds: a short body never lands.
   await source.putObject(claims[0]!.storageKey, plan.convert(got.body), {
-    contentLength: newSize,
-    contentType: got.headers.contentType,
-    headers: got.headers.standard,
-    metadata: metadataFor(got.headers.metadata, plan.encryption, newSize),
+    contentLength: newSize, contentType: got.headers.contentType, headers: got.headers.standard, metadata,
   });
   for (let i = 1; i < claims.length; i++) {
     await copyBytes({ source, sourceKey: claims[0]!.storageKey, target: backendOf(deps, copies[i]!.backendName), targetKey: claims[i]!.storageKey, size: newSize });
   }
 }
 
-/** The source copy's metadata with the new header (first, always) and the new stored size. */
-export function metadataFor(source: Record<string, string>, encryption: string | null, storedSize: number): Record<string, string> {
+/**
+ * The source copy's metadata with the new header (first, always), the new stored size and the
+ * object's ETag (a copy written from a multipart upload had neither: it now holds one whole body
+ * and describes itself fully, for degraded reads and a ledger rebuild). Throws when the header
+ * and the client's metadata alone pass S3's 2 KB (a long part layout): the copy is left as it is.
+ */
+export function metadataFor(source: Record<string, string>, encryption: string | null, storedSize: number, etag: string): Record<string, string> {
   const meta: Record<string, string> = {};
   if (encryption !== null) meta[ENCRYPTION_METADATA] = encryption;
   for (const [name, value] of Object.entries(source)) {
-    if (name === ENCRYPTION_METADATA) continue;
-    meta[name] = name === 's3o-size' ? String(storedSize) : value;
+    if (name !== ENCRYPTION_METADATA) meta[name] = value;
   }
+  meta['s3o-size'] = String(storedSize);
+  meta['s3o-etag'] = etag;
   const bytes = (): number => Object.entries(meta).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   for (const name of YIELDING_METADATA) {
     if (bytes() <= MAX_METADATA_BYTES) break;
     delete meta[name];
   }
+  if (bytes() > MAX_METADATA_BYTES) throw new RewriteError(`the envelope header (${encryption?.length ?? 0} bytes) does not fit in the copy's metadata`);
   return meta;
 }
