@@ -75,19 +75,47 @@ export class ChunkEncryptor {
  */
 export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>, indexBase = 0): AsyncGenerator<Buffer> {
   const encryptor = new ChunkEncryptor(dataKey, header, indexBase);
-  const out: Buffer[] = [];
+  let out: Buffer[] = [];
+  let outBytes = 0;
   const emit = (b: Buffer): void => {
-    if (b.length > 0) out.push(b);
+    if (b.length === 0) return;
+    out.push(b);
+    outBytes += b.length;
   };
-  // One buffer per piece read: a chunk's 16-byte tag would otherwise be a write of its own.
-  const drain = (): Buffer => (out.length === 1 ? out.pop()! : Buffer.concat(out.splice(0)));
+  // Large pieces go out as the cipher made them (copying every byte again into one buffer
+  // cost more CPU than the cipher); small ones — a tag, a short tail — are joined, so a
+  // 16-byte tag is not a write of its own.
+  function* drain(): Generator<Buffer> {
+    const pieces = out;
+    const bytes = outBytes;
+    out = [];
+    outBytes = 0;
+    if (pieces.length === 1 || bytes > SMALL_OUTPUT) {
+      let small: Buffer[] = [];
+      for (const piece of pieces) {
+        if (piece.length > SMALL_OUTPUT) {
+          if (small.length > 0) yield Buffer.concat(small);
+          small = [];
+          yield piece;
+        } else {
+          small.push(piece);
+        }
+      }
+      if (small.length > 0) yield small.length === 1 ? small[0]! : Buffer.concat(small);
+    } else {
+      yield Buffer.concat(pieces, bytes);
+    }
+  }
   for await (const data of source) {
     encryptor.update(data, emit);
-    if (out.length > 0) yield drain();
+    yield* drain();
   }
   encryptor.final(emit);
-  if (out.length > 0) yield drain();
+  yield* drain();
 }
+
+/** Cipher output up to this size is joined with its neighbours before it is handed on. */
+const SMALL_OUTPUT = 4096;
 
 /**
  * Decrypts the stored bytes of a read plan (planStoredRead: whole chunks of one or more
