@@ -14,6 +14,7 @@ export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './re
 export { Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
 export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, SyncCounts, SyncRequest } from './reconcile/index.js';
 export { PLACEMENT_WORKERS } from './worker-names.js';
+export { copyBytes, TargetWriteError } from './copy-bytes.js';
 
 export interface PlacementService {
   stop(): Promise<void>;

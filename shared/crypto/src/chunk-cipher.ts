@@ -30,9 +30,10 @@ export function chunkCipher(dataKey: Buffer, nonceBase: Buffer, index: number, l
   return cipher;
 }
 
-export function chunkDecipher(dataKey: Buffer, nonceBase: Buffer, index: number, last: boolean, tag: Buffer): DecipherGCM {
-  const decipher = createDecipheriv('aes-256-gcm', dataKey, chunkNonce(nonceBase, index));
+/** The chunk's decipher; its tag is set (setAuthTag) once read, before final — which checks it. */
+export function chunkDecipher(dataKey: Buffer, nonceBase: Buffer, index: number, last: boolean, tag?: Buffer): DecipherGCM {
+  const decipher = createDecipheriv('aes-256-gcm', dataKey, chunkNonce(nonceBase, index), { authTagLength: 16 });
   decipher.setAAD(chunkAad(index, last));
-  decipher.setAuthTag(tag);
+  if (tag) decipher.setAuthTag(tag);
   return decipher;
 }

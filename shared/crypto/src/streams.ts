@@ -3,7 +3,7 @@
 // checks and only then lets its plaintext out, so no unauthenticated byte ever reaches a
 // client (docs/architecture.md, "Encryption at rest").
 import { Transform, type TransformCallback } from 'node:stream';
-import type { CipherGCM } from 'node:crypto';
+import type { CipherGCM, DecipherGCM } from 'node:crypto';
 import { chunkCipher, chunkDecipher } from './chunk-cipher.js';
 import type { EnvelopeHeader } from './envelope.js';
 import { chunkCount, storedLength, TAG_BYTES } from './layout.js';
@@ -75,19 +75,47 @@ export class ChunkEncryptor {
  */
 export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>, indexBase = 0): AsyncGenerator<Buffer> {
   const encryptor = new ChunkEncryptor(dataKey, header, indexBase);
-  const out: Buffer[] = [];
+  let out: Buffer[] = [];
+  let outBytes = 0;
   const emit = (b: Buffer): void => {
-    if (b.length > 0) out.push(b);
+    if (b.length === 0) return;
+    out.push(b);
+    outBytes += b.length;
   };
-  // One buffer per piece read: a chunk's 16-byte tag would otherwise be a write of its own.
-  const drain = (): Buffer => (out.length === 1 ? out.pop()! : Buffer.concat(out.splice(0)));
+  // Large pieces go out as the cipher made them (copying every byte again into one buffer
+  // cost more CPU than the cipher); small ones — a tag, a short tail — are joined, so a
+  // 16-byte tag is not a write of its own.
+  function* drain(): Generator<Buffer> {
+    const pieces = out;
+    const bytes = outBytes;
+    out = [];
+    outBytes = 0;
+    if (pieces.length === 1 || bytes > SMALL_OUTPUT) {
+      let small: Buffer[] = [];
+      for (const piece of pieces) {
+        if (piece.length > SMALL_OUTPUT) {
+          if (small.length > 0) yield Buffer.concat(small);
+          small = [];
+          yield piece;
+        } else {
+          small.push(piece);
+        }
+      }
+      if (small.length > 0) yield small.length === 1 ? small[0]! : Buffer.concat(small);
+    } else {
+      yield Buffer.concat(pieces, bytes);
+    }
+  }
   for await (const data of source) {
     encryptor.update(data, emit);
-    if (out.length > 0) yield drain();
+    yield* drain();
   }
   encryptor.final(emit);
-  if (out.length > 0) yield drain();
+  yield* drain();
 }
+
+/** Cipher output up to this size is joined with its neighbours before it is handed on. */
+const SMALL_OUTPUT = 4096;
 
 /**
  * Decrypts the stored bytes of a read plan (planStoredRead: whole chunks of one or more
@@ -99,8 +127,12 @@ export class DecryptStream extends Transform {
   private readonly stride: number;
   private segment = 0;
   private chunk: number;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
+  /** the chunk being read: its decipher, the stored bytes it has had, its (unreleased) plaintext, its tag so far */
+  private decipher: DecipherGCM | null = null;
+  private chunkStored = 0;
+  private chunkBytes = 0;
+  private plain: Buffer[] = [];
+  private tag: Buffer[] = [];
   private toSkip: number;
   private toSend: number;
 
@@ -128,12 +160,23 @@ export class DecryptStream extends Transform {
       while (at < data.length) {
         const seg = this.current;
         if (!seg) throw new IntegrityError('stored object is longer than its header says');
-        const need = this.storedChunkBytes(seg) - this.heldBytes;
-        const take = Math.min(need, data.length - at);
-        this.held.push(data.subarray(at, at + take));
-        this.heldBytes += take;
+        if (this.decipher === null) this.openChunk(seg);
+        // Ciphertext is deciphered as it arrives (no copy of the stored chunk); its plaintext
+        // is held, never pushed, until the chunk's tag has checked.
+        const bodyLeft = this.chunkBytes - TAG_BYTES - this.chunkStored;
+        if (bodyLeft > 0) {
+          const take = Math.min(bodyLeft, data.length - at);
+          const out = this.decipher!.update(data.subarray(at, at + take));
+          if (out.length > 0) this.plain.push(out);
+          this.chunkStored += take;
+          at += take;
+          continue;
+        }
+        const take = Math.min(this.chunkBytes - this.chunkStored, data.length - at);
+        this.tag.push(data.subarray(at, at + take));
+        this.chunkStored += take;
         at += take;
-        if (take === need) this.openChunk(seg);
+        if (this.chunkStored === this.chunkBytes) this.closeChunk(seg);
       }
     } catch (err) {
       return done(err as Error);
@@ -142,24 +185,34 @@ export class DecryptStream extends Transform {
   }
 
   private openChunk(seg: ReadSegment): void {
-    const stored = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    const body = stored.subarray(0, stored.length - TAG_BYTES);
     const last = this.chunk === chunkCount(seg.plaintextLength, this.header.chunkSize) - 1;
+    this.decipher = chunkDecipher(this.dataKey, this.header.nonceBase, seg.indexBase + this.chunk, last);
+    this.chunkBytes = this.storedChunkBytes(seg);
+    this.chunkStored = 0;
+  }
+
+  private closeChunk(seg: ReadSegment): void {
+    const decipher = this.decipher!;
     const index = seg.indexBase + this.chunk;
-    const decipher = chunkDecipher(this.dataKey, this.header.nonceBase, index, last, stored.subarray(stored.length - TAG_BYTES));
-    let plain: Buffer;
     try {
-      plain = Buffer.concat([decipher.update(body), decipher.final()]);
+      decipher.setAuthTag(this.tag.length === 1 ? this.tag[0]! : Buffer.concat(this.tag));
+      const tail = decipher.final();
+      if (tail.length > 0) this.plain.push(tail);
     } catch {
       throw new IntegrityError(`chunk ${index} failed authentication`);
     }
-    const from = Math.min(this.toSkip, plain.length);
-    this.toSkip -= from;
-    const out = plain.subarray(from, from + Math.min(this.toSend, plain.length - from));
-    this.toSend -= out.length;
-    if (out.length > 0) this.push(out);
+    const plain = this.plain;
+    this.decipher = null;
+    this.plain = [];
+    this.tag = [];
+    // Authenticated: let out the part of the range it holds.
+    for (const piece of plain) {
+      const from = Math.min(this.toSkip, piece.length);
+      this.toSkip -= from;
+      const out = piece.subarray(from, from + Math.min(this.toSend, piece.length - from));
+      this.toSend -= out.length;
+      if (out.length > 0) this.push(out);
+    }
     this.chunk++;
     if (this.chunk > seg.span.lastChunk) {
       this.segment++;

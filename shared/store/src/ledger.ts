@@ -18,7 +18,7 @@ import type {
 } from './types.js';
 import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
-import type { EncryptedObjectRow } from './encryption-statements.js';
+import type { EncryptedObjectRow, StoredFormRow } from './encryption-statements.js';
 import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
@@ -380,7 +380,33 @@ export interface EncryptionLedger {
   listObjectsEncryptedWith(keyId: string, afterKey: string, limit: number): Promise<EncryptedObjectRow[]>;
   /** Replaces an object's envelope header (a re-wrap) while it is still the write `writeId`. */
   rewrapObject(objectKey: string, writeId: string, encryption: string): Promise<boolean>;
+  /** Encrypted (`encrypted`) or plaintext objects after `afterKey`, in key order. */
+  listObjectsByStoredForm(encrypted: boolean, afterKey: string, limit: number): Promise<StoredFormRow[]>;
+  /**
+   * One transaction under the key lock: an object rewritten into another stored form
+   * (encrypted, decrypted, a backend header rewritten) takes its new copies — each written
+   * under a `move` intent, replacing the copy `from` on the same backend — and its new header
+   * and stored size, only while it is still the write `writeId` and every `from` copy is still
+   * its copy. Each replaced copy, and every copy not replaced (a missing one: replication
+   * rebuilds it from the new form), becomes a debt. Otherwise the new bytes become debts.
+   */
+  rewriteStoredForm(req: RewriteStoredFormRequest): Promise<RewriteStoredFormOutcome>;
 }
+
+export interface RewriteStoredFormRequest {
+  objectKey: string;
+  writeId: string;
+  /** the new envelope header (null: plaintext) and stored size (null: the plaintext size) */
+  encryption: string | null;
+  storedSize: number | null;
+  copies: Array<{ intentId: string; from: { backendName: string; storageKey: string } }>;
+}
+
+/**
+ * rewritten; stale: the object was deleted or overwritten meanwhile; conflict: its copies
+ * changed meanwhile (moved, dropped, replicated); intent-gone: the reaper took an intent.
+ */
+export type RewriteStoredFormOutcome = 'rewritten' | 'stale' | 'conflict' | 'intent-gone';
 
 export interface LedgerSetup {
   /** Make backend_quotas match config (insert missing, update limits). */

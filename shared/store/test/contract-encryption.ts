@@ -3,7 +3,16 @@
 // object is the same write; a master key id keeps the first check value recorded for it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { newId } from '../src/ids.js';
+import type { Ledger } from '../src/ledger.js';
 import { claimWrite, createdEvent, identity, quota, type WithLedger } from './contract-helpers.js';
+
+async function claimMove(ledger: Ledger, objectKey: string, size: number, backend: string): Promise<string> {
+  const intentId = newId();
+  const claim = await ledger.claim({ intentId, kind: 'move', objectKey, storageKey: `${objectKey}!${intentId}`, sizeBytes: size, candidates: [backend], identity: null });
+  assert.ok(claim);
+  return intentId;
+}
 
 const HEADER_K1 = 'v=1;k=k1;c=65536;p=100;n=AAAAAAAAAAAAAAAA;w=d3JhcHBlZA';
 const HEADER_K10 = 'v=1;k=k10;c=65536;p=100;n=AAAAAAAAAAAAAAAA;w=d3JhcHBlZA';
@@ -43,6 +52,39 @@ export function describeEncryptionContract(withLedger: WithLedger): void {
         assert.equal((await ledger.getObject('bk/1'))?.object.encryption, rewrapped);
         assert.equal((await ledger.getObject('bk/3'))?.object.encryption, HEADER_K1);
         assert.deepEqual((await ledger.listObjectsEncryptedWith('k1', '', 10)).map((r) => r.objectKey), ['bk/3']);
+      }));
+
+    test('a stored-form rewrite swaps every copy and the header only while the object is the same write with the same copies', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        const claim = await claimWrite(ledger, 'bk/p', 100, ['a']);
+        assert.ok(claim);
+        const { object } = await ledger.commitWrite({ intentId: claim.intentId, identity: identity(100), events: createdEvent });
+        assert.deepEqual(await ledger.listObjectsByStoredForm(false, '', 10), [{ objectKey: 'bk/p', writeId: object.writeId, encryption: null }]);
+        const from = { backendName: 'a', storageKey: claim.storageKey };
+        const rewrite = async (writeId: string, storageKey: string) => ledger.rewriteStoredForm({
+          objectKey: 'bk/p', writeId, encryption: HEADER_K1, storedSize: 116,
+          copies: [{ intentId: await claimMove(ledger, 'bk/p', 116, 'a'), from: { ...from, storageKey } }],
+        });
+        assert.equal(await rewrite('not-the-write', from.storageKey), 'stale');
+        assert.equal(await rewrite(object.writeId, 'not-its-copy'), 'conflict');
+        assert.equal((await ledger.getObject('bk/p'))?.object.encryption ?? null, null);
+        assert.equal((await quota(ledger, 'a')).bytesUsed, 100);
+        assert.equal((await quota(ledger, 'a')).orphanBytes, 232, 'the new bytes of both refused rewrites are owed');
+
+        assert.equal(await rewrite(object.writeId, from.storageKey), 'rewritten');
+        const found = await ledger.getObject('bk/p');
+        assert.equal(found?.object.encryption, HEADER_K1);
+        assert.equal(found?.object.storedSize, 116);
+        assert.equal(found?.object.writeId, object.writeId, 'the same write');
+        assert.equal(found?.locations.length, 1);
+        assert.notEqual(found?.locations[0]?.storageKey, claim.storageKey);
+        assert.equal(found?.locations[0]?.sizeBytes, 116);
+        assert.deepEqual(await quota(ledger, 'a'), { ...(await quota(ledger, 'a')), bytesUsed: 116, orphanBytes: 332 });
+        const debts = (await ledger.listCleanup(null, 10)).map((d) => d.reason).sort();
+        assert.deepEqual(debts, ['rewrite-conflict', 'rewrite-replaced', 'rewrite-stale']);
+        assert.deepEqual((await ledger.listObjectsByStoredForm(true, '', 10)).map((r) => r.objectKey), ['bk/p']);
+        assert.deepEqual(await ledger.listObjectsByStoredForm(false, '', 10), []);
       }));
 
     test('a key id keeps the first check value recorded for it', () =>

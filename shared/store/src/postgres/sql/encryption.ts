@@ -5,6 +5,9 @@ import type { EncryptionReads, EncryptionWrites } from '../../encryption-stateme
 import type { Queries } from '../queries.js';
 
 const checkRow = z.object({ check_value: z.string() });
+const storedFormRow = z
+  .object({ object_key: z.string(), write_id: z.string(), encryption: z.string().nullable() })
+  .transform((r) => ({ objectKey: r.object_key, writeId: r.write_id, encryption: r.encryption }));
 const encryptedRow = z
   .object({ object_key: z.string(), write_id: z.string(), encryption: z.string() })
   .transform((r) => ({ objectKey: r.object_key, writeId: r.write_id, encryption: r.encryption }));
@@ -23,6 +26,14 @@ export function encryptionReads(db: Queries): EncryptionReads {
            ORDER BY object_key LIMIT ${limit}`)),
       ];
     },
+    async listObjectsByStoredForm(encrypted, afterKey, limit) {
+      return [
+        ...(await db.any(sql.type(storedFormRow)`
+          SELECT object_key, write_id, encryption FROM objects
+           WHERE object_key > ${afterKey} AND (encryption IS NOT NULL) = ${encrypted}
+           ORDER BY object_key LIMIT ${limit}`)),
+      ];
+    },
   };
 }
 
@@ -36,6 +47,12 @@ export function encryptionWrites(db: Queries): EncryptionWrites {
     async updateObjectEncryption(objectKey, writeId, encryption) {
       const result = await db.query(sql.unsafe`
         UPDATE objects SET encryption = ${encryption} WHERE object_key = ${objectKey} AND write_id = ${writeId}`);
+      return result.rowCount === 1;
+    },
+    async updateObjectStoredForm(objectKey, writeId, encryption, storedSize) {
+      const result = await db.query(sql.unsafe`
+        UPDATE objects SET encryption = ${encryption}, stored_size = ${storedSize}
+         WHERE object_key = ${objectKey} AND write_id = ${writeId}`);
       return result.rowCount === 1;
     },
   };

@@ -18,6 +18,16 @@ export function encryptionReads(c: SqliteConnection): EncryptionReads {
         )
         .map((r) => ({ objectKey: r.object_key, writeId: r.write_id, encryption: r.encryption }));
     },
+    async listObjectsByStoredForm(encrypted, afterKey, limit) {
+      return c
+        .all<{ object_key: string; write_id: string; encryption: string | null }>(
+          `SELECT object_key, write_id, encryption FROM objects
+            WHERE object_key > @afterKey AND (encryption IS NOT NULL) = @encrypted
+            ORDER BY object_key LIMIT @limit`,
+          { afterKey, encrypted: encrypted ? 1 : 0, limit },
+        )
+        .map((r) => ({ objectKey: r.object_key, writeId: r.write_id, encryption: r.encryption }));
+    },
   };
 }
 
@@ -30,6 +40,11 @@ export function encryptionWrites(c: SqliteConnection): EncryptionWrites {
     },
     async updateObjectEncryption(objectKey, writeId, encryption) {
       return c.run('UPDATE objects SET encryption = @encryption WHERE object_key = @objectKey AND write_id = @writeId', { objectKey, writeId, encryption }) === 1;
+    },
+    async updateObjectStoredForm(objectKey, writeId, encryption, storedSize) {
+      return c.run('UPDATE objects SET encryption = @encryption, stored_size = @storedSize WHERE object_key = @objectKey AND write_id = @writeId', {
+        objectKey, writeId, encryption, storedSize,
+      }) === 1;
     },
   };
 }
