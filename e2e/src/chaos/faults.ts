@@ -4,6 +4,9 @@
 //    than the backend timeout; killed (SIGKILL) and restarted on the same port and files;
 //  * network faults through the backend's FaultProxy: latency + jitter, loss, connection
 //    resets, a bandwidth cap, a full partition, and HTTP errors (500 / 503 / SlowDown);
+//  * opt-in kernel network faults through the backend's KernelLink (kernel-link.ts; root,
+//    `ip netns`, `tc`, `iptables`): a `tc tbf` bandwidth cap and an `iptables` DROP partition
+//    on the link of a network namespace the gateway's traffic to that backend crosses;
 //  * distributed mode: SIGKILL of a service replica (placement, cleanup, usage, notifier),
 //    restarted after the fault's duration; the run's private NATS server or private
 //    Postgres cluster stopped and started again.
@@ -14,11 +17,13 @@ import { retryWhileAddressInUse, mentionsAddressInUse, startS3rver, type S3rverP
 import { BACKEND_BUCKET, type RunningBackend } from '../harness.js';
 import type { ServiceProcess } from '../distributed/service-process.js';
 import type { FaultProxy, NetworkFault } from './fault-proxy.js';
+import type { KernelLink } from './kernel-link.js';
 import type { Prng } from './prng.js';
 
 export type FaultKind =
   | 'freeze-short' | 'freeze-long' | 'kill-restart'
   | 'latency' | 'loss' | 'resets' | 'bandwidth' | 'partition' | 'http-errors'
+  | 'kernel-bandwidth' | 'kernel-partition'
   | 'kill-service' | 'restart-nats' | 'restart-postgres';
 
 export const BACKEND_FAULTS: FaultKind[] = ['freeze-short', 'freeze-long', 'kill-restart', 'latency', 'loss', 'resets', 'bandwidth', 'partition', 'http-errors'];
@@ -46,6 +51,9 @@ export interface ScheduleOptions {
   /** distributed mode on a private NATS server and Postgres cluster: they may be restarted */
   infrastructure: boolean;
 }
+
+/** Opt-in (`--kernel-faults`): made by the kernel in a network namespace of the run's own; need root. */
+export const KERNEL_FAULTS: FaultKind[] = ['kernel-bandwidth', 'kernel-partition'];
 
 /** Faults only distributed mode can have. */
 export const DISTRIBUTED_FAULTS: FaultKind[] = ['kill-service', 'restart-nats', 'restart-postgres'];
@@ -88,8 +96,10 @@ function networkFault(rng: Prng, kind: FaultKind): NetworkFault | null {
     case 'latency': return { latencyMs: rng.int(20, 150), jitterMs: rng.int(10, 100) };
     case 'loss': return { loss: rng.pick([0.02, 0.05, 0.1]) };
     case 'resets': return { resets: rng.pick([0.005, 0.01, 0.03]) };
-    case 'bandwidth': return { bandwidth: rng.pick([256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) };
-    case 'partition': return { partition: true };
+    case 'bandwidth':
+    case 'kernel-bandwidth': return { bandwidth: rng.pick([256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) };
+    case 'partition':
+    case 'kernel-partition': return { partition: true };
     case 'http-errors': return { httpError: rng.pick(['InternalError', 'ServiceUnavailable', 'SlowDown'] as const) };
     default: return null;
   }
@@ -107,6 +117,8 @@ export interface InjectorTargets {
   /** something that stops and starts again (the run's private server), or null */
   nats: Restartable | null;
   postgres: Restartable | null;
+  /** one per backend when the run has kernel faults, else null */
+  links: KernelLink[] | null;
 }
 
 export interface Restartable {
@@ -197,6 +209,16 @@ export class FaultInjector {
     }
     const i = Number(e.target);
     const proxy = this.targets.proxies[i]!;
+    if (e.kind === 'kernel-bandwidth' || e.kind === 'kernel-partition') {
+      const link = this.targets.links?.[i];
+      if (!link) throw new Error(`${e.kind}: the run has no kernel link to backend ${i}`);
+      if (e.kind === 'kernel-partition') {
+        await link.partition();
+        return () => link.heal();
+      }
+      await link.setBandwidth(e.network!.bandwidth!);
+      return () => link.removeBandwidthCap();
+    }
     switch (e.kind) {
       case 'freeze-short':
       case 'freeze-long':

@@ -7,10 +7,13 @@
 //   --duration SECONDS          load duration
 //   --clients N  --keys N  --faults N  --max-size BYTES  --settle SECONDS
 //   --faults-only KIND,KIND     fault kinds to draw from (faults.ts)
+//   --kernel-faults             also draw kernel-bandwidth and kernel-partition (tc tbf and
+//                               iptables DROP in network namespaces of the run; need root,
+//                               skipped with a message otherwise)
 //   --json FILE                 write the whole report there
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, type FaultKind } from './faults.js';
+import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, KERNEL_FAULTS, type FaultKind } from './faults.js';
 import { profile, replayText, runChaos, type ChaosOptions, type ProfileName } from './run.js';
 import { formatReport } from './report.js';
 
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     'max-size': { type: 'string' },
     settle: { type: 'string' },
     'faults-only': { type: 'string' },
+    'kernel-faults': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -42,7 +46,7 @@ const num = (v: string | undefined, name: string): number | undefined => {
 const base = profile(values.profile as ProfileName, mode);
 const kinds = values['faults-only']?.split(',') as FaultKind[] | undefined;
 for (const k of kinds ?? []) {
-  if (![...BACKEND_FAULTS, ...DISTRIBUTED_FAULTS].includes(k)) throw new Error(`--faults-only: unknown fault kind ${k}`);
+  if (![...BACKEND_FAULTS, ...KERNEL_FAULTS, ...DISTRIBUTED_FAULTS].includes(k)) throw new Error(`--faults-only: unknown fault kind ${k}`);
 }
 const options: ChaosOptions = {
   ...base,
@@ -55,6 +59,7 @@ const options: ChaosOptions = {
   ...(values.settle ? { settleMs: num(values.settle, 'settle')! * 1000 } : {}),
   ...(kinds ? { kinds } : {}),
 };
+if (values['kernel-faults']) options.kinds = [...options.kinds.filter((k) => !KERNEL_FAULTS.includes(k)), ...KERNEL_FAULTS];
 
 const report = await runChaos(options, (line) => console.log(line));
 console.log(formatReport(report));
