@@ -11,7 +11,9 @@
 //                               iptables DROP in network namespaces of the run; need root,
 //                               skipped with a message otherwise)
 //   --json FILE                 write the whole report there
+import { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { Server, Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, KERNEL_FAULTS, type FaultKind } from './faults.js';
 import { profile, replayText, runChaos, type ChaosOptions, type ProfileName } from './run.js';
@@ -73,5 +75,17 @@ if (!report.ok) {
 // alive after that (cause not found yet, docs/reliability.md "Findings"); what is still
 // registered is printed so a later run can tell what it is, and the exit does not wait on it.
 const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-if (left.length > 0) console.error(`chaos: still registered at exit: ${left.join(', ')}`);
+if (left.length > 0) console.error(`chaos: still registered at exit: ${left.join(', ')}${describeHandles()}`);
 process.exit(process.exitCode ?? 0);
+
+/** What the live handles are, as far as they tell (a server's address, a socket's ends, a child's command). */
+function describeHandles(): string {
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  const described = handles.map((h) => {
+    if (h instanceof Server) return `server ${JSON.stringify(h.address())}`;
+    if (h instanceof Socket) return h.remotePort ? `socket ${h.localAddress}:${h.localPort}→${h.remoteAddress}:${h.remotePort}` : null;
+    if (h instanceof ChildProcess) return `child ${h.pid} ${h.spawnargs.slice(0, 3).join(' ')}`;
+    return null;
+  }).filter((d): d is string => d !== null);
+  return described.length > 0 ? `\n  ${described.join('\n  ')}` : '';
+}
