@@ -118,9 +118,11 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       progress(`kernel links: ${links.map((l, i) => `b${i + 1} via ${l.namespace} (${l.url})`).join(', ')}`);
     }
     const services = sys.distributed?.processes.filter((p) => p.verb !== 'gateway') ?? [];
+    const gateways = (sys.distributed?.processes.filter((p) => p.verb === 'gateway') ?? []).map((p, i) => ({ process: p, front: system!.gatewayProxies[i]! }));
     const schedule = drawSchedule(root.fork(1), {
       loadMs: options.loadMs, faults: options.faults, kinds: options.kinds, backends: proxies.length,
       backendTimeoutMs: options.backendTimeoutMs, services: services.map((s) => s.name), infrastructure,
+      gateways: gateways.map((g) => g.process.name), natsProxy: system.natsProxy !== null,
     });
     progress(`seed ${options.seed}, ${options.mode} mode, ${options.loadMs / 1000}s of load, faults:\n${describeSchedule(schedule)}`);
 
@@ -132,7 +134,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     const startedAt = Date.now();
     injector = new FaultInjector({
       backends: sys.backends, proxies, services, nats: infrastructure ? sys.distributed!.nats.server : null, postgres,
-      links: kernel ? links : null,
+      links: kernel ? links : null, gateways, natsProxy: system.natsProxy,
     }, startedAt);
     if (options.sampleEveryMs > 0) {
       const inj = injector;
