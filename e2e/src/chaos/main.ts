@@ -74,6 +74,9 @@ if (!report.ok) {
 // this one-shot command ends here. A passing run has been seen to leave the process busy and
 // alive after that (cause not found yet, docs/reliability.md "Findings"); what is still
 // registered is printed so a later run can tell what it is, and the exit does not wait on it.
+// Handles closed a moment ago (the fault proxies' servers and sockets) stay listed until the
+// loop's close phase has run: let it run, so what is listed is what really stays.
+await new Promise((resolve) => setTimeout(resolve, 200));
 const left = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
 if (left.length > 0) console.error(`chaos: still registered at exit: ${left.join(', ')}${describeHandles()}`);
 process.exit(process.exitCode ?? 0);
