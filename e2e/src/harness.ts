@@ -67,6 +67,10 @@ export interface SystemOptions {
    * (default S3O_TEST_PG_URL). A test that stops Postgres passes its private cluster's.
    */
   postgresUrl?: string;
+  /** Distributed mode: the services reach NATS at the URL this returns (a fault proxy in front of it); the harness itself keeps the real one. */
+  natsFront?: (natsUrl: string) => Promise<string>;
+  /** Distributed mode: clients reach gateway `index` at the URL this returns (a front that survives the gateway's restart). */
+  gatewayFront?: (gatewayUrl: string, index: number) => Promise<string>;
 }
 
 export type SystemMode = 'single' | 'distributed';
@@ -206,7 +210,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       await mkdir(natsStore, { recursive: true });
       const nats = await prepareNats(options.nats ?? 'shared', natsStore);
       stoppers.push(() => nats.release());
-      const { text } = configFor(database.settings, { driver: 'nats', url: nats.url, stream: nats.names.stream, subjectPrefix: nats.names.subjectPrefix });
+      const servicesNatsUrl = options.natsFront ? await options.natsFront(nats.url) : nats.url;
+      const { text } = configFor(database.settings, { driver: 'nats', url: servicesNatsUrl, stream: nats.names.stream, subjectPrefix: nats.names.subjectPrefix });
       await writeFile(configPath, text);
       const services = planProcesses({ configPath, cleanupReplicas: options.cleanupReplicas ?? 1, notifierReplicas: options.notifierReplicas ?? 1, echoLogs: Boolean(process.env.S3O_E2E_LOG) });
       stoppers.push(() => stopProcesses(services));
@@ -214,6 +219,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       await startProcesses(services);
       distributed = distributedControls(services, database, nats);
       gatewayUrls = services.filter((p) => p.verb === 'gateway').map((p) => p.url);
+      const front = options.gatewayFront;
+      if (front) gatewayUrls = await Promise.all(gatewayUrls.map((url, i) => front(url, i)));
     }
 
     const clients: S3Client[] = [];

@@ -6,6 +6,8 @@
 // the storage key must be owed, and once the answers flow again `admin verify` is ok —
 // nothing leaked, nothing missing — with the cleanup queue drained and no intent left.
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand,
@@ -114,5 +116,51 @@ describe('answers lost after the backend carried the request out', () => {
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'lost/replica' })).body.equals(body));
   });
 
+  test('a CreateMultipartUpload whose answer is lost: the upload opens on the next backend, and the one opened on the first is owed by its storage key', async () => {
+    const [b1] = system.proxies;
+    const key = 'lost/create-multipart';
+    // Pack routing opens uploads on b1 first: b1 opens this one, and its answer is lost.
+    const lostBefore = b1!.stats.lostAnswers;
+    b1!.set({ loseAnswers: 'POST' });
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    assert.ok(b1!.stats.lostAnswers > lostBefore, 'b1 opened the upload and its answer was lost');
+    b1!.set({});
+    const storageKey = `${bucket}/${key}!${UploadId}`;
+    assert.ok((await uploadsOpenOnDisk(system.sys.backends[0]!.dir!)).includes(storageKey), 'the upload really is open on b1');
+
+    // The client's upload works as usual (on another backend).
+    const body = patternBytes(200 * KiB, 'lost-create');
+    const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: body }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }));
+    assert.ok((await getBytes(s3, { Bucket: bucket, Key: key })).body.equals(body));
+
+    // b1's upload is owed: cleanup lists the uploads open at that storage key to abort them.
+    // s3rver can list no uploads (501), so the debt ends as a dead letter that names the key
+    // for an operator — never silently forgotten.
+    const dead = await waitUntil('the lost upload to be owed and dead-lettered', async () => {
+      const reply = await adminCall(system.sys.url, 'GET', 'cleanup-dlq', { query: { limit: '1000' } });
+      return (reply.body.items as Array<{ backend: string; kind: string; storage_key: string; backend_upload_id: string | null; last_error: string | null }>)
+        .filter((d) => d.storage_key === storageKey);
+    }, (items) => items.length > 0, { timeoutMs: 30_000 });
+    assert.equal(dead.length, 1, JSON.stringify(dead));
+    assert.equal(dead[0]!.backend, 'b1');
+    assert.equal(dead[0]!.kind, 'multipart_upload');
+    assert.equal(dead[0]!.backend_upload_id, null);
+    assert.match(dead[0]!.last_error ?? '', /cannot abort multipart uploads it cannot list \(ListMultipartUploads: 501 NotImplemented\)/);
+    assert.match(dead[0]!.last_error ?? '', new RegExp(`opened at ${storageKey.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    await settled();
+  });
+
   testNothingEscaped(() => system.sys);
 });
+
+/** The storage keys of the multipart uploads open in one s3rver's files (s3rver keeps each as `<bucket>/._S3rver_uploads/<id>/key`). */
+async function uploadsOpenOnDisk(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const bucketDir of await readdir(dir)) {
+    const uploadsDir = join(dir, bucketDir, '._S3rver_uploads');
+    const ids = await readdir(uploadsDir).catch(() => [] as string[]);
+    for (const id of ids) found.push(await readFile(join(uploadsDir, id, 'key'), 'utf8'));
+  }
+  return found.sort();
+}

@@ -4,9 +4,14 @@
 //    than the backend timeout; killed (SIGKILL) and restarted on the same port and files;
 //  * network faults through the backend's FaultProxy: latency + jitter, loss, connection
 //    resets, a bandwidth cap, a full partition, and HTTP errors (500 / 503 / SlowDown);
+//  * opt-in kernel network faults through the backend's KernelLink (kernel-link.ts; root,
+//    `ip netns`, `tc`, `iptables`): a `tc tbf` bandwidth cap and an `iptables` DROP partition
+//    on the link of a network namespace the gateway's traffic to that backend crosses;
 //  * distributed mode: SIGKILL of a service replica (placement, cleanup, usage, notifier),
-//    restarted after the fault's duration; the run's private NATS server or private
-//    Postgres cluster stopped and started again.
+//    restarted after the fault's duration; a gateway SIGKILLed under load and restarted (its
+//    clients reach it through a FaultProxy that follows it to its new port); every service
+//    partitioned from NATS (the FaultProxy in front of it drops everything); the run's
+//    private NATS server or private Postgres cluster stopped and started again.
 // One backend carries at most one fault at a time; faults on different backends overlap
 // (combined faults), and a service fault may overlap any backend fault.
 import { join } from 'node:path';
@@ -14,12 +19,14 @@ import { retryWhileAddressInUse, mentionsAddressInUse, startS3rver, type S3rverP
 import { BACKEND_BUCKET, type RunningBackend } from '../harness.js';
 import type { ServiceProcess } from '../distributed/service-process.js';
 import type { FaultProxy, NetworkFault } from './fault-proxy.js';
+import type { KernelLink } from './kernel-link.js';
 import type { Prng } from './prng.js';
 
 export type FaultKind =
   | 'freeze-short' | 'freeze-long' | 'kill-restart'
   | 'latency' | 'loss' | 'resets' | 'bandwidth' | 'partition' | 'http-errors'
-  | 'kill-service' | 'restart-nats' | 'restart-postgres';
+  | 'kernel-bandwidth' | 'kernel-partition'
+  | 'kill-service' | 'kill-gateway' | 'partition-nats' | 'restart-nats' | 'restart-postgres';
 
 export const BACKEND_FAULTS: FaultKind[] = ['freeze-short', 'freeze-long', 'kill-restart', 'latency', 'loss', 'resets', 'bandwidth', 'partition', 'http-errors'];
 
@@ -43,23 +50,31 @@ export interface ScheduleOptions {
   backendTimeoutMs: number;
   /** service processes a kill-service fault may pick */
   services: string[];
+  /** gateway processes a kill-gateway fault may pick */
+  gateways: string[];
+  /** distributed mode: the services reach NATS through a proxy that can partition them */
+  natsProxy: boolean;
   /** distributed mode on a private NATS server and Postgres cluster: they may be restarted */
   infrastructure: boolean;
 }
 
+/** Opt-in (`--kernel-faults`): made by the kernel in a network namespace of the run's own; need root. */
+export const KERNEL_FAULTS: FaultKind[] = ['kernel-bandwidth', 'kernel-partition'];
+
 /** Faults only distributed mode can have. */
-export const DISTRIBUTED_FAULTS: FaultKind[] = ['kill-service', 'restart-nats', 'restart-postgres'];
+export const DISTRIBUTED_FAULTS: FaultKind[] = ['kill-service', 'kill-gateway', 'partition-nats', 'restart-nats', 'restart-postgres'];
 
 /** Draws the schedule: `faults` faults at random moments in the first 80 % of the load. */
 export function drawSchedule(rng: Prng, o: ScheduleOptions): FaultEvent[] {
   const events: FaultEvent[] = [];
-  const kinds = o.kinds.filter((k) => (k === 'kill-service' ? o.services.length > 0 : k.startsWith('restart-') ? o.infrastructure : true));
+  const kinds = o.kinds.filter((k) => (k === 'kill-service' ? o.services.length > 0 : k === 'kill-gateway' ? o.gateways.length > 0
+    : k === 'partition-nats' ? o.natsProxy : k.startsWith('restart-') ? o.infrastructure : true));
   for (let n = 0, tries = 0; n < o.faults && tries < o.faults * 20; tries++) {
     const kind = rng.pick(kinds);
     const at = rng.int(Math.round(o.loadMs * 0.05), Math.round(o.loadMs * 0.8));
     const durationMs = durationOf(rng, kind, o);
-    const target = kind === 'kill-service' ? rng.pick(o.services)
-      : kind === 'restart-nats' ? 'nats' : kind === 'restart-postgres' ? 'postgres' : String(rng.int(0, o.backends - 1));
+    const target = kind === 'kill-service' ? rng.pick(o.services) : kind === 'kill-gateway' ? rng.pick(o.gateways)
+      : kind === 'restart-nats' || kind === 'partition-nats' ? 'nats' : kind === 'restart-postgres' ? 'postgres' : String(rng.int(0, o.backends - 1));
     // One fault per target at a time; each fault ends before the load does.
     const free = events.filter((e) => e.target === target).every((e) => at > e.at + e.durationMs + 1000 || at + durationMs + 1000 < e.at);
     if (!free || at + durationMs > o.loadMs) continue;
@@ -76,7 +91,9 @@ function durationOf(rng: Prng, kind: FaultKind, o: ScheduleOptions): number {
     case 'freeze-short': return rng.int(Math.round(t * 0.2), Math.round(t * 0.6));
     case 'freeze-long': return rng.int(Math.round(t * 1.3), Math.round(t * 2));
     case 'kill-restart': return rng.int(1000, 4000);
-    case 'kill-service': return rng.int(500, 3000);
+    case 'kill-service':
+    case 'kill-gateway': return rng.int(500, 3000);
+    case 'partition-nats': return rng.int(2000, 8000);
     case 'restart-nats':
     case 'restart-postgres': return rng.int(2000, 6000);
     default: return rng.int(Math.round(o.loadMs * 0.08), Math.round(o.loadMs * 0.2));
@@ -88,8 +105,10 @@ function networkFault(rng: Prng, kind: FaultKind): NetworkFault | null {
     case 'latency': return { latencyMs: rng.int(20, 150), jitterMs: rng.int(10, 100) };
     case 'loss': return { loss: rng.pick([0.02, 0.05, 0.1]) };
     case 'resets': return { resets: rng.pick([0.005, 0.01, 0.03]) };
-    case 'bandwidth': return { bandwidth: rng.pick([256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) };
-    case 'partition': return { partition: true };
+    case 'bandwidth':
+    case 'kernel-bandwidth': return { bandwidth: rng.pick([256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) };
+    case 'partition':
+    case 'kernel-partition': return { partition: true };
     case 'http-errors': return { httpError: rng.pick(['InternalError', 'ServiceUnavailable', 'SlowDown'] as const) };
     default: return null;
   }
@@ -107,6 +126,12 @@ export interface InjectorTargets {
   /** something that stops and starts again (the run's private server), or null */
   nats: Restartable | null;
   postgres: Restartable | null;
+  /** gateway processes and the proxy in front of each (distributed mode) */
+  gateways: Array<{ process: ServiceProcess; front: FaultProxy }>;
+  /** between the services and NATS (distributed mode), else null */
+  natsProxy: FaultProxy | null;
+  /** one per backend when the run has kernel faults, else null */
+  links: KernelLink[] | null;
 }
 
 export interface Restartable {
@@ -189,6 +214,21 @@ export class FaultInjector {
       await service.kill('SIGKILL');
       return () => service.start();
     }
+    if (e.kind === 'kill-gateway') {
+      const gateway = this.targets.gateways.find((g) => g.process.name === e.target)!;
+      await gateway.process.kill('SIGKILL');
+      return async () => {
+        // A restarted gateway listens on a new port: its clients' proxy follows it there.
+        await gateway.process.start();
+        gateway.front.setTarget(gateway.process.url);
+      };
+    }
+    if (e.kind === 'partition-nats') {
+      const proxy = this.targets.natsProxy;
+      if (!proxy) throw new Error('partition-nats: the run has no proxy in front of NATS');
+      proxy.set({ partition: true });
+      return async () => proxy.set({});
+    }
     if (e.kind === 'restart-nats' || e.kind === 'restart-postgres') {
       const server = e.kind === 'restart-nats' ? this.targets.nats : this.targets.postgres;
       if (!server) throw new Error(`${e.kind}: the run has no private server to restart`);
@@ -197,6 +237,16 @@ export class FaultInjector {
     }
     const i = Number(e.target);
     const proxy = this.targets.proxies[i]!;
+    if (e.kind === 'kernel-bandwidth' || e.kind === 'kernel-partition') {
+      const link = this.targets.links?.[i];
+      if (!link) throw new Error(`${e.kind}: the run has no kernel link to backend ${i}`);
+      if (e.kind === 'kernel-partition') {
+        await link.partition();
+        return () => link.heal();
+      }
+      await link.setBandwidth(e.network!.bandwidth!);
+      return () => link.removeBandwidthCap();
+    }
     switch (e.kind) {
       case 'freeze-short':
       case 'freeze-long':

@@ -12,6 +12,10 @@ export interface ProxiedSystem {
   sys: E2ESystem;
   /** one per backend, in config order (b1, b2, b3) */
   proxies: FaultProxy[];
+  /** distributed mode: between the services and NATS (a partition cuts every service off the bus) */
+  natsProxy: FaultProxy | null;
+  /** distributed mode: one per gateway, in front of it for the clients; retargeted when a gateway restarts on a new port */
+  gatewayProxies: FaultProxy[];
   stop(): Promise<void>;
 }
 
@@ -27,9 +31,23 @@ export interface ProxiedSystemOptions {
 
 export async function startProxiedSystem(options: ProxiedSystemOptions): Promise<ProxiedSystem> {
   const proxies: FaultProxy[] = [];
+  const gatewayProxies: FaultProxy[] = [];
+  let natsProxy: FaultProxy | null = null;
+  const all = () => [...proxies, ...gatewayProxies, ...(natsProxy ? [natsProxy] : [])];
   try {
     for (let i = 0; i < 3; i++) proxies.push(await FaultProxy.start(null, options.rng.fork(100 + i)));
     const sys = await startSystem({
+      ...(options.mode === 'distributed' ? {
+        natsFront: async (url: string) => {
+          natsProxy = await FaultProxy.start(url, options.rng.fork(110));
+          return natsProxy.url.replace(/^http:/, 'nats:');
+        },
+        gatewayFront: async (url: string, i: number) => {
+          const front = await FaultProxy.start(url, options.rng.fork(120 + i));
+          gatewayProxies[i] = front;
+          return front.url;
+        },
+      } : {}),
       mode: options.mode,
       routing: options.routing ?? 'spread',
       ...(options.nats ? { nats: options.nats } : {}),
@@ -49,16 +67,18 @@ export async function startProxiedSystem(options: ProxiedSystemOptions): Promise
     return {
       sys,
       proxies,
+      natsProxy,
+      gatewayProxies,
       stop: async () => {
         try {
           await sys.stop();
         } finally {
-          await Promise.all(proxies.map((p) => p.stop()));
+          await Promise.all(all().map((p) => p.stop()));
         }
       },
     };
   } catch (err) {
-    await Promise.all(proxies.map((p) => p.stop()));
+    await Promise.all(all().map((p) => p.stop()));
     throw err;
   }
 }

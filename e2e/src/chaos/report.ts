@@ -8,6 +8,7 @@ export function formatReport(r: ChaosReport): string {
     `chaos run: seed ${r.options.seed}, ${r.options.mode} mode, ${r.options.loadMs / 1000}s load, ${r.options.clients} clients`,
     `operations: ${r.ops.total} (${r.ops.failed} failed) — ${Object.entries(r.ops.byKind).map(([k, c]) => `${k} ${c.total}/${c.failed}`).join(', ')}`,
     `faults injected: ${r.schedule.length} — ${r.schedule.map((e) => e.kind).join(', ')}`,
+    ...r.skipped.map((s) => `faults not run: ${s}`),
     `during faults:  ${lat(r.duringFaults)}`,
     `outside faults: ${lat(r.outsideFaults)}`,
     `client errors: ${Object.entries(r.errors).map(([e, n]) => `${e} ×${n}`).join(', ') || 'none'}`,

@@ -5,7 +5,8 @@
 import type { SystemMode } from '../harness.js';
 import { startProxiedSystem, type ProxiedSystem } from './proxied-system.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../services/gateway/test/support/private-postgres.js';
-import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, FaultInjector, describeSchedule, drawSchedule, type FaultEvent, type FaultKind } from './faults.js';
+import { BACKEND_FAULTS, DISTRIBUTED_FAULTS, KERNEL_FAULTS, FaultInjector, describeSchedule, drawSchedule, type FaultEvent, type FaultKind } from './faults.js';
+import { KernelLink, kernelFaultsUnavailable, removeStaleNamespaces } from './kernel-link.js';
 import { Prng } from './prng.js';
 import { ResourceSampler, type ResourceGrowth } from './resources.js';
 import { judge, type Verdict } from './verdict.js';
@@ -55,6 +56,8 @@ export interface ChaosReport {
   outsideFaults: LatencySummary;
   errors: Record<string, number>;
   uncertainKeys: number;
+  /** fault kinds asked for but not run, and why (kernel faults without root) */
+  skipped: string[];
   verdict: Verdict;
   resources: ResourceGrowth[];
   ok: boolean;
@@ -76,7 +79,20 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
   // Restarting NATS or Postgres needs servers of the run's own (never the shared ones).
   const infrastructure = options.mode === 'distributed' && options.kinds.some((k) => k === 'restart-nats' || k === 'restart-postgres');
   let postgres: PrivatePostgres | null = null;
+  const links: KernelLink[] = [];
+  const skipped: string[] = [];
   try {
+    // Kernel faults are opt-in and need root: without it they are left out, said so, and the rest runs.
+    if (options.kinds.some((k) => KERNEL_FAULTS.includes(k))) {
+      const why = await kernelFaultsUnavailable();
+      if (why) {
+        skipped.push(`${KERNEL_FAULTS.join(', ')} skipped: ${why}`);
+        progress(`chaos: ${skipped[0]}`);
+        options = { ...options, kinds: options.kinds.filter((k) => !KERNEL_FAULTS.includes(k)) };
+        if (options.kinds.length === 0) throw new Error(`no fault kind left to run (${why})`);
+      }
+    }
+    const kernel = options.kinds.some((k) => KERNEL_FAULTS.includes(k));
     if (infrastructure) postgres = await startPrivatePostgres();
     system = await startProxiedSystem({
       mode: options.mode,
@@ -92,10 +108,21 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       },
     });
     const { sys, proxies } = system;
+    if (kernel) {
+      await removeStaleNamespaces();
+      for (const [i, backend] of sys.backends.entries()) {
+        const link = await KernelLink.create(i, Number(new URL(backend.endpoint).port));
+        links.push(link);
+        proxies[i]!.setTarget(link.url);
+      }
+      progress(`kernel links: ${links.map((l, i) => `b${i + 1} via ${l.namespace} (${l.url})`).join(', ')}`);
+    }
     const services = sys.distributed?.processes.filter((p) => p.verb !== 'gateway') ?? [];
+    const gateways = (sys.distributed?.processes.filter((p) => p.verb === 'gateway') ?? []).map((p, i) => ({ process: p, front: system!.gatewayProxies[i]! }));
     const schedule = drawSchedule(root.fork(1), {
       loadMs: options.loadMs, faults: options.faults, kinds: options.kinds, backends: proxies.length,
       backendTimeoutMs: options.backendTimeoutMs, services: services.map((s) => s.name), infrastructure,
+      gateways: gateways.map((g) => g.process.name), natsProxy: system.natsProxy !== null,
     });
     progress(`seed ${options.seed}, ${options.mode} mode, ${options.loadMs / 1000}s of load, faults:\n${describeSchedule(schedule)}`);
 
@@ -107,6 +134,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     const startedAt = Date.now();
     injector = new FaultInjector({
       backends: sys.backends, proxies, services, nats: infrastructure ? sys.distributed!.nats.server : null, postgres,
+      links: kernel ? links : null, gateways, natsProxy: system.natsProxy,
     }, startedAt);
     if (options.sampleEveryMs > 0) {
       const inj = injector;
@@ -148,12 +176,14 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       ops: { total: workload.ops.length, failed: workload.ops.filter((o) => !o.ok).length, byKind },
       duringFaults: summarize(workload.ops.filter(during)),
       outsideFaults: summarize(workload.ops.filter((o) => !during(o))),
-      errors, uncertainKeys: workload.model.uncertainCount(), verdict, resources, ok: verdict.ok,
+      errors, uncertainKeys: workload.model.uncertainCount(), skipped, verdict, resources, ok: verdict.ok,
     };
   } finally {
     sampler?.stop();
     await injector?.healAll().catch(() => undefined);
     await injector?.stopRestarted().catch(() => undefined);
+    // The namespaces go before the system: nothing of the run may stay in the kernel.
+    await Promise.all(links.map((l) => l.destroy().catch(() => undefined)));
     // The run's database is dropped through the private cluster: it must be up for that.
     await postgres?.start().catch(() => undefined);
     try {
@@ -174,5 +204,5 @@ function summarize(ops: OpRecord[]): LatencySummary {
 /** The replay line and the schedule, printed by a run that did not end well. */
 export function replayText(r: ChaosReport): string {
   return `replay with: npm run chaos -- --seed ${r.options.seed} --mode ${r.options.mode} --duration ${r.options.loadMs / 1000} ` +
-    `--clients ${r.options.clients} --faults ${r.options.faults} --max-size ${r.options.maxPutBytes}\nfault schedule:\n${describeSchedule(r.schedule)}`;
+    `--clients ${r.options.clients} --faults ${r.options.faults} --max-size ${r.options.maxPutBytes} --faults-only ${r.options.kinds.join(',')}\nfault schedule:\n${describeSchedule(r.schedule)}`;
 }

@@ -6,7 +6,9 @@
 // for an operator to look at and requeue (admin API).
 //
 // A backend that cannot abort multipart uploads (405 / 501) keeps the upload's parts, and
-// a provider bills them: the debt goes to cleanup_dlq at once — retrying cannot help —
+// a provider bills them; an upload whose id was never learned (its CreateMultipartUpload
+// answer was lost) is found by listing the uploads open at its storage key, and a backend
+// that cannot list them cannot have it aborted either. Such a debt goes to cleanup_dlq at once — retrying cannot help —
 // still charged to the backend's quota, with a last_error that says what is left where.
 // The operator aborts the upload with the provider's own tools (or a lifecycle rule for
 // incomplete uploads) and then discards the dead letter (admin API), which releases it.
@@ -99,7 +101,12 @@ export class CleanupQueueWorker {
     if (row.kind === 'multipart_upload') {
       let cannotAbort: BackendUnsupportedError | null = null;
       try {
-        await client.abortMultipartUpload(row.storageKey, row.backendUploadId ?? '');
+        // An upload whose CreateMultipartUpload answer was lost has no known id: the
+        // storage key is this upload's alone, so every upload open at it is ours to abort.
+        const uploadIds = row.backendUploadId !== null
+          ? [row.backendUploadId]
+          : (await client.listUploadsOf(row.storageKey)).map((u) => u.uploadId);
+        for (const uploadId of uploadIds) await client.abortMultipartUpload(row.storageKey, uploadId);
       } catch (err) {
         if (!(err instanceof BackendUnsupportedError)) throw err;
         cannotAbort = err;
@@ -148,9 +155,14 @@ class CannotAbortError extends Error {
 
   constructor(row: CleanupRow, cause: BackendUnsupportedError) {
     super(
-      `backend ${row.backendName} cannot abort multipart uploads (${cause.status} ${cause.code}): the parts of upload ` +
-        `${row.backendUploadId ?? '?'} at ${row.storageKey} stay on the backend and stay charged; abort it with the ` +
-        `provider's tools (or a lifecycle rule for incomplete uploads), then discard this dead letter`,
+      row.backendUploadId === null
+        // The id was never learned and the backend will not say which uploads are open.
+        ? `backend ${row.backendName} cannot abort multipart uploads it cannot list (${cause.operation}: ${cause.status} ${cause.code}): ` +
+          `an upload opened at ${row.storageKey} (its id never reached us) may stay open on the backend; abort the ` +
+          `uploads open at that key with the provider's tools (or a lifecycle rule for incomplete uploads), then discard this dead letter`
+        : `backend ${row.backendName} cannot abort multipart uploads (${cause.status} ${cause.code}): the parts of upload ` +
+          `${row.backendUploadId} at ${row.storageKey} stay on the backend and stay charged; abort it with the ` +
+          `provider's tools (or a lifecycle rule for incomplete uploads), then discard this dead letter`,
       { cause },
     );
   }

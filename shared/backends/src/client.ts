@@ -14,7 +14,7 @@ import {
   writeMetadata,
   writeStandardHeaders,
 } from './metadata.js';
-import { completeMultipartXml, type ListPage, parseError, parseListPage, parseResultField } from './s3-xml.js';
+import { completeMultipartXml, type ListPage, type ListedUpload, parseError, parseListPage, parseResultField, parseUploadsPage } from './s3-xml.js';
 import { RequestSigner } from './signer.js';
 import { type Exchange, type StreamedBody, Transport } from './transport.js';
 import { type BackendObserver, ObserverList } from './observe.js';
@@ -293,6 +293,28 @@ export class BackendClient {
       accept: isSuccessOrNotFound,
     });
     await exchange.readText(MAX_XML_BYTES);
+  }
+
+  /**
+   * The open multipart uploads of exactly `key` (ListMultipartUploads with it as prefix,
+   * every page): how an upload whose id was never learned — its CreateMultipartUpload's
+   * answer was lost — is found to be aborted. A backend that cannot list uploads (405/501)
+   * fails with BackendUnsupportedError.
+   */
+  async listUploadsOf(key: string, options: RequestOptions = {}): Promise<ListedUpload[]> {
+    const found: ListedUpload[] = [];
+    let markers: { keyMarker: string; uploadIdMarker: string } | undefined;
+    do {
+      const query: Array<[string, string]> = [['uploads', ''], ['encoding-type', 'url'], ['prefix', key]];
+      if (markers) query.push(['key-marker', markers.keyMarker], ['upload-id-marker', markers.uploadIdMarker]);
+      const exchange = await this.call('ListMultipartUploads', { method: 'GET', path: this.addressing.bucketPath(), query, signal: options.signal });
+      const xml = await exchange.readText(MAX_XML_BYTES);
+      const page = parseUploadsPage(xml);
+      if (!page) throw this.failedAnswer(exchange.response, 'ListMultipartUploads', xml);
+      found.push(...page.uploads.filter((u) => u.key === key));
+      markers = page.next;
+    } while (markers);
+    return found;
   }
 
   /** Resolves when the bucket exists and the credentials may use it. */

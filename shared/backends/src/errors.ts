@@ -119,3 +119,16 @@ export function timeoutError(backend: string, operation: string, timeoutMs: numb
     retriable: true,
   });
 }
+
+/**
+ * Whether a failed call may still have been carried out by the backend: true unless the
+ * backend answered with an error status (it refused the request) or the connection was
+ * never made (nothing was sent). A reset or a timeout after the request went out, or a
+ * success whose body could not be read, leaves the outcome unknown — the caller must owe
+ * whatever the request would have created.
+ */
+export function mayHaveBeenCarriedOut(err: unknown): boolean {
+  if (!(err instanceof BackendError)) return true;
+  if (err.status >= 300) return false;
+  return err.status !== 0 || err.code !== 'ECONNREFUSED';
+}

@@ -13,11 +13,11 @@ export type {
 } from './client.js';
 export type { BackendClientConfig } from './config.js';
 export { DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT_MS } from './config.js';
-export { BackendError, BackendUnsupportedError } from './errors.js';
+export { BackendError, BackendUnsupportedError, mayHaveBeenCarriedOut } from './errors.js';
 export type { BackendErrorInit } from './errors.js';
 export { decodeMetadataValue, encodeMetadataValue } from './metadata.js';
 export type { StandardHeaders } from './metadata.js';
-export type { ListedObject, ListPage } from './s3-xml.js';
+export type { ListedObject, ListedUpload, ListPage } from './s3-xml.js';
 export { ObserverList } from './observe.js';
 export type { BackendCall, BackendCallOutcome, BackendObserver } from './observe.js';
 export { BackendAvailability } from './availability.js';

@@ -13,7 +13,7 @@ const parser = new XMLParser({
   trimValues: false,
   // Numeric character references (&#13; in keys); S3 emits no named HTML entities.
   htmlEntities: true,
-  isArray: (_name, jpath) => jpath === 'ListBucketResult.Contents',
+  isArray: (_name, jpath) => jpath === 'ListBucketResult.Contents' || jpath === 'ListMultipartUploadsResult.Upload',
 });
 
 type XmlNode = Record<string, unknown>;
@@ -84,6 +84,36 @@ export function parseListPage(xml: string): ListPage | undefined {
   const truncated = text(root.node, 'IsTruncated') === 'true';
   const nextToken = truncated ? text(root.node, 'NextContinuationToken') : undefined;
   return nextToken ? { keys, nextToken } : { keys };
+}
+
+/** One open upload of a ListMultipartUploads page. */
+export interface ListedUpload {
+  key: string;
+  uploadId: string;
+}
+
+export interface UploadsPage {
+  uploads: ListedUpload[];
+  /** Present when more uploads follow: pass them back as the markers. */
+  next?: { keyMarker: string; uploadIdMarker: string };
+}
+
+/** ListMultipartUploads result; undefined when the document is not a ListMultipartUploadsResult. */
+export function parseUploadsPage(xml: string): UploadsPage | undefined {
+  const root = parseRoot(xml);
+  if (root?.name !== 'ListMultipartUploadsResult') return undefined;
+  const urlEncoded = text(root.node, 'EncodingType') === 'url';
+  const decode = (v: string) => (urlEncoded ? decodeFormComponent(v) : v);
+  const uploads = ((root.node['Upload'] as XmlNode[] | undefined) ?? []).map((entry) => ({
+    key: decode(text(entry, 'Key') ?? ''),
+    uploadId: text(entry, 'UploadId') ?? '',
+  }));
+  const keyMarker = text(root.node, 'NextKeyMarker');
+  const uploadIdMarker = text(root.node, 'NextUploadIdMarker');
+  const truncated = text(root.node, 'IsTruncated') === 'true';
+  return truncated && keyMarker !== undefined
+    ? { uploads, next: { keyMarker: decode(keyMarker), uploadIdMarker: uploadIdMarker ?? '' } }
+    : { uploads };
 }
 
 /** S3's encoding-type=url form-encodes keys: a space may arrive as '+' and a '+' as '%2B'. */

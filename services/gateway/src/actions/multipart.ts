@@ -2,6 +2,7 @@
 // §6): no byte travels twice. The ledger keeps the parts (MD5 of the client's bytes),
 // answers ListParts / ListMultipartUploads, and commits the object on Complete.
 import { createHash } from 'node:crypto';
+import { mayHaveBeenCarriedOut } from '@s3o/backends';
 import { objectCreated } from '@s3o/events';
 import { COMPLETE_MULTIPART_XML_LIMITS, S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
 import { newId, type MultipartPartRow, type MultipartUploadRow } from '@s3o/store';
@@ -84,10 +85,15 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
         metadata: backendMetadata(bucket, key, identity.userMetadata, null, null, encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
       });
     } catch (err) {
+      // The backend may have opened the upload and its answer been lost (a reset or a
+      // timeout after the request went out): an upload nobody would ever abort. It is owed
+      // by its storage key alone — cleanup finds it by listing the key's uploads.
+      if (mayHaveBeenCarriedOut(err)) await oweUpload(ctx, backendName, storageKey, null, 'multipart upload opened, answer lost');
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');
       continue;
     }
     if (!(await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity }))) {
+      await oweUpload(ctx, backendName, storageKey, backendUploadId, 'multipart upload opened on a draining backend');
       logger.info({ backend: backendName, requestId: ctx.requestId }, 'backend started draining while an upload was opened on it, trying the next');
       continue;
     }
@@ -97,6 +103,14 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
     return;
   }
   throw new S3Error('InsufficientStorage');
+}
+
+/** An upload opened on a backend that no ledger row names: a debt (no bytes), aborted by cleanup. */
+async function oweUpload(ctx: RequestContext, backendName: string, storageKey: string, backendUploadId: string | null, reason: string): Promise<void> {
+  const { bucket, key } = objectTarget(ctx);
+  await ctx.deps.ledger.enqueueCleanup([{
+    kind: 'multipart_upload', backendName, storageKey, backendUploadId, objectKey: internalKey(bucket, key), reason, sizeBytes: 0,
+  }]);
 }
 
 export function parsePartNumber(raw: string | null): number {
