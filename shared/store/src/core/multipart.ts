@@ -50,10 +50,13 @@ export function multipartOperations(core: Core): MultipartLedger {
       });
     },
 
-    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void> {
+    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string): Promise<void> {
       await core.withWork(async ({ tx, now }) => {
         if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
-        await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize), createdAt: now });
+        await tx.upsertPart({
+          uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize),
+          ...(checksum !== undefined ? { checksum } : {}), createdAt: now,
+        });
       });
     },
 
@@ -102,8 +105,9 @@ export function multipartOperations(core: Core): MultipartLedger {
         // the others were discarded by the backend's Complete.
         await tx.deleteParts(req.uploadId);
         await tx.deleteUpload(req.uploadId);
+        const { checksum: _chosen, ...uploadIdentity } = upload.identity;
         const identity = {
-          ...upload.identity, size, etag: req.finalEtag, partSizes,
+          ...uploadIdentity, size, etag: req.finalEtag, partSizes, ...(req.checksum ? { checksum: req.checksum } : {}),
           ...(req.encryption !== undefined ? { storedSize: stored, encryption: req.encryption } : { storedSize: null, encryption: null }),
         };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);

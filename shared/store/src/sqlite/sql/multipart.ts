@@ -23,6 +23,7 @@ interface RawPart {
   backend_etag: string | null;
   size_bytes: bigint;
   plaintext_size: bigint | null;
+  checksum: string | null;
   created_at: bigint;
 }
 
@@ -49,6 +50,7 @@ function partFromRow(r: RawPart): MultipartPartRow {
     backendEtag: r.backend_etag,
     sizeBytes: int(r.size_bytes),
     ...(r.plaintext_size !== null ? { plaintextSize: int(r.plaintext_size) } : {}),
+    ...(r.checksum !== null ? { checksum: r.checksum } : {}),
     createdAt: int(r.created_at),
   };
 }
@@ -151,12 +153,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
 
     async upsertPart(row) {
       c.run(
-        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, created_at)
-         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @createdAt)
+        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, created_at)
+         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @checksum, @createdAt)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET
            etag = excluded.etag, backend_etag = excluded.backend_etag,
-           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, created_at = excluded.created_at`,
-        { ...row, plaintextSize: row.plaintextSize ?? null },
+           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, checksum = excluded.checksum, created_at = excluded.created_at`,
+        { ...row, plaintextSize: row.plaintextSize ?? null, checksum: row.checksum ?? null },
       );
     },
 
