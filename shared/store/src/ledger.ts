@@ -127,6 +127,12 @@ export interface CreateUploadRequest {
   backendUploadId: string;
   storageKey: string;
   identity: MultipartUploadRow['identity'];
+  /**
+   * At most `limit` open uploads of keys in [from, to) (a bucket's), this one included —
+   * counted and inserted in one step; over it, the backend's upload is owed and
+   * TooManyUploadsError thrown.
+   */
+  maxOpenUploads?: { from: string; to: string; limit: number };
 }
 
 export interface CompleteMultipartRequest {

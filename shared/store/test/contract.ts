@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError,
+  InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError, TooManyUploadsError,
   newId,
   type CommitResult, type Ledger, type StoredEvent,
 } from '../src/index.js';
@@ -796,6 +796,29 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claimPart('u', i + 1, 100)));
           assert.equal(results.filter(Boolean).length, 3);
           assert.equal((await quota(ledger, 'a')).inflightBytes, 300);
+        }));
+
+      test('max open uploads: 12 concurrent creates under a limit of 5 open exactly the places left; the refused are owed', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+          const limit = { from: 'lim/', to: 'lim0', limit: 5 };
+          const create = (i: number, objectKey = `lim/k${i}`) => ledger.createUpload({
+            uploadId: `u${i}`, objectKey, backendName: 'a', backendUploadId: `bu${i}`, storageKey: `${objectKey}!u${i}`,
+            identity: { contentType: 'x/y', userMetadata: {}, headers: {} }, maxOpenUploads: limit,
+          });
+          assert.equal(await create(0), true);
+          assert.equal(await create(99, 'other/k'), true, 'uploads outside the range do not count');
+          const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => create(i + 1)));
+          assert.equal(results.filter((r) => r.status === 'fulfilled' && r.value === true).length, 4);
+          const refused = results.filter((r) => r.status === 'rejected');
+          assert.equal(refused.length, 8);
+          for (const r of refused) assert.ok((r as PromiseRejectedResult).reason instanceof TooManyUploadsError);
+          assert.equal((await ledger.listUploads({ from: 'lim/', to: 'lim0', limit: 100 })).length, 5);
+          assert.equal(await ledger.cleanupDepth(), 8, 'each refused backend upload is owed');
+          // A place freed is a place taken again.
+          assert.equal(await ledger.abortMultipart('u0', 'test'), true);
+          assert.equal(await create(50), true);
+          await assert.rejects(create(51), TooManyUploadsError);
         }));
 
       test('concurrent commits of one key: one winner, every other copy owed, bytes exact', () =>

@@ -6,7 +6,7 @@ import { objectCreated } from '@s3o/events';
 import {
   COMPLETE_MULTIPART_XML_LIMITS, S3Error, checksumDisplayName, checksumMismatchError, escapeXml, multipartChecksum, parseCompleteMultipartUpload,
 } from '@s3o/s3';
-import { newId, type MultipartPartRow, type MultipartUploadRow, type StoredChecksum } from '@s3o/store';
+import { newId, TooManyUploadsError, type MultipartPartRow, type MultipartUploadRow, type StoredChecksum } from '@s3o/store';
 import type { EnvelopeHeader } from '@s3o/crypto';
 import { header, objectTarget, bucketTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -47,22 +47,33 @@ export async function openUpload(ctx: RequestContext): Promise<MultipartUploadRo
 /**
  * `buckets[].max_multipart_uploads`: a bucket with that many open uploads opens no more until
  * one is completed or aborted. AWS has no such limit; the answer is upstream's, 503 SlowDown,
- * which clients retry. Counted outside the opening transaction, so concurrent creates may
- * overshoot by the number racing — a guard against runaway clients, not a quota.
+ * which clients retry. Counted here first (no backend upload is started for a request that
+ * would be refused) and again, with the insert, in createUpload's transaction, so concurrent
+ * creates never overshoot it.
  */
-async function refuseOverUploadLimit(ctx: RequestContext, bucket: string): Promise<void> {
+function uploadLimitOf(ctx: RequestContext, bucket: string): { from: string; to: string; limit: number } | null {
   const limit = ctx.deps.config.buckets.find((b) => b.name === bucket)?.maxMultipartUploads ?? 0;
-  if (limit === 0) return;
+  if (limit === 0) return null;
   const base = `${bucket}/`;
-  const open = await ctx.deps.ledger.listUploads({ from: base, to: pastPrefix(base), limit });
-  if (open.length >= limit) throw new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
+  return { from: base, to: pastPrefix(base), limit };
+}
+
+async function refuseOverUploadLimit(ctx: RequestContext, limit: { from: string; to: string; limit: number } | null): Promise<void> {
+  if (!limit) return;
+  const open = await ctx.deps.ledger.listUploads({ from: limit.from, to: limit.to, limit: limit.limit });
+  if (open.length >= limit.limit) throw tooManyUploads();
+}
+
+function tooManyUploads(): S3Error {
+  return new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
 }
 
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
   const checksum = uploadChecksumChoice(ctx.req.headers);
-  await refuseOverUploadLimit(ctx, bucket);
+  const uploadLimit = uploadLimitOf(ctx, bucket);
+  await refuseOverUploadLimit(ctx, uploadLimit);
   // Encrypted: one data key for the whole upload; each part is encrypted on its own way to the backend.
   const encryption = await planUploadEncryption(ctx.deps);
   const identity = { ...identityFromHeaders(ctx.req.headers), ...(encryption ? { encryption } : {}), ...(checksum ? { checksum } : {}) };
@@ -91,7 +102,17 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');
       continue;
     }
-    if (!(await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity }))) {
+    let created: boolean;
+    try {
+      created = await ledger.createUpload({
+        uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity, ...(uploadLimit ? { maxOpenUploads: uploadLimit } : {}),
+      });
+    } catch (err) {
+      // Another create took the last place while this one opened its backend upload (now owed).
+      if (err instanceof TooManyUploadsError) throw tooManyUploads();
+      throw err;
+    }
+    if (!created) {
       logger.info({ backend: backendName, requestId: ctx.requestId }, 'backend started draining while an upload was opened on it, trying the next');
       continue;
     }

@@ -112,7 +112,7 @@ export function multipartReads(db: Queries): MultipartReads {
 
 type MultipartWrites = Pick<
   TxStatements,
-  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+  'insertUpload' | 'countUploadsLocked' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
 >;
 
 export function multipartWrites(db: Queries): MultipartWrites {
@@ -122,6 +122,14 @@ export function multipartWrites(db: Queries): MultipartWrites {
         INSERT INTO multipart_uploads (${UPLOAD_COLUMNS})
         VALUES (${row.uploadId}, ${row.objectKey}, ${row.backendName}, ${row.backendUploadId}, ${row.storageKey},
                 ${identityValues(row.identity)}, ${row.createdAt})`);
+    },
+
+    // No row stands for "the uploads of a bucket", so the range is locked by name: an advisory
+    // transaction lock on its hash (a collision only serialises two ranges needlessly).
+    async countUploadsLocked(from, to) {
+      await db.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtextextended(${`multipart-uploads:${from}`}, 0))`);
+      return (await db.one(sql.type(z.object({ n: int8 }))`
+        SELECT COUNT(*) AS n FROM multipart_uploads WHERE object_key >= ${from} AND object_key < ${to}`)).n;
     },
 
     // Part claims, records, completion and abort of one upload are serialised by this lock.

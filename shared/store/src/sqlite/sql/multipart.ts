@@ -112,7 +112,7 @@ export function multipartReads(c: SqliteConnection): MultipartReads {
 
 type MultipartWrites = Pick<
   TxStatements,
-  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+  'insertUpload' | 'countUploadsLocked' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
 >;
 
 export function multipartWrites(c: SqliteConnection): MultipartWrites {
@@ -131,6 +131,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
           createdAt: row.createdAt,
         },
       );
+    },
+
+    // The single writer holds the database for the whole transaction: a plain count is locked.
+    async countUploadsLocked(from, to) {
+      const r = c.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM multipart_uploads WHERE object_key >= @from AND object_key < @to`, { from, to });
+      return int(r!.n);
     },
 
     // The single writer holds the database for the whole transaction: a plain read is a lock.
