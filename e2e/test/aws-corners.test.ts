@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -182,6 +183,22 @@ describe('answers that must match AWS', () => {
     await sys.client(MAIN, { maxAttempts: 1 }).send(new CreateMultipartUploadCommand({ Bucket: MAIN, Key: 'limit/elsewhere' }));
     await noRetry.send(new AbortMultipartUploadCommand({ Bucket: SHARED, Key: 'limit/1', UploadId: first.UploadId }));
     await create('limit/3');
+  });
+
+  test('buckets[].max_multipart_uploads holds under concurrent creates: exactly the places left are taken', async () => {
+    const noRetry = sys.client(SHARED, { maxAttempts: 1 });
+    const open = async () => (await noRetry.send(new ListMultipartUploadsCommand({ Bucket: SHARED }))).Uploads ?? [];
+    for (const u of await open()) await noRetry.send(new AbortMultipartUploadCommand({ Bucket: SHARED, Key: u.Key, UploadId: u.UploadId }));
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) =>
+      noRetry.send(new CreateMultipartUploadCommand({ Bucket: SHARED, Key: `race/${i}` }))));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    assert.equal(won.length, UPLOAD_LIMIT);
+    for (const r of results) {
+      if (r.status === 'rejected') assert.equal((r.reason as { name?: string }).name, 'SlowDown');
+    }
+    const listed = await open();
+    assert.equal(listed.length, UPLOAD_LIMIT);
+    for (const u of listed) await noRetry.send(new AbortMultipartUploadCommand({ Bucket: SHARED, Key: u.Key, UploadId: u.UploadId }));
   });
 
   testNothingEscaped(() => sys);

@@ -100,6 +100,11 @@ export class AwsChunkedDecoder extends Transform {
     this.previousSignature = opts.signing?.seedSignature ?? '';
   }
 
+  /** The checksum algorithm `x-amz-trailer` announced, if any (known before the body). */
+  get trailerAlgorithm(): ChecksumAlgorithm | undefined {
+    return this.opts.trailerChecksum;
+  }
+
   /** The trailer checksum, once verified (for echoing it back as AWS does). */
   get checksumResult(): { algorithm: ChecksumAlgorithm; value: string } | undefined {
     return this.verifiedChecksum;

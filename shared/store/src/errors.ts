@@ -35,6 +35,18 @@ export class NoSuchUploadError extends LedgerError {
   }
 }
 
+/**
+ * The bucket already has `buckets[].max_multipart_uploads` open uploads: the limit is the
+ * operator's, not AWS's, so the answer is upstream's throttle (S3 `SlowDown`, 503), which clients retry.
+ */
+export class TooManyUploadsError extends LedgerError {
+  readonly code = 'SlowDown';
+  constructor(readonly limit: number) {
+    super('Too many active multipart uploads');
+    this.name = 'TooManyUploadsError';
+  }
+}
+
 /** A part named in CompleteMultipartUpload was not uploaded or its ETag differs (S3 `InvalidPart`, 400). */
 export class InvalidPartError extends LedgerError {
   readonly code = 'InvalidPart';

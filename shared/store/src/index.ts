@@ -15,7 +15,7 @@ export type * from './fleet.js';
 export type * from './encryption-statements.js';
 export {
   LedgerError, PreconditionFailedError, ConditionalConflictError, NoSuchUploadError, InvalidPartError, InvalidPartOrderError,
-  NoSuchIntentError, SchemaTooNewError, IdentityError,
+  NoSuchIntentError, SchemaTooNewError, IdentityError, TooManyUploadsError,
 } from './errors.js';
 export { createLedger, sequencerOf, type LedgerOptions } from './core/index.js';
 export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type SqliteLedgerOptions } from './open.js';

@@ -14,7 +14,7 @@
 import type {
   BackendHolding, CleanupDebt, CleanupRow, Claim, CommitEvents, CommitResult, CompleteMultipartResult, DeadLetterRow,
   DeleteOutcome, HoldingCursor, HoldingKind, IntentCursor, IntentRow, ListEntry, LocationRow, MultipartPartRow,
-  MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredEvent,
+  MultipartUploadRow, NewEvent, ObjectIdentity, ObjectRow, PromoteOutcome, QuotaRow, ReapOutcome, StoredChecksum, StoredEvent,
 } from './types.js';
 import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger } from './placement-types.js';
@@ -127,6 +127,12 @@ export interface CreateUploadRequest {
   backendUploadId: string;
   storageKey: string;
   identity: MultipartUploadRow['identity'];
+  /**
+   * At most `limit` open uploads of keys in [from, to) (a bucket's), this one included —
+   * counted and inserted in one step; over it, the backend's upload is owed and
+   * TooManyUploadsError thrown.
+   */
+  maxOpenUploads?: { from: string; to: string; limit: number };
 }
 
 export interface CompleteMultipartRequest {
@@ -143,6 +149,8 @@ export interface CompleteMultipartRequest {
    * stored bytes and its size the sum of their plaintext sizes.
    */
   encryption?: string;
+  /** The object's checksum, derived by the caller from the named parts' (the upload's algorithm); absent = none. */
+  checksum?: StoredChecksum;
   /**
    * Conditions decided under the key lock, as for commitWrite. The backend already completed
    * the upload, so a failed one ends the upload: its rows go and its object becomes a debt.
@@ -238,7 +246,8 @@ export interface MultipartLedger {
   /** `sizeBytes` is what the backend will hold; `plaintextSize` what the client sends, when different (encrypted). */
   claimPart(uploadId: string, partNumber: number, sizeBytes: number, plaintextSize?: number): Promise<boolean>;
   /** The part's bytes are on the backend. Throws NoSuchUploadError (e.g. aborted meanwhile). */
-  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void>;
+  /** `checksum`: the part's base64 checksum in the upload's algorithm, when the upload has one. */
+  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string): Promise<void>;
   /** Forget a reserved part whose upload failed. */
   releasePart(uploadId: string, partNumber: number): Promise<void>;
   /** All part rows by part number, including reserved ones still uploading (etag null). */

@@ -151,6 +151,12 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
 
   // ---- multipart_uploads / multipart_parts ----
   insertUpload(row: MultipartUploadRow): Promise<void>;
+  /**
+   * The open uploads of keys in [from, to), counted under a lock on that range that is held
+   * to the end of the transaction, so a count and the insert it allows are one step for
+   * every transaction that takes the same range's lock (buckets[].max_multipart_uploads).
+   */
+  countUploadsLocked(from: string, to: string): Promise<number>;
   /** The upload, locked; null when it does not exist. */
   lockUpload(uploadId: string): Promise<MultipartUploadRow | null>;
   deleteUpload(uploadId: string): Promise<void>;

@@ -12,6 +12,20 @@ export interface StandardHeaders {
   expires?: string;
 }
 
+/** An S3 additional-checksum algorithm (x-amz-checksum-*), lower case. */
+export type ChecksumAlgorithmName = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
+
+/**
+ * The x-amz-checksum-* an object answers with: the value the client sent and the body was
+ * verified against (FULL_OBJECT), or one derived from its parts' checksums (`…-N` when
+ * COMPOSITE). On an open multipart upload: the algorithm and type its Create chose, no value.
+ */
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithmName;
+  type: 'COMPOSITE' | 'FULL_OBJECT';
+  value?: string;
+}
+
 /** What HEAD and LIST answer from. */
 export interface ObjectIdentity {
   size: number;
@@ -34,6 +48,8 @@ export interface ObjectIdentity {
   tags?: Record<string, string>;
   /** Sizes of the parts of an object completed from a multipart upload, part 1 first; absent for one written whole. */
   partSizes?: number[];
+  /** The object's additional checksum; absent = none was sent. */
+  checksum?: StoredChecksum;
 }
 
 export interface ObjectRow extends ObjectIdentity {
@@ -100,6 +116,8 @@ export interface MultipartPartRow {
   sizeBytes: number;
   /** bytes the client sent, when the backend holds another form (an encrypted part); absent = sizeBytes */
   plaintextSize?: number;
+  /** base64 checksum of the part in its upload's algorithm (identity.checksum), once recorded */
+  checksum?: string;
   createdAt: number;
 }
 

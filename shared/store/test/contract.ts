@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError,
+  InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError, TooManyUploadsError,
   newId,
   type CommitResult, type Ledger, type StoredEvent,
 } from '../src/index.js';
@@ -474,6 +474,43 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           assert.equal((await quota(ledger, 'a')).inflightBytes, 12);
         }));
 
+      test('checksums: an upload keeps its chosen algorithm, parts their values, the object the one Complete derived', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+          const chosen = { algorithm: 'crc32', type: 'COMPOSITE' } as const;
+          await ledger.createUpload({
+            uploadId: 'uc', objectKey: 'bk/sum', backendName: 'a', backendUploadId: 'b-uc', storageKey: 'bk/sum!uc',
+            identity: { ...uploadIdentity, checksum: chosen },
+          });
+          assert.deepEqual((await ledger.getUpload('uc'))?.identity.checksum, chosen);
+          assert.equal(await ledger.claimPart('uc', 1, 10), true);
+          assert.equal((await ledger.listParts('uc'))[0]?.checksum, undefined, 'no checksum while the part uploads');
+          await ledger.recordPart('uc', 1, 'md5-1', 'b1', 10, undefined, 'AAAAAQ==');
+          assert.equal(await ledger.claimPart('uc', 2, 5), true);
+          await ledger.recordPart('uc', 2, 'md5-2', 'b2', 5);
+          assert.deepEqual((await ledger.listParts('uc')).map((p) => p.checksum), ['AAAAAQ==', undefined]);
+          const objectChecksum = { algorithm: 'crc32', type: 'COMPOSITE', value: 'Zm9vYg==-1' } as const;
+          const done = await ledger.completeMultipart({
+            uploadId: 'uc', objectKey: 'bk/sum', finalEtag: 'e-1', checksum: objectChecksum, events: createdEvent,
+            parts: [{ partNumber: 1, etag: 'md5-1' }],
+          });
+          assert.deepEqual(done.object.checksum, objectChecksum);
+          assert.deepEqual((await ledger.getObject('bk/sum'))?.object.checksum, objectChecksum);
+          // Without one from Complete, the object has none (not the upload's value-less choice).
+          await open(ledger, 'un', 'bk/none');
+          await part(ledger, 'un', 1, 3);
+          const none = await ledger.completeMultipart({ uploadId: 'un', objectKey: 'bk/none', finalEtag: 'e-1', events: createdEvent, parts: [{ partNumber: 1, etag: 'md5-1-3' }] });
+          assert.equal(none.object.checksum, undefined);
+          // A whole write keeps its checksum, through the intent, and an overwrite replaces it.
+          const claim = await claimWrite(ledger, 'bk/whole', 4, ['a']);
+          assert.ok(claim);
+          const full = { algorithm: 'crc64nvme', type: 'FULL_OBJECT', value: 'AAAAAAAAAAE=' } as const;
+          await ledger.commitWrite({ intentId: claim.intentId, identity: { ...identity(4), checksum: full }, events: createdEvent });
+          assert.deepEqual((await ledger.getObject('bk/whole'))?.object.checksum, full);
+          await put(ledger, 'bk/whole', 2, ['a']);
+          assert.equal((await ledger.getObject('bk/whole'))?.object.checksum, undefined);
+        }));
+
       test('complete commits the named parts as the object; a repeated complete returns it again', () =>
         withLedger(async (ledger, clock) => {
           await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }, { name: 'b', quotaBytes: 1000 }]);
@@ -759,6 +796,29 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.claimPart('u', i + 1, 100)));
           assert.equal(results.filter(Boolean).length, 3);
           assert.equal((await quota(ledger, 'a')).inflightBytes, 300);
+        }));
+
+      test('max open uploads: 12 concurrent creates under a limit of 5 open exactly the places left; the refused are owed', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+          const limit = { from: 'lim/', to: 'lim0', limit: 5 };
+          const create = (i: number, objectKey = `lim/k${i}`) => ledger.createUpload({
+            uploadId: `u${i}`, objectKey, backendName: 'a', backendUploadId: `bu${i}`, storageKey: `${objectKey}!u${i}`,
+            identity: { contentType: 'x/y', userMetadata: {}, headers: {} }, maxOpenUploads: limit,
+          });
+          assert.equal(await create(0), true);
+          assert.equal(await create(99, 'other/k'), true, 'uploads outside the range do not count');
+          const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => create(i + 1)));
+          assert.equal(results.filter((r) => r.status === 'fulfilled' && r.value === true).length, 4);
+          const refused = results.filter((r) => r.status === 'rejected');
+          assert.equal(refused.length, 8);
+          for (const r of refused) assert.ok((r as PromiseRejectedResult).reason instanceof TooManyUploadsError);
+          assert.equal((await ledger.listUploads({ from: 'lim/', to: 'lim0', limit: 100 })).length, 5);
+          assert.equal(await ledger.cleanupDepth(), 8, 'each refused backend upload is owed');
+          // A place freed is a place taken again.
+          assert.equal(await ledger.abortMultipart('u0', 'test'), true);
+          assert.equal(await create(50), true);
+          await assert.rejects(create(51), TooManyUploadsError);
         }));
 
       test('concurrent commits of one key: one winner, every other copy owed, bytes exact', () =>

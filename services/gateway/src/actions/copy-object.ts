@@ -93,7 +93,10 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     const { stream, verifier } = await open();
     write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5 };
   }
-  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, conditions, op: 'Copy' });
+  // The copy holds the same bytes, so a whole-object checksum still describes them (a
+  // COMPOSITE one describes the source's parts, which the copy does not have).
+  const checksum = source.checksum?.type === 'FULL_OBJECT' ? source.checksum : undefined;
+  const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, conditions, op: 'Copy', checksum: () => checksum });
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
     `<LastModified>${new Date(result.object.createdAt).toISOString()}</LastModified><ETag>&quot;${escapeXml(result.object.etag)}&quot;</ETag></CopyObjectResult>`);

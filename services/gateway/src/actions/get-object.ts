@@ -7,7 +7,7 @@ import { openFirstCopy } from '../read/open-copy.js';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { checkConditions, ifRangeHolds, parseRange, type ByteRange } from '../read/conditions.js';
-import { checkResponseOverrides, setObjectHeaders } from '../read/object-headers.js';
+import { checkResponseOverrides, setChecksumAnswer, setObjectHeaders } from '../read/object-headers.js';
 import { partRead } from '../read/part-number.js';
 import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
 import { planStoredRead } from '../read/stored-form.js';
@@ -23,6 +23,11 @@ async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locatio
   }
   if (!found) throw new S3Error('NoSuchKey', { extra: { Key: key } });
   return found;
+}
+
+/** `?partNumber=N`: the answer is a part, which the object's checksum does not cover. */
+function partRequested(ctx: RequestContext): boolean {
+  return ctx.addr.query.has('partNumber');
 }
 
 /** The bytes to answer with (null = all), after the conditions; `?partNumber=N` sets `x-amz-mp-parts-count`. */
@@ -46,6 +51,7 @@ export async function headObject(ctx: RequestContext): Promise<void> {
   const { object } = await lookup(ctx);
   const range = evaluate(ctx, object);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
+  setChecksumAnswer(ctx.reply, object, header(ctx.req, 'x-amz-checksum-mode'), range === null && !partRequested(ctx));
   if (range) {
     ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
     ctx.reply.code(206).header('content-length', range.end - range.start + 1).send();
@@ -63,12 +69,14 @@ export async function getObject(ctx: RequestContext): Promise<void> {
 
   if (object.size === 0) {
     setObjectHeaders(ctx.reply, object, ctx.addr.query);
+    setChecksumAnswer(ctx.reply, object, header(ctx.req, 'x-amz-checksum-mode'), !partRequested(ctx));
     ctx.reply.code(200).header('content-length', 0).send();
     return;
   }
   const stored = await planStoredRead(ctx, object, range);
   const body = stored.toClient(await openFirstCopy(ctx, locations, stored.backendBytes, stored.backendRange));
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
+  setChecksumAnswer(ctx.reply, object, header(ctx.req, 'x-amz-checksum-mode'), range === null && !partRequested(ctx));
   if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
   ctx.reply.code(status).header('content-length', length);
   // If the backend stream breaks after the headers went out, the client sees a short

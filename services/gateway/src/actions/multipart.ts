@@ -4,10 +4,12 @@
 import { createHash } from 'node:crypto';
 import { mayHaveBeenCarriedOut } from '@s3o/backends';
 import { objectCreated } from '@s3o/events';
-import { COMPLETE_MULTIPART_XML_LIMITS, S3Error, escapeXml, parseCompleteMultipartUpload } from '@s3o/s3';
-import { newId, type MultipartPartRow, type MultipartUploadRow } from '@s3o/store';
+import {
+  COMPLETE_MULTIPART_XML_LIMITS, S3Error, checksumDisplayName, checksumMismatchError, escapeXml, multipartChecksum, parseCompleteMultipartUpload,
+} from '@s3o/s3';
+import { newId, TooManyUploadsError, type MultipartPartRow, type MultipartUploadRow, type StoredChecksum } from '@s3o/store';
 import type { EnvelopeHeader } from '@s3o/crypto';
-import { objectTarget, bucketTarget, type RequestContext } from '../context.js';
+import { header, objectTarget, bucketTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { pastPrefix } from '../read/list-walk.js';
@@ -19,6 +21,7 @@ import { storageKeyFor } from '../write/storage-key.js';
 import { backendMetadata } from '../write/backend-metadata.js';
 import { completedHeader, countEncrypted, ENCRYPTION_METADATA, encryptedPart, planUploadEncryption } from '../write/encryption.js';
 import { openDataKey } from '../read/stored-form.js';
+import { checksumElement, requirePartChecksum, setChecksumHeaders, uploadChecksumChoice } from '../write/checksum.js';
 import { requestFacts } from '../write/request-facts.js';
 import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
@@ -45,24 +48,36 @@ export async function openUpload(ctx: RequestContext): Promise<MultipartUploadRo
 /**
  * `buckets[].max_multipart_uploads`: a bucket with that many open uploads opens no more until
  * one is completed or aborted. AWS has no such limit; the answer is upstream's, 503 SlowDown,
- * which clients retry. Counted outside the opening transaction, so concurrent creates may
- * overshoot by the number racing — a guard against runaway clients, not a quota.
+ * which clients retry. Counted here first (no backend upload is started for a request that
+ * would be refused) and again, with the insert, in createUpload's transaction, so concurrent
+ * creates never overshoot it.
  */
-async function refuseOverUploadLimit(ctx: RequestContext, bucket: string): Promise<void> {
+function uploadLimitOf(ctx: RequestContext, bucket: string): { from: string; to: string; limit: number } | null {
   const limit = ctx.deps.config.buckets.find((b) => b.name === bucket)?.maxMultipartUploads ?? 0;
-  if (limit === 0) return;
+  if (limit === 0) return null;
   const base = `${bucket}/`;
-  const open = await ctx.deps.ledger.listUploads({ from: base, to: pastPrefix(base), limit });
-  if (open.length >= limit) throw new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
+  return { from: base, to: pastPrefix(base), limit };
+}
+
+async function refuseOverUploadLimit(ctx: RequestContext, limit: { from: string; to: string; limit: number } | null): Promise<void> {
+  if (!limit) return;
+  const open = await ctx.deps.ledger.listUploads({ from: limit.from, to: limit.to, limit: limit.limit });
+  if (open.length >= limit.limit) throw tooManyUploads();
+}
+
+function tooManyUploads(): S3Error {
+  return new S3Error('SlowDown', { message: 'Too many active multipart uploads' });
 }
 
 export async function createMultipartUpload(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
-  await refuseOverUploadLimit(ctx, bucket);
+  const checksum = uploadChecksumChoice(ctx.req.headers);
+  const uploadLimit = uploadLimitOf(ctx, bucket);
+  await refuseOverUploadLimit(ctx, uploadLimit);
   // Encrypted: one data key for the whole upload; each part is encrypted on its own way to the backend.
   const encryption = await planUploadEncryption(ctx.deps);
-  const identity = { ...identityFromHeaders(ctx.req.headers), ...(encryption ? { encryption } : {}) };
+  const identity = { ...identityFromHeaders(ctx.req.headers), ...(encryption ? { encryption } : {}), ...(checksum ? { checksum } : {}) };
   const uploadId = newId();
   const storageKey = storageKeyFor(bucket, key, uploadId);
   const quotas = new Map((await ledger.getQuotas()).map((q) => [q.backendName, q]));
@@ -92,10 +107,23 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       logger.warn({ err, backend: backendName, requestId: ctx.requestId }, 'backend refused a multipart upload, trying the next');
       continue;
     }
-    if (!(await ledger.createUpload({ uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity }))) {
-      await oweUpload(ctx, backendName, storageKey, backendUploadId, 'multipart upload opened on a draining backend');
+    let created: boolean;
+    try {
+      created = await ledger.createUpload({
+        uploadId, objectKey: internalKey(bucket, key), backendName, backendUploadId, storageKey, identity, ...(uploadLimit ? { maxOpenUploads: uploadLimit } : {}),
+      });
+    } catch (err) {
+      // Another create took the last place while this one opened its backend upload (now owed).
+      if (err instanceof TooManyUploadsError) throw tooManyUploads();
+      throw err;
+    }
+    if (!created) {
       logger.info({ backend: backendName, requestId: ctx.requestId }, 'backend started draining while an upload was opened on it, trying the next');
       continue;
+    }
+    if (checksum) {
+      ctx.reply.header('x-amz-checksum-algorithm', checksumDisplayName(checksum.algorithm));
+      ctx.reply.header('x-amz-checksum-type', checksum.type);
     }
     sendXml(ctx.reply, 200,
       `<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult xmlns="${XMLNS}"><Bucket>${escapeXml(bucket)}</Bucket>` +
@@ -126,6 +154,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const upload = await openUpload(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
   const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize), ctx.guards);
+  requirePartChecksum(upload.identity.checksum, body.checksumAlgorithm);
   const encrypted = upload.identity.encryption
     ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, body.length, body.stream)
     : null;
@@ -150,8 +179,13 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   }
   if (encrypted) countEncrypted(body.length);
   const etag = body.stream.md5.toString('hex');
-  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined);
+  // Recorded only in the upload's algorithm (the one Complete derives the object's from).
+  const sent = body.checksum();
+  const checksum = sent && sent.algorithm === upload.identity.checksum?.algorithm ? sent.value : undefined;
+  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined, checksum);
   ctx.reply.header('etag', `"${etag}"`);
+  // Echoed as AWS does (the SDK hands it back in the Complete request).
+  if (sent) setChecksumHeaders(ctx.reply, { algorithm: sent.algorithm, type: 'FULL_OBJECT', value: sent.value }, false);
   sendEmpty(ctx.reply, 200);
 }
 
@@ -169,10 +203,42 @@ function stripQuotes(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
 }
 
-function completeResultXml(bucket: string, key: string, etag: string): string {
+function completeResultXml(bucket: string, key: string, etag: string, checksum: StoredChecksum | undefined): string {
   return `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult xmlns="${XMLNS}">` +
     `<Location>/${escapeXml(bucket)}/${escapeXml(key)}</Location><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key>` +
-    `<ETag>&quot;${escapeXml(etag)}&quot;</ETag></CompleteMultipartUploadResult>`;
+    `<ETag>&quot;${escapeXml(etag)}&quot;</ETag>` +
+    (checksum?.value ? `${checksumElement(checksum.algorithm, checksum.value)}<ChecksumType>${checksum.type}</ChecksumType>` : '') +
+    `</CompleteMultipartUploadResult>`;
+}
+
+/**
+ * The completed object's checksum, from the chosen parts' (AWS's rules): a COMPOSITE upload's
+ * Complete must list every part's checksum; any listed must match the recorded one; a
+ * FULL_OBJECT one may send the whole object's in `x-amz-checksum-<alg>` to have it checked.
+ * A part without a recorded checksum (copied in by UploadPartCopy) leaves the object without one.
+ */
+export function completedChecksum(chosen: StoredChecksum | undefined, parts: MultipartPartRow[],
+  named: Array<{ partNumber: number; etag: string; checksums?: Partial<Record<string, string>> }>, sentWhole: string | undefined): StoredChecksum | undefined {
+  if (!chosen) return undefined;
+  const byNumber = new Map(named.map((n) => [n.partNumber, n]));
+  for (const part of parts) {
+    const listed = byNumber.get(part.partNumber)?.checksums?.[chosen.algorithm];
+    if (listed === undefined) {
+      if (chosen.type === 'COMPOSITE') {
+        throw new S3Error('InvalidRequest', {
+          message: `The upload was created using a ${chosen.algorithm} checksum. The complete request must include the checksum for each part. It was missing for part ${part.partNumber} in the request.`,
+        });
+      }
+      continue;
+    }
+    if (part.checksum !== undefined && listed !== part.checksum) {
+      throw new S3Error('InvalidPart', { extra: { PartNumber: String(part.partNumber), ETag: part.etag ?? '' } });
+    }
+  }
+  if (parts.some((p) => p.checksum === undefined)) return undefined;
+  const value = multipartChecksum(chosen.algorithm, chosen.type, parts.map((p) => ({ value: p.checksum!, size: plaintextSizeOf(p) })));
+  if (sentWhole !== undefined && chosen.type === 'FULL_OBJECT' && sentWhole !== value) throw checksumMismatchError(chosen.algorithm);
+  return { algorithm: chosen.algorithm, type: chosen.type, value };
 }
 
 /** The checks AWS makes on a Complete request, against the parts the ledger recorded. */
@@ -213,7 +279,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     // A repeated Complete of an upload that already became this key's object: same answer.
     const existing = await ledger.getObject(internalKey(bucket, key));
     if (existing && uploadId !== '' && existing.object.writeId === uploadId) {
-      sendXml(ctx.reply, 200, completeResultXml(bucket, key, existing.object.etag));
+      sendXml(ctx.reply, 200, completeResultXml(bucket, key, existing.object.etag, existing.object.checksum));
       return;
     }
     throw new S3Error('NoSuchUpload', { extra: { UploadId: uploadId } });
@@ -224,6 +290,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   const recorded = new Map((await ledger.listParts(uploadId)).map((p) => [p.partNumber, p]));
   const parts = checkCompleteParts(named, recorded);
   const etag = multipartEtag(parts);
+  const chosen = upload.identity.checksum;
+  const checksum = completedChecksum(chosen, parts, named, chosen ? header(ctx.req, `x-amz-checksum-${chosen.algorithm}`) : undefined);
 
   const client = backends.get(upload.backendName);
   if (!client) throw new Error(`backend ${upload.backendName} has no client`);
@@ -237,6 +305,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   try {
     await ledger.completeMultipart({
       uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
+      ...(checksum ? { checksum } : {}),
       ...(upload.identity.encryption
         ? { encryption: completedHeader(upload.identity.encryption, parts.map((p) => ({ partNumber: p.partNumber, plaintextSize: plaintextSizeOf(p) }))) }
         : {}),
@@ -246,7 +315,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   } catch (err) {
     throw conditionFailureAnswer(err) ?? err;
   }
-  sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag));
+  sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag, checksum));
 }
 
 export async function abortMultipartUpload(ctx: RequestContext): Promise<void> {
@@ -274,13 +343,16 @@ export async function listParts(ctx: RequestContext): Promise<void> {
   const page = all.slice(0, maxParts);
   const truncated = all.length > page.length;
   const last = page[page.length - 1];
+  const chosen = upload.identity.checksum;
   const partsXml = page.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><LastModified>${new Date(p.createdAt).toISOString()}</LastModified>` +
-    `<ETag>&quot;${p.etag}&quot;</ETag><Size>${plaintextSizeOf(p)}</Size></Part>`).join('');
+    `<ETag>&quot;${p.etag}&quot;</ETag><Size>${plaintextSizeOf(p)}</Size>` +
+    (chosen && p.checksum !== undefined ? checksumElement(chosen.algorithm, p.checksum) : '') + `</Part>`).join('');
+  const checksumXml = chosen ? `<ChecksumAlgorithm>${checksumDisplayName(chosen.algorithm)}</ChecksumAlgorithm><ChecksumType>${chosen.type}</ChecksumType>` : '';
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><ListPartsResult xmlns="${XMLNS}"><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key>` +
     `<UploadId>${upload.uploadId}</UploadId><Initiator>${owner(ctx)}</Initiator><Owner>${owner(ctx)}</Owner><StorageClass>STANDARD</StorageClass>` +
     `<PartNumberMarker>${marker}</PartNumberMarker>${last ? `<NextPartNumberMarker>${last.partNumber}</NextPartNumberMarker>` : ''}` +
-    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>${partsXml}</ListPartsResult>`);
+    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>${checksumXml}${partsXml}</ListPartsResult>`);
 }
 
 export async function listMultipartUploads(ctx: RequestContext): Promise<void> {

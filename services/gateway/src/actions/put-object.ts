@@ -5,6 +5,7 @@ import { sendEmpty } from '../http/respond.js';
 import { openClientBody, readWhole } from '../write/body.js';
 import { writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders } from '../write/identity.js';
+import { setChecksumHeaders, wholeObjectChecksum } from '../write/checksum.js';
 import { spillBody } from '../write/spill.js';
 import { storeObject, type WriteSource } from '../write/store-object.js';
 
@@ -26,11 +27,14 @@ export async function putObject(ctx: RequestContext): Promise<void> {
       : { kind: 'stream', stream: body.stream, length: body.length, md5: () => body.stream.md5 };
   let result;
   try {
-    result = await storeObject(ctx, { bucket, key, identity, source, contentMd5: body.contentMd5, conditions, op: 'Put' });
+    result = await storeObject(ctx, {
+      bucket, key, identity, source, contentMd5: body.contentMd5, conditions, op: 'Put', checksum: () => wholeObjectChecksum(body.checksum()),
+    });
   } finally {
     buffered?.();
     await spilled?.release();
   }
   ctx.reply.header('etag', `"${result.object.etag}"`);
+  setChecksumHeaders(ctx.reply, result.object.checksum);
   sendEmpty(ctx.reply, 200);
 }

@@ -9,6 +9,7 @@
 import type { FastifyReply } from 'fastify';
 import { S3Error, tagCount } from '@s3o/s3';
 import type { ObjectRow } from '@s3o/store';
+import { setChecksumHeaders } from '../write/checksum.js';
 
 const OVERRIDES: Array<[string, string]> = [
   ['response-content-type', 'content-type'],
@@ -36,6 +37,15 @@ export function checkResponseOverrides(query: URLSearchParams): void {
       throw new S3Error('InvalidArgument', { message: `Header value for ${param} contains characters that are not allowed.`, extra: { ArgumentName: param, ArgumentValue: '' } });
     }
   }
+}
+
+/**
+ * `x-amz-checksum-mode: ENABLED` on a GET/HEAD of the whole object: its checksum, as AWS
+ * answers it (not for a range or a part: the value covers the whole object).
+ */
+export function setChecksumAnswer(reply: FastifyReply, obj: ObjectRow, mode: string | undefined, whole: boolean): void {
+  if (!whole || mode?.toUpperCase() !== 'ENABLED') return;
+  setChecksumHeaders(reply, obj.checksum);
 }
 
 export function setObjectHeaders(reply: FastifyReply, obj: ObjectRow, query: URLSearchParams): void {

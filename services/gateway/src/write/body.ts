@@ -5,8 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable, Transform } from 'node:stream';
 import {
-  BodyVerifier, S3Error, checksumAlgorithmOfHeader, createAwsChunkedDecoder, parseContentMd5, readXmlStream, type BodyExpectations,
-  type VerifiedRequest, type XmlLimits, type XmlNode,
+  BodyVerifier, S3Error, checksumAlgorithmOfHeader, createAwsChunkedDecoder, invalidChecksumValueError, isValidChecksumValue, parseContentMd5,
+  readXmlStream, type AwsChunkedDecoder, type BodyExpectations, type ChecksumAlgorithm, type VerifiedRequest, type XmlLimits, type XmlNode,
 } from '@s3o/s3';
 import { header, type BodyGuards } from '../context.js';
 import { watchBody } from './body-watchdog.js';
@@ -18,6 +18,10 @@ export interface ClientBody {
   stream: BodyVerifier;
   /** base64 Content-MD5 the client sent, forwarded to the backend as a second check */
   contentMd5: string | null;
+  /** The algorithm of the x-amz-checksum-* the client sent (header or trailer), known before the body. */
+  checksumAlgorithm: ChecksumAlgorithm | null;
+  /** That checksum's value, verified against the bytes: read it once the stream has ended. */
+  checksum(): { algorithm: ChecksumAlgorithm; value: string } | null;
 }
 
 function isChunked(req: IncomingMessage, auth: VerifiedRequest): boolean {
@@ -38,12 +42,14 @@ export function declaredLength(req: IncomingMessage, auth: VerifiedRequest, maxS
   return length;
 }
 
-/** A plain (non-chunked) `x-amz-checksum-<alg>` header, verified over the bytes. */
+/** An `x-amz-checksum-<alg>` header, verified over the bytes (a malformed value is refused up front). */
 function headerChecksum(req: IncomingMessage): BodyExpectations['checksum'] {
   for (const [name, value] of Object.entries(req.headers)) {
     if (!name.startsWith('x-amz-checksum-') || typeof value !== 'string') continue;
     const algorithm = checksumAlgorithmOfHeader(name);
-    if (algorithm) return { algorithm, value };
+    if (!algorithm) continue;
+    if (!isValidChecksumValue(algorithm, value)) throw invalidChecksumValueError(algorithm);
+    return { algorithm, value };
   }
   return undefined;
 }
@@ -60,8 +66,11 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   const expect: BodyExpectations = { length };
   if (md5) expect.contentMd5 = md5;
   if (auth.payload.mode === 'sha256') expect.sha256Hex = auth.payload.hash;
-  // In aws-chunked bodies the checksum travels in the trailer and the decoder checks it.
-  const checksum = chunked ? undefined : headerChecksum(req);
+  // In aws-chunked bodies the checksum usually travels in the trailer and the decoder checks
+  // it; one sent as a header (no trailer) is checked over the decoded bytes like a plain body's.
+  const decoder = chunked ? chunkedDecoder(req, auth, guards) : null;
+  const trailerAlgorithm = decoder?.trailerAlgorithm ?? null;
+  const checksum = trailerAlgorithm ? undefined : headerChecksum(req);
   if (checksum) expect.checksum = checksum;
   const verifier = new BodyVerifier(expect);
   // A bad body can fail before anyone reads the stream (a small body arrives whole while
@@ -70,12 +79,7 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   verifier.on('error', () => {});
 
   let first: Transform = verifier;
-  if (chunked) {
-    const payload = auth.payload;
-    if (payload.mode !== 'streaming-signed' && payload.mode !== 'streaming-unsigned-trailer') {
-      throw new S3Error('InvalidRequest', { message: 'aws-chunked bodies need a STREAMING-* x-amz-content-sha256.' });
-    }
-    const decoder = createAwsChunkedDecoder(payload, req.headers, undefined, (bytes) => guards.memory.take(bytes));
+  if (decoder) {
     decoder.on('error', (err) => verifier.destroy(err));
     decoder.pipe(verifier);
     first = decoder;
@@ -84,7 +88,19 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   req.on('error', (err) => first.destroy(err));
   req.pipe(first);
   watchBody(req, guards.time, (err) => first.destroy(err));
-  return { length, stream: verifier, contentMd5: md5 ? md5.toString('base64') : null };
+  return {
+    length, stream: verifier, contentMd5: md5 ? md5.toString('base64') : null,
+    checksumAlgorithm: trailerAlgorithm ?? checksum?.algorithm ?? null,
+    checksum: () => (trailerAlgorithm ? decoder!.checksumResult ?? null : checksum ?? null),
+  };
+}
+
+function chunkedDecoder(req: IncomingMessage, auth: VerifiedRequest, guards: BodyGuards): AwsChunkedDecoder {
+  const payload = auth.payload;
+  if (payload.mode !== 'streaming-signed' && payload.mode !== 'streaming-unsigned-trailer') {
+    throw new S3Error('InvalidRequest', { message: 'aws-chunked bodies need a STREAMING-* x-amz-content-sha256.' });
+  }
+  return createAwsChunkedDecoder(payload, req.headers, undefined, (bytes) => guards.memory.take(bytes));
 }
 
 /** Reads a small body completely (bounded by the caller's limit). */

@@ -5,7 +5,7 @@
 // the body has been consumed.
 import { Readable } from 'node:stream';
 import { S3Error } from '@s3o/s3';
-import { newId, NoSuchIntentError, type CommitResult, type ObjectIdentity } from '@s3o/store';
+import { newId, NoSuchIntentError, type CommitResult, type ObjectIdentity, type StoredChecksum } from '@s3o/store';
 import { conditionFailureAnswer, type WriteConditions } from './conditional-write.js';
 import { objectCreated, type CreatedOp } from '@s3o/events';
 import type { RequestContext } from '../context.js';
@@ -40,6 +40,8 @@ export interface StoreRequest {
   contentMd5: string | null;
   conditions: WriteConditions;
   op: CreatedOp;
+  /** The object's x-amz-checksum-*, read once the body has been verified (write/checksum.ts). */
+  checksum?: () => StoredChecksum | undefined;
 }
 
 
@@ -127,7 +129,10 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
 
     const md5 = streamed ? streamed.md5() : replay ? replay.md5 : small!.md5;
     const contentHash = knownSha256 ?? streamHash?.hex() ?? r.identity.contentHash ?? null;
-    const identity: ObjectIdentity = { ...r.identity, size, etag: md5.toString('hex'), contentHash, ...storedFormOf(encryption) };
+    const checksum = r.checksum?.();
+    const identity: ObjectIdentity = {
+      ...r.identity, size, etag: md5.toString('hex'), contentHash, ...storedFormOf(encryption), ...(checksum ? { checksum } : {}),
+    };
     try {
       return await ledger.commitWrite({
         intentId, identity, ifNoneMatchStar: r.conditions.ifNoneMatchStar,

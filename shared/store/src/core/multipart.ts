@@ -1,7 +1,7 @@
 // Multipart uploads (MultipartLedger): an upload is pinned to the backend it was opened on,
 // each part reserves its space there before its bytes travel, and the completion commits the
 // named parts as the key's object by the commit rule, in one transaction.
-import { InvalidPartError, InvalidPartOrderError, NoSuchUploadError } from '../errors.js';
+import { InvalidPartError, InvalidPartOrderError, NoSuchUploadError, TooManyUploadsError } from '../errors.js';
 import type { CompleteMultipartRequest, CreateUploadRequest, ListRequest, MultipartLedger } from '../ledger.js';
 import type { CompleteMultipartResult, MultipartPartRow, MultipartUploadRow } from '../types.js';
 import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
@@ -15,18 +15,27 @@ function normaliseEtag(etag: string): string {
 export function multipartOperations(core: Core): MultipartLedger {
   return {
     async createUpload(req: CreateUploadRequest): Promise<boolean> {
-      return core.withWork(async (work) => {
+      const { maxOpenUploads, ...row } = req;
+      const outcome = await core.withWork(async (work): Promise<boolean | 'over-limit'> => {
+        const refuse = async (reason: string) => work.owe({
+          kind: 'multipart_upload', backendName: req.backendName, storageKey: req.storageKey,
+          backendUploadId: req.backendUploadId, objectKey: req.objectKey, reason, sizeBytes: 0,
+        });
         // A drain refuses new uploads from the moment it starts, like claims.
         if (await work.tx.isBackendDraining(req.backendName)) {
-          await work.owe({
-            kind: 'multipart_upload', backendName: req.backendName, storageKey: req.storageKey,
-            backendUploadId: req.backendUploadId, objectKey: req.objectKey, reason: 'backend draining', sizeBytes: 0,
-          });
+          await refuse('backend draining');
           return false;
         }
-        await work.tx.insertUpload({ ...req, createdAt: work.now });
+        if (maxOpenUploads && (await work.tx.countUploadsLocked(maxOpenUploads.from, maxOpenUploads.to)) >= maxOpenUploads.limit) {
+          await refuse('too many open uploads');
+          return 'over-limit';
+        }
+        await work.tx.insertUpload({ ...row, createdAt: work.now });
         return true;
       });
+      // Thrown after the transaction committed, so the debt recorded above is kept.
+      if (outcome === 'over-limit') throw new TooManyUploadsError(maxOpenUploads!.limit);
+      return outcome;
     },
 
     async getUpload(uploadId: string): Promise<MultipartUploadRow | null> {
@@ -50,10 +59,13 @@ export function multipartOperations(core: Core): MultipartLedger {
       });
     },
 
-    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number): Promise<void> {
+    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string): Promise<void> {
       await core.withWork(async ({ tx, now }) => {
         if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
-        await tx.upsertPart({ uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize), createdAt: now });
+        await tx.upsertPart({
+          uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize),
+          ...(checksum !== undefined ? { checksum } : {}), createdAt: now,
+        });
       });
     },
 
@@ -102,8 +114,9 @@ export function multipartOperations(core: Core): MultipartLedger {
         // the others were discarded by the backend's Complete.
         await tx.deleteParts(req.uploadId);
         await tx.deleteUpload(req.uploadId);
+        const { checksum: _chosen, ...uploadIdentity } = upload.identity;
         const identity = {
-          ...upload.identity, size, etag: req.finalEtag, partSizes,
+          ...uploadIdentity, size, etag: req.finalEtag, partSizes, ...(req.checksum ? { checksum: req.checksum } : {}),
           ...(req.encryption !== undefined ? { storedSize: stored, encryption: req.encryption } : { storedSize: null, encryption: null }),
         };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);

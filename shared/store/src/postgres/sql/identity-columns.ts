@@ -8,6 +8,13 @@ import { withTags } from '../../object-tags.js';
 
 export type IdentityFields = Omit<ObjectIdentity, 'size' | 'etag'>;
 
+/** StoredChecksum as kept in a JSONB column (and inside an intent's identity). */
+export const storedChecksum = z.object({
+  algorithm: z.enum(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']),
+  type: z.enum(['COMPOSITE', 'FULL_OBJECT']),
+  value: z.string().optional(),
+});
+
 /** The zod shape of the identity columns, to spread into a row schema. */
 export const identityShape = {
   content_type: z.string(),
@@ -22,19 +29,21 @@ export const identityShape = {
   encryption: z.string().nullable(),
   tags: z.record(z.string()),
   part_sizes: z.array(z.number().int().nonnegative()).nullable(),
+  checksum: storedChecksum.nullable(),
 };
 
 type IdentityColumns = z.infer<z.ZodObject<typeof identityShape>>;
 
 export const IDENTITY_COLUMNS = sql.fragment`content_type, user_metadata, cache_control, content_disposition,
-  content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes`;
+  content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum`;
 
 /** `SET` list that overwrites every identity column from `EXCLUDED` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.content_type,
   user_metadata = EXCLUDED.user_metadata, cache_control = EXCLUDED.cache_control,
   content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding,
   content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash,
-  stored_size = EXCLUDED.stored_size, encryption = EXCLUDED.encryption, tags = EXCLUDED.tags, part_sizes = EXCLUDED.part_sizes`;
+  stored_size = EXCLUDED.stored_size, encryption = EXCLUDED.encryption, tags = EXCLUDED.tags, part_sizes = EXCLUDED.part_sizes,
+  checksum = EXCLUDED.checksum`;
 
 /** The values for IDENTITY_COLUMNS, in that order. */
 export function identityValues(identity: IdentityFields): Fragment {
@@ -43,7 +52,8 @@ export function identityValues(identity: IdentityFields): Fragment {
     ${h.cacheControl ?? null}, ${h.contentDisposition ?? null}, ${h.contentEncoding ?? null},
     ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null},
     ${identity.storedSize ?? null}, ${identity.encryption ?? null},
-    ${jsonParam(identity.tags ?? {}, 'jsonb')}, ${identity.partSizes ? jsonParam(identity.partSizes, 'jsonb') : null}`;
+    ${jsonParam(identity.tags ?? {}, 'jsonb')}, ${identity.partSizes ? jsonParam(identity.partSizes, 'jsonb') : null},
+    ${identity.checksum ? jsonParam(identity.checksum, 'jsonb') : null}`;
 }
 
 export function identityFromRow(r: IdentityColumns): IdentityFields {
@@ -56,6 +66,7 @@ export function identityFromRow(r: IdentityColumns): IdentityFields {
   return {
     contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags),
     ...(r.part_sizes !== null ? { partSizes: r.part_sizes } : {}),
+    ...(r.checksum !== null ? { checksum: r.checksum } : {}),
     ...(r.stored_size !== null ? { storedSize: r.stored_size } : {}),
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),
   };

@@ -5,6 +5,7 @@ import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentRow, ObjectIdentity } from '../../types.js';
 import { int8, jsonParam } from '../columns.js';
 import type { Queries } from '../queries.js';
+import { storedChecksum } from './identity-columns.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
 
 /** ObjectIdentity as stored in the `identity` JSONB column. */
@@ -25,6 +26,7 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
   encryption: z.string().nullable().optional(),
   tags: z.record(z.string()).optional(),
   partSizes: z.array(z.number()).optional(),
+  checksum: storedChecksum.optional(),
 });
 
 const intentRow = z

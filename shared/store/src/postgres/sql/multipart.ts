@@ -36,6 +36,7 @@ const partRow = z
     backend_etag: z.string().nullable(),
     size_bytes: int8,
     plaintext_size: int8.nullable(),
+    checksum: z.string().nullable(),
     created_at: int8,
   })
   .transform((r): MultipartPartRow => ({
@@ -45,11 +46,12 @@ const partRow = z
     backendEtag: r.backend_etag,
     sizeBytes: r.size_bytes,
     ...(r.plaintext_size !== null ? { plaintextSize: r.plaintext_size } : {}),
+    ...(r.checksum !== null ? { checksum: r.checksum } : {}),
     createdAt: r.created_at,
   }));
 
 const UPLOAD_COLUMNS = sql.fragment`upload_id, object_key, backend_name, backend_upload_id, storage_key, ${IDENTITY_COLUMNS}, created_at`;
-const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, created_at`;
+const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, created_at`;
 
 const UPLOAD_HOLDINGS: HoldingTable = {
   kind: 'upload', table: 'multipart_uploads', rowColumn: 'upload_id', numericRow: false,
@@ -110,7 +112,7 @@ export function multipartReads(db: Queries): MultipartReads {
 
 type MultipartWrites = Pick<
   TxStatements,
-  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+  'insertUpload' | 'countUploadsLocked' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
 >;
 
 export function multipartWrites(db: Queries): MultipartWrites {
@@ -120,6 +122,14 @@ export function multipartWrites(db: Queries): MultipartWrites {
         INSERT INTO multipart_uploads (${UPLOAD_COLUMNS})
         VALUES (${row.uploadId}, ${row.objectKey}, ${row.backendName}, ${row.backendUploadId}, ${row.storageKey},
                 ${identityValues(row.identity)}, ${row.createdAt})`);
+    },
+
+    // No row stands for "the uploads of a bucket", so the range is locked by name: an advisory
+    // transaction lock on its hash (a collision only serialises two ranges needlessly).
+    async countUploadsLocked(from, to) {
+      await db.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtextextended(${`multipart-uploads:${from}`}, 0))`);
+      return (await db.one(sql.type(z.object({ n: int8 }))`
+        SELECT COUNT(*) AS n FROM multipart_uploads WHERE object_key >= ${from} AND object_key < ${to}`)).n;
     },
 
     // Part claims, records, completion and abort of one upload are serialised by this lock.
@@ -140,10 +150,10 @@ export function multipartWrites(db: Queries): MultipartWrites {
     async upsertPart(row) {
       await db.query(sql.unsafe`
         INSERT INTO multipart_parts (${PART_COLUMNS})
-        VALUES (${row.uploadId}, ${row.partNumber}, ${row.etag}, ${row.backendEtag}, ${row.sizeBytes}, ${row.plaintextSize ?? null}, ${row.createdAt})
+        VALUES (${row.uploadId}, ${row.partNumber}, ${row.etag}, ${row.backendEtag}, ${row.sizeBytes}, ${row.plaintextSize ?? null}, ${row.checksum ?? null}, ${row.createdAt})
         ON CONFLICT (upload_id, part_number) DO UPDATE SET
           etag = EXCLUDED.etag, backend_etag = EXCLUDED.backend_etag,
-          size_bytes = EXCLUDED.size_bytes, plaintext_size = EXCLUDED.plaintext_size, created_at = EXCLUDED.created_at`);
+          size_bytes = EXCLUDED.size_bytes, plaintext_size = EXCLUDED.plaintext_size, checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at`);
     },
 
     async deletePart(uploadId, partNumber) {

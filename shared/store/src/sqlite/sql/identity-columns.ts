@@ -1,6 +1,6 @@
 // The identity columns shared by `objects` and `multipart_uploads` (content type, user
 // metadata, standard headers, content hash, stored size, encryption header) and their mapping to ObjectIdentity fields.
-import type { ObjectIdentity, StandardHeaders } from '../../types.js';
+import type { ObjectIdentity, StandardHeaders, StoredChecksum } from '../../types.js';
 import { int, type Params } from '../connection.js';
 import { withTags } from '../../object-tags.js';
 
@@ -19,13 +19,14 @@ export interface RawIdentityColumns {
   encryption: string | null;
   tags: string;
   part_sizes: string | null;
+  checksum: string | null;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption, @tags, @partSizes';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption, @tags, @partSizes, @checksum';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -47,6 +48,7 @@ export function identityParams(identity: IdentityFields): Params {
     encryption: identity.encryption ?? null,
     tags: JSON.stringify(identity.tags ?? {}),
     partSizes: identity.partSizes ? JSON.stringify(identity.partSizes) : null,
+    checksum: identity.checksum ? JSON.stringify(identity.checksum) : null,
   };
 }
 
@@ -66,5 +68,6 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),
     ...withTags(JSON.parse(r.tags) as Record<string, string>),
     ...(r.part_sizes !== null ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
+    ...(r.checksum !== null ? { checksum: JSON.parse(r.checksum) as StoredChecksum } : {}),
   };
 }

@@ -23,6 +23,7 @@ interface RawPart {
   backend_etag: string | null;
   size_bytes: bigint;
   plaintext_size: bigint | null;
+  checksum: string | null;
   created_at: bigint;
 }
 
@@ -49,6 +50,7 @@ function partFromRow(r: RawPart): MultipartPartRow {
     backendEtag: r.backend_etag,
     sizeBytes: int(r.size_bytes),
     ...(r.plaintext_size !== null ? { plaintextSize: int(r.plaintext_size) } : {}),
+    ...(r.checksum !== null ? { checksum: r.checksum } : {}),
     createdAt: int(r.created_at),
   };
 }
@@ -110,7 +112,7 @@ export function multipartReads(c: SqliteConnection): MultipartReads {
 
 type MultipartWrites = Pick<
   TxStatements,
-  'insertUpload' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
+  'insertUpload' | 'countUploadsLocked' | 'lockUpload' | 'deleteUpload' | 'selectPart' | 'upsertPart' | 'deletePart' | 'deleteParts'
 >;
 
 export function multipartWrites(c: SqliteConnection): MultipartWrites {
@@ -129,6 +131,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
           createdAt: row.createdAt,
         },
       );
+    },
+
+    // The single writer holds the database for the whole transaction: a plain count is locked.
+    async countUploadsLocked(from, to) {
+      const r = c.get<{ n: bigint }>(`SELECT COUNT(*) AS n FROM multipart_uploads WHERE object_key >= @from AND object_key < @to`, { from, to });
+      return int(r!.n);
     },
 
     // The single writer holds the database for the whole transaction: a plain read is a lock.
@@ -151,12 +159,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
 
     async upsertPart(row) {
       c.run(
-        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, created_at)
-         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @createdAt)
+        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, created_at)
+         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @checksum, @createdAt)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET
            etag = excluded.etag, backend_etag = excluded.backend_etag,
-           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, created_at = excluded.created_at`,
-        { ...row, plaintextSize: row.plaintextSize ?? null },
+           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, checksum = excluded.checksum, created_at = excluded.created_at`,
+        { ...row, plaintextSize: row.plaintextSize ?? null, checksum: row.checksum ?? null },
       );
     },
 
