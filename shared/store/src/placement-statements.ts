@@ -16,6 +16,6 @@ export interface PlacementReads {
 export interface PlacementWrites {
   /** Delete the key's copy on the backend and return it; null when there is none. */
   deleteLocation(objectKey: string, backendName: string): Promise<LocationRow | null>;
-  /** state → 'missing' for that copy while it is ok and still at `storageKey`; false when no such copy. */
-  markLocationMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
+  /** state → `state` for that copy while it is ok and still at `storageKey`; false when no such copy. */
+  markLocationUnusable(objectKey: string, backendName: string, storageKey: string, state: 'missing' | 'corrupt'): Promise<boolean>;
 }

@@ -67,7 +67,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     return;
   }
   const stored = await planStoredRead(ctx, object, range);
-  const body = stored.toClient(await openFirstCopy(ctx, locations, stored.backendBytes, stored.backendRange));
+  const body = await openFirstCopy(ctx, object, locations, stored);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
   ctx.reply.code(status).header('content-length', length);

@@ -30,7 +30,7 @@ async function candidatePage(db: Queries, after: string | null, limit: number, c
       SELECT object_key, write_id, size, ok_copies, missing_copies FROM (
         SELECT o.object_key, o.write_id, o.size,
                COUNT(l.object_key) FILTER (WHERE l.state = 'ok' AND ${counted}) AS ok_copies,
-               COUNT(l.object_key) FILTER (WHERE l.state = 'missing') AS missing_copies
+               COUNT(l.object_key) FILTER (WHERE l.state <> 'ok') AS missing_copies
           FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
          WHERE ${resume}
          GROUP BY o.object_key
@@ -64,9 +64,9 @@ export function placementWrites(db: Queries): PlacementWrites {
         RETURNING ${LOCATION_COLUMNS}`);
     },
 
-    async markLocationMissing(objectKey, backendName, storageKey) {
+    async markLocationUnusable(objectKey, backendName, storageKey, state) {
       const result = await db.query(sql.unsafe`
-        UPDATE object_locations SET state = 'missing'
+        UPDATE object_locations SET state = ${state}
          WHERE object_key = ${objectKey} AND backend_name = ${backendName} AND storage_key = ${storageKey} AND state = 'ok'`);
       return result.rowCount === 1;
     },

@@ -32,7 +32,7 @@ function candidatePage(c: SqliteConnection, counted: string, having: string, par
   return c.all<RawCandidate>(
     `SELECT o.object_key, o.write_id, o.size,
             COALESCE(SUM(CASE WHEN l.state = 'ok' AND ${counted} THEN 1 ELSE 0 END), 0) AS ok_copies,
-            COALESCE(SUM(CASE WHEN l.state = 'missing' THEN 1 ELSE 0 END), 0) AS missing_copies
+            COALESCE(SUM(CASE WHEN l.state <> 'ok' THEN 1 ELSE 0 END), 0) AS missing_copies
        FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
       WHERE (@after IS NULL OR o.object_key > @after)
       GROUP BY o.object_key
@@ -70,12 +70,12 @@ export function placementWrites(c: SqliteConnection): PlacementWrites {
       return r ? locationFromRow(r) : null;
     },
 
-    async markLocationMissing(objectKey, backendName, storageKey) {
+    async markLocationUnusable(objectKey, backendName, storageKey, state) {
       return (
         c.run(
-          `UPDATE object_locations SET state = 'missing'
+          `UPDATE object_locations SET state = @state
             WHERE object_key = @objectKey AND backend_name = @backendName AND storage_key = @storageKey AND state = 'ok'`,
-          { objectKey, backendName, storageKey },
+          { objectKey, backendName, storageKey, state },
         ) === 1
       );
     },
