@@ -116,6 +116,23 @@ export interface MissingCopyLedger {
   markCopyCorrupt(req: CorruptCopyReport): Promise<boolean>;
 }
 
+/** A copy for the scrubber to check. */
+export interface ScrubCandidate {
+  copy: LocationRow;
+  /** when it was last found good (null: never) */
+  verifiedAt: number | null;
+}
+
+/** What the scrubber asks of the ledger (docs/architecture.md, "Integrity"). */
+export interface ScrubLedger {
+  /** Up to `limit` ok copies not verified since `verifiedBefore`: never-verified first, then oldest-verified. */
+  listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]>;
+  /** Records that the copy was read and found good at `at`; false when it is no longer an ok copy at that storage key. */
+  markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean>;
+  /** When each copy of the key was last verified (null: never), by backend name. */
+  copyVerifiedTimes(objectKey: string): Promise<Map<string, number | null>>;
+}
+
 /** A copy found corrupt, and how. */
 export interface CorruptCopyReport {
   objectKey: string;

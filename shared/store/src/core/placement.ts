@@ -9,7 +9,7 @@ import { integrityCorruptionDetected } from '@s3o/events';
 import type { MoveCopyOutcome, MoveCopyRequest } from '../drain-types.js';
 import type {
   CommitReplicaOutcome, CommitReplicaRequest, CorruptCopyReport, DropCopiesRequest, MissingCopyLedger, PlacementLedger, ReplicationCandidate,
-  ReplicationPageRequest, UnderReplicatedRequest,
+  ReplicationPageRequest, ScrubCandidate, ScrubLedger, UnderReplicatedRequest,
 } from '../placement-types.js';
 import type { LocationRow } from '../types.js';
 import type { Core } from './tx-work.js';
@@ -124,6 +124,24 @@ export function placementOperations(core: Core): PlacementLedger {
         }
         return dropped;
       });
+    },
+  };
+}
+
+export function scrubOperations(core: Core): ScrubLedger {
+  return {
+    async listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]> {
+      if (req.limit <= 0) return [];
+      return core.read((q) => q.listScrubCandidates(req.verifiedBefore, req.limit));
+    },
+
+    async markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean> {
+      return core.withWork(({ tx }) => tx.setLocationVerified(objectKey, backendName, storageKey, at));
+    },
+
+    async copyVerifiedTimes(objectKey: string): Promise<Map<string, number | null>> {
+      const rows = await core.read((q) => q.selectVerifiedTimes(objectKey));
+      return new Map(rows.map((r) => [r.backendName, r.verifiedAt]));
     },
   };
 }

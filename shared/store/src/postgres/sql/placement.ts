@@ -3,10 +3,27 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
-import type { ReplicationCandidate } from '../../placement-types.js';
+import type { ReplicationCandidate, ScrubCandidate } from '../../placement-types.js';
 import { int8, keyBound, type Fragment } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { LOCATION_COLUMNS, locationRow } from './objects.js';
+
+const scrubRow = z
+  .object({
+    object_key: z.string(), backend_name: z.string(), storage_key: z.string(), write_id: z.string(), size_bytes: int8, created_at: int8,
+    state: z.enum(['ok', 'missing', 'corrupt']), verified_at: int8.nullable(),
+  })
+  .transform((r): ScrubCandidate => ({
+    copy: {
+      objectKey: r.object_key, backendName: r.backend_name, storageKey: r.storage_key, writeId: r.write_id, sizeBytes: r.size_bytes,
+      createdAt: r.created_at, state: r.state,
+    },
+    verifiedAt: r.verified_at,
+  }));
+
+const verifiedRow = z
+  .object({ backend_name: z.string(), verified_at: int8.nullable() })
+  .transform((r) => ({ backendName: r.backend_name, verifiedAt: r.verified_at }));
 
 const candidateRow = z
   .object({ object_key: z.string(), write_id: z.string(), size: int8, ok_copies: int8, missing_copies: int8 })
@@ -53,6 +70,20 @@ export function placementReads(db: Queries): PlacementReads {
     async listOverReplicated(after, limit, factor) {
       return candidatePage(db, after, limit, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
     },
+
+    async listScrubCandidates(verifiedBefore, limit) {
+      const rows = await db.any(sql.type(scrubRow)`
+        SELECT ${LOCATION_COLUMNS}, verified_at FROM object_locations
+         WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < ${verifiedBefore})
+         ORDER BY verified_at ASC NULLS FIRST, object_key, backend_name LIMIT ${limit}`);
+      return [...rows];
+    },
+
+    async selectVerifiedTimes(objectKey) {
+      const rows = await db.any(sql.type(verifiedRow)`
+        SELECT backend_name, verified_at FROM object_locations WHERE object_key = ${objectKey} ORDER BY backend_name`);
+      return [...rows];
+    },
   };
 }
 
@@ -62,6 +93,13 @@ export function placementWrites(db: Queries): PlacementWrites {
       return db.maybeOne(sql.type(locationRow)`
         DELETE FROM object_locations WHERE object_key = ${objectKey} AND backend_name = ${backendName}
         RETURNING ${LOCATION_COLUMNS}`);
+    },
+
+    async setLocationVerified(objectKey, backendName, storageKey, at) {
+      const result = await db.query(sql.unsafe`
+        UPDATE object_locations SET verified_at = ${at}
+         WHERE object_key = ${objectKey} AND backend_name = ${backendName} AND storage_key = ${storageKey} AND state = 'ok'`);
+      return result.rowCount === 1;
     },
 
     async markLocationUnusable(objectKey, backendName, storageKey, state) {
