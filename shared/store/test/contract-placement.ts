@@ -256,6 +256,30 @@ export function describePlacementContract(withLedger: WithLedger): void {
       }));
   });
 
+  describe('scrubbing', () => {
+    test('ok copies never verified come first, then the oldest-verified; a verified copy waits until its time is before the bound', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const one = await put(ledger, 'bk/1', 10, ['a']);
+        await replicate(ledger, 'bk/1', ['b']);
+        await put(ledger, 'bk/2', 20, ['a']);
+        const listed = async (verifiedBefore: number, limit = 10) =>
+          (await ledger.listCopiesToScrub({ verifiedBefore, limit })).map((c) => `${c.copy.objectKey}@${c.copy.backendName}:${c.verifiedAt}`);
+        assert.deepEqual(await listed(1000), ['bk/1@a:null', 'bk/1@b:null', 'bk/2@a:null']);
+        const onA = one.copies.find((c) => c.backendName === 'a')!;
+        assert.equal(await ledger.markCopyVerified('bk/1', 'a', onA.storageKey, 500), true);
+        assert.equal(await ledger.markCopyVerified('bk/1', 'a', 'bk/1!elsewhere', 600), false, 'another storage key');
+        assert.deepEqual(await listed(1000), ['bk/1@b:null', 'bk/2@a:null', 'bk/1@a:500']);
+        assert.deepEqual(await listed(500), ['bk/1@b:null', 'bk/2@a:null'], 'verified at the bound: not due');
+        assert.deepEqual(await listed(1000, 1), ['bk/1@b:null']);
+        assert.deepEqual([...(await ledger.copyVerifiedTimes('bk/1'))], [['a', 500], ['b', null]]);
+        // A corrupt copy is not scrubbed again.
+        const onB = (await ledger.getObject('bk/1'))!.locations.find((l) => l.backendName === 'b')!;
+        await ledger.markCopyCorrupt({ objectKey: 'bk/1', backendName: 'b', storageKey: onB.storageKey, writeId: one.object.writeId, reason: 'sha256', detectedBy: 'scrub' });
+        assert.deepEqual(await listed(1000), ['bk/2@a:null', 'bk/1@a:500']);
+      }));
+  });
+
   describe('replication sweeps', () => {
     test('below the factor: counts ok copies outside the uncounted backends, pages by key', () =>
       withLedger(async (ledger) => {
