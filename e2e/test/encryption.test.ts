@@ -191,10 +191,20 @@ describe('encryption at rest', () => {
     const bad = Buffer.from(stored.bytes);
     bad[CHUNK + 16 + 5]! ^= 0x01; // in the second chunk
     await backend.rawClient.send(new PutObjectCommand({ Bucket: backend.bucket, Key: copy!.storageKey, Body: bad, Metadata: stored.metadata }));
-    await assert.rejects(getBytes(s3, { Bucket: bucket, Key: 'tamper/object' }), 'the whole read breaks');
-    // A range inside the first, intact chunk still reads; one touching the second does not.
+    // A range inside the first, intact chunk still reads; one touching the second does not, and
+    // the copy is then marked corrupt: with no other copy, nothing of it is read any more.
     assert.ok((await getBytes(s3, { Bucket: bucket, Key: 'tamper/object', Range: 'bytes=0-99' })).body.equals(body.subarray(0, 100)));
     await assert.rejects(getBytes(s3, { Bucket: bucket, Key: 'tamper/object', Range: `bytes=${CHUNK}-${CHUNK + 10}` }));
+    await assert.rejects(getBytes(s3, { Bucket: bucket, Key: 'tamper/object' }), 'the whole read breaks');
+    const ledger = await openSystemLedger(m.sys);
+    try {
+      const state = await waitUntil('the tampered copy to be marked corrupt', async () => (await ledger.getObject(`${bucket}/tamper/object`))?.locations[0]?.state, (s) => s === 'corrupt');
+      assert.equal(state, 'corrupt');
+      const events = (await ledger.readEventsAfter(0, 100_000)).filter((e) => e.type === 'integrity.corruption_detected' && e.resource === `${bucket}/tamper/object`);
+      assert.equal((events[0]?.data as { reason?: string } | undefined)?.reason, 'authentication');
+    } finally {
+      await ledger.close();
+    }
   });
 
   describe('multipart', () => {

@@ -121,7 +121,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
       // backend open longer than replication.unhealthy_threshold stop counting.
       const s = startPlacementService({
         config: deps.config, ledger: deps.ledger, backends: deps.backends, availability: deps.availability,
-        health: deps.breakers ?? undefined, breakers: deps.breakers, admission: deps.admission, bus: deps.bus, logger,
+        health: deps.breakers ?? undefined, breakers: deps.breakers, admission: deps.admission, bus: deps.bus, logger, keys: deps.keys,
       });
       return { gateway: null, stop: () => s.stop() };
     }

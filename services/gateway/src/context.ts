@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Config } from '@s3o/config';
 import type {
   CleanupAdminLedger, CleanupLedger, DrainLedger, FleetLedger, HoldingsLedger, IdentityLedger, IntentLedger, LostObjectLedger,
-  MissingCopyLedger, MultipartLedger, NotificationLedger, ReadLedger, TaggingLedger, UsageLedger, WriteLedger,
+  MissingCopyLedger, MultipartLedger, ScrubLedger, NotificationLedger, ReadLedger, TaggingLedger, UsageLedger, WriteLedger,
 } from '@s3o/store';
 import type { IdentityRefresher, SecretSealer } from '@s3o/identity';
 import type { BackendAvailability, BackendBreakers, BackendClient, ProcessAdmission, ProcessUsage } from '@s3o/backends';
@@ -25,7 +25,7 @@ import type { KeySource } from '@s3o/crypto';
  * gone reports it), and the admin API's drains, cleanup queue, verify, lost objects,
  * notification outbox and usage; provisioning (users, credentials, grants, stored buckets).
  */
-export type GatewayLedger = IntentLedger & WriteLedger & TaggingLedger & ReadLedger & MultipartLedger & MissingCopyLedger & CleanupLedger &
+export type GatewayLedger = IntentLedger & WriteLedger & TaggingLedger & ReadLedger & MultipartLedger & MissingCopyLedger & ScrubLedger & CleanupLedger &
   CleanupAdminLedger & DrainLedger & HoldingsLedger & LostObjectLedger & NotificationLedger & UsageLedger & IdentityLedger & FleetLedger;
 
 export interface GatewayDeps {

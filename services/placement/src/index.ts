@@ -9,6 +9,8 @@ import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
 import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
 import { PLACEMENT_WORKERS } from './worker-names.js';
+import { Scrubber, scrubFoundSomething, type ScrubberLedger } from './scrub/scrubber.js';
+import type { KeySource } from '@s3o/crypto';
 
 export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
 export { Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
@@ -21,18 +23,21 @@ export interface PlacementService {
 }
 
 /** The ledger roles of every placement job (the health prober's are among them). */
-export type PlacementServiceLedger = ReplicationLedger & RelocationLedger & ReconcileLedger;
+export type PlacementServiceLedger = ReplicationLedger & RelocationLedger & ReconcileLedger & ScrubberLedger;
 
 export type PlacementDeps = Omit<ReplicationDeps, 'ledger'> & Pick<RelocationDeps, 'admission'> & {
   ledger: PlacementServiceLedger;
   bus: EventBus;
   /** the process's breakers: the prober keeps them fresh and announces their changes (health/) */
   breakers?: BackendBreakers | null;
+  /** the master keys: the scrubber authenticates encrypted copies with them */
+  keys?: KeySource | null;
 };
 
 export { DrainWorker, Rebalancer, CopyMover } from './relocation/index.js';
 export type { DrainRunCounts, RebalanceCounts, RelocationDeps, RelocationLedger } from './relocation/index.js';
 export { HealthProber, type ProbeCounts } from './health/index.js';
+export { Scrubber, type ScrubCounts, type ScrubberDeps, type ScrubberLedger } from './scrub/scrubber.js';
 
 /** The slowest a closed backend is probed for health (faster when open_timeout is shorter). */
 const MAX_HEALTH_PROBE_INTERVAL_MS = 30_000;
@@ -46,6 +51,13 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     logger: deps.logger, run: (signal) => reconciler.pass(signal), noteworthy: reconcileFoundSomething,
   });
   reconcile?.start();
+  // scrub/: integrity.scrub_* — copies re-read at a bounded rate, one process at a time.
+  const scrubber = deps.config.integrity.scrub.enabled ? new Scrubber(deps) : null;
+  const scrub = scrubber && new PeriodicWorker({
+    name: PLACEMENT_WORKERS.scrub, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.integrity.scrub.intervalMs,
+    logger: deps.logger, run: (signal) => scrubber.pass(signal), noteworthy: scrubFoundSomething,
+  });
+  scrub?.start();
   // relocation/: drains (admin API) and the rebalancer.
   const relocation = startRelocation(deps);
   // health/: the cluster's view of backend health, announced as backend.circuit.* events.
@@ -60,6 +72,7 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     stop: async () => {
       await prober?.stop();
       await relocation.stop();
+      await scrub?.stop();
       await reconcile?.stop();
       await replication.stop();
     },

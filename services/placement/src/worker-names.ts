@@ -7,4 +7,5 @@ export const PLACEMENT_WORKERS = {
   reconcile: 'reconcile',
   drains: 'backend-drains',
   health: 'backend-health',
+  scrub: 'integrity-scrub',
 } as const;

@@ -22,6 +22,7 @@ export const OPERATIONAL_NOTIFICATION_EVENTS = [
   'cleanup.dead_lettered',
   'replication.target_exhausted',
   'object.lost',
+  'integrity.corruption_detected',
 ] as const;
 
 export type S3NotificationEvent = (typeof S3_NOTIFICATION_EVENTS)[number];

@@ -111,7 +111,7 @@ test('a minimal configuration gets every default', () => {
     rateLimit: { enabled: false, requestsPerSec: 100, burst: 200, trustedProxies: [], cleanupIntervalMs: 60_000, cleanupMaxAgeMs: 300_000 },
     usageFlush: { intervalMs: 1_000, adaptiveEnabled: false, adaptiveThreshold: 0.8, fastIntervalMs: 200 },
     encryption: { enabled: false, chunkSize: 65536, masterKey: null, previousKeys: [] },
-    integrity: { enabled: false },
+    integrity: { enabled: false, scrub: { enabled: false, intervalMs: 3_600_000, objectsPerPass: 1000, bytesPerSecond: 16 * 1024 * 1024, minAgeMs: 7 * 86_400_000 } },
     telemetry: {
       metrics: { enabled: true, path: '/metrics', listen: null, bearerToken: null },
       tracing: { enabled: false, url: 'http://localhost:4318/v1/traces', sampleRate: 1 },

@@ -4,7 +4,7 @@
 import type { NewEvent } from './envelope.js';
 import {
   EVENT_SCHEMA_VERSION, EventType, type CopyRef, type CreatedOp, type MoveReason, type RemovedOp, type RequestFacts,
-  type TaggingOp, type UsageDeltaData,
+  type TaggingOp, type UsageDeltaData, type IntegrityCorruptionData,
 } from './schemas.js';
 
 /** A copy as the store describes it (LocationRow fits). */
@@ -109,6 +109,22 @@ export function objectLost(object: { objectKey: string; size: number; etag: stri
     data: {
       version: EVENT_SCHEMA_VERSION, ...splitInternalKey(object.objectKey), size: object.size, etag: object.etag,
       copies: copies.map(copyRef),
+    },
+  };
+}
+
+/** integrity.corruption_detected: a copy failed its check and was marked corrupt. */
+export function integrityCorruptionDetected(
+  copy: CopyLike & { objectKey: string; writeId: string },
+  reason: IntegrityCorruptionData['reason'],
+  detectedBy: IntegrityCorruptionData['detected_by'],
+): NewEvent<'integrity.corruption_detected'> {
+  return {
+    type: EventType.IntegrityCorruptionDetected,
+    resource: copy.objectKey,
+    data: {
+      version: EVENT_SCHEMA_VERSION, ...splitInternalKey(copy.objectKey), backend: copy.backendName, storage_key: copy.storageKey,
+      write_id: copy.writeId, reason, detected_by: detectedBy,
     },
   };
 }

@@ -4,7 +4,7 @@
 export {
   EVENT_SCHEMA_VERSION, EVENT_SCHEMAS, EventType,
   type EventTypeName, type EventDataMap, type CopyRef, type RequestFacts, type CreatedOp, type RemovedOp, type MoveReason,
-  type ObjectCreatedData, type ObjectRemovedData, type ObjectReplicatedData, type ObjectMovedData, type ObjectLostData,
+  type ObjectCreatedData, type ObjectRemovedData, type ObjectReplicatedData, type ObjectMovedData, type ObjectLostData, type IntegrityCorruptionData,
   type ReplicationTargetExhaustedData, type CleanupEnqueuedData, type CleanupDeadLetteredData, type BackendCircuitData,
   type BackendDrainData, type UsageDeltaData, type IdentityChangedData,
 } from './schemas.js';
@@ -13,6 +13,6 @@ export {
 } from './envelope.js';
 export {
   NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered, cleanupEnqueued, copyRef, objectCreated,
-  objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged,
+  integrityCorruptionDetected, objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged,
   type CopyLike, type ObjectLike,
 } from './constructors.js';

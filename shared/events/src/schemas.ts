@@ -135,6 +135,23 @@ const objectLost = z.object({
 });
 
 /**
+ * integrity.corruption_detected (resource = internal key): a copy's bytes failed their check
+ * (`sha256`: the whole object's hash; `authentication`: a GCM tag; `length`: the stored
+ * length) on a read or a scrub; the copy is marked corrupt and replication rebuilds it.
+ */
+const integrityCorruptionDetected = z.object({
+  version,
+  bucket: text,
+  key: text,
+  backend: text,
+  storage_key: text,
+  write_id: text,
+  reason: z.enum(['sha256', 'authentication', 'length']),
+  /** what found it: a client's read or the scrubber */
+  detected_by: z.enum(['read', 'scrub']),
+});
+
+/**
  * replication.target_exhausted (resource = internal key): no backend could take another copy
  * (all hold one, are full, draining or refused), so the object stays below the factor.
  */
@@ -209,6 +226,7 @@ export const EVENT_SCHEMAS = {
   'object.replicated': objectReplicated,
   'object.moved': objectMoved,
   'object.lost': objectLost,
+  'integrity.corruption_detected': integrityCorruptionDetected,
   'replication.target_exhausted': replicationTargetExhausted,
   'cleanup.enqueued': cleanupEnqueued,
   'cleanup.dead_lettered': cleanupDeadLettered,
@@ -235,6 +253,7 @@ export const EventType = {
   ObjectReplicated: 'object.replicated',
   ObjectMoved: 'object.moved',
   ObjectLost: 'object.lost',
+  IntegrityCorruptionDetected: 'integrity.corruption_detected',
   ReplicationTargetExhausted: 'replication.target_exhausted',
   CleanupEnqueued: 'cleanup.enqueued',
   CleanupDeadLettered: 'cleanup.dead_lettered',
@@ -261,6 +280,7 @@ export type ObjectTaggingData = EventDataMap['object.tagging'];
 export type ObjectReplicatedData = EventDataMap['object.replicated'];
 export type ObjectMovedData = EventDataMap['object.moved'];
 export type ObjectLostData = EventDataMap['object.lost'];
+export type IntegrityCorruptionData = EventDataMap['integrity.corruption_detected'];
 export type ReplicationTargetExhaustedData = EventDataMap['replication.target_exhausted'];
 export type CleanupEnqueuedData = EventDataMap['cleanup.enqueued'];
 export type CleanupDeadLetteredData = EventDataMap['cleanup.dead_lettered'];

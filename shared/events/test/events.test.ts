@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   EVENT_SCHEMAS, EventType, MalformedEventError, NO_REQUEST, backendCircuitChanged, backendDrainEvent, cleanupDeadLettered,
-  cleanupEnqueued, copyRef, objectCreated, objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, parseEvent,
+  cleanupEnqueued, copyRef, integrityCorruptionDetected, objectCreated, objectLost, objectMoved, objectRemoved, objectReplicated, objectTagging, parseEvent,
   replicationTargetExhausted, splitInternalKey, usageDeltaEvent, identityChanged, type EventRecord, type NewEvent,
 } from '../src/index.js';
 
@@ -30,6 +30,7 @@ const everyEvent: NewEvent[] = [
   objectReplicated({ object, copy: copy('b2') }, 'b1'),
   objectMoved({ object, from: copy('b1'), to: copy('b3') }, 'drain'),
   objectLost(object, [copy('b1')]),
+  integrityCorruptionDetected({ ...copy('b1'), objectKey: object.objectKey, writeId: 'w1' }, 'sha256', 'scrub'),
   replicationTargetExhausted(object.objectKey, 3, 2),
   cleanupEnqueued('b1', 4),
   cleanupDeadLettered({ id: 7, backendName: 'b1', kind: 'object', storageKey: 'k!1', objectKey: null }, 5, 'refused'),

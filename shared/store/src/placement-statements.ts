@@ -1,6 +1,6 @@
 // The adapter statements the placement rules (core/placement.ts) compose; each engine
 // implements them in its sql/placement.ts. Part of ReadStatements / TxStatements.
-import type { ReplicationCandidate } from './placement-types.js';
+import type { ReplicationCandidate, ScrubCandidate } from './placement-types.js';
 import type { LocationRow } from './types.js';
 
 export interface PlacementReads {
@@ -11,11 +11,17 @@ export interface PlacementReads {
   listUnderReplicated(after: string | null, limit: number, factor: number, uncounted: string[]): Promise<ReplicationCandidate[]>;
   /** Objects, by key strictly after `after`, with more than `factor` ok copies (any backend). */
   listOverReplicated(after: string | null, limit: number, factor: number): Promise<ReplicationCandidate[]>;
+  /** Ok copies never verified, then those verified longest ago, before `verifiedBefore`; at most `limit`. */
+  listScrubCandidates(verifiedBefore: number, limit: number): Promise<ScrubCandidate[]>;
+  /** When each copy of the key was last verified (null: never), by backend. */
+  selectVerifiedTimes(objectKey: string): Promise<Array<{ backendName: string; verifiedAt: number | null }>>;
 }
 
 export interface PlacementWrites {
   /** Delete the key's copy on the backend and return it; null when there is none. */
   deleteLocation(objectKey: string, backendName: string): Promise<LocationRow | null>;
-  /** state → 'missing' for that copy while it is ok and still at `storageKey`; false when no such copy. */
-  markLocationMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
+  /** state → `state` for that copy while it is ok and still at `storageKey`; false when no such copy. */
+  /** verified_at → `at` for that copy while it is ok and still at `storageKey`; false when no such copy. */
+  setLocationVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean>;
+  markLocationUnusable(objectKey: string, backendName: string, storageKey: string, state: 'missing' | 'corrupt'): Promise<boolean>;
 }

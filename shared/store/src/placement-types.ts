@@ -2,6 +2,7 @@
 // (docs/architecture.md §2 placement, §4 "A replica or move commits under the same key lock"): commit a
 // replica, mark a copy found absent, list objects below / above the replication factor, and
 // drop excess copies. Request and outcome shapes here; the rules live in core/placement.ts.
+import type { IntegrityCorruptionData } from '@s3o/events';
 import type { MoveCopyOutcome, MoveCopyRequest } from './drain-types.js';
 import type { CommitEvents, LocationRow, ObjectRow } from './types.js';
 
@@ -18,7 +19,7 @@ export interface ReplicaCommit {
   object: ObjectRow;
   /** the new copy (state ok) */
   copy: LocationRow;
-  /** a `missing` copy on the same backend that the new one replaced (its bytes became a debt) */
+  /** a `missing` or `corrupt` copy on the same backend that the new one replaced (its bytes became a debt) */
   replaced: LocationRow | null;
   sequencer: string;
 }
@@ -106,4 +107,39 @@ export interface MissingCopyLedger {
    * copy is not (or no longer) an ok copy at that storage key.
    */
   markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean>;
+  /**
+   * A copy's bytes failed their check: state → 'corrupt' (not read, not counted; replication
+   * replaces it and its storage key becomes a debt), and `integrity.corruption_detected` is
+   * appended in the same transaction. False when the copy is not (or no longer) an ok copy at
+   * that storage key of that write — nothing is marked or announced then.
+   */
+  markCopyCorrupt(req: CorruptCopyReport): Promise<boolean>;
+}
+
+/** A copy for the scrubber to check. */
+export interface ScrubCandidate {
+  copy: LocationRow;
+  /** when it was last found good (null: never) */
+  verifiedAt: number | null;
+}
+
+/** What the scrubber asks of the ledger (docs/architecture.md, "Integrity"). */
+export interface ScrubLedger {
+  /** Up to `limit` ok copies not verified since `verifiedBefore`: never-verified first, then oldest-verified. */
+  listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]>;
+  /** Records that the copy was read and found good at `at`; false when it is no longer an ok copy at that storage key. */
+  markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean>;
+  /** When each copy of the key was last verified (null: never), by backend name. */
+  copyVerifiedTimes(objectKey: string): Promise<Map<string, number | null>>;
+}
+
+/** A copy found corrupt, and how. */
+export interface CorruptCopyReport {
+  objectKey: string;
+  backendName: string;
+  storageKey: string;
+  /** the write the checked bytes were expected to be */
+  writeId: string;
+  reason: IntegrityCorruptionData['reason'];
+  detectedBy: IntegrityCorruptionData['detected_by'];
 }

@@ -59,7 +59,8 @@ export interface ObjectRow extends ObjectIdentity {
   createdAt: number;
 }
 
-export type LocationState = 'ok' | 'missing';
+/** `missing`: the backend no longer has it; `corrupt`: its bytes failed their check. Neither is read or counted. */
+export type LocationState = 'ok' | 'missing' | 'corrupt';
 
 export interface LocationRow {
   objectKey: string;

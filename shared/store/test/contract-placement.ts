@@ -205,6 +205,81 @@ export function describePlacementContract(withLedger: WithLedger): void {
       }));
   });
 
+  describe('corrupt copies', () => {
+    test('marking a copy corrupt takes it out of the count and announces it once, in the same transaction', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const written = await put(ledger, 'bk/k', 40, ['a']);
+        const replica = await replicate(ledger, 'bk/k', ['b']);
+        const report = { objectKey: 'bk/k', backendName: 'b', storageKey: replica.storageKey, writeId: written.object.writeId, reason: 'sha256', detectedBy: 'read' } as const;
+        assert.equal(await ledger.markCopyCorrupt({ ...report, storageKey: 'bk/k!elsewhere' }), false, 'another storage key');
+        assert.equal(await ledger.markCopyCorrupt({ ...report, writeId: 'older-write' }), false, 'another write');
+        assert.equal(await ledger.markCopyCorrupt(report), true);
+        assert.equal(await ledger.markCopyCorrupt(report), false, 'already corrupt');
+        assert.deepEqual(await copiesOf(ledger, 'bk/k'), [['a', 'ok'], ['b', 'corrupt']]);
+        assert.equal((await quota(ledger, 'b')).bytesUsed, 40, 'a corrupt copy stays charged until it is replaced');
+        const under = await ledger.listUnderReplicated({ after: null, limit: 10, factor: 2, uncounted: [] });
+        assert.deepEqual(under, [{ objectKey: 'bk/k', writeId: written.object.writeId, size: 40, okCopies: 1, missingCopies: 1 }]);
+        const events = (await allEvents(ledger)).filter((e) => e.type === 'integrity.corruption_detected');
+        assert.equal(events.length, 1);
+        assert.deepEqual(events[0]!.data, {
+          version: 1, bucket: 'bk', key: 'k', backend: 'b', storage_key: replica.storageKey, write_id: written.object.writeId, reason: 'sha256', detected_by: 'read',
+        });
+      }));
+
+    test('a replica on the backend of a corrupt copy replaces it; the bad bytes become a debt', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const written = await put(ledger, 'bk/k', 40, ['a']);
+        const bad = await replicate(ledger, 'bk/k', ['b']);
+        await ledger.markCopyCorrupt({ objectKey: 'bk/k', backendName: 'b', storageKey: bad.storageKey, writeId: written.object.writeId, reason: 'authentication', detectedBy: 'scrub' });
+        const claim = await claimReplica(ledger, 'bk/k', 40, ['b']);
+        assert.ok(claim);
+        const outcome = await commitReplica(ledger, claim, written.object.writeId);
+        assert.ok(outcome.outcome === 'replicated');
+        assert.equal(outcome.replaced?.storageKey, bad.storageKey);
+        assert.deepEqual(await copiesOf(ledger, 'bk/k'), [['a', 'ok'], ['b', 'ok']]);
+        assert.deepEqual(await debts(ledger), [['b', bad.storageKey, 'corrupt-replaced']]);
+      }));
+
+    test('a corrupt copy is dropped as a debt once the factor is met elsewhere', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const written = await put(ledger, 'bk/k', 40, ['a']);
+        const bad = await replicate(ledger, 'bk/k', ['b']);
+        await ledger.markCopyCorrupt({ objectKey: 'bk/k', backendName: 'b', storageKey: bad.storageKey, writeId: written.object.writeId, reason: 'length', detectedBy: 'read' });
+        await replicate(ledger, 'bk/k', ['c']);
+        const dropped = await ledger.dropCopies({ objectKey: 'bk/k', writeId: written.object.writeId, backends: ['b'], keepOk: 2, reason: 'corrupt-repaired' });
+        assert.deepEqual(dropped.map((l) => [l.backendName, l.state]), [['b', 'corrupt']]);
+        assert.deepEqual(await copiesOf(ledger, 'bk/k'), [['a', 'ok'], ['c', 'ok']]);
+        assert.deepEqual(await debts(ledger), [['b', bad.storageKey, 'corrupt-repaired']]);
+      }));
+  });
+
+  describe('scrubbing', () => {
+    test('ok copies never verified come first, then the oldest-verified; a verified copy waits until its time is before the bound', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        const one = await put(ledger, 'bk/1', 10, ['a']);
+        await replicate(ledger, 'bk/1', ['b']);
+        await put(ledger, 'bk/2', 20, ['a']);
+        const listed = async (verifiedBefore: number, limit = 10) =>
+          (await ledger.listCopiesToScrub({ verifiedBefore, limit })).map((c) => `${c.copy.objectKey}@${c.copy.backendName}:${c.verifiedAt}`);
+        assert.deepEqual(await listed(1000), ['bk/1@a:null', 'bk/1@b:null', 'bk/2@a:null']);
+        const onA = one.copies.find((c) => c.backendName === 'a')!;
+        assert.equal(await ledger.markCopyVerified('bk/1', 'a', onA.storageKey, 500), true);
+        assert.equal(await ledger.markCopyVerified('bk/1', 'a', 'bk/1!elsewhere', 600), false, 'another storage key');
+        assert.deepEqual(await listed(1000), ['bk/1@b:null', 'bk/2@a:null', 'bk/1@a:500']);
+        assert.deepEqual(await listed(500), ['bk/1@b:null', 'bk/2@a:null'], 'verified at the bound: not due');
+        assert.deepEqual(await listed(1000, 1), ['bk/1@b:null']);
+        assert.deepEqual([...(await ledger.copyVerifiedTimes('bk/1'))], [['a', 500], ['b', null]]);
+        // A corrupt copy is not scrubbed again.
+        const onB = (await ledger.getObject('bk/1'))!.locations.find((l) => l.backendName === 'b')!;
+        await ledger.markCopyCorrupt({ objectKey: 'bk/1', backendName: 'b', storageKey: onB.storageKey, writeId: one.object.writeId, reason: 'sha256', detectedBy: 'scrub' });
+        assert.deepEqual(await listed(1000), ['bk/2@a:null', 'bk/1@a:500']);
+      }));
+  });
+
   describe('replication sweeps', () => {
     test('below the factor: counts ok copies outside the uncounted backends, pages by key', () =>
       withLedger(async (ledger) => {

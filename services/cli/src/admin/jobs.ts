@@ -1,10 +1,10 @@
-// `admin replicate|over-replication|rebalance|lifecycle|reconcile|usage-flush`: one pass now
+// `admin replicate|over-replication|rebalance|lifecycle|reconcile|scrub|usage-flush`: one pass now
 // through POST /admin/api/jobs/{job}/run, following its NDJSON progress — a bar on a terminal,
 // plain lines otherwise, the answer's last line with --json.
 import { EXIT, type AdminSession } from './connection.js';
 import { json, Progress } from './output.js';
 
-export const JOB_VERBS = ['replicate', 'over-replication', 'rebalance', 'lifecycle', 'reconcile', 'usage-flush'] as const;
+export const JOB_VERBS = ['replicate', 'over-replication', 'rebalance', 'lifecycle', 'reconcile', 'scrub', 'usage-flush'] as const;
 export type JobVerb = (typeof JOB_VERBS)[number];
 
 export async function runJob(session: AdminSession, job: JobVerb, asJson: boolean, out = process.stdout, err = process.stderr): Promise<number> {

@@ -46,8 +46,8 @@ export function workersView(w: any): string {
 
 export function locationsView(o: any): string {
   return `${o.bucket}/${o.key}  ${bytes(o.size)}  etag ${o.etag}  written ${o.created_at}\n\n` + table(
-    ['BACKEND', 'STATE', 'SIZE', 'WRITTEN', 'STORAGE KEY'],
-    o.copies.map((c: any) => [c.backend, c.state + (c.current ? '' : ' (older write)'), bytes(c.size), c.written_at, c.storage_key]),
+    ['BACKEND', 'STATE', 'SIZE', 'WRITTEN', 'VERIFIED', 'STORAGE KEY'],
+    o.copies.map((c: any) => [c.backend, c.state + (c.current ? '' : ' (older write)'), bytes(c.size), c.written_at, c.verified_at ?? 'never', c.storage_key]),
   );
 }
 

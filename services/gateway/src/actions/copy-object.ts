@@ -70,7 +70,7 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     // An encrypted source is decrypted (each chunk authenticated) and the copy encrypted
     // afresh by the write path, under a data key of its own.
     const stored = await planStoredRead(ctx, source, null);
-    const raw = source.size === 0 ? null : stored.toClient(await openFirstCopy(ctx, found.locations, stored.backendBytes, stored.backendRange));
+    const raw = source.size === 0 ? null : await openFirstCopy(ctx, source, found.locations, stored);
     const verifier = new BodyVerifier({ length: source.size });
     if (raw === null) {
       verifier.end();

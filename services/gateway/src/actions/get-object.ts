@@ -74,7 +74,7 @@ export async function getObject(ctx: RequestContext): Promise<void> {
     return;
   }
   const stored = await planStoredRead(ctx, object, range);
-  const body = stored.toClient(await openFirstCopy(ctx, locations, stored.backendBytes, stored.backendRange));
+  const body = await openFirstCopy(ctx, object, locations, stored);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   setChecksumAnswer(ctx.reply, object, header(ctx.req, 'x-amz-checksum-mode'), range === null && !partRequested(ctx));
   if (range) ctx.reply.header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);

@@ -59,7 +59,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     if (length === 0) verifier.end();
     else {
       const stored = await planStoredRead(ctx, source, range);
-      const plain = stored.toClient(await openFirstCopy(ctx, found.locations, stored.backendBytes, stored.backendRange));
+      const plain = await openFirstCopy(ctx, source, found.locations, stored);
       pipeline(plain, verifier, () => {});
     }
     backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, encrypted?.body ?? verifier, storedSize);

@@ -1,6 +1,7 @@
 // Where objects are, from the ledger:
 //   GET object-locations?bucket=&key=   the object and every copy of it: backend, storage
-//                                       key, state (ok / missing), size, written at
+//                                       key, state (ok / missing / corrupt), size, written at,
+//                                       verified at (the scrubber's last good read, or null)
 //   GET objects?bucket=&prefix=&delimiter=&after=&limit=   browse a virtual bucket: keys in
 //                                       byte order with their size, ETag and copy count,
 //                                       common prefixes, and where the next page starts
@@ -28,6 +29,7 @@ export function registerObjectRoutes(app: FastifyInstance, deps: GatewayDeps): v
     const found = await deps.ledger.getObject(`${bucket}/${key}`);
     if (!found) throw new AdminError(404, 'NoSuchKey', `${bucket}/${key} is not in the ledger`);
     const { object, locations } = found;
+    const verified = await deps.ledger.copyVerifiedTimes(object.objectKey);
     return sendJson(reply, 200, {
       bucket,
       key,
@@ -41,6 +43,7 @@ export function registerObjectRoutes(app: FastifyInstance, deps: GatewayDeps): v
         state: l.state,
         size: l.sizeBytes,
         written_at: iso(l.createdAt),
+        verified_at: verified.get(l.backendName) == null ? null : iso(verified.get(l.backendName)!),
         current: l.writeId === object.writeId,
       })),
     });

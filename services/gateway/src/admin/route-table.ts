@@ -41,6 +41,7 @@ export const TRIGGERS = {
   rebalance: 'rebalance',
   lifecycle: 'lifecycle',
   reconcile: 'reconcile',
+  scrub: 'integrity-scrub',
   'usage-flush': null,
 } as const satisfies Record<string, string | null>;
 export type TriggerName = keyof typeof TRIGGERS;
@@ -60,7 +61,7 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
   { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, the keys a reload applies live and the last reload', responses: { 200: 'the configuration', ...DENIED } },
   { method: 'GET', path: '/workers', tag: 'status', summary: "Every periodic job's outcome record in every process seen: last success and failure, error, failures in a row, lock holder", responses: { 200: 'the records', ...DENIED } },
   {
-    method: 'GET', path: '/object-locations', tag: 'objects', summary: 'Every copy of one object: backend, storage key, state, size, written at',
+    method: 'GET', path: '/object-locations', tag: 'objects', summary: 'Every copy of one object: backend, storage key, state (ok / missing / corrupt), size, written at, verified at (the scrubber)',
     query: [{ name: 'bucket', description: 'the virtual bucket', required: true }, { name: 'key', description: 'the object key', required: true }],
     responses: { 200: 'the object and its copies', 400: 'bucket or key missing', 404: 'NoSuchBucket or NoSuchKey', ...DENIED },
   },

@@ -29,14 +29,31 @@ const failures = counter({
   labelNames: ['reason'] as const,
 });
 
+/** How a copy's bytes failed their check (the `integrity.corruption_detected` event's reason). */
+export type CorruptionReason = 'sha256' | 'authentication' | 'length';
+
+/** Told when the copy being read fails its check (the stream then errors). */
+export type CorruptionReport = (reason: CorruptionReason, err: Error) => void;
+
+/**
+ * Counts the plaintext as it is let out. Not a 'data' listener: that would set the stream
+ * flowing before the read's first bytes are checked and handed to the response (open-copy.ts).
+ */
+class CountedDecryptStream extends DecryptStream {
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (Buffer.isBuffer(chunk)) decrypted.inc(chunk.length);
+    return super.push(chunk, encoding);
+  }
+}
+
 /** What to ask the backend for, and how its bytes become the client's. */
 export interface StoredRead {
   /** the backend Range header, when not the whole stored object */
   backendRange: string | undefined;
-  /** bytes the backend will send (what usage limits are asked about) */
+  /** bytes the backend will send (what usage limits are asked about, and what a copy must answer with) */
   backendBytes: number;
-  /** the client's bytes from the backend's */
-  toClient(body: Readable): Readable;
+  /** the client's bytes from one copy's; `corrupt` hears of a copy whose bytes fail their check */
+  toClient(body: Readable, corrupt: CorruptionReport): Readable;
 }
 
 export async function planStoredRead(ctx: RequestContext, object: ObjectRow, range: ByteRange | null): Promise<StoredRead> {
@@ -47,7 +64,7 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
     return {
       backendRange: range ? `bytes=${range.start}-${range.end}` : undefined,
       backendBytes: range ? range.end - range.start + 1 : object.size,
-      toClient: (body) => (expected ? verified(ctx, object, body, expected) : body),
+      toClient: (body, corrupt) => (expected ? verified(ctx, object, body, expected, corrupt) : body),
     };
   }
   const { header, dataKey } = await openDataKey(ctx, object.encryption, object.objectKey);
@@ -56,29 +73,35 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
   return {
     backendRange: range ? `bytes=${plan.start}-${plan.end}` : undefined,
     backendBytes: plan.end - plan.start + 1,
-    toClient(body) {
-      const plain = new DecryptStream(dataKey, header, plan);
+    toClient(body, corrupt) {
+      const plain = new CountedDecryptStream(dataKey, header, plan);
       body.on('error', (err) => plain.destroy(err));
       plain.on('error', (err) => {
         if (err instanceof IntegrityError) {
           failures.inc({ reason: 'authentication' });
-          ctx.deps.logger.error({ err, key: object.objectKey, requestId: ctx.requestId }, 'encrypted object failed authentication; response aborted');
+          corrupt('authentication', err);
         }
         body.destroy();
       });
-      plain.on('data', (chunk: Buffer) => decrypted.inc(chunk.length));
       return body.pipe(plain);
     },
   };
 }
 
-function verified(ctx: RequestContext, object: ObjectRow, body: Readable, expected: string): Readable {
-  const check = new VerifySha256(expected);
+/**
+ * A whole read checked against the recorded SHA-256. A body that fits the replay buffer (and
+ * the process's memory budget) is held whole until it is checked, so a bad copy is found
+ * before a byte goes out and the read fails over; a larger one holds back its newest chunk.
+ */
+function verified(ctx: RequestContext, object: ObjectRow, body: Readable, expected: string, corrupt: CorruptionReport): Readable {
+  const held = object.size <= ctx.deps.config.server.replayBufferBytes ? ctx.guards.memory.tryTake(object.size) : null;
+  const check = new VerifySha256(expected, held !== null);
+  if (held) check.once('close', held);
   body.on('error', (err) => check.destroy(err));
   check.on('error', (err) => {
     if (err instanceof HashMismatchError) {
       mismatches.inc();
-      ctx.deps.logger.error({ err, key: object.objectKey, requestId: ctx.requestId }, 'stored object does not match the SHA-256 recorded at write; response aborted');
+      corrupt('sha256', err);
     }
     body.destroy();
   });

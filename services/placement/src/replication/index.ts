@@ -46,6 +46,12 @@ export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Rep
       await queue.enqueue(event.resource);
     },
   });
+  // A copy found corrupt is rebuilt from a good one at once, not at the next sweep.
+  bus.subscribe({
+    consumer: 'replication-repair',
+    types: [EventType.IntegrityCorruptionDetected],
+    handler: async (event) => void (await queue.enqueue(event.resource)),
+  });
   const catchUp = new ReplicationSweep({ ledger: own.ledger, batchSize: settings.batchSize, factor: settings.factor, replicator, trimmer, queue });
   const sweep = new PeriodicWorker({
     name: PLACEMENT_WORKERS.replicationSweep, lock: 'per-run', locks: own.ledger, intervalMs: settings.workerIntervalMs, logger: own.logger,

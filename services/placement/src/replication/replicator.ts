@@ -82,13 +82,15 @@ export class Replicator {
       ok.push(copy);
       made += 1;
     }
-    const missing = found.locations.filter((l) => l.state === 'missing' && !ok.some((o) => o.backendName === l.backendName));
+    const unusable = found.locations.filter((l) => l.state !== 'ok' && !ok.some((o) => o.backendName === l.backendName));
     const complete = counted() >= this.factor;
-    if (complete && missing.length > 0) {
-      // The factor is met elsewhere: the rows of copies found missing go (their bytes as debts).
-      await ledger.dropCopies({
-        objectKey, writeId: object.writeId, backends: missing.map((l) => l.backendName), keepOk: this.factor, reason: 'missing-repaired',
-      });
+    if (complete) {
+      // The factor is met elsewhere: the rows of copies found missing or corrupt go (their bytes as debts).
+      for (const state of ['missing', 'corrupt'] as const) {
+        const backends = unusable.filter((l) => l.state === state).map((l) => l.backendName);
+        if (backends.length === 0) continue;
+        await ledger.dropCopies({ objectKey, writeId: object.writeId, backends, keepOk: this.factor, reason: `${state}-repaired` });
+      }
     }
     return { made, complete };
   }

@@ -13,7 +13,7 @@ import { identityOperations } from './identity.js';
 import { importOperations, lostObjectOperations } from './import.js';
 import { multipartOperations } from './multipart.js';
 import { notificationOutbox } from './notifications.js';
-import { missingCopyOperations, placementOperations } from './placement.js';
+import { missingCopyOperations, placementOperations, scrubOperations } from './placement.js';
 import { readOperations } from './reads.js';
 import { reaperOperations } from './reaper.js';
 import { taggingOperations } from './tagging.js';
@@ -62,6 +62,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...lostObjectOperations(core),
     ...placementOperations(core),
     ...missingCopyOperations(core),
+    ...scrubOperations(core),
     ...usageOperations(core),
     ...fleetOperations(core),
     ...eventOperations(core),

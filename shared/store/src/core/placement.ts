@@ -5,10 +5,11 @@
 // repair; excess copies are dropped without ever taking the last ok one. Every change of
 // copies is one transaction, and bytes it no longer needs become cleanup debts in it —
 // placement never deletes bytes itself.
+import { integrityCorruptionDetected } from '@s3o/events';
 import type { MoveCopyOutcome, MoveCopyRequest } from '../drain-types.js';
 import type {
-  CommitReplicaOutcome, CommitReplicaRequest, DropCopiesRequest, MissingCopyLedger, PlacementLedger, ReplicationCandidate,
-  ReplicationPageRequest, UnderReplicatedRequest,
+  CommitReplicaOutcome, CommitReplicaRequest, CorruptCopyReport, DropCopiesRequest, MissingCopyLedger, PlacementLedger, ReplicationCandidate,
+  ReplicationPageRequest, ScrubCandidate, ScrubLedger, UnderReplicatedRequest,
 } from '../placement-types.js';
 import type { LocationRow } from '../types.js';
 import type { Core } from './tx-work.js';
@@ -21,6 +22,8 @@ const REPLICA_DEBT_REASONS = {
   duplicate: 'replica-duplicate',
   /** a copy marked missing, replaced by a new copy on its backend */
   missingReplaced: 'missing-replaced',
+  /** a copy marked corrupt, replaced by a new copy on its backend */
+  corruptReplaced: 'corrupt-replaced',
 } as const;
 
 /** Debt reasons of moves. */
@@ -51,7 +54,10 @@ export function placementOperations(core: Core): PlacementLedger {
         if (existing) {
           replaced = await tx.deleteLocation(intent.objectKey, intent.backendName);
           // Its bytes are most likely gone already; the debt's delete is then a harmless no-op.
-          if (replaced) await work.displace(replaced, REPLICA_DEBT_REASONS.missingReplaced);
+          if (replaced) {
+            const reason = replaced.state === 'corrupt' ? REPLICA_DEBT_REASONS.corruptReplaced : REPLICA_DEBT_REASONS.missingReplaced;
+            await work.displace(replaced, reason);
+          }
         }
         const copy = await work.addCopy(object, intent.backendName, intent.storageKey);
         const sequenced = await work.takeSequencer();
@@ -122,12 +128,41 @@ export function placementOperations(core: Core): PlacementLedger {
   };
 }
 
+export function scrubOperations(core: Core): ScrubLedger {
+  return {
+    async listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]> {
+      if (req.limit <= 0) return [];
+      return core.read((q) => q.listScrubCandidates(req.verifiedBefore, req.limit));
+    },
+
+    async markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean> {
+      return core.withWork(({ tx }) => tx.setLocationVerified(objectKey, backendName, storageKey, at));
+    },
+
+    async copyVerifiedTimes(objectKey: string): Promise<Map<string, number | null>> {
+      const rows = await core.read((q) => q.selectVerifiedTimes(objectKey));
+      return new Map(rows.map((r) => [r.backendName, r.verifiedAt]));
+    },
+  };
+}
+
 export function missingCopyOperations(core: Core): MissingCopyLedger {
   return {
     async markCopyMissing(objectKey: string, backendName: string, storageKey: string): Promise<boolean> {
       return core.withWork(async ({ tx }) => {
         if (!(await tx.lockObjectKey(objectKey))) return false;
-        return tx.markLocationMissing(objectKey, backendName, storageKey);
+        return tx.markLocationUnusable(objectKey, backendName, storageKey, 'missing');
+      });
+    },
+
+    async markCopyCorrupt(req: CorruptCopyReport): Promise<boolean> {
+      return core.withWork(async (work) => {
+        const object = await work.tx.lockObjectKey(req.objectKey);
+        // A copy of an older write (the object was rewritten meanwhile) is not this write's problem.
+        if (!object || object.writeId !== req.writeId) return false;
+        if (!(await work.tx.markLocationUnusable(req.objectKey, req.backendName, req.storageKey, 'corrupt'))) return false;
+        work.append([integrityCorruptionDetected(req, req.reason, req.detectedBy)]);
+        return true;
       });
     },
   };

@@ -35,7 +35,7 @@ export const locationRow = z
     write_id: z.string(),
     size_bytes: int8,
     created_at: int8,
-    state: z.enum(['ok', 'missing']),
+    state: z.enum(['ok', 'missing', 'corrupt']),
   })
   .transform((r): LocationRow => ({
     objectKey: r.object_key,

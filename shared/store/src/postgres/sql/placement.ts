@@ -3,10 +3,27 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
-import type { ReplicationCandidate } from '../../placement-types.js';
+import type { ReplicationCandidate, ScrubCandidate } from '../../placement-types.js';
 import { int8, keyBound, type Fragment } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { LOCATION_COLUMNS, locationRow } from './objects.js';
+
+const scrubRow = z
+  .object({
+    object_key: z.string(), backend_name: z.string(), storage_key: z.string(), write_id: z.string(), size_bytes: int8, created_at: int8,
+    state: z.enum(['ok', 'missing', 'corrupt']), verified_at: int8.nullable(),
+  })
+  .transform((r): ScrubCandidate => ({
+    copy: {
+      objectKey: r.object_key, backendName: r.backend_name, storageKey: r.storage_key, writeId: r.write_id, sizeBytes: r.size_bytes,
+      createdAt: r.created_at, state: r.state,
+    },
+    verifiedAt: r.verified_at,
+  }));
+
+const verifiedRow = z
+  .object({ backend_name: z.string(), verified_at: int8.nullable() })
+  .transform((r) => ({ backendName: r.backend_name, verifiedAt: r.verified_at }));
 
 const candidateRow = z
   .object({ object_key: z.string(), write_id: z.string(), size: int8, ok_copies: int8, missing_copies: int8 })
@@ -30,7 +47,7 @@ async function candidatePage(db: Queries, after: string | null, limit: number, c
       SELECT object_key, write_id, size, ok_copies, missing_copies FROM (
         SELECT o.object_key, o.write_id, o.size,
                COUNT(l.object_key) FILTER (WHERE l.state = 'ok' AND ${counted}) AS ok_copies,
-               COUNT(l.object_key) FILTER (WHERE l.state = 'missing') AS missing_copies
+               COUNT(l.object_key) FILTER (WHERE l.state <> 'ok') AS missing_copies
           FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
          WHERE ${resume}
          GROUP BY o.object_key
@@ -53,6 +70,20 @@ export function placementReads(db: Queries): PlacementReads {
     async listOverReplicated(after, limit, factor) {
       return candidatePage(db, after, limit, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
     },
+
+    async listScrubCandidates(verifiedBefore, limit) {
+      const rows = await db.any(sql.type(scrubRow)`
+        SELECT ${LOCATION_COLUMNS}, verified_at FROM object_locations
+         WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < ${verifiedBefore})
+         ORDER BY verified_at ASC NULLS FIRST, object_key, backend_name LIMIT ${limit}`);
+      return [...rows];
+    },
+
+    async selectVerifiedTimes(objectKey) {
+      const rows = await db.any(sql.type(verifiedRow)`
+        SELECT backend_name, verified_at FROM object_locations WHERE object_key = ${objectKey} ORDER BY backend_name`);
+      return [...rows];
+    },
   };
 }
 
@@ -64,9 +95,16 @@ export function placementWrites(db: Queries): PlacementWrites {
         RETURNING ${LOCATION_COLUMNS}`);
     },
 
-    async markLocationMissing(objectKey, backendName, storageKey) {
+    async setLocationVerified(objectKey, backendName, storageKey, at) {
       const result = await db.query(sql.unsafe`
-        UPDATE object_locations SET state = 'missing'
+        UPDATE object_locations SET verified_at = ${at}
+         WHERE object_key = ${objectKey} AND backend_name = ${backendName} AND storage_key = ${storageKey} AND state = 'ok'`);
+      return result.rowCount === 1;
+    },
+
+    async markLocationUnusable(objectKey, backendName, storageKey, state) {
+      const result = await db.query(sql.unsafe`
+        UPDATE object_locations SET state = ${state}
          WHERE object_key = ${objectKey} AND backend_name = ${backendName} AND storage_key = ${storageKey} AND state = 'ok'`);
       return result.rowCount === 1;
     },

@@ -32,7 +32,7 @@ function candidatePage(c: SqliteConnection, counted: string, having: string, par
   return c.all<RawCandidate>(
     `SELECT o.object_key, o.write_id, o.size,
             COALESCE(SUM(CASE WHEN l.state = 'ok' AND ${counted} THEN 1 ELSE 0 END), 0) AS ok_copies,
-            COALESCE(SUM(CASE WHEN l.state = 'missing' THEN 1 ELSE 0 END), 0) AS missing_copies
+            COALESCE(SUM(CASE WHEN l.state <> 'ok' THEN 1 ELSE 0 END), 0) AS missing_copies
        FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
       WHERE (@after IS NULL OR o.object_key > @after)
       GROUP BY o.object_key
@@ -57,6 +57,27 @@ export function placementReads(c: SqliteConnection): PlacementReads {
     async listOverReplicated(after, limit, factor) {
       return candidatePage(c, '1 = 1', 'ok_copies > @factor', { after, limit, factor });
     },
+
+    async listScrubCandidates(verifiedBefore, limit) {
+      // NULLs sort first: never-verified copies before all others.
+      return c
+        .all<RawLocation & { verified_at: bigint | null }>(
+          `SELECT object_key, backend_name, storage_key, write_id, size_bytes, created_at, state, verified_at FROM object_locations
+            WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < @verifiedBefore)
+            ORDER BY verified_at, object_key, backend_name LIMIT @limit`,
+          { verifiedBefore, limit },
+        )
+        .map((r) => ({ copy: locationFromRow(r), verifiedAt: r.verified_at === null ? null : int(r.verified_at) }));
+    },
+
+    async selectVerifiedTimes(objectKey) {
+      return c
+        .all<{ backend_name: string; verified_at: bigint | null }>(
+          `SELECT backend_name, verified_at FROM object_locations WHERE object_key = @objectKey ORDER BY backend_name`,
+          { objectKey },
+        )
+        .map((r) => ({ backendName: r.backend_name, verifiedAt: r.verified_at === null ? null : int(r.verified_at) }));
+    },
   };
 }
 
@@ -70,12 +91,22 @@ export function placementWrites(c: SqliteConnection): PlacementWrites {
       return r ? locationFromRow(r) : null;
     },
 
-    async markLocationMissing(objectKey, backendName, storageKey) {
+    async setLocationVerified(objectKey, backendName, storageKey, at) {
       return (
         c.run(
-          `UPDATE object_locations SET state = 'missing'
+          `UPDATE object_locations SET verified_at = @at
             WHERE object_key = @objectKey AND backend_name = @backendName AND storage_key = @storageKey AND state = 'ok'`,
-          { objectKey, backendName, storageKey },
+          { objectKey, backendName, storageKey, at },
+        ) === 1
+      );
+    },
+
+    async markLocationUnusable(objectKey, backendName, storageKey, state) {
+      return (
+        c.run(
+          `UPDATE object_locations SET state = @state
+            WHERE object_key = @objectKey AND backend_name = @backendName AND storage_key = @storageKey AND state = 'ok'`,
+          { objectKey, backendName, storageKey, state },
         ) === 1
       );
     },
