@@ -9,6 +9,7 @@ import { json } from './output.js';
 import { isVerifyReport, summariseVerify } from './verify-summary.js';
 import { IDENTITY_USAGE, IDENTITY_VERBS, runIdentityCommand } from './identity-commands.js';
 import { ROTATE_KEY_USAGE, runRotateKeyCommand } from '../rotate-key.js';
+import { BACKUP_USAGE, runBackupCommand, runRestoreCommand } from '../backup.js';
 import { drainView, locationsView, logsView, objectsView, queueView, reloadView, statusView, usageView, workersView } from './views.js';
 
 
@@ -213,7 +214,7 @@ export const ADMIN_USAGE = `    admin VERB [--addr HOST:PORT] [--access-key-id I
       2 bad usage, 3 refused by the gateway (not found, busy, conflict, denied), 4 unreachable
       or failed (5xx). Verbs:
 ${Object.entries(VERBS).map(([name, v]) => `      ${`${name} ${v.args}`.trimEnd()}\n          ${v.summary}`).join('\n')}
-${IDENTITY_USAGE}${ROTATE_KEY_USAGE}`;
+${IDENTITY_USAGE}${ROTATE_KEY_USAGE}${BACKUP_USAGE}`;
 
 export async function runAdminCommand(args: string[]): Promise<number> {
   const [verbName, ...rest] = args;
@@ -224,6 +225,9 @@ export async function runAdminCommand(args: string[]): Promise<number> {
   if (IDENTITY_VERBS.has(verbName)) return runIdentityCommand(verbName, rest);
   // rotate-key works on the ledger itself (metadata only), not through a gateway.
   if (verbName === 'rotate-key') return runRotateKeyCommand(rest);
+  // backup and restore work on the SQLite ledger file itself (backup.ts says why).
+  if (verbName === 'backup') return runBackupCommand(rest);
+  if (verbName === 'restore') return runRestoreCommand(rest);
   const verb = VERBS[verbName];
   if (!verb) {
     process.stderr.write(`unknown admin command "${verbName}"\n\nusage:\n${ADMIN_USAGE}`);
