@@ -110,6 +110,8 @@ describe('dashboard', () => {
     const stored = status.backends.reduce((n: number, b: { quota: { used_bytes: number } }) => n + b.quota.used_bytes, 0);
     assert.equal(await page.getAttribute('[data-total=stored]', 'data-value'), String(stored));
     assert.equal(await page.textContent('[data-total=objects]'), String(status.objects));
+    assert.equal(await page.textContent('[data-total=backlog]'), String(status.replication.backlog));
+    assert.equal(await page.textContent('[data-total=over-replicated]'), String(status.replication.over_replicated));
     await shoot('overview', true);
   });
 

@@ -94,6 +94,7 @@ ${limitRow('Ingress', b.usage.ingress_bytes, b.usage.limits?.ingress_bytes, form
 <div class="card stat"><span class="label">Stored</span><span class="value" data-total="stored" data-value="${stored}">${formatBytes(stored)}</span><span class="muted">${limited ? html`of ${formatBytes(quota)} quota` : 'some backends have no quota'}</span>${limited ? bar([{ value: stored, cls: 'used', label: `${formatBytes(stored)} of ${formatBytes(quota)}` }], quota) : ''}</div>
 <div class="card stat"><span class="label">Objects</span><span class="value" data-total="objects">${formatCount(status.objects)}</span></div>
 <div class="card stat"><span class="label">Under-replicated</span><span class="value" data-total="backlog">${formatCount(status.replication.backlog)}</span><span class="muted">factor ${status.replication.factor}</span></div>
+<div class="card stat"><span class="label">Over-replicated</span><span class="value" data-total="over-replicated">${formatCount(status.replication.over_replicated)}</span><span class="muted">copies beyond the factor, trimmed by the over-replication sweep</span></div>
 <div class="card stat"><span class="label">Cleanup debt</span><span class="value" data-total="cleanup">${formatCount(status.cleanup.queue_depth)}</span><span class="muted">${formatCount(status.cleanup.dlq_depth)} dead-lettered</span></div>
 </section>
 <section aria-labelledby="rates"><h2 id="rates">Requests over the last hour (this gateway)</h2><div class="card">${requestChart(rates)}</div></section>
