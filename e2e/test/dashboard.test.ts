@@ -110,7 +110,29 @@ describe('dashboard', () => {
     const stored = status.backends.reduce((n: number, b: { quota: { used_bytes: number } }) => n + b.quota.used_bytes, 0);
     assert.equal(await page.getAttribute('[data-total=stored]', 'data-value'), String(stored));
     assert.equal(await page.textContent('[data-total=objects]'), String(status.objects));
+    assert.equal(await page.textContent('[data-total=backlog]'), String(status.replication.backlog));
+    assert.equal(await page.textContent('[data-total=over-replicated]'), String(status.replication.over_replicated));
     await shoot('overview', true);
+  });
+
+  test('each backend card charts its requests over the month from the per-day usage of the admin API', async () => {
+    // The puts above reached b1 (and their replicas b2): wait until the usage service folded them.
+    type Daily = { days: Array<{ day: string; backend: string; api_requests: number }> };
+    const daily = await waitUntil('the day\'s usage is folded', async () => (await adminCall(sys.url, 'GET', 'usage/daily')).body as Daily,
+      (body) => body.days.some((d) => d.backend === 'b1' && d.api_requests > 0));
+    await page.goto(`${ui()}/`);
+    // Folds may go on while the page renders: the chart must equal the API's reading before or after it.
+    const after = (await adminCall(sys.url, 'GET', 'usage/daily')).body as Daily;
+    for (const name of ['b1', 'b2', 'b3']) {
+      const chart = page.locator(`article[data-backend="${name}"] figure.month-usage`);
+      const shown = await chart.getAttribute('data-day-requests');
+      const expected = (body: Daily) => body.days.filter((d) => d.backend === name).map((d) => `${d.day}=${d.api_requests}`).join(' ');
+      assert.ok(shown === expected(daily) || shown === expected(after), `${name}: the chart shows ${shown}, the API ${expected(after)}`);
+      const total = shown === '' ? 0 : shown!.split(' ').reduce((n, pair) => n + Number(pair.split('=')[1]), 0);
+      assert.equal(await chart.locator('[data-chart=month-requests]').textContent(), String(total));
+    }
+    assert.notEqual(await page.getAttribute('article[data-backend="b1"] figure.month-usage', 'data-day-requests'), '');
+    await shoot('overview-usage');
   });
 
   test('browsing to an object uploaded through S3 shows both of its copies', async () => {

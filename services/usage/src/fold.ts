@@ -1,5 +1,5 @@
 // The usage service's consumer (docs/architecture.md §2 "usage"): folds every `usage.delta` into its
-// backend's monthly backend_usage row — the processed_events record and the addition in one
+// backend's monthly backend_usage row and its row of the event's UTC day — the processed_events record and the addition in one
 // transaction, so a redelivered delta counts once — then publishes the row's new total.
 // A redelivery publishes the total as it stands, so the process that sent the delta still
 // learns that it was folded. A delta the bus could not read by its schema never gets here:
@@ -36,6 +36,8 @@ export function startUsageService(deps: UsageServiceDeps): UsageService {
         requests: delta.requests,
         egress: delta.egress,
         ingress: delta.ingress,
+        // The day of the delta's event: when the usage was flushed, whenever the fold runs.
+        day: event.time.slice(0, 10),
       });
       if (!applied) deps.logger.debug({ eventId: event.id }, 'usage delta redelivered; already folded');
       await deps.publishTotal({

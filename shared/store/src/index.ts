@@ -23,3 +23,4 @@ export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
 export { storedSizeOf } from './stored-size.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';
+export { backupSqliteLedger, restoreSqliteLedger, LedgerInUseError, type SqliteBackupResult } from './sqlite/backup.js';

@@ -24,6 +24,8 @@ export interface OperatorFigures {
   objects: number;
   /** objects with fewer ok copies than the replication factor: the replication backlog */
   underReplicated: number;
+  /** objects with more ok copies than the replication factor: what the over-replication sweep trims */
+  overReplicated: number;
   openIntents: number;
   openUploads: number;
 }

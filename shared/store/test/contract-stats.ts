@@ -1,6 +1,7 @@
 // The Ledger contract, monitoring part: the counts the /metrics gauges are read from.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { newId } from '../src/index.js';
 import { claimWrite, put, type WithLedger } from './contract-helpers.js';
 
 export function describeStatsContract(withLedger: WithLedger): void {
@@ -20,10 +21,10 @@ export function describeStatsContract(withLedger: WithLedger): void {
         ]);
       }));
 
-    test('operator figures: objects, the replication backlog by factor, open intents and uploads', () =>
+    test('operator figures: objects, copies under and over the factor, open intents and uploads', () =>
       withLedger(async (ledger) => {
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
-        assert.deepEqual(await ledger.operatorFigures(2), { objects: 0, underReplicated: 0, openIntents: 0, openUploads: 0 });
+        assert.deepEqual(await ledger.operatorFigures(2), { objects: 0, underReplicated: 0, overReplicated: 0, openIntents: 0, openUploads: 0 });
         await put(ledger, 'op/1', 10, ['a']);
         await put(ledger, 'op/2', 10, ['b']);
         await claimWrite(ledger, 'op/3', 5, ['a']);
@@ -31,8 +32,20 @@ export function describeStatsContract(withLedger: WithLedger): void {
           uploadId: 'up-1', objectKey: 'op/4', backendName: 'b', backendUploadId: 'x', storageKey: 'op/4!up-1',
           identity: { contentType: 'application/octet-stream', userMetadata: {}, headers: {} },
         });
-        assert.deepEqual(await ledger.operatorFigures(2), { objects: 2, underReplicated: 2, openIntents: 1, openUploads: 1 });
+        assert.deepEqual(await ledger.operatorFigures(2), { objects: 2, underReplicated: 2, overReplicated: 0, openIntents: 1, openUploads: 1 });
         assert.equal((await ledger.operatorFigures(1)).underReplicated, 0, 'one copy each is enough with factor 1');
+        // op/5 gets a second copy: a replica on b, committed for its write.
+        const op5 = await put(ledger, 'op/5', 10, ['a']);
+        const replicaId = newId();
+        const replica = await ledger.claim({ intentId: replicaId, kind: 'replica', objectKey: 'op/5', storageKey: `op/5!${replicaId}`, sizeBytes: 10, candidates: ['b'], identity: null });
+        assert.ok(replica);
+        const replicated = await ledger.commitReplica({ intentId: replicaId, writeId: op5.object.writeId, events: () => [] });
+        assert.equal(replicated.outcome, 'replicated');
+        assert.deepEqual(await ledger.operatorFigures(1), { objects: 3, underReplicated: 0, overReplicated: 1, openIntents: 1, openUploads: 1 });
+        assert.deepEqual(await ledger.operatorFigures(2), { objects: 3, underReplicated: 2, overReplicated: 0, openIntents: 1, openUploads: 1 });
+        // A missing copy does not count: op/5 has one ok copy left, exactly factor 1.
+        assert.ok(await ledger.markCopyMissing('op/5', 'b', `op/5!${replicaId}`));
+        assert.deepEqual(await ledger.operatorFigures(1), { objects: 3, underReplicated: 0, overReplicated: 0, openIntents: 1, openUploads: 1 });
       }));
 
     test('heartbeats: a process is listed while it beats, updated in place, and forgotten when silent', () =>

@@ -47,6 +47,41 @@ export function describeUsageContract(withLedger: WithLedger): void {
         assert.deepEqual([row!.apiRequests, row!.egressBytes], [0, max], 'nor any addition');
       }));
 
+    test('deltas add up per backend and UTC day too; the days of a month add up to its row', () =>
+      withLedger(async (ledger, clock) => {
+        const fold = (eventId: string, backendName: string, period: string, day: string | undefined, requests: number, egress: number) =>
+          ledger.applyUsageDelta('usage-fold', eventId, { backendName, period, day, requests, egress, ingress: 1 });
+        const e1 = newId();
+        await fold(e1, 'a', '2026-11', '2026-11-03', 2, 10);
+        await fold(newId(), 'a', '2026-11', '2026-11-03', 1, 5);
+        await fold(newId(), 'b', '2026-11', '2026-11-03', 4, 0);
+        await fold(newId(), 'a', '2026-11', '2026-11-17', 1, 1);
+        // Last month's usage flushed after midnight counts on last month's last day.
+        await fold(newId(), 'a', '2026-11', '2026-12-01', 3, 3);
+        await fold(newId(), 'a', '2026-12', '2026-12-01', 7, 7);
+        // Without a day: the day of the fold (the ledger's clock), here 2026-11-20.
+        clock.now = Date.UTC(2026, 10, 20, 12);
+        await fold(newId(), 'b', '2026-11', undefined, 1, 1);
+        assert.equal((await fold(e1, 'a', '2026-11', '2026-11-03', 2, 10)).applied, false, 'a redelivery adds to no day either');
+        const days = (await ledger.listDailyUsage('2026-11')).map((r) => [r.day, r.backendName, r.apiRequests, r.egressBytes, r.ingressBytes]);
+        assert.deepEqual(days, [
+          ['2026-11-03', 'a', 3, 15, 2],
+          ['2026-11-03', 'b', 4, 0, 1],
+          ['2026-11-17', 'a', 1, 1, 1],
+          ['2026-11-20', 'b', 1, 1, 1],
+          ['2026-11-30', 'a', 3, 3, 1],
+        ]);
+        for (const month of await ledger.listUsage('2026-11')) {
+          const mine = days.filter((d) => d[1] === month.backendName);
+          assert.deepEqual([month.apiRequests, month.egressBytes, month.ingressBytes],
+            [0, 0, 0].map((_, i) => mine.reduce((n, d) => n + (d[i + 2] as number), 0)), `${month.backendName}: the days add up to the month`);
+        }
+        assert.deepEqual((await ledger.listDailyUsage('2026-12')).map((r) => r.day), ['2026-12-01']);
+        assert.deepEqual(await ledger.listDailyUsage('2027-01'), []);
+        await assert.rejects(() => ledger.listDailyUsage('2026-13'), RangeError);
+        await assert.rejects(fold(newId(), 'a', '2026-11', '3 Nov', 1, 1), RangeError);
+      }));
+
     test('concurrent folds of one row all count', () =>
       withLedger(async (ledger) => {
         await Promise.all(

@@ -10,6 +10,7 @@ import { isVerifyReport, summariseVerify } from './verify-summary.js';
 import { IDENTITY_USAGE, IDENTITY_VERBS, runIdentityCommand } from './identity-commands.js';
 import { ROTATE_KEY_USAGE, runRotateKeyCommand } from '../rotate-key.js';
 import { isStoredFormCommand, runStoredFormCommand, STORED_FORM_USAGE } from '../stored-form/pass.js';
+import { BACKUP_USAGE, runBackupCommand, runRestoreCommand } from '../backup.js';
 import { drainView, locationsView, logsView, objectsView, queueView, reloadView, statusView, usageView, workersView } from './views.js';
 
 
@@ -214,7 +215,7 @@ export const ADMIN_USAGE = `    admin VERB [--addr HOST:PORT] [--access-key-id I
       2 bad usage, 3 refused by the gateway (not found, busy, conflict, denied), 4 unreachable
       or failed (5xx). Verbs:
 ${Object.entries(VERBS).map(([name, v]) => `      ${`${name} ${v.args}`.trimEnd()}\n          ${v.summary}`).join('\n')}
-${IDENTITY_USAGE}${ROTATE_KEY_USAGE}${STORED_FORM_USAGE}`;
+${IDENTITY_USAGE}${ROTATE_KEY_USAGE}${STORED_FORM_USAGE}${BACKUP_USAGE}`;
 
 export async function runAdminCommand(args: string[]): Promise<number> {
   const [verbName, ...rest] = args;
@@ -227,6 +228,9 @@ export async function runAdminCommand(args: string[]): Promise<number> {
   if (verbName === 'rotate-key') return runRotateKeyCommand(rest);
   // So do the stored-form passes: they read and write the backends themselves, like placement.
   if (isStoredFormCommand(verbName)) return runStoredFormCommand(verbName, rest);
+  // backup and restore work on the SQLite ledger file itself (backup.ts says why).
+  if (verbName === 'backup') return runBackupCommand(rest);
+  if (verbName === 'restore') return runRestoreCommand(rest);
   const verb = VERBS[verbName];
   if (!verb) {
     process.stderr.write(`unknown admin command "${verbName}"\n\nusage:\n${ADMIN_USAGE}`);

@@ -22,7 +22,7 @@ export function statusView(s: any): string {
     ]),
   ).trimEnd());
   lines.push('');
-  lines.push(`objects ${s.objects}   replication factor ${s.replication.factor}, backlog ${s.replication.backlog}`);
+  lines.push(`objects ${s.objects}   replication factor ${s.replication.factor}, backlog ${s.replication.backlog}, over the factor ${s.replication.over_replicated}`);
   lines.push(`cleanup queue ${s.cleanup.queue_depth}, dead letters ${s.cleanup.dlq_depth}   open intents ${s.open_intents}, open uploads ${s.open_uploads}`);
   lines.push('');
   lines.push(table(

@@ -127,6 +127,11 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
     responses: { 200: 'the usage rows', 400: 'bad period', ...DENIED },
   },
   {
+    method: 'GET', path: '/usage/daily', tag: 'backends', summary: 'Usage per backend and UTC day of one month (days without usage are absent)',
+    query: [{ name: 'period', description: 'YYYY-MM (default: this month, UTC)' }],
+    responses: { 200: 'the days, by day then backend', 400: 'bad period', ...DENIED },
+  },
+  {
     method: 'GET', path: '/verify', tag: 'backends', summary: 'Compare the ledger with what the backends hold',
     query: [{ name: 'max_keys', type: 'integer', description: 'keys named per finding (0–100000, default 100)' }, { name: 'backend', description: 'only this backend', repeated: true }],
     responses: { 200: 'the report (ok: nothing leaked or missing)', 400: 'unknown backend', ...DENIED },

@@ -1,7 +1,8 @@
 // What an operator asks first: how is it going?
 //   GET status   this process, every configured backend (health as this process's breaker
 //                sees it, whether it takes writes and reads now, drain, quota, copies, this
-//                month's usage against its limits), the replication backlog, the cleanup
+//                month's usage against its limits), objects under (the replication backlog) and over
+//                the replication factor, the cleanup
 //                queue and its dead letters, open intents and uploads, and the services seen.
 // One round of ledger reads; nothing here changes state.
 import type { FastifyInstance } from 'fastify';
@@ -57,7 +58,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: GatewayDeps): v
       process: me && { service: me.service, version: me.version, host: me.host, pid: me.pid, started_at: iso(me.startedAt), uptime_seconds: Math.round((Date.now() - me.startedAt) / 1000) },
       backends,
       objects: figures.objects,
-      replication: { factor, backlog: figures.underReplicated },
+      replication: { factor, backlog: figures.underReplicated, over_replicated: figures.overReplicated },
       cleanup: { queue_depth: cleanupDepth, dlq_depth: dlqDepth },
       open_intents: figures.openIntents,
       open_uploads: figures.openUploads,

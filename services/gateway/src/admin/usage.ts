@@ -1,5 +1,6 @@
 // Monthly usage per backend, for operators:
 //   GET usage[?period=YYYY-MM|all]   default: the current month (UTC)
+//   GET usage/daily[?period=YYYY-MM] the folded totals of each UTC day of the month with usage
 // Each row: the stored totals (what the usage service has folded), the backend's limits
 // (0 = unlimited) and what remains of each. For the current month `effective` adds what
 // this gateway has counted but the usage service has not folded yet — the figures limits
@@ -17,6 +18,18 @@ function remaining(limit: number, used: number): number | null {
 }
 
 export function registerUsageRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  app.get('/usage/daily', async (request, reply) => {
+    const url = request.raw.url ?? '';
+    const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+    const period = query.get('period') ?? usagePeriod(Date.now());
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw new AdminError(400, 'InvalidArgument', 'period must be YYYY-MM');
+    const days = await deps.ledger.listDailyUsage(period);
+    return sendJson(reply, 200, {
+      period,
+      days: days.map((d) => ({ day: d.day, backend: d.backendName, api_requests: d.apiRequests, egress_bytes: d.egressBytes, ingress_bytes: d.ingressBytes })),
+    });
+  });
+
   app.get('/usage', async (request, reply) => {
     const url = request.raw.url ?? '';
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');

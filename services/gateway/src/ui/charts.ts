@@ -62,3 +62,33 @@ export function requestChart(samples: readonly RateSample[]): Html {
 <polyline class="series errors" points="${line(samples, (s) => s.errors, max)}"></polyline></svg>
 <figcaption><span class="key requests">requests</span> <span data-chart="requests">${requests}</span> · <span class="key errors">errors (5xx)</span> <span data-chart="errors">${errors}</span> · peak ${max}/min · 60 min</figcaption></figure>`;
 }
+
+/** One backend's folded usage of one UTC day (GET /admin/api/usage/daily). */
+export interface DailyUsage {
+  day: string;
+  api_requests: number;
+  egress_bytes: number;
+  ingress_bytes: number;
+}
+
+/**
+ * A backend's requests over the month, cumulative by UTC day (what a monthly limit is counted
+ * against), as one polyline across every day of the month; data-day-requests carries the
+ * per-day figures so the page can be checked against the admin API.
+ */
+export function monthUsageChart(period: string, days: readonly DailyUsage[]): Html {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  const length = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const byDay = new Map(days.map((d) => [Number(d.day.slice(8, 10)), d]));
+  let total = 0;
+  const cumulative: number[] = [];
+  for (let day = 1; day <= length; day++) cumulative.push((total += byDay.get(day)?.api_requests ?? 0));
+  const max = Math.max(1, total);
+  const step = W / (length - 1);
+  const points = cumulative.map((n, i) => `${(i * step).toFixed(1)},${(H - (n / max) * (H - 10)).toFixed(1)}`).join(' ');
+  const perDay = days.map((d) => `${d.day}=${d.api_requests}`).join(' ');
+  return html`<figure class="chart month-usage" data-day-requests="${perDay}"><svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${total} requests so far in ${period}, cumulative by day">
+<line class="axis" x1="0" y1="${H}" x2="${W}" y2="${H}"></line>
+<polyline class="series requests" points="${points}"></polyline></svg>
+<figcaption>Requests in ${period}, cumulative by day: <span data-chart="month-requests">${total}</span></figcaption></figure>`;
+}

@@ -105,7 +105,10 @@ export async function dashboard(app: FastifyInstance, { deps, signer, registry, 
     return answer.json();
   };
 
-  const overview = page(async (ctx, request) => overviewPage(ctx, await adminGet(request, 'status'), series.lastHour()));
+  const overview = page(async (ctx, request) => {
+    const [status, daily] = await Promise.all([adminGet(request, 'status'), adminGet(request, 'usage/daily')]);
+    return overviewPage(ctx, status, series.lastHour(), daily);
+  });
   app.get('/', overview); // also answers {path} without the slash (fastify's prefixTrailingSlash)
   app.get('/objects', page((ctx) => objectsPage(ctx, deps.config.buckets.map((b) => b.name))));
   app.get('/operations', page((ctx) => operationsPage(ctx, deps.config.backends.map((b) => b.name), Object.keys(TRIGGERS))));

@@ -5,7 +5,7 @@
 import { formatBytes, formatCount, html, type Html } from './html.js';
 import type { Session } from './session.js';
 import { recentBackendLatency } from '@s3o/telemetry';
-import { requestChart, type RateSample } from './charts.js';
+import { monthUsageChart, requestChart, type DailyUsage, type RateSample } from './charts.js';
 
 export interface PageContext {
   base: string;
@@ -58,7 +58,7 @@ function limitRow(label: string, used: number, limit: number | null | undefined,
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the admin API's status document, as served */
-export function overviewPage(ctx: PageContext, status: any, rates: readonly RateSample[]): string {
+export function overviewPage(ctx: PageContext, status: any, rates: readonly RateSample[], daily: { period: string; days: Array<DailyUsage & { backend: string }> }): string {
   const backends: any[] = status.backends;
   const stored = backends.reduce((n, b) => n + (b.quota?.used_bytes ?? 0), 0);
   const limited = backends.every((b) => b.quota?.limit_bytes);
@@ -88,12 +88,13 @@ ${bar([{ value: used, cls: 'used', label: `used ${formatBytes(used)}` }, { value
 ${limitRow('Requests', b.usage.api_requests, b.usage.limits?.api_requests, formatCount)}
 ${limitRow('Egress', b.usage.egress_bytes, b.usage.limits?.egress_bytes, formatBytes)}
 ${limitRow('Ingress', b.usage.ingress_bytes, b.usage.limits?.ingress_bytes, formatBytes)}
-</tbody></table></article>`;
+</tbody></table>${monthUsageChart(daily.period, daily.days.filter((d) => d.backend === b.name))}</article>`;
   });
   const main = html`<section class="totals" aria-label="Totals">
 <div class="card stat"><span class="label">Stored</span><span class="value" data-total="stored" data-value="${stored}">${formatBytes(stored)}</span><span class="muted">${limited ? html`of ${formatBytes(quota)} quota` : 'some backends have no quota'}</span>${limited ? bar([{ value: stored, cls: 'used', label: `${formatBytes(stored)} of ${formatBytes(quota)}` }], quota) : ''}</div>
 <div class="card stat"><span class="label">Objects</span><span class="value" data-total="objects">${formatCount(status.objects)}</span></div>
 <div class="card stat"><span class="label">Under-replicated</span><span class="value" data-total="backlog">${formatCount(status.replication.backlog)}</span><span class="muted">factor ${status.replication.factor}</span></div>
+<div class="card stat"><span class="label">Over-replicated</span><span class="value" data-total="over-replicated">${formatCount(status.replication.over_replicated)}</span><span class="muted">copies beyond the factor, trimmed by the over-replication sweep</span></div>
 <div class="card stat"><span class="label">Cleanup debt</span><span class="value" data-total="cleanup">${formatCount(status.cleanup.queue_depth)}</span><span class="muted">${formatCount(status.cleanup.dlq_depth)} dead-lettered</span></div>
 </section>
 <section aria-labelledby="rates"><h2 id="rates">Requests over the last hour (this gateway)</h2><div class="card">${requestChart(rates)}</div></section>

@@ -33,6 +33,8 @@ declare module 'better-sqlite3' {
       pragma(source: string, options?: { simple?: boolean }): unknown;
       defaultSafeIntegers(toggle?: boolean): this;
       close(): this;
+      /** SQLite's online backup API; `progress` returns the pages to copy in the next step. */
+      backup(destination: string, options?: { progress?: (info: { totalPages: number; remainingPages: number }) => number | void }): Promise<{ totalPages: number; remainingPages: number }>;
     }
   }
 

@@ -10,8 +10,8 @@ const copiesRow = z
   .transform((r) => ({ backendName: r.backend_name, copies: r.n }));
 
 const figuresRow = z
-  .object({ objects: int8, under: int8, intents: int8, uploads: int8 })
-  .transform((r) => ({ objects: r.objects, underReplicated: r.under, openIntents: r.intents, openUploads: r.uploads }));
+  .object({ objects: int8, under: int8, over: int8, intents: int8, uploads: int8 })
+  .transform((r) => ({ objects: r.objects, underReplicated: r.under, overReplicated: r.over, openIntents: r.intents, openUploads: r.uploads }));
 
 export function statsReads(db: Queries): Pick<ReadStatements, 'countCopiesByBackend' | 'countOperatorFigures'> {
   return {
@@ -23,10 +23,12 @@ export function statsReads(db: Queries): Pick<ReadStatements, 'countCopiesByBack
     },
 
     async countOperatorFigures(factor) {
+      // One pass over the objects for both counts of copies against the factor.
       return db.one(sql.type(figuresRow)`
+        WITH copies AS (SELECT (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') AS n FROM objects o)
         SELECT (SELECT COUNT(*) FROM objects) AS objects,
-               (SELECT COUNT(*) FROM objects o
-                 WHERE (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') < ${factor}) AS under,
+               (SELECT COUNT(*) FROM copies WHERE n < ${factor}) AS under,
+               (SELECT COUNT(*) FROM copies WHERE n > ${factor}) AS over,
                (SELECT COUNT(*) FROM pending_objects) AS intents,
                (SELECT COUNT(*) FROM multipart_uploads) AS uploads`);
     },

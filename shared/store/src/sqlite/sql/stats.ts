@@ -13,15 +13,17 @@ export function statsReads(c: SqliteConnection): Pick<ReadStatements, 'countCopi
     },
 
     async countOperatorFigures(factor) {
-      const r = c.get<{ objects: bigint; under: bigint; intents: bigint; uploads: bigint }>(
-        `SELECT (SELECT COUNT(*) FROM objects) AS objects,
-                (SELECT COUNT(*) FROM objects o
-                  WHERE (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') < @factor) AS under,
+      // One pass over the objects for both counts of copies against the factor.
+      const r = c.get<{ objects: bigint; under: bigint; over: bigint; intents: bigint; uploads: bigint }>(
+        `WITH copies AS (SELECT (SELECT COUNT(*) FROM object_locations l WHERE l.object_key = o.object_key AND l.state = 'ok') AS n FROM objects o)
+         SELECT (SELECT COUNT(*) FROM objects) AS objects,
+                (SELECT COUNT(*) FROM copies WHERE n < @factor) AS under,
+                (SELECT COUNT(*) FROM copies WHERE n > @factor) AS over,
                 (SELECT COUNT(*) FROM pending_objects) AS intents,
                 (SELECT COUNT(*) FROM multipart_uploads) AS uploads`,
         { factor },
       )!;
-      return { objects: int(r.objects), underReplicated: int(r.under), openIntents: int(r.intents), openUploads: int(r.uploads) };
+      return { objects: int(r.objects), underReplicated: int(r.under), overReplicated: int(r.over), openIntents: int(r.intents), openUploads: int(r.uploads) };
     },
   };
 }
