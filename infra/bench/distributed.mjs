@@ -75,6 +75,46 @@ async function postgresPids() {
   const r = await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName]);
   return r.rows.map((x) => x.pid);
 }
+/**
+ * Where the run's Postgres sessions spend a transaction, sampled every 25 ms while the load runs:
+ * running a statement, waiting for the client's next one (idle in transaction: the gateway's
+ * round trips), or waiting for a lock — and which statement waits (the quota row lock of a claim
+ * is `SELECT … FROM backend_quotas … FOR UPDATE`, of a commit `INSERT INTO backend_quotas …`).
+ */
+function sampleWaits() {
+  const counts = new Map();
+  let samples = 0;
+  let stopped = false;
+  const probe = new pg.Client({ connectionString: PG_URL });
+  const done = (async () => {
+    await probe.connect();
+    while (!stopped) {
+      const r = await probe.query(
+        `SELECT state, wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 48) AS q
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle'`, [dbName]);
+      samples++;
+      for (const row of r.rows) {
+        const key = row.wait_event_type === 'Lock' ? `lock ${row.wait_event}: ${row.q}`
+          : row.state === 'idle in transaction' ? 'idle in transaction (waiting for the client)'
+          : row.wait_event_type === 'Client' ? 'waiting for the client'
+          : row.wait_event_type ? `${row.wait_event_type} ${row.wait_event}` : 'running';
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    await probe.end();
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const parts = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5)
+        .map(([k, n]) => `${(100 * n / total).toFixed(0)}% ${k}`);
+      return `Postgres sessions in a transaction, ${samples} samples (mean ${(total / Math.max(1, samples)).toFixed(1)} busy): ${parts.join(' · ')}`;
+    },
+  };
+}
 const cpuOf = (pids) => pids.reduce((n, p) => { try { return n + new ProcessProbe(p).cpuSeconds(); } catch { return n; } }, 0);
 
 const body = Buffer.alloc(4096, 7);
@@ -90,11 +130,14 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
     await runLoad({ concurrency: 16, durationMs: 500, minOps: 1, op });
     const pgPids = withPostgres ? await postgresPids() : [];
     const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const waits = withPostgres ? sampleWaits() : null;
     const res = await runLoad({ concurrency: 16, durationMs: seconds * 1000, minOps: 16, op });
     const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const waited = waits ? await waits.stop() : null;
     const us = (k) => ((after[k] - before[k]) * 1e6 / res.ops).toFixed(0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
       `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
+    if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
   }
 }
 

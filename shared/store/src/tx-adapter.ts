@@ -115,6 +115,12 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
   sumInflight(backendName: string): Promise<number>;
   /** Draining, or drained and not yet returned to service: the backend takes no new data. */
   isBackendDraining(backendName: string): Promise<boolean>;
+  /**
+   * isBackendDraining and sumInflight in one statement: a claim asks both while it holds the
+   * backend's quota row lock, which every other claim and commit on the backend waits for, so
+   * each round trip saved there is saved for all of them.
+   */
+  drainingAndInflight(backendName: string): Promise<{ draining: boolean; inflight: number }>;
   /** Add the deltas (may be negative); creates the row (limit 0) if the backend has none. */
   adjustQuota(backendName: string, usedDelta: number, orphanDelta: number, now: number): Promise<void>;
 

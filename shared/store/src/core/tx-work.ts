@@ -224,14 +224,8 @@ class UnitOfWork implements TxWork {
     this.debtCounts.set(backend, (this.debtCounts.get(backend) ?? 0) + 1);
   }
 
-  /** Applies the quota deltas and appends the events; returns how many events were appended. */
+  /** Appends the events, then applies the quota deltas; returns how many events were appended. */
   async finish(): Promise<number> {
-    // Quota rows are updated in one global order (by name), so two transactions touching the
-    // same backends can never lock them in opposite orders and deadlock on Postgres.
-    const deltas = [...this.quota].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [backend, d] of deltas) {
-      if (d.used !== 0 || d.orphan !== 0) await this.tx.adjustQuota(backend, d.used, d.orphan, this.now);
-    }
     const events: Array<{ event: NewEvent; seq: number | undefined }> = [];
     for (const { events: batch, sequenced } of this.batches) {
       batch.forEach((event, i) => events.push({
@@ -255,6 +249,15 @@ class UnitOfWork implements TxWork {
         createdAt: this.now,
         publishedAt: null,
       });
+    }
+    // The quota rows last: on Postgres an update holds its backend's row lock until COMMIT, and
+    // every claim and commit on that backend waits for it, so the event appends (statements
+    // that lock nothing already there) run before it rather than under it. The rows are updated
+    // in one global order (by name), so two transactions touching the same backends can never
+    // lock them in opposite orders and deadlock.
+    const deltas = [...this.quota].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [backend, d] of deltas) {
+      if (d.used !== 0 || d.orphan !== 0) await this.tx.adjustQuota(backend, d.used, d.orphan, this.now);
     }
     return events.length;
   }

@@ -14,11 +14,13 @@ export function intentOperations(core: Core): IntentLedger {
       return core.withWork(async ({ tx, now }) => {
         for (const backendName of req.candidates) {
           // Locking the quota row first serialises every claim on this backend (Postgres);
-          // the in-flight sum read after it therefore includes every committed claim.
+          // the in-flight sum read after it (a statement of its own: READ COMMITTED gives it a
+          // snapshot taken after the wait) therefore includes every committed claim.
           const balance = await tx.lockBackendQuota(backendName);
           if (!balance) continue;
-          if (await tx.isBackendDraining(backendName)) continue;
-          if (!hasRoom(balance, await tx.sumInflight(backendName), req.sizeBytes)) continue;
+          const { draining, inflight } = await tx.drainingAndInflight(backendName);
+          if (draining) continue;
+          if (!hasRoom(balance, inflight, req.sizeBytes)) continue;
           await tx.insertIntent({
             intentId: req.intentId,
             kind: req.kind,

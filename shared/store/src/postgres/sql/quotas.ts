@@ -45,7 +45,7 @@ export function quotaReads(db: Queries): Pick<ReadStatements, 'selectQuotas'> {
 
 type QuotaWrites = Pick<
   TxStatements,
-  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'adjustQuota'
+  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'drainingAndInflight' | 'adjustQuota'
 >;
 
 export function quotaWrites(db: Queries): QuotaWrites {
@@ -74,6 +74,12 @@ export function quotaWrites(db: Queries): QuotaWrites {
       const row = await db.one(sql.type(z.object({ draining: z.boolean() }))`
         SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining`);
       return row.draining;
+    },
+
+    async drainingAndInflight(backendName) {
+      return db.one(sql.type(z.object({ draining: z.boolean(), inflight: int8 }))`
+        SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining,
+               ${inflightOf(backendName)} AS inflight`);
     },
 
     async adjustQuota(backendName, usedDelta, orphanDelta, now) {

@@ -38,7 +38,7 @@ export function quotaReads(c: SqliteConnection): Pick<ReadStatements, 'selectQuo
 
 type QuotaWrites = Pick<
   TxStatements,
-  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'adjustQuota'
+  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'drainingAndInflight' | 'adjustQuota'
 >;
 
 export function quotaWrites(c: SqliteConnection): QuotaWrites {
@@ -72,6 +72,15 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
         { backendName },
       );
       return int(r!.draining) === 1;
+    },
+
+    async drainingAndInflight(backendName) {
+      const r = c.get<{ draining: bigint; inflight: bigint }>(
+        `SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining,
+                ${INFLIGHT_OF('@backendName')} AS inflight`,
+        { backendName },
+      )!;
+      return { draining: int(r.draining) === 1, inflight: int(r.inflight) };
     },
 
     async adjustQuota(backendName, usedDelta, orphanDelta, now) {
