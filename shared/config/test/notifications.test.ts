@@ -55,7 +55,7 @@ test('bad values are reported at their key paths', () => {
       ],
     })),
     [
-      'notifications.endpoints[0].events[1]: "s3:Nope" matches no event; known events: s3:ObjectCreated:Put, s3:ObjectCreated:Copy, s3:ObjectCreated:CompleteMultipartUpload, s3:ObjectRemoved:Delete, s3:LifecycleExpiration:Delete, s3:ObjectTagging:Put, s3:ObjectTagging:Delete, backend.circuit.opened, backend.circuit.closed, backend.drain.completed, backend.drain.failed, backend.drain.cancelled, cleanup.dead_lettered, replication.target_exhausted, object.lost',
+      'notifications.endpoints[0].events[1]: "s3:Nope" matches no event; known events: s3:ObjectCreated:Put, s3:ObjectCreated:Copy, s3:ObjectCreated:CompleteMultipartUpload, s3:ObjectRemoved:Delete, s3:LifecycleExpiration:Delete, s3:ObjectTagging:Put, s3:ObjectTagging:Delete, backend.circuit.opened, backend.circuit.closed, backend.drain.completed, backend.drain.failed, backend.drain.cancelled, cleanup.dead_lettered, replication.target_exhausted, object.lost, integrity.corruption_detected',
       'notifications.endpoints[0].events[2]: "s3:*Created": "*" may only end a pattern',
       'notifications.endpoints[0].format: expected one of "s3", "cloudevents", got "xml"',
       'notifications.endpoints[1].type: expected one of "webhook", "nats", got "carrier-pigeon"',
