@@ -11,8 +11,10 @@ import { startRelocation, type RelocationDeps, type RelocationLedger } from './r
 import { PLACEMENT_WORKERS } from './worker-names.js';
 
 export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
-export { Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId } from './reconcile/index.js';
-export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, SyncCounts, SyncRequest } from './reconcile/index.js';
+export {
+  Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId, rebuildLedger, REBUILD_PROGRESS_EVERY,
+} from './reconcile/index.js';
+export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, RebuildReport, RebuildRequest, SyncCounts, SyncRequest } from './reconcile/index.js';
 export { PLACEMENT_WORKERS } from './worker-names.js';
 
 export interface PlacementService {

@@ -23,3 +23,5 @@ export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
 export { storedSizeOf } from './stored-size.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';
+export { DELETED_REASON, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';
+export { encodeStoredTags, decodeStoredTags } from './object-tags.js';
