@@ -1,8 +1,8 @@
 // A delete that cannot be undone by a ledger rebuild (docs/architecture.md §4 "Deletes do not
 // come back"): before the ledger forgets the object, a delete marker is written beside each of
-// its ok copies on the copy's backend (@s3o/store deleteMarkerKey); cleanup deletes a marker
-// only after the copy's bytes. A marker that cannot be written refuses the delete (503, the
-// ledger untouched): the client retries, and a marker left by a refused delete is harmless —
+// its ok copies on the copy's backend (@s3o/store deleteMarkerKey; another backend when that
+// one cannot take it); cleanup deletes a marker only after the copy's bytes. A marker that no
+// backend takes refuses the delete (503, the ledger untouched): the client retries, and a marker left by a refused delete is harmless —
 // it names bytes of that write only, and a later delete or overwrite would owe them anyway.
 import { Readable } from 'node:stream';
 import type { CommitEvents, DeleteOutcome, DeleteResult, LocationRow } from '@s3o/store';
@@ -32,13 +32,30 @@ export async function deleteWithMarkers(
   return result;
 }
 
+/**
+ * Each marker on its copy's backend — or, when that backend cannot take it (down, breaker
+ * open), on the first other backend that can: a rebuild matches markers to copies by storage
+ * key across every backend (storage keys are unique to a write or replica). Such a fallback
+ * marker is not the one cleanup deletes after the bytes; it outlives them (verify reports
+ * it as leaked; a rebuild owes it).
+ */
 async function writeMarkers(deps: Pick<GatewayDeps, 'backends'>, copies: LocationRow[], marked: Set<string>): Promise<void> {
   await Promise.all(copies.map(async (copy) => {
-    const client = deps.backends.get(copy.backendName);
-    if (!client) throw new Error(`backend ${copy.backendName} has no client`);
-    await client.putObject(deleteMarkerKey(copy.storageKey), Readable.from([]), {
-      contentLength: 0, contentType: 'application/octet-stream', metadata: { 's3o-deleted': copy.writeId },
-    });
-    marked.add(`${copy.backendName}\n${copy.storageKey}`);
+    const order = [copy.backendName, ...[...deps.backends.keys()].filter((name) => name !== copy.backendName)];
+    let lastError: unknown = new Error(`backend ${copy.backendName} has no client`);
+    for (const name of order) {
+      const client = deps.backends.get(name);
+      if (!client) continue;
+      try {
+        await client.putObject(deleteMarkerKey(copy.storageKey), Readable.from([]), {
+          contentLength: 0, contentType: 'application/octet-stream', metadata: { 's3o-deleted': copy.writeId, 's3o-copy-backend': copy.backendName },
+        });
+        marked.add(`${copy.backendName}\n${copy.storageKey}`);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
   }));
 }

@@ -86,10 +86,12 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
   const marks = new Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>();
   await Promise.all(r.clients.map((client) => walkBackend(r, client, found, marks, report)));
 
-  const isMarked = (f: Found) => {
-    const m = marks.get(f.backend);
-    return m !== undefined && (m.keys.has(f.storageKey) || (m.hashes.size > 0 && m.hashes.has(storageKeyHash(f.storageKey))));
-  };
+  // A marker names a storage key, which is unique to one write or replica: it counts on
+  // whichever backend it was found (the gateway falls back to another backend when the
+  // copy's own cannot take it).
+  const markedKeys = new Set([...marks.values()].flatMap((m) => [...m.keys]));
+  const markedHashes = new Set([...marks.values()].flatMap((m) => [...m.hashes]));
+  const isMarked = (f: Found) => markedKeys.has(f.storageKey) || (markedHashes.size > 0 && markedHashes.has(storageKeyHash(f.storageKey)));
   const debts: CleanupDebt[] = [];
   const owe = (f: Found, reason: string, objectKey: string | null) => {
     debts.push({ kind: 'object', backendName: f.backend, storageKey: f.storageKey, objectKey, reason, sizeBytes: f.info.size });
@@ -147,8 +149,9 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
   report.objects = objects.length;
 
   // Markers whose bytes are gone already: only the marker is left to delete.
+  // (A fallback marker, on another backend than its bytes, is owed too: cleanup removes only the one beside the bytes.)
   const present = new Set(found.map((f) => `${f.backend}\n${f.storageKey}`));
-  const presentHashes = new Set(found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`));
+  const presentHashes = new Set(markedHashes.size > 0 ? found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`) : []);
   for (const [backend, m] of marks) {
     for (const marker of m.markers) {
       const stillThere = 'storageKey' in marker.marks
