@@ -13,6 +13,7 @@
 // The operator aborts the upload with the provider's own tools (or a lifecycle rule for
 // incomplete uploads) and then discards the dead letter (admin API), which releases it.
 import type { CleanupRow } from '@s3o/store';
+import { deleteMarkerKey, DELETED_REASON } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
 import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
 import type { CleanupDeps } from './deps.js';
@@ -120,6 +121,9 @@ export class CleanupQueueWorker {
       return;
     }
     await client.deleteObject(row.storageKey);
+    // A deleted object's copy has a delete marker beside it (docs/architecture.md §4 "Deletes
+    // do not come back"); it goes only now that the bytes it names are gone. Absent = done.
+    if (row.reason === DELETED_REASON) await client.deleteObject(deleteMarkerKey(row.storageKey));
   }
 
   /** Retry later with backoff, or give up after max_attempts: the debt moves to the DLQ. */

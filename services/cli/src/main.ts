@@ -8,6 +8,7 @@ import { loadConfigFile } from './config-file.js';
 import { serve } from './serve.js';
 import { runService } from './run-service.js';
 import { runSyncCommand, SYNC_USAGE } from './sync.js';
+import { REBUILD_USAGE, runRebuildCommand } from './rebuild.js';
 import { INIT_USAGE, runInitCommand } from './init.js';
 import { isServiceName } from './services.js';
 
@@ -22,7 +23,8 @@ commands:
   notifier   run the notifier service      }
   validate   check a config file; exit 0 when valid, 1 when not
 ${INIT_USAGE}  sync       import the objects already on a backend into a virtual bucket:
-${SYNC_USAGE}  admin      operator commands against a running gateway's admin API:
+${SYNC_USAGE}  rebuild    rebuild a lost ledger from what the backends hold:
+${REBUILD_USAGE}  admin      operator commands against a running gateway's admin API:
 ${ADMIN_USAGE}`;
 
 function parseListen(value: string): { host: string; port: number } {
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'admin') return runAdminCommand(rest);
   if (command === 'sync') return runSyncCommand(rest);
+  if (command === 'rebuild') return runRebuildCommand(rest);
   if (command === 'init') return runInitCommand(rest);
   const { values } = parseArgs({
     args: rest,

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { S3Error } from '@s3o/s3';
 import { checkConditions, ifRangeHolds, parseRange } from '../src/read/conditions.js';
 import { storageKeyFor, storagePathOf } from '../src/write/storage-key.js';
-import { backendMetadata } from '../src/write/backend-metadata.js';
+import { decodeStoredTags } from '@s3o/store';
+import { backendMetadata, type StoredFacts } from '../src/write/backend-metadata.js';
 
 const code = (fn: () => unknown): string | null => {
   try {
@@ -56,15 +57,22 @@ test('storage keys are unique per write, keep empty segments reversible, hash lo
 });
 
 test('backend metadata describes the object but never pushes past 2 KB', () => {
-  const m = backendMetadata('photos', 'a b', { color: 'red' }, 'abc', 42);
-  assert.deepEqual(m, { color: 'red', 's3o-bucket': 'photos', 's3o-etag': 'abc', 's3o-size': '42', 's3o-key': 'a%20b' });
-  assert.equal(backendMetadata('photos', 'k', {}, null, null)['s3o-size'], undefined, 'a multipart upload announces no size');
-  const full = backendMetadata('photos', 'k'.repeat(500), { big: 'v'.repeat(2000) }, 'abc', 42);
+  const facts = (over: Partial<StoredFacts> = {}): StoredFacts => ({ bucket: 'photos', key: 'a b', writeId: 'W1', etag: 'abc', storedSize: 42, ...over });
+  const m = backendMetadata(facts({ tags: { 'a b': 'c&d' } }), { color: 'red' });
+  assert.deepEqual(m, {
+    color: 'red', 's3o-bucket': 'photos', 's3o-write': 'W1', 's3o-etag': 'abc', 's3o-size': '42', 's3o-tags': 'a%20b=c%26d', 's3o-key': 'a%20b',
+  });
+  assert.deepEqual(decodeStoredTags(m['s3o-tags']), { 'a b': 'c&d' });
+  assert.equal(backendMetadata(facts({ key: 'k', etag: null, storedSize: null }), {})['s3o-size'], undefined, 'a multipart upload announces no size');
+  assert.equal(backendMetadata(facts({ partSizes: [5, 3] }), {})['s3o-parts'], '5,3');
+  const full = backendMetadata(facts({ key: 'k'.repeat(500), tags: { t: 'v'.repeat(200) } }), { big: 'v'.repeat(1850) });
   const size = Object.entries(full).reduce((n, [k, v]) => n + k.length + v.length, 0);
   assert.ok(size <= 2048);
   assert.equal(full['s3o-key'], undefined);
+  assert.equal(full['s3o-tags'], undefined, 'tags that do not fit are left out (lost to a rebuild), before the write id and size are');
+  assert.equal(full['s3o-write'], 'W1');
   // A user name of ours (stored before such names were refused) never passes for ours.
-  const forged = backendMetadata('photos', 'k', { 's3o-bucket': 'other', 's3o-key': 'x'.repeat(2040) }, null, null);
+  const forged = backendMetadata(facts({ key: 'k', etag: null, storedSize: null }), { 's3o-bucket': 'other', 's3o-key': 'x'.repeat(2040) });
   assert.equal(forged['s3o-bucket'], 'photos');
   assert.equal(forged['s3o-key'], 'k');
 });

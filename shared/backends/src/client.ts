@@ -211,14 +211,19 @@ export class BackendClient {
     await exchange.readText(MAX_XML_BYTES);
   }
 
-  /** Server-side copy within this backend's bucket; content type, headers and metadata are copied. */
-  async copyObject(srcKey: string, dstKey: string, options: RequestOptions = {}): Promise<{ etag: string }> {
+  /**
+   * Server-side copy within this backend's bucket; content type, headers and metadata are
+   * copied — or, with `replace`, replaced by the given ones (a copy of an object onto itself
+   * with `replace` rewrites its metadata without moving its bytes).
+   */
+  async copyObject(srcKey: string, dstKey: string, options: RequestOptions & { replace?: ObjectWriteOptions } = {}): Promise<{ etag: string }> {
     const exchange = await this.call('CopyObject', {
       method: 'PUT',
       path: this.addressing.objectPath(dstKey),
       headers: {
+        ...(options.replace ? objectWriteHeaders(options.replace) : {}),
         'x-amz-copy-source': this.addressing.copySource(srcKey),
-        'x-amz-metadata-directive': 'COPY',
+        'x-amz-metadata-directive': options.replace ? 'REPLACE' : 'COPY',
       },
       signal: options.signal,
     });

@@ -19,7 +19,7 @@ import type {
 import type { LeaderLock, OperatorFigures } from './tx-adapter.js';
 import type { MissingCopyLedger, PlacementLedger, ScrubLedger } from './placement-types.js';
 import type { EncryptedObjectRow, StoredFormRow } from './encryption-statements.js';
-import type { ImportLedger, LostObjectLedger } from './reconcile-types.js';
+import type { ImportLedger, LostObjectLedger, RebuildLedger } from './reconcile-types.js';
 import type { NotificationLedger } from './notifications.js';
 import type { UsageLedger } from './usage.js';
 import type { DrainLedger } from './drain-types.js';
@@ -426,5 +426,5 @@ export interface LedgerSetup {
 /** Every role: what a composition root opens and hands out (each service takes the roles it uses). */
 export interface Ledger extends
   LedgerSetup, IntentLedger, WriteLedger, TaggingLedger, ReadLedger, ReaperLedger, MultipartLedger, CleanupLedger, CleanupAdminLedger,
-  HoldingsLedger, ImportLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, ScrubLedger, DrainLedger, NotificationLedger, UsageLedger,
+  HoldingsLedger, ImportLedger, RebuildLedger, LostObjectLedger, PlacementLedger, MissingCopyLedger, ScrubLedger, DrainLedger, NotificationLedger, UsageLedger,
   IdentityLedger, FleetLedger, EventLedger, EventLogLedger, LeaderLocks, EncryptionLedger {}

@@ -1,7 +1,7 @@
 // What reconcile and sync ask of the ledger (docs/architecture.md §4 "Imported objects keep the key they
 // were found under"): import an object that is already on a backend, and list the objects
 // whose every copy is marked missing (lost). Shapes here; the rules live in core/import.ts.
-import type { CommitEvents, CommitResult, LocationRow, ObjectIdentity } from './types.js';
+import type { CleanupDebt, CommitEvents, CommitResult, LocationRow, ObjectIdentity } from './types.js';
 
 export interface ImportObjectRequest {
   /** internal key `{bucket}/{key}` the object is imported as */
@@ -56,6 +56,39 @@ export interface ImportLedger {
    * imports nothing) for a backend with no quota row.
    */
   importObjects(reqs: ImportObjectRequest[]): Promise<ImportOutcome[]>;
+}
+
+/** One object a ledger rebuild found on the backends: the newest write of its key, with every copy of it. */
+export interface RebuildObjectRequest {
+  /** internal key `{bucket}/{key}` */
+  objectKey: string;
+  /** the write's id (from the stored metadata or the storage key): the object keeps it */
+  writeId: string;
+  /** when the write started (the write id's time) */
+  createdAt: number;
+  identity: ObjectIdentity;
+  copies: Array<{ backendName: string; storageKey: string }>;
+}
+
+export interface RebuildOutcome {
+  /** objects made, and copies recorded (of those and of objects already there from an interrupted run) */
+  objects: number;
+  copies: number;
+  debts: number;
+  /** records already there (a rebuild run again after an interruption): left as they are */
+  alreadyThere: number;
+}
+
+/** Rebuilding the ledger from what the backends hold (`s3-orchestrator rebuild`). */
+export interface RebuildLedger {
+  /**
+   * One transaction: each object is inserted with its write id, identity and copies (charged
+   * to their backends) unless its key already has an object; each copy and debt is skipped
+   * when a record already accounts for its storage key; every other debt is owed (charged as
+   * orphan bytes). No events are appended: a rebuild announces nothing that had not happened.
+   * Throws RangeError for a backend with no quota row.
+   */
+  rebuildObjects(objects: RebuildObjectRequest[], debts: CleanupDebt[]): Promise<RebuildOutcome>;
 }
 
 /** The objects none of whose copies is left (reconcile reports them, the admin API lists them). */

@@ -176,5 +176,46 @@ export function describeImportContract(withLedger: WithLedger): void {
         assert.deepEqual(await ledger.listLostObjects(null, 10), []);
         assert.equal(await ledger.countLostObjects(), 0);
       }));
+
+  describe('rebuildObjects', () => {
+    const rebuilt = (objectKey: string, writeId: string, size: number, copies: Array<[string, string]>) => ({
+      objectKey, writeId, createdAt: 1_700_000_000_000,
+      identity: identity(size, { etag: `e${size}`, contentType: 'text/plain', userMetadata: { n: '1' }, headers: {}, tags: { t: 'v' } }),
+      copies: copies.map(([backendName, storageKey]) => ({ backendName, storageKey })),
+    });
+
+    test('keeps the write id and time, records every copy, owes the rest and charges both; appends no event', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        const outcome = await ledger.rebuildObjects(
+          [rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002'], ['b', 'bk/k!01JB0000000000000000000003']])],
+          [{ kind: 'object', backendName: 'a', storageKey: 'bk/k!01JB0000000000000000000001', objectKey: 'bk/k', reason: 'rebuild-superseded', sizeBytes: 4 }],
+        );
+        assert.deepEqual(outcome, { objects: 1, copies: 2, debts: 1, alreadyThere: 0 });
+        const got = await ledger.getObject('bk/k');
+        assert.equal(got?.object.writeId, '01JB0000000000000000000002');
+        assert.equal(got?.object.createdAt, 1_700_000_000_000);
+        assert.deepEqual(got?.object.tags, { t: 'v' });
+        assert.deepEqual(got?.locations.map((l) => [l.backendName, l.storageKey, l.writeId, l.sizeBytes]), [
+          ['a', 'bk/k!01JB0000000000000000000002', '01JB0000000000000000000002', 10],
+          ['b', 'bk/k!01JB0000000000000000000003', '01JB0000000000000000000002', 10],
+        ]);
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 4, inflightBytes: 0 });
+        assert.deepEqual(await quota(ledger, 'b'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 0, inflightBytes: 0 });
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((d) => [d.storageKey, d.reason]), [['bk/k!01JB0000000000000000000001', 'rebuild-superseded']]);
+        assert.equal((await allEvents(ledger)).filter((e) => e.type === 'object.created').length, 0);
+      }));
+
+    test('run again (an interrupted rebuild resumed): what is recorded stays, nothing is charged twice', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        const req = rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002']]);
+        const debt = { kind: 'object' as const, backendName: 'a', storageKey: 'bk/old', objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 };
+        await ledger.rebuildObjects([req], [debt]);
+        assert.deepEqual(await ledger.rebuildObjects([req], [debt]), { objects: 0, copies: 0, debts: 0, alreadyThere: 1 });
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 0, inflightBytes: 0 });
+        assert.equal((await ledger.listCleanup(null, 10)).length, 1);
+      }));
+  });
   });
 }

@@ -4,11 +4,12 @@ import { objectRemoved } from '@s3o/events';
 import { objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendEmpty } from '../http/respond.js';
+import { deleteWithMarkers } from '../write/delete-with-markers.js';
 import { requestFacts } from '../write/request-facts.js';
 
 export async function deleteObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const objectKey = internalKey(bucket, key);
-  await ctx.deps.ledger.deleteObject(objectKey, (o) => [objectRemoved('Delete', objectKey, o.removed, requestFacts(ctx))]);
+  await deleteWithMarkers(ctx.deps, objectKey, (o) => [objectRemoved('Delete', objectKey, o.removed, requestFacts(ctx))]);
   sendEmpty(ctx.reply, 204);
 }

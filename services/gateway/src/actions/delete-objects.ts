@@ -6,6 +6,7 @@ import { bucketTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
 import { sendXml } from '../http/respond.js';
 import { openClientBody, withXmlBody } from '../write/body.js';
+import { deleteWithMarkers } from '../write/delete-with-markers.js';
 import { requestFacts } from '../write/request-facts.js';
 
 const MAX_KEYS = 1000;
@@ -41,7 +42,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<void> {
     }
     try {
       const objectKey = internalKey(bucket, key);
-      await ctx.deps.ledger.deleteObject(objectKey, (o) => [objectRemoved('DeleteObjects', objectKey, o.removed, requestFacts(ctx))]);
+      await deleteWithMarkers(ctx.deps, objectKey, (o) => [objectRemoved('DeleteObjects', objectKey, o.removed, requestFacts(ctx))]);
       if (!request.quiet) out += `<Deleted><Key>${escapeXml(key)}</Key></Deleted>`;
     } catch (err) {
       ctx.deps.logger.error({ err, key, requestId: ctx.requestId }, 'delete in DeleteObjects failed');

@@ -19,6 +19,7 @@ import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
 import { storageKeyFor } from '../write/storage-key.js';
 import { backendMetadata } from '../write/backend-metadata.js';
+import { restampCopies } from '../write/restamp.js';
 import { completedHeader, countEncrypted, ENCRYPTION_METADATA, encryptedPart, planUploadEncryption } from '../write/encryption.js';
 import { openDataKey } from '../read/stored-form.js';
 import { checksumElement, requirePartChecksum, setChecksumHeaders, uploadChecksumChoice } from '../write/checksum.js';
@@ -97,7 +98,8 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<void> 
       backendUploadId = await client.createMultipartUpload(storageKey, {
         contentType: identity.contentType, headers: identity.headers,
         // The size is known only at Complete.
-        metadata: backendMetadata(bucket, key, identity.userMetadata, null, null, encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
+        metadata: backendMetadata({ bucket, key, writeId: uploadId, etag: null, storedSize: null, tags: identity.tags }, identity.userMetadata,
+          encryption ? { [ENCRYPTION_METADATA]: encryption } : {}),
       });
     } catch (err) {
       // The backend may have opened the upload and its answer been lost (a reset or a
@@ -302,8 +304,9 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     ctx.deps.logger.warn({ err, backend: upload.backendName, requestId: ctx.requestId }, 'backend complete failed');
     throw new S3Error('ServiceUnavailable', { message: 'The storage backend failed to complete the upload; please retry.' });
   }
+  let completed;
   try {
-    await ledger.completeMultipart({
+    completed = await ledger.completeMultipart({
       uploadId, objectKey: upload.objectKey, parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? '' })), finalEtag: etag,
       ...(checksum ? { checksum } : {}),
       ...(upload.identity.encryption
@@ -315,6 +318,9 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   } catch (err) {
     throw conditionFailureAnswer(err) ?? err;
   }
+  // The backend object was opened before its ETag, size and part layout were known: it is
+  // told them now, before the client is, so a ledger rebuild finds them (write/restamp.ts).
+  await restampCopies(ctx.deps, upload.objectKey, uploadId, completed.sequencer);
   sendXml(ctx.reply, 200, completeResultXml(bucket, key, etag, checksum));
 }
 

@@ -8,6 +8,7 @@ import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { openClientBody, withXmlBody } from '../write/body.js';
 import { requestFacts } from '../write/request-facts.js';
+import { restampCopies } from '../write/restamp.js';
 
 export async function getObjectTagging(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
@@ -20,6 +21,8 @@ async function setTags(ctx: RequestContext, tags: TagSet, op: 'Put' | 'Delete'):
   const { bucket, key } = objectTarget(ctx);
   const result = await ctx.deps.ledger.setObjectTags(internalKey(bucket, key), tags, (r) => [objectTagging(op, r.object, requestFacts(ctx))]);
   if (!result) throw new S3Error('NoSuchKey', { extra: { Key: key } });
+  // The stored copies carry the tags too, for a ledger rebuild (write/restamp.ts).
+  await restampCopies(ctx.deps, result.object.objectKey, result.object.writeId, result.sequencer);
 }
 
 export async function putObjectTagging(ctx: RequestContext): Promise<void> {

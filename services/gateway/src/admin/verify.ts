@@ -3,7 +3,8 @@
 // intents, debts (queued and dead-lettered), open multipart uploads — with a listing of the
 // backend under every prefix the orchestrator writes (`<bucket>/` of each configured bucket
 // and of every bucket the ledger still holds keys of):
-//   leaked  — on the backend, accounted for by nothing: no copy, intent, debt or upload;
+//   leaked  — on the backend, accounted for by nothing: no copy, intent, debt or upload (a
+//             delete marker: by the debt of the bytes it names);
 //   missing — a copy in the ledger whose storage key the backend does not have.
 // The ledger is read first, the backend listed after, so a write that starts in between
 // shows up as a candidate; every candidate is looked at again (the ledger for that key,
@@ -14,6 +15,7 @@
 import type { BackendClient } from '@s3o/backends';
 import type { Config } from '@s3o/config';
 import type { BackendHolding, HoldingCursor, HoldingKind, HoldingsLedger } from '@s3o/store';
+import { markedBy } from '@s3o/store';
 
 /** Ledger records and backend keys read per page. */
 const PAGE = 1000;
@@ -195,6 +197,10 @@ async function verifyBackend(
   try {
     await inLanes(leakedCandidates, async (candidate) => {
       if ((await ledger.findHoldings(backend, candidate.storage_key)).length > 0) return; // written meanwhile
+      // A delete marker is accounted for by the debt of the bytes it names (cleanup deletes it
+      // after them); a long key's marker names them by hash only and is taken as accounted.
+      const marked = markedBy(candidate.storage_key);
+      if (marked && (!('storageKey' in marked) || (await ledger.findHoldings(backend, marked.storageKey)).length > 0)) return;
       const found = await client.headObject(candidate.storage_key);
       if (found) leaked.add({ storage_key: candidate.storage_key, size: found.size }); // else: cleaned up meanwhile
     });

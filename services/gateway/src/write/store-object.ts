@@ -97,7 +97,9 @@ export async function storeObject(ctx: RequestContext, r: StoreRequest): Promise
     try {
       const source = streamed ? streamed.stream : replay ? replay.open() : Readable.from([small!.data]);
       const plain = streamHash ? streamHash.through(source) : source;
-      const metadata = backendMetadata(r.bucket, r.key, r.identity.userMetadata, knownMd5?.toString('hex') ?? null, storedSize, {
+      const metadata = backendMetadata({
+        bucket: r.bucket, key: r.key, writeId: intentId, etag: knownMd5?.toString('hex') ?? null, storedSize, tags: r.identity.tags,
+      }, r.identity.userMetadata, {
         ...(encryption ? { [ENCRYPTION_METADATA]: encryption.headerText } : {}),
         ...(knownSha256 ? { [SHA256_METADATA]: knownSha256 } : {}),
       });

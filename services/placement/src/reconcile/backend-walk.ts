@@ -11,6 +11,7 @@
 // Memory: one listing page, one page of copies and at most a page of copies to check at a time.
 import type { BackendClient } from '@s3o/backends';
 import type { BackendHolding, ImportObjectRequest } from '@s3o/store';
+import { isDeleteMarker } from '@s3o/store';
 import { forEachBounded } from './bounded.js';
 import { byteOrder, HoldingCursor } from './holding-cursor.js';
 import type { ReconcileCounts, ReconcileDeps } from './deps.js';
@@ -114,6 +115,8 @@ export class BackendWalk {
     try {
       // Recorded since the copies page was read, or an intent, debt or upload: accounted for.
       if ((await ledger.findHoldings(backend, storageKey)).length > 0) return null;
+      // A delete marker is cleanup's to remove, after the bytes it names (docs/architecture.md §4).
+      if (isDeleteMarker(storageKey)) return null;
       const writeId = ownWriteId(storageKey);
       if (writeId !== null) {
         await this.leftover(storageKey, writeId, signal);

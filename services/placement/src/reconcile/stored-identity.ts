@@ -1,24 +1,36 @@
 // The identity (what HEAD and LIST answer) of an object found on a backend, from its HEAD:
 // the client's content type, standard headers and x-amz-meta-* as stored; the ETag we stored
 // with our own writes (x-amz-meta-s3o-etag, the MD5 of the client's bytes) or else the
-// backend's own; our s3o-* metadata is not the client's and is left out. An encrypted copy
+// backend's own; the tags and part sizes the object was stamped with (write/restamp.ts in the
+// gateway); our s3o-* metadata is not the client's and is left out. An encrypted copy
 // carries its envelope header (docs/architecture.md, "Encryption at rest"): the object's size
 // is the plaintext's, the copy's the stored bytes', and the header is what reads decrypt with.
 import type { ObjectInfo } from '@s3o/backends';
 import { parseHeader } from '@s3o/crypto';
 import type { ObjectIdentity } from '@s3o/store';
+import { decodeStoredTags } from '@s3o/store';
 
 const OWN_METADATA_PREFIX = 's3o-';
 
 export function storedIdentity(found: ObjectInfo): ObjectIdentity {
   const userMetadata = Object.fromEntries(Object.entries(found.metadata).filter(([name]) => !name.startsWith(OWN_METADATA_PREFIX)));
+  const tags = decodeStoredTags(found.metadata[`${OWN_METADATA_PREFIX}tags`]);
+  const partSizes = parseParts(found.metadata[`${OWN_METADATA_PREFIX}parts`]);
   return {
     ...encryptedForm(found),
     etag: found.metadata[`${OWN_METADATA_PREFIX}etag`] ?? found.etag,
     contentType: found.contentType ?? 'application/octet-stream',
     userMetadata,
     headers: found.headers,
+    ...(tags ? { tags } : {}),
+    ...(partSizes ? { partSizes } : {}),
   };
+}
+
+/** x-amz-meta-s3o-parts (a completed multipart object's part sizes, `5242880,17`); undefined when absent or malformed. */
+function parseParts(text: string | undefined): number[] | undefined {
+  if (text === undefined || !/^\d+(,\d+)*$/.test(text)) return undefined;
+  return text.split(',').map(Number);
 }
 
 /**

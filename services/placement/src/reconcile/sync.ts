@@ -7,6 +7,7 @@
 // imports nothing new. With dryRun nothing is written: the counts say what would happen.
 import type { BackendClient } from '@s3o/backends';
 import type { HoldingsLedger, ImportLedger, ImportObjectRequest, ReadLedger } from '@s3o/store';
+import { isDeleteMarker } from '@s3o/store';
 import { forEachBounded } from './bounded.js';
 import { HeldKeys } from './holding-cursor.js';
 import { syncTarget } from './import-target.js';
@@ -66,6 +67,7 @@ export async function syncBackend(r: SyncRequest): Promise<SyncCounts> {
       const unknown: string[] = [];
       for (const listed of chunk) {
         if (await held.isHeld(listed.key)) counts.skippedKnown++;
+        else if (isDeleteMarker(listed.key)) counts.skippedOurs++;
         else if (ownWriteId(listed.key) === null) unknown.push(listed.key);
         // Few and reported as leftovers: confirmed by a lookup of their own.
         else if ((await r.ledger.findHoldings(r.client.name, listed.key)).length > 0) counts.skippedKnown++;

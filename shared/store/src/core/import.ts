@@ -7,7 +7,10 @@
 // one copy at the key as found, its bytes charged and its events appended under a sequencer
 // of its own.
 import { newId } from '../ids.js';
-import type { ImportLedger, ImportObjectRequest, ImportOutcome, LostObject, LostObjectLedger } from '../reconcile-types.js';
+import type {
+  ImportLedger, ImportObjectRequest, ImportOutcome, LostObject, LostObjectLedger, RebuildLedger, RebuildObjectRequest, RebuildOutcome,
+} from '../reconcile-types.js';
+import type { CleanupDebt } from '../types.js';
 import type { CommitResult } from '../types.js';
 import { objectRow } from './commit.js';
 import type { Core, TxWork } from './tx-work.js';
@@ -43,6 +46,44 @@ async function importOne(work: TxWork, req: ImportObjectRequest): Promise<Import
   const commit: CommitResult = { object, copies: [copy], displaced: [], sequencer: sequenced.sequencer };
   work.append(req.events(commit), sequenced);
   return { outcome: 'imported', commit };
+}
+
+/**
+ * A ledger rebuild's batch (`s3-orchestrator rebuild`): the objects keep their write ids and
+ * times, every copy found is recorded, and what the backends hold beside them is owed. Like
+ * an import it locks the quota rows first and never overwrites an object or takes a storage
+ * key a record accounts for — so a rebuild that was interrupted is resumed by running it again.
+ */
+export function rebuildOperations(core: Core): RebuildLedger {
+  return {
+    async rebuildObjects(objects: RebuildObjectRequest[], debts: CleanupDebt[]): Promise<RebuildOutcome> {
+      return core.withWork(async (work) => {
+        const outcome: RebuildOutcome = { objects: 0, copies: 0, debts: 0, alreadyThere: 0 };
+        const names = new Set([...objects.flatMap((o) => o.copies.map((c) => c.backendName)), ...debts.map((d) => d.backendName)]);
+        for (const backend of [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+          if (!(await work.tx.lockBackendQuota(backend))) {
+            throw new RangeError(`backend ${backend} has no quota row; configured backends get one at start`);
+          }
+        }
+        for (const req of objects) {
+          const object = objectRow(req.objectKey, req.writeId, req.identity, req.createdAt);
+          if (await work.tx.insertObjectIfAbsent(object)) outcome.objects++;
+          else outcome.alreadyThere++;
+          for (const copy of req.copies) {
+            if (await work.tx.isStorageKeyHeld(copy.backendName, copy.storageKey)) continue;
+            await work.addCopy(object, copy.backendName, copy.storageKey);
+            outcome.copies++;
+          }
+        }
+        for (const debt of debts) {
+          if (await work.tx.isStorageKeyHeld(debt.backendName, debt.storageKey)) continue;
+          await work.owe(debt);
+          outcome.debts++;
+        }
+        return outcome;
+      });
+    },
+  };
 }
 
 export function lostObjectOperations(core: Core): LostObjectLedger {

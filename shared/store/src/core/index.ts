@@ -10,7 +10,7 @@ import { backendDrains } from './drains.js';
 import { eventLogOperations, eventOperations } from './events.js';
 import { holdingOperations } from './holdings.js';
 import { identityOperations } from './identity.js';
-import { importOperations, lostObjectOperations } from './import.js';
+import { importOperations, lostObjectOperations, rebuildOperations } from './import.js';
 import { multipartOperations } from './multipart.js';
 import { notificationOutbox } from './notifications.js';
 import { missingCopyOperations, placementOperations, scrubOperations } from './placement.js';
@@ -59,6 +59,7 @@ export function createLedger(adapter: TxAdapter, options: LedgerOptions): Ledger
     ...cleanupAdminOperations(core),
     ...holdingOperations(core),
     ...importOperations(core),
+    ...rebuildOperations(core),
     ...lostObjectOperations(core),
     ...placementOperations(core),
     ...missingCopyOperations(core),

@@ -1,0 +1,265 @@
+// Rebuilding the ledger from what the backends hold (the CLI's `s3-orchestrator rebuild`,
+// docs/architecture.md §4 "Rebuilding the ledger from the backends"). Two phases:
+//
+//  1. walk: every backend's listing, all backends at once, page by page; each key is either a
+//     delete marker (noted) or looked at with a HEAD (16 at a time per backend) — what every
+//     stored object carries (x-amz-meta-s3o-*) says which bucket, key and write it belongs to.
+//  2. decide, per object key: the newest write (write ids are ULIDs: they sort by time) that
+//     has a whole copy somewhere is the object — unless a delete marker names one of its
+//     copies: then the key stays deleted. Every whole copy of that write is recorded (the
+//     identity is taken from the copy stamped last, x-amz-meta-s3o-seq); everything else of
+//     the key — older writes, cut-off bytes, deleted writes — is owed to cleanup, and so are
+//     markers whose bytes are already gone. Keys of no write of ours (foreign keys) are left
+//     alone and counted (`sync` imports those); so are keys naming a bucket the configuration
+//     does not have.
+//
+// The ledger side (core/import.ts rebuildObjects) never overwrites and skips storage keys a
+// record accounts for, so an interrupted rebuild is resumed by running it again (--force).
+import type { BackendClient, ObjectInfo } from '@s3o/backends';
+import type { CleanupDebt, ObjectIdentity, ReadLedger, RebuildLedger, RebuildObjectRequest } from '@s3o/store';
+import { DELETED_REASON, idTime, keyOfStoragePath, markedBy, storageKeyHash } from '@s3o/store';
+import { forEachBounded } from './bounded.js';
+import { reconcileTarget } from './import-target.js';
+import { ownWriteId } from './own-keys.js';
+import { storedBucket, storedIdentity } from './stored-identity.js';
+
+const PAGE_SIZE = 1000;
+const HEADS_PER_BACKEND = 16;
+/** Objects per ledger transaction. */
+const REBUILD_BATCH = 200;
+export const REBUILD_PROGRESS_EVERY = 1000;
+
+export interface RebuildRequest {
+  ledger: RebuildLedger & ReadLedger;
+  clients: BackendClient[];
+  /** the configured virtual buckets */
+  buckets: ReadonlySet<string>;
+  dryRun: boolean;
+  /** a line per REBUILD_PROGRESS_EVERY keys of a backend, and per ledger batch */
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RebuildReport {
+  listed: number;
+  heads: number;
+  objects: number;
+  copies: number;
+  bytes: number;
+  /** keys whose copies told of more than one write (overwrites not yet cleaned up, interrupted writes) */
+  conflicts: number;
+  /** keys that stay deleted because a delete marker names their newest write */
+  deleted: number;
+  debts: number;
+  debtBytes: number;
+  markers: number;
+  /** keys of no write of ours: left alone (`sync` imports them) */
+  foreign: number;
+  /** keys of ours naming a bucket the configuration does not have, or nothing to name them by */
+  unknownBucket: number;
+  /** keys that could not be looked at: nothing was written (run again) */
+  failed: number;
+  /** records an earlier, interrupted run already made */
+  alreadyThere: number;
+}
+
+type Marks = { storageKey: string } | { hash: string };
+
+interface Found {
+  backend: string;
+  storageKey: string;
+  info: ObjectInfo;
+}
+
+interface Write {
+  writeId: string;
+  copies: Found[];
+}
+
+export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
+  const report: RebuildReport = {
+    listed: 0, heads: 0, objects: 0, copies: 0, bytes: 0, conflicts: 0, deleted: 0, debts: 0, debtBytes: 0, markers: 0,
+    foreign: 0, unknownBucket: 0, failed: 0, alreadyThere: 0,
+  };
+  const found: Found[] = [];
+  /** per backend: storage keys a marker names (and hashes of long ones), and the markers' own keys */
+  const marks = new Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>();
+  await Promise.all(r.clients.map((client) => walkBackend(r, client, found, marks, report)));
+
+  // A marker names a storage key, which is unique to one write or replica: it counts on
+  // whichever backend it was found (the gateway falls back to another backend when the
+  // copy's own cannot take it).
+  const markedKeys = new Set([...marks.values()].flatMap((m) => [...m.keys]));
+  const markedHashes = new Set([...marks.values()].flatMap((m) => [...m.hashes]));
+  const isMarked = (f: Found) => markedKeys.has(f.storageKey) || (markedHashes.size > 0 && markedHashes.has(storageKeyHash(f.storageKey)));
+  const debts: CleanupDebt[] = [];
+  const owe = (f: Found, reason: string, objectKey: string | null) => {
+    debts.push({ kind: 'object', backendName: f.backend, storageKey: f.storageKey, objectKey, reason, sizeBytes: f.info.size });
+  };
+
+  // Group by object key, then by write.
+  const byKey = new Map<string, Map<string, Write>>();
+  for (const f of found) {
+    const writeId = f.info.metadata['s3o-write'] ?? ownWriteId(f.storageKey);
+    if (writeId === null) {
+      report.foreign++;
+      continue;
+    }
+    const objectKey = objectKeyOf(f, r.buckets);
+    if (objectKey === null) {
+      report.unknownBucket++;
+      continue;
+    }
+    let writes = byKey.get(objectKey);
+    if (!writes) byKey.set(objectKey, (writes = new Map()));
+    let write = writes.get(writeId);
+    if (!write) writes.set(writeId, (write = { writeId, copies: [] }));
+    write.copies.push(f);
+  }
+
+  const objects: RebuildObjectRequest[] = [];
+  for (const [objectKey, writes] of byKey) {
+    if (writes.size > 1) report.conflicts++;
+    const newestFirst = [...writes.values()].sort((a, b) => (a.writeId < b.writeId ? 1 : a.writeId > b.writeId ? -1 : 0));
+    const live = newestFirst.find((w) => w.copies.some(isWhole)) ?? null;
+    const dead = live !== null && live.copies.some(isMarked);
+    if (dead) report.deleted++;
+    for (const write of newestFirst) {
+      if (write === live && !dead) {
+        const whole = write.copies.filter(isWhole);
+        const stamp = newestStamp(whole);
+        const identity: ObjectIdentity = storedIdentity(stamp.info);
+        // Copies of one write hold the same bytes; one that does not match the stamp's size is cut off.
+        const copies = whole.filter((c) => c.info.size === stamp.info.size);
+        for (const c of write.copies) if (!copies.includes(c)) owe(c, 'rebuild-incomplete', objectKey);
+        objects.push({
+          objectKey, writeId: write.writeId, createdAt: timeOf(write.writeId, stamp.info), identity,
+          copies: copies.map((c) => ({ backendName: c.backend, storageKey: c.storageKey })),
+        });
+        report.copies += copies.length;
+        report.bytes += copies.length * stamp.info.size;
+        continue;
+      }
+      // Deleted (its copies' markers go after the bytes: the DELETED_REASON debt removes them),
+      // overwritten, or never finished.
+      const reason = write === live || write.copies.some(isMarked) ? DELETED_REASON : write.writeId > (live?.writeId ?? '') ? 'rebuild-incomplete' : 'rebuild-superseded';
+      for (const c of write.copies) owe(c, reason, objectKey);
+    }
+  }
+  report.objects = objects.length;
+
+  // Markers whose bytes are gone already: only the marker is left to delete.
+  // (A fallback marker, on another backend than its bytes, is owed too: cleanup removes only the one beside the bytes.)
+  const present = new Set(found.map((f) => `${f.backend}\n${f.storageKey}`));
+  const presentHashes = new Set(markedHashes.size > 0 ? found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`) : []);
+  for (const [backend, m] of marks) {
+    for (const marker of m.markers) {
+      const stillThere = 'storageKey' in marker.marks
+        ? present.has(`${backend}\n${marker.marks.storageKey}`)
+        : presentHashes.has(`${backend}\n${marker.marks.hash}`);
+      if (!stillThere) debts.push({ kind: 'object', backendName: backend, storageKey: marker.key, objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 });
+    }
+  }
+  report.debts = debts.length;
+  report.debtBytes = debts.reduce((n, d) => n + d.sizeBytes, 0);
+  // A key that could not be looked at may be the newest write of its object: deciding without
+  // it could bring back an older one. Nothing is written; the operator runs it again.
+  if (r.dryRun || report.failed > 0) return report;
+
+  // Debts first (they hold no object), then the objects, a batch per transaction.
+  for (let i = 0; i < debts.length; i += REBUILD_BATCH * 5) {
+    r.signal?.throwIfAborted();
+    const outcome = await r.ledger.rebuildObjects([], debts.slice(i, i + REBUILD_BATCH * 5));
+    report.alreadyThere += debts.slice(i, i + REBUILD_BATCH * 5).length - outcome.debts;
+  }
+  for (let i = 0; i < objects.length; i += REBUILD_BATCH) {
+    r.signal?.throwIfAborted();
+    const outcome = await r.ledger.rebuildObjects(objects.slice(i, i + REBUILD_BATCH), []);
+    report.alreadyThere += outcome.alreadyThere;
+    const done = Math.min(i + REBUILD_BATCH, objects.length);
+    if (done % (REBUILD_BATCH * 10) === 0 || done === objects.length) r.onProgress?.(`recorded ${done}/${objects.length} objects`);
+  }
+  return report;
+}
+
+async function walkBackend(
+  r: RebuildRequest, client: BackendClient, found: Found[],
+  marks: Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>, report: RebuildReport,
+): Promise<void> {
+  const m = { keys: new Set<string>(), hashes: new Set<string>(), markers: [] as Array<{ key: string; marks: Marks }> };
+  marks.set(client.name, m);
+  let listed = 0;
+  let token: string | undefined;
+  do {
+    const page = await client.listObjects({ continuationToken: token, maxKeys: PAGE_SIZE, signal: r.signal });
+    const toHead: string[] = [];
+    for (const { key } of page.keys) {
+      const marked = markedBy(key);
+      if (marked === null) {
+        toHead.push(key);
+        continue;
+      }
+      report.markers++;
+      if ('storageKey' in marked) m.keys.add(marked.storageKey);
+      else m.hashes.add(marked.hash);
+      m.markers.push({ key, marks: marked });
+    }
+    await forEachBounded(toHead, HEADS_PER_BACKEND, async (storageKey) => {
+      try {
+        report.heads++;
+        const info = await client.headObject(storageKey, { signal: r.signal });
+        if (info) found.push({ backend: client.name, storageKey, info });
+      } catch (err) {
+        if (r.signal?.aborted) throw err;
+        report.failed++;
+        r.onProgress?.(`${client.name}: ${storageKey}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, r.signal);
+    r.signal?.throwIfAborted();
+    const before = listed;
+    listed += page.keys.length;
+    report.listed += page.keys.length;
+    if (Math.floor(before / REBUILD_PROGRESS_EVERY) !== Math.floor(listed / REBUILD_PROGRESS_EVERY) || !page.nextToken) {
+      r.onProgress?.(`${client.name}: listed ${listed} keys${page.nextToken ? '' : ' (done)'}`);
+    }
+    token = page.nextToken;
+  } while (token);
+}
+
+/** A copy whose bytes are all there: the size the write announced, when it announced one (multipart uploads do not). */
+function isWhole(f: Found): boolean {
+  const announced = f.info.metadata['s3o-size'];
+  return announced === undefined || Number(announced) === f.info.size;
+}
+
+/** The copy whose metadata was stamped last (x-amz-meta-s3o-seq, write/restamp.ts in the gateway); the first when none was. */
+function newestStamp(copies: Found[]): Found {
+  return copies.reduce((best, c) => ((c.info.metadata['s3o-seq'] ?? '') > (best.info.metadata['s3o-seq'] ?? '') ? c : best));
+}
+
+/** When the write started: its id's time (a ULID), else the backend's Last-Modified. */
+function timeOf(writeId: string, info: ObjectInfo): number {
+  try {
+    return idTime(writeId);
+  } catch {
+    return info.lastModified?.getTime() ?? Date.now();
+  }
+}
+
+/** `{bucket}/{key}` of a copy of ours: the bucket from its metadata, the key from x-amz-meta-s3o-key or its storage path. */
+function objectKeyOf(f: Found, buckets: ReadonlySet<string>): string | null {
+  const target = reconcileTarget(f.storageKey, storedBucket(f.info), buckets);
+  if (!('bucket' in target)) return null;
+  const encoded = f.info.metadata['s3o-key'];
+  if (encoded !== undefined) {
+    try {
+      return `${target.bucket}/${decodeURIComponent(encoded)}`;
+    } catch {
+      // fall through to the storage path
+    }
+  }
+  // `{bucket}/{storage path}!{id}`; a hashed path (`!h/…`, keys past 1 KiB) names no key without the metadata.
+  const path = target.key.replace(/![0-9A-HJKMNP-TV-Z]{26}$/, '');
+  if (path.startsWith('!h/')) return null;
+  return `${target.bucket}/${keyOfStoragePath(path)}`;
+}
