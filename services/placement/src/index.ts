@@ -1,6 +1,7 @@
 // The placement service: where copies live over time (docs/architecture.md §2) — replication to the
 // factor (replication/), and the other placement jobs beside it. Every periodic job runs on
 // a PeriodicWorker (@s3o/workers) named in worker-names.ts.
+import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
 import { startReplication, type ReplicationDeps, type ReplicationLedger } from './replication/index.js';
@@ -16,6 +17,8 @@ export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, SyncCounts, SyncR
 export { PLACEMENT_WORKERS } from './worker-names.js';
 
 export interface PlacementService {
+  /** A reloaded configuration: replication.* and rebalance.* from the next event and pass on (docs/architecture.md §7 "Reloading"). */
+  reconfigure(next: Config): void;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,10 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     : null;
   prober?.start();
   return {
+    reconfigure: (next) => {
+      replication.reconfigure(next);
+      relocation.reconfigure(next);
+    },
     stop: async () => {
       await prober?.stop();
       await relocation.stop();

@@ -18,7 +18,7 @@ function pieces(world: World, extra: Partial<ReplicationDeps> = {}) {
   const replicator = new Replicator(deps);
   const trimmer = new OverReplicationTrimmer(deps);
   const queue = new KeyedWorkQueue(2, 16, async (key, signal) => void (await replicator.replicate(key, signal)), logger);
-  const sweep = new ReplicationSweep({ ledger: world.ledger, batchSize: 2, factor: world.config.replication.factor, replicator, trimmer, queue });
+  const sweep = new ReplicationSweep({ ledger: world.ledger, settings: () => ({ batchSize: 2, factor: world.config.replication.factor }), replicator, trimmer, queue });
   return { replicator, trimmer, queue, sweep };
 }
 

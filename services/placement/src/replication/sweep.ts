@@ -25,8 +25,8 @@ export interface SweepCounts {
 
 export interface ReplicationSweepOptions {
   ledger: PlacementLedger;
-  batchSize: number;
-  factor: number;
+  /** replication.batch_size and .factor as they are now (a reload may change them); read once per pass */
+  settings: () => { batchSize: number; factor: number };
   replicator: Replicator;
   trimmer: OverReplicationTrimmer;
   queue: KeyedWorkQueue;
@@ -37,7 +37,8 @@ export class ReplicationSweep {
 
   /** One pass over the objects below, then above, the factor; stops between pages when `signal` fires. */
   async pass(signal: AbortSignal): Promise<SweepCounts> {
-    const { ledger, batchSize, factor, replicator, trimmer, queue } = this.o;
+    const { ledger, replicator, trimmer, queue } = this.o;
+    const { batchSize, factor } = this.o.settings();
     const counts: SweepCounts = { under: 0, over: 0, trimmed: 0 };
     const uncounted = replicator.uncounted();
     for (let after: string | null = null; !signal.aborted;) {
