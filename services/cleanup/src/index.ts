@@ -76,9 +76,9 @@ export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): Clea
   };
 
   const startLifecycle = (): PeriodicWorker<LifecycleCounts> => {
-    const expiry = new PeriodicWorker({
+    const expiry = new PeriodicWorker<LifecycleCounts>({
       name: CLEANUP_WORKERS.lifecycle, lock: 'per-run', locks: ledger, intervalMs: own.config.lifecycle.intervalMs, logger,
-      run: (signal) => lifecycle.pass(signal),
+      run: (signal, progress) => lifecycle.pass(signal, progress),
     });
     expiry.start();
     return expiry;

@@ -5,7 +5,7 @@ import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
 import { startReplication, type ReplicationDeps, type ReplicationLedger } from './replication/index.js';
-import { Reconciler, reconcileFoundSomething, type ReconcileLedger } from './reconcile/index.js';
+import { Reconciler, reconcileFoundSomething, type ReconcileCounts, type ReconcileLedger } from './reconcile/index.js';
 import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
 import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
@@ -43,9 +43,9 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
   const replication = startReplication(deps);
   // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
   const reconciler = deps.config.reconcile.enabled ? new Reconciler(deps) : null;
-  const reconcile = reconciler && new PeriodicWorker({
+  const reconcile = reconciler && new PeriodicWorker<ReconcileCounts>({
     name: PLACEMENT_WORKERS.reconcile, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.reconcile.intervalMs,
-    logger: deps.logger, run: (signal) => reconciler.pass(signal), noteworthy: reconcileFoundSomething,
+    logger: deps.logger, run: (signal, progress) => reconciler.pass(signal, progress), noteworthy: reconcileFoundSomething,
   });
   reconcile?.start();
   // relocation/: drains (admin API) and the rebalancer.

@@ -53,8 +53,12 @@ export type PeriodicWorkerOptions<C extends object> = WorkerSharing & {
   /** the job's name: in logs, records and metrics, and the leader lock's name */
   name: string;
   intervalMs: number;
-  /** One run of the job. Its numeric fields are the counts logged and recorded. */
-  run: (signal: AbortSignal) => Promise<C>;
+  /**
+   * One run of the job. Its numeric fields are the counts logged and recorded. A job that
+   * counts as it goes hands its counts object to `progress` once, and keeps updating it: the
+   * record's `progress` reads it while the run lasts (an operator's pass streams it).
+   */
+  run: (signal: AbortSignal, progress: (counts: C) => void) => Promise<C>;
   /**
    * Whether a run's counts are news, logged at info (otherwise at debug). Default: any count
    * above 0. Jobs whose counts are never 0 (keys listed, backends probed) say what matters.
@@ -83,6 +87,8 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
   private running: Promise<RunResult<C>> | null = null;
   /** a wake() came during a run: run once more when it ends */
   private again = false;
+  /** the counts object the run in progress updates as it goes (run's `progress`) */
+  private live: C | null = null;
   /** lock 'held': the lock kept between runs */
   private held: LeaderLock | null = null;
   private stopped: Promise<void> | null = null;
@@ -116,7 +122,8 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
 
   /** A copy of the worker's record. */
   record(): WorkerRecord {
-    return { ...this.state, lastCounts: this.state.lastCounts && { ...this.state.lastCounts } };
+    const live = this.state.running ? this.live : null;
+    return { ...this.state, lastCounts: this.state.lastCounts && { ...this.state.lastCounts }, progress: live && numericFields(live) };
   }
 
   /** Joins the registry and starts ticking: the first tick after a short random delay. */
@@ -284,13 +291,15 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     this.state.running = true;
     let result: RunResult<C>;
     try {
-      const counts = await this.options.run(signal);
+      this.live = null;
+      const counts = await this.options.run(signal, (c) => void (this.live = c));
       result = signal.aborted ? { status: 'aborted', counts, reason: reasonOf(signal) } : { status: 'ok', counts };
     } catch (err) {
       result = signal.aborted ? { status: 'aborted', counts: null, reason: reasonOf(signal) } : { status: 'failed', error: asError(err) };
     }
     const finished = this.clock();
     this.state.running = false;
+    this.live = null;
     this.state.lastFinishedAt = finished;
     this.state.lastOutcome = result.status as RunOutcome;
     const durationMs = finished - started;

@@ -32,6 +32,8 @@ export interface WorkerRecord {
   readonly lastOutcome: RunOutcome | null;
   /** the counts the last run that returned reported (ok or aborted) */
   readonly lastCounts: Readonly<Record<string, number>> | null;
+  /** the counts of the run in progress so far, when the job reports them as it goes; null otherwise */
+  readonly progress?: Readonly<Record<string, number>> | null;
   readonly lastSuccessAt: number | null;
   readonly lastFailureAt: number | null;
   /** the message of the last failure (a run that threw, or a lock that could not be asked for) */

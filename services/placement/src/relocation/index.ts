@@ -54,9 +54,9 @@ export function startRelocation(deps: RelocationDeps & { bus: EventBus }): Reloc
   drains.start();
   const rebalance = new Rebalancer(own, mover);
   const startRebalancer = (): PeriodicWorker<RebalanceCounts> => {
-    const worker = new PeriodicWorker({
+    const worker = new PeriodicWorker<RebalanceCounts>({
       name: PLACEMENT_WORKERS.rebalance, lock: 'per-run', locks: ledger, intervalMs: own.config.rebalance.intervalMs, logger,
-      run: (signal) => rebalance.run(signal),
+      run: (signal, progress) => rebalance.run(signal, progress),
     });
     worker.start();
     return worker;

@@ -51,9 +51,9 @@ export function startReplication(deps: ReplicationDeps & { bus: EventBus }): Rep
     },
   });
   const catchUp = new ReplicationSweep({ ledger: own.ledger, settings: () => own.config.replication, replicator, trimmer, queue });
-  const sweep = new PeriodicWorker({
+  const sweep = new PeriodicWorker<SweepCounts>({
     name: PLACEMENT_WORKERS.replicationSweep, lock: 'per-run', locks: own.ledger, intervalMs: settings.workerIntervalMs, logger: own.logger,
-    run: (signal) => catchUp.pass(signal),
+    run: (signal, progress) => catchUp.pass(signal, progress),
   });
   sweep.start();
   return {
