@@ -255,7 +255,7 @@ describe('outcome records', () => {
     const fresh: WorkerRecord = {
       name: 'reaper', lock: 'none', intervalMs: 3_600_000, running: false, holdsLock: false, runs: 0,
       lastStartedAt: null, lastFinishedAt: null, lastOutcome: null, lastCounts: null, lastSuccessAt: null,
-      lastFailureAt: null, lastError: null, consecutiveFailures: 0, nextTickAt: null,
+      lastFailureAt: null, lastError: null, consecutiveFailures: 0, nextTickAt: null, progress: null,
     };
     assert.deepEqual(w.record(), fresh);
 
