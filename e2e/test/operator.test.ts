@@ -83,9 +83,14 @@ describe('operator surface', () => {
     // The events replicate most objects at once; the pass is what an operator runs after a factor change.
     const res = await rawFetch(sys.url, { method: 'POST', path: '/admin/api/jobs/replicate/run', credentials: ADMIN_ROOT, headers: { accept: 'application/x-ndjson' } });
     assert.equal(res.status, 200, res.body);
-    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string });
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status?: string; counts?: Record<string, number> });
     assert.equal(lines[0]!.event, 'started');
     assert.equal(lines.at(-1)!.event, 'done', res.body);
+    // The summary line: what the pass found and did (every object below the factor had its turn).
+    const summary = lines.at(-1)!.counts!;
+    assert.deepEqual(Object.keys(summary).sort(), ['over', 'replicated', 'trimmed', 'under']);
+    assert.equal(summary['replicated'], summary['under'], res.body);
+    for (const line of lines.filter((l) => l.event === 'running' && l.counts)) assert.ok(line.counts!['replicated']! <= line.counts!['under']!, res.body);
     for (const key of keys) {
       const where = await waitUntil(`${key} has two copies`, async () => (await adminCall(sys.url, 'GET', 'object-locations', { query: { bucket, key } })).body,
         (o) => o.copies?.filter((c: { state: string }) => c.state === 'ok').length === 2);
@@ -133,7 +138,7 @@ describe('operator surface', () => {
 
     const flush = await admin(['usage-flush'], env);
     assert.equal(flush.code, 0, flush.stderr);
-    assert.match(flush.stdout, /^usage-flush: done in/);
+    assert.match(flush.stdout, /^usage-flush: done in [\d.]+s: deltas \d+, requests \d+, egressBytes [\d.]+ \w+, ingressBytes [\d.]+ \w+, failed 0$/m);
 
     const unknownBackend = await admin(['drain-status', 'nope'], env);
     assert.equal(unknownBackend.code, 3);

@@ -77,7 +77,7 @@ describe('configuration reload', () => {
       await rewrite((tree) => {
         tree.backends[0].quota_bytes = '3GB';
         tree.buckets[0].credentials.push({ access_key_id: NEW_KEY.accessKeyId, secret_access_key: NEW_KEY.secretAccessKey });
-        tree.replication = { ...(tree.replication ?? {}), worker_interval: '7m' };
+        tree.cleanup_queue = { ...(tree.cleanup_queue ?? {}), tick: '7s' };
       });
       const reload = await adminCall(sys.url, 'POST', 'reload', { query: { all: 'true' } });
       assert.equal(reload.status, 200, JSON.stringify(reload.body));
@@ -87,7 +87,7 @@ describe('configuration reload', () => {
         assert.equal(p.status.ok, true, JSON.stringify(p));
         assert.ok(p.status.applied.includes('backends[b1].quotaBytes'), JSON.stringify(p.status));
         assert.ok(p.status.applied.includes('buckets'), JSON.stringify(p.status));
-        assert.deepEqual(p.status.restart_needed, ['replication.workerIntervalMs']);
+        assert.deepEqual(p.status.restart_needed, ['cleanupQueue.tickMs']);
       }
       // Every gateway takes the new key at once.
       for (const url of sys.gatewayUrls) {
@@ -102,7 +102,7 @@ describe('configuration reload', () => {
       assert.equal(status.backends.find((b: { name: string }) => b.name === 'b1').quota.limit_bytes, 3_000_000_000);
       // The restart-only key keeps its running value.
       const running = (await adminCall(sys.url, 'GET', 'config')).body.config;
-      assert.notEqual(running.replication.workerIntervalMs, 7 * 60_000);
+      assert.notEqual(running.cleanupQueue.tickMs, 7_000);
       assert.equal(running.backends[0].quotaBytes, 3_000_000_000);
       while (sent < 400 && Date.now() - started < LOAD_MAX_MS / 2) await new Promise((r) => setTimeout(r, 20)); // load after the reload too
     } finally {

@@ -3,6 +3,7 @@
 // in every cleanup process, woken by `cleanup.enqueued` events and ticking for retries that
 // come due; the reaper, the stale-multipart sweep and lifecycle expiry each run under their
 // own leader lock, so one process runs each, and so does pruning of the event log.
+import type { Config } from '@s3o/config';
 import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
@@ -27,13 +28,19 @@ export interface CleanupService {
   worker: PeriodicWorker<QueueCounts>;
   reaper: PeriodicWorker<ReapCounts>;
   multipartSweep: PeriodicWorker<MultipartSweepCounts>;
-  /** null when no lifecycle rule is configured */
-  lifecycle: PeriodicWorker<LifecycleCounts> | null;
+  /** null while no lifecycle rule is configured */
+  readonly lifecycle: PeriodicWorker<LifecycleCounts> | null;
   eventPrune: PeriodicWorker<EventPruneCounts>;
+  /**
+   * A reloaded configuration: lifecycle.* from the next pass on — the expiry job starts when
+   * the first rule appears, and stops after its pass in progress when the last one goes.
+   */
+  reconfigure(next: Config): void;
   stop(): Promise<void>;
 }
 
 export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): CleanupService {
+  // `own` is what the jobs read their settings from, per pass: reconfigure() swaps its config.
   const { bus, ...own } = deps;
   const { config, ledger, logger } = own;
   const queue = new CleanupQueueWorker(own);
@@ -62,26 +69,48 @@ export function startCleanupService(deps: CleanupDeps & { bus: EventBus }): Clea
       intervalMs: Math.max(1000, config.cleanupQueue.multipartStaleTimeoutMs / 10), logger,
       run: (signal) => multipart.pass(signal),
     }),
-    lifecycle: config.lifecycle.rules.length === 0 ? null : new PeriodicWorker({
-      name: CLEANUP_WORKERS.lifecycle, lock: 'per-run', locks: ledger, intervalMs: config.lifecycle.intervalMs, logger,
-      run: (signal) => lifecycle.pass(signal),
-    }),
     eventPrune: new PeriodicWorker({
       name: CLEANUP_WORKERS.eventPrune, lock: 'per-run', locks: ledger, intervalMs: config.bus.pruneIntervalMs, logger,
       run: (signal) => eventPrune.pass(signal),
     }),
   };
 
+  const startLifecycle = (): PeriodicWorker<LifecycleCounts> => {
+    const expiry = new PeriodicWorker<LifecycleCounts>({
+      name: CLEANUP_WORKERS.lifecycle, lock: 'per-run', locks: ledger, intervalMs: own.config.lifecycle.intervalMs, logger,
+      run: (signal, progress) => lifecycle.pass(signal, progress),
+    });
+    expiry.start();
+    return expiry;
+  };
+  let expiry = config.lifecycle.rules.length === 0 ? null : startLifecycle();
+  /** expiry jobs a reload turned off, finishing their pass (a stop cuts it short) */
+  const retiring = new Set<PeriodicWorker<LifecycleCounts>>();
+
   worker.start();
   sweeps.reaper.start();
   sweeps.multipartSweep.start();
-  sweeps.lifecycle?.start();
   sweeps.eventPrune.start();
   return {
     worker,
     ...sweeps,
+    get lifecycle() {
+      return expiry;
+    },
+    reconfigure: (next) => {
+      own.config = next;
+      const settings = next.lifecycle;
+      if (settings.rules.length > 0 && expiry) expiry.reschedule(settings.intervalMs);
+      else if (settings.rules.length > 0) expiry = startLifecycle();
+      else if (expiry) {
+        const old = expiry;
+        retiring.add(old);
+        void old.retire().finally(() => retiring.delete(old));
+        expiry = null;
+      }
+    },
     stop: async () => {
-      await Promise.all([sweeps.reaper.stop(), sweeps.multipartSweep.stop(), sweeps.lifecycle?.stop(), sweeps.eventPrune.stop()]);
+      await Promise.all([sweeps.reaper.stop(), sweeps.multipartSweep.stop(), expiry?.stop(), sweeps.eventPrune.stop(), ...[...retiring].map((w) => w.stop())]);
       await worker.stop();
     },
   };

@@ -26,16 +26,18 @@ export class LifecycleExpiry {
     this.clock = deps.clock ?? Date.now;
   }
 
-  async pass(signal: AbortSignal): Promise<LifecycleCounts> {
+  /** `progress` gets the counts, updated as objects expire (an operator's pass streams them). */
+  async pass(signal: AbortSignal, progress?: (counts: LifecycleCounts) => void): Promise<LifecycleCounts> {
     const { config } = this.deps;
     const counts: LifecycleCounts = { expired: 0 };
+    progress?.(counts);
     let every: string[] | null = null;
     for (const rule of config.lifecycle.rules) {
       every ??= rule.bucket === null ? await this.everyBucket() : null;
       const buckets = rule.bucket === null ? every! : [rule.bucket];
       for (const bucket of buckets) {
         if (signal.aborted) return counts;
-        counts.expired += await this.expire(bucket, rule, signal);
+        await this.expire(bucket, rule, signal, counts);
       }
     }
     return counts;
@@ -49,13 +51,12 @@ export class LifecycleExpiry {
   }
 
   /** Expires what `rule` selects in `bucket`, page by page in key order. */
-  private async expire(bucket: string, rule: LifecycleRule, signal: AbortSignal): Promise<number> {
+  private async expire(bucket: string, rule: LifecycleRule, signal: AbortSignal, counts: LifecycleCounts): Promise<void> {
     const { ledger, config, logger } = this.deps;
     const createdBefore = this.clock() - rule.expirationDays * DAY_MS;
     const prefix = `${bucket}/${rule.prefix}`;
     const to = pastPrefix(prefix);
     let from = prefix;
-    let expired = 0;
     while (!signal.aborted) {
       const page = await ledger.listRange({ from, to, limit: config.lifecycle.batchSize });
       for (const entry of page) {
@@ -67,7 +68,7 @@ export class LifecycleExpiry {
           Object.keys(rule.tags).length > 0 ? { createdBefore, tags: rule.tags } : { createdBefore },
         );
         if (result.sequencer === null) continue;
-        expired++;
+        counts.expired++;
         logger.debug({ objectKey: entry.objectKey, prefix: rule.prefix, tags: rule.tags, days: rule.expirationDays }, 'object expired');
       }
       const last = page.at(-1);
@@ -75,6 +76,5 @@ export class LifecycleExpiry {
       // Resume strictly after the last key: the key followed by U+0000 is its successor.
       from = `${last.objectKey}\u0000`;
     }
-    return expired;
   }
 }

@@ -66,3 +66,40 @@ describe('the cleanup service', () => {
     assert.equal(await world.client('b1').headObject(expiring.copies[0]!.storageKey), null);
   });
 });
+
+describe('the cleanup service reconfigured by a reload', () => {
+  let world: World;
+  let bus: InProcessBus;
+  let service: CleanupService;
+  before(async () => {
+    world = await startWorld({ backends: ['b1'], config: { cleanup_queue: { tick: '1h' } } });
+  });
+  after(async () => {
+    await service?.stop();
+    await bus?.stop();
+    await world.close();
+  });
+
+  test('a lifecycle rule added by a reload expires objects; removing the last rule stops the job', async () => {
+    await writeObject(world, 'photos', 'tmp/old.txt', Buffer.from('old'));
+    await writeObject(world, 'photos', 'keep/old.txt', Buffer.from('kept'));
+    world.clock.now += 2 * DAY;
+    bus = new InProcessBus({ ledger: world.ledger, logger: world.deps.logger, maxDeliver: 3, pollIntervalMs: 60_000 });
+    service = startCleanupService({ ...world.deps, bus });
+    bus.start();
+    assert.equal(service.lifecycle, null, 'no lifecycle job without rules');
+
+    const rule = { bucket: null, prefix: 'tmp/', tags: {}, expirationDays: 1 };
+    service.reconfigure({ ...world.config, lifecycle: { rules: [rule], intervalMs: 100, batchSize: 1000 } });
+    const job = service.lifecycle;
+    assert.ok(job, 'the rule starts the job');
+    await eventually(async () => (await world.ledger.getObject('photos/tmp/old.txt')) === null, 'the old object expires');
+    assert.ok(await world.ledger.getObject('photos/keep/old.txt'), 'an object the rule does not select stays');
+
+    service.reconfigure({ ...world.config, lifecycle: { rules: [], intervalMs: 100, batchSize: 1000 } });
+    assert.equal(service.lifecycle, null);
+    // The retired job finishes its pass and leaves; it runs no more.
+    await eventually(async () => !job.record().running && job.record().nextTickAt === null, 'the retired job has stopped');
+    assert.deepEqual(await job.trigger(), { status: 'skipped', reason: 'stopped' }, 'a retired job runs no more');
+  });
+});

@@ -3,8 +3,10 @@
 // whole first: an invalid file changes nothing and says why (the reload status, an error log
 // line, s3o_config_reloads_total{result="failed"}). A valid one is compared with what runs;
 // what can change live is applied — log level, buckets and their credentials, auth.root,
-// backend quotas (synced to the ledger) and monthly usage limits — and every other changed key
-// is listed as needing a restart, and keeps its running value until then.
+// backend quotas (synced to the ledger), monthly usage limits, rate limits, and the sections
+// the services of this process read (replication, rebalance, lifecycle, notifications: each
+// service takes its own, ReconfigurableService) — and every other changed key is listed as
+// needing a restart (RESTART_ONLY says why), and keeps its running value until then.
 import type { Config } from '@s3o/config';
 import { ConfigError, loadConfig } from '@s3o/config';
 import type { ProcessUsage } from '@s3o/backends';
@@ -17,12 +19,47 @@ const reloads = counter({ name: 's3o_config_reloads_total', help: 'Configuration
 const lastReload = gauge({ name: 's3o_config_last_reload_success', help: '1 when the last configuration reload succeeded, 0 when it was refused' });
 
 /** The keys a reload applies live; every other key needs a restart. */
-const LIVE = ['logging.level', 'buckets', 'auth.root', 'backends[].quotaBytes', 'backends[].apiRequestLimit', 'backends[].egressByteLimit', 'backends[].ingressByteLimit'];
+const LIVE = [
+  'logging.level', 'buckets', 'auth.root', 'backends[].quotaBytes', 'backends[].apiRequestLimit', 'backends[].egressByteLimit',
+  'backends[].ingressByteLimit', 'rateLimit', 'replication', 'rebalance', 'lifecycle', 'notifications',
+];
+
+/** The sections a reload hands to the services whole. */
+const LIVE_SECTIONS = ['rateLimit', 'replication', 'rebalance', 'lifecycle', 'notifications'] as const;
+
+/**
+ * The keys that still take a restart, and why. A key changed in the file keeps its running
+ * value (GET /admin/api/config shows it) and is listed in the reload's `restart_needed`.
+ */
+export const RESTART_ONLY: Readonly<Record<string, string>> = {
+  server: 'the listener (address, TLS settings) is bound, and the request limits, admission budgets and body guards built, when the process starts; TLS certificate files are re-read on SIGHUP',
+  database: 'the ledger (engine, connection pool, leader-lock connections) is opened once at start; another engine or DSN is another ledger',
+  bus: 'the NATS connections, streams, durable consumers and outbox relay are set up at start',
+  backends: 'a backend added or removed, or its endpoint, bucket, credentials or size cap changed, needs new clients, breakers and meters (only quota_bytes and the monthly limits are live)',
+  encryption: 'the master keys are checked against the ledger at start; a process must not take a key it cannot prove',
+  integrity: 'read by the write and read paths as built at start',
+  telemetry: 'exporters, the metrics listener and tracing are started once',
+  ui: 'the dashboard is registered at its path, with its session secret, when the gateway starts',
+  circuitBreaker: 'the database breaker is built at start',
+  backendCircuitBreaker: 'the backend breakers and the health prober are built at start',
+  routingStrategy: 'read by placement decisions as built at start',
+  cleanupQueue: 'the cleanup jobs take their intervals and limits at start',
+  writePath: 'heartbeats and the reaper take their timings at start',
+  reconcile: 'the reconcile job is made (or not) at start',
+  usageFlush: 'the usage meter is set up at start',
+};
+
+/** A service of this process that takes a reloaded configuration, reading its own sections from it. */
+export interface ReconfigurableService {
+  reconfigure(next: Config): void;
+}
 
 export class ConfigReloader implements ConfigReload {
   readonly liveKeys = LIVE;
+  readonly restartOnly = RESTART_ONLY;
   private last: ReloadStatus | null = null;
   private readonly gateways: Gateway[] = [];
+  private readonly services: ReconfigurableService[] = [];
   private running: Promise<ReloadStatus> | null = null;
 
   /** `started`: the configuration the process started with (what restart-only keys still run with). */
@@ -36,6 +73,11 @@ export class ConfigReloader implements ConfigReload {
   /** The gateway of this process, which takes the new buckets, credentials and auth.root. */
   attachGateway(gateway: Gateway): void {
     this.gateways.push(gateway);
+  }
+
+  /** A service of this process (placement, cleanup, notifier), which takes its sections of a reloaded file. */
+  attachService(service: ReconfigurableService): void {
+    this.services.push(service);
   }
 
   status(): ReloadStatus | null {
@@ -71,8 +113,10 @@ export class ConfigReloader implements ConfigReload {
       }
       if (appliedKeys.some((k) => /Limit$/.test(k))) this.deps.usage.updateLimits(usageLimitsOf(live.backends));
       for (const gateway of this.gateways) gateway.applyConfig(live);
+      // Each service compares nothing: it takes the sections it reads, and what did not change stays as it was.
+      if (appliedKeys.length > 0) for (const service of this.services) service.reconfigure(live);
     } catch (err) {
-      // Only the ledger sync can fail here (the database is unreachable): say so; the next reload tries again.
+      // The ledger sync can fail here (the database is unreachable): say so; the next reload tries again.
       const error = `applying the configuration failed: ${err instanceof Error ? err.message : String(err)}`;
       this.deps.logger.error({ trigger, err }, 'configuration reload failed while applying');
       reloads.inc({ result: 'failed' });
@@ -98,7 +142,10 @@ export class ConfigReloader implements ConfigReload {
 /** The live sections of `next` over `base`; backends keep their base settings but for quota and limits. */
 function pickLive(base: Config, next: Config): Partial<Config> {
   const byName = new Map(next.backends.map((b) => [b.name, b]));
+  const sections: Partial<Config> = {};
+  for (const key of LIVE_SECTIONS) (sections as Record<string, unknown>)[key] = next[key];
   return {
+    ...sections,
     logging: { ...base.logging, level: next.logging.level },
     buckets: next.buckets,
     auth: { ...base.auth, root: next.auth.root },

@@ -114,6 +114,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
     }
     case 'cleanup': {
       const s = startCleanupService({ ...deps, logger });
+      deps.reloader?.attachService(s);
       return { gateway: null, stop: () => s.stop() };
     }
     case 'placement': {
@@ -123,6 +124,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
         config: deps.config, ledger: deps.ledger, backends: deps.backends, availability: deps.availability,
         health: deps.breakers ?? undefined, breakers: deps.breakers, admission: deps.admission, bus: deps.bus, logger, keys: deps.keys,
       });
+      deps.reloader?.attachService(s);
       return { gateway: null, stop: () => s.stop() };
     }
     case 'usage': {
@@ -131,6 +133,7 @@ export function startService(name: ServiceName, deps: ServiceDeps): StartedServi
     }
     case 'notifier': {
       const s = startNotifierService({ config: deps.config, ledger: deps.ledger, bus: deps.bus, logger });
+      deps.reloader?.attachService(s);
       return { gateway: null, stop: () => s.stop() };
     }
   }

@@ -1,5 +1,5 @@
-// How admin commands print: progress only on a terminal (a pipe or file gets no redraws),
-// aligned tables, sizes for people.
+// How admin commands print: progress redrawn on a terminal, plain lines of the counts
+// elsewhere (a pipe or file gets no redraws), aligned tables, sizes for people.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -23,12 +23,27 @@ test('progress is drawn in place on a terminal and cleared before the result', (
   assert.ok(tty.text.endsWith('\r\x1b[2K'), 'the line is cleared');
 });
 
-test('progress writes nothing when the output is not a terminal', () => {
+test('progress without counts writes nothing when the output is not a terminal', () => {
   const pipe = sink(false);
   const p = new Progress(pipe, 'replicate');
   p.update(1000);
   p.done();
   assert.equal(pipe.text, '');
+});
+
+test('progress counts: on a terminal beside the bar; elsewhere one plain line each time they change', () => {
+  const tty = sink(true);
+  const bar = new Progress(tty, 'rebalance');
+  bar.update(1000, { planned: 4, moved: 1, bytes: 2048, failed: 0 });
+  assert.match(tty.text, /rebalance \[.{23}\] 1s {2}planned 4, moved 1, bytes 2\.0 KiB, failed 0\x1b\[K$/);
+
+  const pipe = sink(false);
+  const p = new Progress(pipe, 'rebalance');
+  p.update(1000, { planned: 4, moved: 1, failed: 0 });
+  p.update(2000, { planned: 4, moved: 1, failed: 0 });
+  p.update(3000, { planned: 4, moved: 3, failed: 1 });
+  p.done();
+  assert.equal(pipe.text, 'rebalance: 1s: planned 4, moved 1, failed 0\nrebalance: 3s: planned 4, moved 3, failed 1\n');
 });
 
 test('tables align their columns; sizes and limits read as people write them', () => {

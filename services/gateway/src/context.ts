@@ -82,6 +82,8 @@ export interface ConfigReload {
   status(): ReloadStatus | null;
   /** the keys a reload applies live; every other key needs a restart */
   readonly liveKeys: readonly string[];
+  /** the sections that still take a restart, each with why */
+  readonly restartOnly: Readonly<Record<string, string>>;
 }
 
 export interface ReloadStatus {

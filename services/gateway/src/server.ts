@@ -34,8 +34,8 @@ export interface Gateway {
   reloadTls(): void;
   /**
    * A reloaded configuration (docs/architecture.md §7 "Reloading"): the buckets, their
-   * credentials and auth.root from the next request on, and every setting the gateway reads
-   * per request. Settings read once at start (listener, backends, rate limits) stay.
+   * credentials and auth.root from the next request on, the rate limits, and every setting
+   * the gateway reads per request. Settings read once at start (listener, backends) stay.
    */
   applyConfig(next: Config): void;
 }
@@ -67,6 +67,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
     reloadTls: listener.reloadTls,
     applyConfig: (next) => {
       void identity.reconfigure(next);
+      traffic.reconfigure(next.rateLimit);
       deps.config = next;
     },
   };
@@ -81,7 +82,7 @@ export function createGatewayApp(deps: GatewayDeps): Gateway {
   });
 
   // Rate limiting and admission control: the first hook after observability, before auth and before any body byte.
-  installTrafficShaping(app, deps);
+  const traffic = installTrafficShaping(app, deps);
   // Every action reaches the ledger through the database breaker (degraded/).
   const degraded = createDegradedMode(deps);
   const actionDeps: GatewayDeps = { ...deps, ledger: degraded.ledger };

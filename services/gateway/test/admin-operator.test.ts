@@ -194,6 +194,53 @@ describe('admin API: operator endpoints', () => {
   });
 });
 
+describe('admin API: a pass streams its counts as it goes', () => {
+  let world: AdminWorld;
+  before(async () => {
+    world = await startAdminWorld();
+  });
+  after(() => world?.close());
+
+  test('running lines carry the counts so far; the last line is the summary', async () => {
+    let release: () => void = () => {};
+    let counts: { seen: number; done: number; failed: number; bytes: number } | null = null;
+    const worker = new PeriodicWorker<{ seen: number; done: number; failed: number; bytes: number }>({
+      name: 'lifecycle', lock: 'none', intervalMs: 3_600_000, logger: silentLogger(), registry: world.operator.workers,
+      firstTick: { maxDelayMs: 3_600_000, jitter: 1 },
+      run: async (_signal, progress) => {
+        counts = { seen: 0, done: 0, failed: 0, bytes: 0 };
+        progress(counts);
+        counts.seen = 3;
+        counts.done = 2;
+        counts.bytes = 2048;
+        await new Promise<void>((resolve) => (release = resolve));
+        counts.done = 3;
+        counts.bytes = 3072;
+        return counts;
+      },
+    });
+    worker.start();
+    try {
+      const running: Array<Record<string, any>> = [];
+      const lines = streamJob(world.url, 'lifecycle', (line) => {
+        if (line['event'] === 'running') running.push(line);
+      });
+      await waitFor(() => running.some((l) => l['counts']?.done === 2));
+      assert.deepEqual(running.find((l) => l['counts'])!['counts'], { seen: 3, done: 2, failed: 0, bytes: 2048 });
+      release();
+      const all = await lines as Array<Record<string, any>>;
+      assert.equal(all[0]!['event'], 'started');
+      const last = all.at(-1)!;
+      assert.equal(last['event'], 'done');
+      assert.deepEqual(last['counts'], { seen: 3, done: 3, failed: 0, bytes: 3072 });
+      assert.equal(worker.record().progress, null, 'no progress once the pass has ended');
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!condition()) {
@@ -202,8 +249,8 @@ async function waitFor(condition: () => boolean): Promise<void> {
   }
 }
 
-/** POST jobs/{job}/run with Accept: application/x-ndjson, signed as root; the lines. */
-async function streamJob(origin: string, job: string): Promise<Array<{ event: string }>> {
+/** POST jobs/{job}/run with Accept: application/x-ndjson, signed as root; the lines (each also to `onLine` as it arrives). */
+async function streamJob(origin: string, job: string, onLine?: (line: Record<string, any>) => void): Promise<Array<{ event: string }>> {
   const url = new URL(`/admin/api/jobs/${job}/run`, origin);
   const { ALGORITHM, amzDateOf, canonicalRequest, credentialScope, deriveSigningKey, sha256Hex, signatureHex, stringToSign } = await import('@s3o/s3');
   const amzDate = amzDateOf(new Date());
@@ -220,7 +267,13 @@ async function streamJob(origin: string, job: string): Promise<Array<{ event: st
     const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers }, (res) => {
       assert.equal(res.headers['content-type'], 'application/x-ndjson');
       let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
+      let seen = 0;
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+        const complete = text.split('\n').slice(0, -1);
+        for (const l of complete.slice(seen)) if (l !== '') onLine?.(JSON.parse(l));
+        seen = complete.length;
+      });
       res.on('end', () => resolve(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: string })));
       res.on('error', reject);
     });

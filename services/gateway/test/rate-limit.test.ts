@@ -68,3 +68,25 @@ test('X-Forwarded-For is read right to left behind trusted proxies only', () => 
   assert.equal(clientIp('10.0.0.5', undefined, trusted), '10.0.0.5');
   assert.equal(clientIp('10.0.0.5', '203.0.113.1', null), '10.0.0.5', 'no trusted proxies: the header is ignored');
 });
+
+test('reconfigured (a reload): clients keep their buckets, capped at the new burst and refilled at the new rate', () => {
+  let now = 0;
+  const settings = { requestsPerSec: 100, burst: 100, maxIdleMs: 600_000, cleanupIntervalMs: 3_600_000, maxClients: 100 };
+  const limiter = new RateLimiter({ ...settings, clock: () => now });
+  try {
+    for (let i = 0; i < 10; i++) assert.equal(limiter.take('a').allowed, true);
+    limiter.reconfigure({ ...settings, requestsPerSec: 1, burst: 2 });
+    // 90 tokens left under the old burst; the new one caps them at 2.
+    assert.equal(limiter.take('a').allowed, true);
+    assert.equal(limiter.take('a').allowed, true);
+    assert.deepEqual(limiter.take('a'), { allowed: false, retryAfterSeconds: 1 });
+    now += 1000;
+    assert.equal(limiter.take('a').allowed, true, 'one token a second at the new rate');
+    assert.equal(limiter.take('a').allowed, false);
+    limiter.reconfigure({ ...settings, cleanupIntervalMs: 1000 });
+    now += 1000;
+    for (let i = 0; i < 50; i++) assert.equal(limiter.take('a').allowed, true, 'raised again: the new rate refills it');
+  } finally {
+    limiter.stop();
+  }
+});

@@ -52,7 +52,7 @@ type DeliveryOutcome = keyof DeliveryCounts;
  * polled every `poll_interval`, woken when the bus enqueued deliveries.
  */
 export class DeliveryLoop {
-  private readonly endpoints: Map<string, NotificationEndpointConfig>;
+  private endpoints: Map<string, NotificationEndpointConfig>;
   private readonly clock: () => number;
   private readonly random: () => number;
   /** set by nudge(): rows may have come due since the pass last claimed */
@@ -64,6 +64,15 @@ export class DeliveryLoop {
     this.endpoints = new Map(deps.config.endpoints.map((e) => [e.name, e]));
     this.clock = deps.clock ?? Date.now;
     this.random = deps.random ?? Math.random;
+  }
+
+  /**
+   * A reloaded notifications section: rows claimed from now on are sent to the endpoints as
+   * configured now (a delivery in flight finishes with the settings it started with).
+   */
+  reconfigure(config: NotificationsConfig): void {
+    this.deps.config = config;
+    this.endpoints = new Map(config.endpoints.map((e) => [e.name, e]));
   }
 
   /** New rows may be due: a pass in progress claims again now instead of waiting for a slot. */

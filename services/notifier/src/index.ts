@@ -31,12 +31,17 @@ export const DELIVERY_WORKER = 'notification-delivery';
 
 export interface NotifierService {
   deliveries: PeriodicWorker<DeliveryCounts>;
+  /**
+   * A reloaded configuration: events handled from now on are matched against its endpoints,
+   * and deliveries claimed from now on use them; the delivery loop starts with the first endpoint.
+   */
+  reconfigure(next: Config): void;
   stop(): Promise<void>;
 }
 
 export function startNotifierService(deps: NotifierDeps): NotifierService {
   const { config, ledger, bus, logger } = deps;
-  const notifications = config.notifications;
+  let notifications = config.notifications;
   const transports = { webhook: new WebhookTransport(), nats: new NatsTransport() };
   const loop = new DeliveryLoop({ config: notifications, ledger, logger, transports });
   const deliveries = new PeriodicWorker({
@@ -60,6 +65,13 @@ export function startNotifierService(deps: NotifierDeps): NotifierService {
   const stopReporting = reportOutboxDepth(ledger);
   return {
     deliveries,
+    reconfigure: (next) => {
+      notifications = next.notifications;
+      loop.reconfigure(notifications);
+      deliveries.reschedule(notifications.pollIntervalMs);
+      // Once started it keeps running with no endpoint left: rows still owed to a removed one are dead-lettered.
+      if (notifications.endpoints.length > 0) deliveries.start();
+    },
     stop: async () => {
       stopReporting();
       await deliveries.stop();

@@ -1,10 +1,11 @@
 // The placement service: where copies live over time (docs/architecture.md §2) — replication to the
 // factor (replication/), and the other placement jobs beside it. Every periodic job runs on
 // a PeriodicWorker (@s3o/workers) named in worker-names.ts.
+import type { Config } from '@s3o/config';
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
 import { startReplication, type ReplicationDeps, type ReplicationLedger } from './replication/index.js';
-import { Reconciler, reconcileFoundSomething, type ReconcileLedger } from './reconcile/index.js';
+import { Reconciler, reconcileFoundSomething, type ReconcileCounts, type ReconcileLedger } from './reconcile/index.js';
 import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
 import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
@@ -21,6 +22,8 @@ export { PLACEMENT_WORKERS } from './worker-names.js';
 export { copyBytes, TargetWriteError } from './copy-bytes.js';
 
 export interface PlacementService {
+  /** A reloaded configuration: replication.* and rebalance.* from the next event and pass on (docs/architecture.md §7 "Reloading"). */
+  reconfigure(next: Config): void;
   stop(): Promise<void>;
 }
 
@@ -48,16 +51,16 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
   const replication = startReplication(deps);
   // reconcile/: ledger vs backends every reconcile.interval, one process at a time.
   const reconciler = deps.config.reconcile.enabled ? new Reconciler(deps) : null;
-  const reconcile = reconciler && new PeriodicWorker({
+  const reconcile = reconciler && new PeriodicWorker<ReconcileCounts>({
     name: PLACEMENT_WORKERS.reconcile, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.reconcile.intervalMs,
-    logger: deps.logger, run: (signal) => reconciler.pass(signal), noteworthy: reconcileFoundSomething,
+    logger: deps.logger, run: (signal, progress) => reconciler.pass(signal, progress), noteworthy: reconcileFoundSomething,
   });
   reconcile?.start();
   // scrub/: integrity.scrub_* — copies re-read at a bounded rate, one process at a time.
   const scrubber = deps.config.integrity.scrub.enabled ? new Scrubber(deps) : null;
   const scrub = scrubber && new PeriodicWorker({
     name: PLACEMENT_WORKERS.scrub, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.integrity.scrub.intervalMs,
-    logger: deps.logger, run: (signal) => scrubber.pass(signal), noteworthy: scrubFoundSomething,
+    logger: deps.logger, run: (signal, progress) => scrubber.pass(signal, progress), noteworthy: scrubFoundSomething,
   });
   scrub?.start();
   // relocation/: drains (admin API) and the rebalancer.
@@ -71,6 +74,10 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
     : null;
   prober?.start();
   return {
+    reconfigure: (next) => {
+      replication.reconfigure(next);
+      relocation.reconfigure(next);
+    },
     stop: async () => {
       await prober?.stop();
       await relocation.stop();

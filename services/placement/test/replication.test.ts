@@ -18,7 +18,7 @@ function pieces(world: World, extra: Partial<ReplicationDeps> = {}) {
   const replicator = new Replicator(deps);
   const trimmer = new OverReplicationTrimmer(deps);
   const queue = new KeyedWorkQueue(2, 16, async (key, signal) => void (await replicator.replicate(key, signal)), logger);
-  const sweep = new ReplicationSweep({ ledger: world.ledger, batchSize: 2, factor: world.config.replication.factor, replicator, trimmer, queue });
+  const sweep = new ReplicationSweep({ ledger: world.ledger, settings: () => ({ batchSize: 2, factor: world.config.replication.factor }), replicator, trimmer, queue });
   return { replicator, trimmer, queue, sweep };
 }
 
@@ -42,7 +42,7 @@ describe('replication sweep', () => {
       await writeObject(world, key, data.get(key)!, 'b1');
     }
     const { sweep, queue } = pieces(world);
-    assert.deepEqual(await sweep.pass(NEVER), { under: 5, over: 0, trimmed: 0 });
+    assert.deepEqual(await sweep.pass(NEVER), { under: 5, over: 0, trimmed: 0, replicated: 5 });
     for (const [key, bytes] of data) {
       const found = (await world.ledger.getObject(key))!;
       assert.deepEqual(found.locations.map((l) => [l.backendName, l.state]), [['b1', 'ok'], ['b2', 'ok']], key);
@@ -58,7 +58,7 @@ describe('replication sweep', () => {
       { ...first.data, storage_key: undefined, write_id: undefined, sequencer: undefined },
       { version: 1, bucket: 'photos', key: 'sweep/0', from: 'b1', to: 'b2', size: data.get('photos/sweep/0')!.length, storage_key: undefined, write_id: undefined, sequencer: undefined },
     );
-    assert.deepEqual(await sweep.pass(NEVER), { under: 0, over: 0, trimmed: 0 }, 'nothing left to do');
+    assert.deepEqual(await sweep.pass(NEVER), { under: 0, over: 0, trimmed: 0, replicated: 0 }, 'nothing left to do');
     await queue.stop();
   });
 
@@ -80,7 +80,7 @@ describe('replication sweep', () => {
 
   test('over the factor: the sweep trims back to it', async () => {
     const { sweep, queue } = pieces(world);
-    assert.deepEqual(await sweep.pass(NEVER), { under: 0, over: 1, trimmed: 1 });
+    assert.deepEqual(await sweep.pass(NEVER), { under: 0, over: 1, trimmed: 1, replicated: 0 });
     assert.equal((await copiesOf(world, 'photos/sweep/0')).length, 2);
     await queue.stop();
   });

@@ -22,7 +22,7 @@ async function measure(count: number, size: number, concurrency: number): Promis
     const deps = { config: world.config, ledger: world.ledger, backends: world.backends, logger };
     const replicator = new Replicator(deps);
     const queue = new KeyedWorkQueue(concurrency, concurrency * 8, async (key, signal) => void (await replicator.replicate(key, signal)), logger);
-    const sweep = new ReplicationSweep({ ledger: world.ledger, batchSize: 50, factor: 2, replicator, trimmer: new OverReplicationTrimmer(deps), queue });
+    const sweep = new ReplicationSweep({ ledger: world.ledger, settings: () => ({ batchSize: 50, factor: 2 }), replicator, trimmer: new OverReplicationTrimmer(deps), queue });
     const started = performance.now();
     const counts = await sweep.pass(new AbortController().signal);
     const seconds = (performance.now() - started) / 1000;

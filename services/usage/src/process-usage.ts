@@ -68,8 +68,8 @@ export function createProcessUsage(
         limitGauges.ingressBytes.set({ backend }, l.ingressBytes);
       }
     },
-    async flushNow(): Promise<void> {
-      await flusher?.flush();
+    async flushNow() {
+      return (await flusher?.flush()) ?? null;
     },
     async start({ ledger }) {
       for (const row of await ledger.listUsage(usagePeriod(Date.now()))) {

@@ -53,8 +53,12 @@ export type PeriodicWorkerOptions<C extends object> = WorkerSharing & {
   /** the job's name: in logs, records and metrics, and the leader lock's name */
   name: string;
   intervalMs: number;
-  /** One run of the job. Its numeric fields are the counts logged and recorded. */
-  run: (signal: AbortSignal) => Promise<C>;
+  /**
+   * One run of the job. Its numeric fields are the counts logged and recorded. A job that
+   * counts as it goes hands its counts object to `progress` once, and keeps updating it: the
+   * record's `progress` reads it while the run lasts (an operator's pass streams it).
+   */
+  run: (signal: AbortSignal, progress: (counts: C) => void) => Promise<C>;
   /**
    * Whether a run's counts are news, logged at info (otherwise at debug). Default: any count
    * above 0. Jobs whose counts are never 0 (keys listed, backends probed) say what matters.
@@ -83,13 +87,20 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
   private running: Promise<RunResult<C>> | null = null;
   /** a wake() came during a run: run once more when it ends */
   private again = false;
+  /** the counts object the run in progress updates as it goes (run's `progress`) */
+  private live: C | null = null;
   /** lock 'held': the lock kept between runs */
   private held: LeaderLock | null = null;
   private stopped: Promise<void> | null = null;
+  /** retire(): no tick, wake or trigger starts a run any more; the run in progress finishes */
+  private retiring = false;
+  /** the interval in force (reschedule() changes it) */
+  private intervalMs: number;
 
   constructor(private readonly options: PeriodicWorkerOptions<C>) {
     if (!(options.intervalMs > 0)) throw new RangeError(`worker ${options.name}: intervalMs must be greater than 0`);
     this.name = options.name;
+    this.intervalMs = options.intervalMs;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.registry = options.registry ?? processWorkers;
@@ -111,19 +122,53 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
 
   /** A copy of the worker's record. */
   record(): WorkerRecord {
-    return { ...this.state, lastCounts: this.state.lastCounts && { ...this.state.lastCounts } };
+    const live = this.state.running ? this.live : null;
+    return { ...this.state, lastCounts: this.state.lastCounts && { ...this.state.lastCounts }, progress: live && numericFields(live) };
   }
 
   /** Joins the registry and starts ticking: the first tick after a short random delay. */
   start(): void {
-    if (this.timer || this.stopping.signal.aborted) return;
+    if (this.timer || this.stopping.signal.aborted || this.retiring) return;
     this.registry.add(this);
-    this.schedule(firstTickDelayMs(this.options.intervalMs, this.random, this.options.firstTick));
+    this.schedule(firstTickDelayMs(this.intervalMs, this.random, this.options.firstTick));
+  }
+
+  /**
+   * A new interval (a reloaded configuration): the next tick comes at the new interval after
+   * the last one, or at once when that is already past; a run in progress is left alone.
+   */
+  reschedule(intervalMs: number): void {
+    if (!(intervalMs > 0)) throw new RangeError(`worker ${this.name}: intervalMs must be greater than 0`);
+    if (intervalMs === this.intervalMs) return;
+    const previous = this.intervalMs;
+    this.intervalMs = intervalMs;
+    this.state.intervalMs = intervalMs;
+    if (!this.timer || this.state.nextTickAt === null) return;
+    const lastTick = this.state.nextTickAt - previous;
+    clearTimeout(this.timer);
+    this.schedule(Math.max(0, Math.min(this.state.nextTickAt, lastTick + intervalMs) - this.clock()));
+  }
+
+  /**
+   * Stops for good without cutting short the run in progress (a job a reload turned off):
+   * no tick, wake or trigger starts another, the run finishes, then the worker stops as
+   * stop() does. A stop() meanwhile aborts the run as usual.
+   */
+  retire(): Promise<void> {
+    this.retiring = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.state.nextTickAt = null;
+    this.again = false;
+    return (async () => {
+      while (this.running) await this.running;
+      await this.stop();
+    })();
   }
 
   /** Runs the job now, or once more as soon as the run in progress ends. Never throws. */
   wake(): void {
-    if (this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted || this.retiring) return;
     if (this.running) {
       this.again = true;
       return;
@@ -137,7 +182,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
    * when another process holds the lock. Never throws.
    */
   trigger(): Promise<RunResult<C>> {
-    if (this.stopping.signal.aborted) return Promise.resolve({ status: 'skipped', reason: 'stopped' });
+    if (this.stopping.signal.aborted || this.retiring) return Promise.resolve({ status: 'skipped', reason: 'stopped' });
     if (this.running) return Promise.resolve({ status: 'skipped', reason: 'busy' });
     return this.begin();
   }
@@ -162,7 +207,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
   private schedule(delayMs: number): void {
     this.state.nextTickAt = this.clock() + delayMs;
     this.timer = setTimeout(() => {
-      this.schedule(this.options.intervalMs);
+      this.schedule(this.intervalMs);
       // A tick that finds a run in progress is skipped: the next one comes at the interval.
       if (!this.running) void this.begin();
     }, delayMs);
@@ -173,7 +218,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
   private begin(): Promise<RunResult<C>> {
     const run = this.lead().finally(() => {
       this.running = null;
-      if (this.again && !this.stopping.signal.aborted) {
+      if (this.again && !this.stopping.signal.aborted && !this.retiring) {
         this.again = false;
         void this.begin();
       }
@@ -246,13 +291,15 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     this.state.running = true;
     let result: RunResult<C>;
     try {
-      const counts = await this.options.run(signal);
+      this.live = null;
+      const counts = await this.options.run(signal, (c) => void (this.live = c));
       result = signal.aborted ? { status: 'aborted', counts, reason: reasonOf(signal) } : { status: 'ok', counts };
     } catch (err) {
       result = signal.aborted ? { status: 'aborted', counts: null, reason: reasonOf(signal) } : { status: 'failed', error: asError(err) };
     }
     const finished = this.clock();
     this.state.running = false;
+    this.live = null;
     this.state.lastFinishedAt = finished;
     this.state.lastOutcome = result.status as RunOutcome;
     const durationMs = finished - started;

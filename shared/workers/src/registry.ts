@@ -32,6 +32,8 @@ export interface WorkerRecord {
   readonly lastOutcome: RunOutcome | null;
   /** the counts the last run that returned reported (ok or aborted) */
   readonly lastCounts: Readonly<Record<string, number>> | null;
+  /** the counts of the run in progress so far, when the job reports them as it goes; null otherwise */
+  readonly progress?: Readonly<Record<string, number>> | null;
   readonly lastSuccessAt: number | null;
   readonly lastFailureAt: number | null;
   /** the message of the last failure (a run that threw, or a lock that could not be asked for) */
@@ -78,11 +80,18 @@ export class WorkerRegistry {
 
   /**
    * Runs the named job now in this process (an operator's "run it now"): what its first
-   * worker answered, or null when no worker of that name runs here.
+   * worker that is not stopping answered (one a reload retired may still be finishing its
+   * pass beside its successor), or null when no worker of that name runs here.
    */
   async trigger(name: string): Promise<RunResult<object> | null> {
-    for (const worker of this.workers) if (worker.name === name) return worker.trigger();
-    return null;
+    let stopping: RunResult<object> | null = null;
+    for (const worker of this.workers) {
+      if (worker.name !== name) continue;
+      const result = await worker.trigger();
+      if (result.status === 'skipped' && result.reason === 'stopped') stopping = result;
+      else return result;
+    }
+    return stopping;
   }
 }
 

@@ -180,6 +180,61 @@ describe('stop', () => {
   });
 });
 
+describe('reload: reschedule and retire', () => {
+  test('reschedule: a shorter interval brings the next tick forward; the run in progress is left alone', GUARD, async () => {
+    const hold = gate();
+    let runs = 0;
+    let signalSeen: AbortSignal | null = null;
+    const w = worker({
+      lock: 'none',
+      run: async (signal) => {
+        runs++;
+        signalSeen = signal;
+        if (runs === 1) await hold.promise;
+        return { runs };
+      },
+    });
+    w.start();
+    const run = w.trigger();
+    await until('the first run to start', () => runs === 1);
+    assert.ok(w.record().nextTickAt! - Date.now() > 1_000, 'the next tick is seconds away');
+    w.reschedule(50);
+    assert.equal(w.record().intervalMs, 50);
+    assert.equal(signalSeen!.aborted, false, 'the run in progress goes on');
+    hold.open();
+    assert.equal((await run).status, 'ok');
+    await until('a tick at the new interval', () => runs >= 2);
+    await w.stop();
+  });
+
+  test('retire: the run in progress finishes (not aborted), then nothing runs again', GUARD, async () => {
+    const hold = gate();
+    let signalSeen: AbortSignal | null = null;
+    let abortedAtEnd: boolean | null = null;
+    const w = worker({
+      lock: 'none',
+      run: async (signal) => {
+        signalSeen = signal;
+        await hold.promise;
+        abortedAtEnd = signal.aborted;
+        return { moved: 1 };
+      },
+    });
+    w.start();
+    const run = w.trigger();
+    await until('the run to start', () => signalSeen !== null);
+    const retired = w.retire();
+    w.wake();
+    assert.deepEqual(await w.trigger(), { status: 'skipped', reason: 'stopped' });
+    hold.open();
+    await retired;
+    assert.equal(abortedAtEnd, false, 'retire does not cut the run short');
+    assert.deepEqual(await run, { status: 'ok', counts: { moved: 1 } });
+    assert.equal(w.record().runs, 1);
+    assert.equal(w.record().nextTickAt, null);
+  });
+});
+
 describe('outcome records', () => {
   test('the same fields for every job: runs, times, counts, failures in a row, the last error', async () => {
     const clock = manualClock();
@@ -200,7 +255,7 @@ describe('outcome records', () => {
     const fresh: WorkerRecord = {
       name: 'reaper', lock: 'none', intervalMs: 3_600_000, running: false, holdsLock: false, runs: 0,
       lastStartedAt: null, lastFinishedAt: null, lastOutcome: null, lastCounts: null, lastSuccessAt: null,
-      lastFailureAt: null, lastError: null, consecutiveFailures: 0, nextTickAt: null,
+      lastFailureAt: null, lastError: null, consecutiveFailures: 0, nextTickAt: null, progress: null,
     };
     assert.deepEqual(w.record(), fresh);
 

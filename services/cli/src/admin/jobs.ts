@@ -1,8 +1,9 @@
 // `admin replicate|over-replication|rebalance|lifecycle|reconcile|scrub|usage-flush`: one pass now
-// through POST /admin/api/jobs/{job}/run, following its NDJSON progress — a bar on a terminal,
-// plain lines otherwise, the answer's last line with --json.
+// through POST /admin/api/jobs/{job}/run, following its NDJSON progress — a bar with the counts
+// so far on a terminal, a plain line each time the counts change otherwise, the summary line
+// (its counts) at the end; the answer's last line with --json.
 import { EXIT, type AdminSession } from './connection.js';
-import { json, Progress } from './output.js';
+import { countsText, json, Progress } from './output.js';
 
 export const JOB_VERBS = ['replicate', 'over-replication', 'rebalance', 'lifecycle', 'reconcile', 'scrub', 'usage-flush'] as const;
 export type JobVerb = (typeof JOB_VERBS)[number];
@@ -10,7 +11,10 @@ export type JobVerb = (typeof JOB_VERBS)[number];
 export async function runJob(session: AdminSession, job: JobVerb, asJson: boolean, out = process.stdout, err = process.stderr): Promise<number> {
   const progress = asJson ? null : new Progress(err, job);
   const last = await session.stream({ method: 'POST', path: `/jobs/${job}/run` }, (line) => {
-    if (line['event'] === 'running') progress?.update(Number(line['elapsed_ms'] ?? 0));
+    if (line['event'] === 'running') {
+      const counts = line['counts'] && typeof line['counts'] === 'object' ? line['counts'] as Record<string, unknown> : undefined;
+      progress?.update(Number(line['elapsed_ms'] ?? 0), counts);
+    }
     else if (line['event'] === 'started' && progress && !progress.interactive) err.write(`${job}: started\n`);
   });
   progress?.done();
@@ -22,9 +26,7 @@ export async function runJob(session: AdminSession, job: JobVerb, asJson: boolea
   if (asJson) out.write(json(last));
   else {
     const seconds = (Number(last['elapsed_ms'] ?? 0) / 1000).toFixed(1);
-    const counts = last['counts'] && typeof last['counts'] === 'object'
-      ? Object.entries(last['counts'] as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join(', ')
-      : '';
+    const counts = last['counts'] && typeof last['counts'] === 'object' ? countsText(last['counts'] as Record<string, unknown>) : '';
     out.write(failed
       ? `${job}: ${String(last['status'] ?? 'failed')} after ${seconds}s: ${String(last['error'] ?? last['reason'] ?? '')}\n`
       : `${job}: done in ${seconds}s${counts ? `: ${counts}` : ''}\n`);

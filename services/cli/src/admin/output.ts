@@ -44,9 +44,15 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/** Counts as people read them: `seen 3, done 2, bytes 2.0 KiB`. */
+export function countsText(counts: Record<string, unknown>): string {
+  return Object.entries(counts).map(([k, v]) => `${k} ${/bytes/i.test(k) && typeof v === 'number' ? bytes(v) : String(v)}`).join(', ');
+}
+
 /**
  * A pass's progress: on a terminal one line redrawn in place (a bar moving while the pass
- * runs, its elapsed time); elsewhere nothing until the end, so logs and pipes get plain lines.
+ * runs, its elapsed time and its counts so far); elsewhere one plain line each time the
+ * counts change, so logs and pipes get readable lines.
  */
 export class Progress {
   private frame = 0;
@@ -58,13 +64,21 @@ export class Progress {
     return this.out.isTTY === true;
   }
 
-  update(elapsedMs: number): void {
-    if (!this.interactive) return;
+  private lastCounts = '';
+
+  update(elapsedMs: number, counts?: Record<string, unknown>): void {
+    const text = counts ? countsText(counts) : '';
+    if (!this.interactive) {
+      if (text !== '' && text !== this.lastCounts) this.out.write(`${this.label}: ${(elapsedMs / 1000).toFixed(0)}s: ${text}\n`);
+      this.lastCounts = text;
+      return;
+    }
     const width = 20;
     const pos = this.frame++ % (2 * width - 2);
     const at = pos < width ? pos : 2 * width - 2 - pos;
     const bar = `${' '.repeat(at)}███${' '.repeat(Math.max(0, width - at))}`.slice(0, width + 3);
-    this.out.write(`\r${this.label} [${bar}] ${(elapsedMs / 1000).toFixed(0)}s`);
+    // Cleared to the end of the line: the counts may be shorter than the previous frame's.
+    this.out.write(`\r${this.label} [${bar}] ${(elapsedMs / 1000).toFixed(0)}s${text ? `  ${text}` : ''}\x1b[K`);
     this.drawn = true;
   }
 

@@ -1,7 +1,7 @@
 // The running configuration, for operators:
 //   GET config   every section as this process runs it (after defaults, ${VAR} expansion and
-//                any reload), secrets replaced by "<redacted>"; the keys a reload applies live
-//                (every other key takes a restart) and the last reload's outcome.
+//                any reload), secrets replaced by "<redacted>"; the keys a reload applies live,
+//                the sections that still take a restart (with why) and the last reload's outcome.
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../context.js';
 import { sendJson } from './respond.js';
@@ -45,6 +45,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: GatewayDeps): v
       config: redact(deps.config),
       reloadable: reload !== undefined,
       live_keys: reload?.liveKeys ?? [],
+      restart_only: reload?.restartOnly ?? {},
       last_reload: reload?.status() ?? null,
     });
   });

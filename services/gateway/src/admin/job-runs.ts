@@ -18,9 +18,22 @@ export interface Pass {
   started: Promise<void>;
   /** null: no process runs the job */
   result: Promise<RunResult<object> | null>;
+  /**
+   * The counts of the pass so far, as the job reports them (PeriodicWorker progress): read
+   * live here, or from the heartbeat of the process that runs it (at most 5 s old); null
+   * when the job does not report them or no record shows the run.
+   */
+  progress(): Promise<Record<string, number> | null>;
 }
 
-const settled = (result: RunResult<object> | null): Pass => ({ started: new Promise(() => {}), result: Promise.resolve(result) });
+const noProgress = async () => null;
+const settled = (result: RunResult<object> | null): Pass => ({ started: new Promise(() => {}), result: Promise.resolve(result), progress: noProgress });
+
+/** The progress of the running record among `records` of the job's worker. */
+function progressOf(records: readonly WorkerRecord[], worker: string): Record<string, number> | null {
+  const running = records.find((r) => r.name === worker && r.running && r.progress);
+  return running?.progress ? { ...running.progress } : null;
+}
 
 export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pass> {
   const worker = TRIGGERS[job];
@@ -28,10 +41,12 @@ export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pa
     // Every process meters its own usage; this gateway flushes its own.
     if (!deps.usage) return settled(null);
     const usage = deps.usage;
-    return local(usage.flushNow().then(() => ({ status: 'ok', counts: {} })));
+    return local(usage.flushNow().then((counts) => ({ status: 'ok', counts: counts ?? {} })), noProgress);
   }
   const operator = deps.operator;
-  if (operator?.workers.list().some((w) => w.name === worker)) return local(operator.workers.trigger(worker));
+  if (operator?.workers.list().some((w) => w.name === worker)) {
+    return local(operator.workers.trigger(worker), async () => progressOf(operator.workers.list(), worker));
+  }
   const fleet = await deps.ledger.listHeartbeats(Date.now() - HEARTBEAT_SEEN_WITHIN_MS);
   const runsIt = fleet.some((p) => (p.workers as WorkerRecord[]).some((w) => w.name === worker));
   if (!runsIt) return settled(null);
@@ -39,8 +54,8 @@ export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pa
 }
 
 /** Local: trigger() refuses at once, so a refusal is known before the next turn of the event loop. */
-function local(result: Promise<RunResult<object> | null>): Pass {
-  return { started: new Promise((resolve) => setImmediate(resolve)), result };
+function local(result: Promise<RunResult<object> | null>, progress: Pass['progress']): Pass {
+  return { started: new Promise((resolve) => setImmediate(resolve)), result, progress };
 }
 
 function remote(deps: GatewayDeps, job: string, worker: string): Pass {
@@ -65,5 +80,9 @@ function remote(deps: GatewayDeps, job: string, worker: string): Pass {
       }
     }
   })();
-  return { started, result };
+  const progress = async () => {
+    const fleet = await deps.ledger.listHeartbeats(Date.now() - HEARTBEAT_SEEN_WITHIN_MS);
+    return progressOf(fleet.flatMap((p) => p.workers as WorkerRecord[]), worker);
+  };
+  return { started, result, progress };
 }

@@ -1,8 +1,10 @@
 // Running a periodic job now, for operators:
 //   POST jobs/{job}/run   one pass of the job in this process, now. Plain JSON answers when it
 //                         ended; with `Accept: application/x-ndjson` the answer streams one JSON
-//                         line per step — {"event":"started"}, {"event":"running","elapsed_ms"}
-//                         every second, then {"event":"done","counts"} or {"event":"failed"}.
+//                         line per step — {"event":"started"}, {"event":"running","elapsed_ms",
+//                         "counts"} every second (the pass's counts so far, when the job reports
+//                         them: live in this process, from the runner's heartbeat otherwise),
+//                         then the summary {"event":"done","counts"} or {"event":"failed"}.
 // The pass runs where the job runs (job-runs.ts): here, or in the placement or cleanup process.
 // A job whose pass is running — the scheduled one, or another operator's — is refused with 409
 // JobBusy, never queued; so is one whose leader lock another process holds. A job no process
@@ -64,7 +66,16 @@ async function stream(reply: FastifyReply, job: string, pass: Pass): Promise<Fas
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-amz-request-id': reply.request.id });
   const line = (value: object) => res.write(`${JSON.stringify(value)}\n`);
   line({ event: 'started', job, at: new Date(started).toISOString() });
-  const ticker = setInterval(() => line({ event: 'running', job, elapsed_ms: Date.now() - started }), PROGRESS_EVERY_MS);
+  // One progress line a second; a slow read of the counts (a heartbeat query) skips a beat rather than piling up.
+  let reading = false;
+  const ticker = setInterval(() => {
+    if (reading) return;
+    reading = true;
+    pass.progress().then(
+      (counts) => line({ event: 'running', job, elapsed_ms: Date.now() - started, ...(counts ? { counts } : {}) }),
+      () => line({ event: 'running', job, elapsed_ms: Date.now() - started }),
+    ).finally(() => (reading = false));
+  }, PROGRESS_EVERY_MS);
   try {
     const result = outcome(job, early ? early.r : await pass.result);
     line({ event: result['status'] === 'failed' ? 'failed' : 'done', job, elapsed_ms: Date.now() - started, ...result });

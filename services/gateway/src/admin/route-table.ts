@@ -58,7 +58,7 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
 
   // Seeing the system
   { method: 'GET', path: '/status', tag: 'status', summary: 'This process and the fleet: backends (health, breaker, drain, quota, objects, usage), queues, intents, uploads, services seen', responses: { 200: 'the status document', ...DENIED } },
-  { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, the keys a reload applies live and the last reload', responses: { 200: 'the configuration', ...DENIED } },
+  { method: 'GET', path: '/config', tag: 'status', summary: 'The running configuration, secrets redacted, the keys a reload applies live, the sections that still take a restart (with why) and the last reload', responses: { 200: 'the configuration', ...DENIED } },
   { method: 'GET', path: '/workers', tag: 'status', summary: "Every periodic job's outcome record in every process seen: last success and failure, error, failures in a row, lock holder", responses: { 200: 'the records', ...DENIED } },
   {
     method: 'GET', path: '/object-locations', tag: 'objects', summary: 'Every copy of one object: backend, storage key, state (ok / missing / corrupt), size, written at, verified at (the scrubber)',

@@ -11,7 +11,7 @@
 // under a prefix of its own before this hook runs (server.ts), so it is an object request here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { S3Error } from '@s3o/s3';
-import { cidrBlockList } from '@s3o/config';
+import { cidrBlockList, type RateLimitConfig } from '@s3o/config';
 import { counter } from '@s3o/telemetry';
 import type { GatewayDeps } from '../context.js';
 import { sendError } from '../http/respond.js';
@@ -28,8 +28,24 @@ export function isOperatorRoute(url: string, uiPath = '/ui'): boolean {
 }
 
 export interface TrafficShaping {
-  /** the rate limiter, when rate_limit.enabled (its size is watched by tests) */
-  limiter: RateLimiter | null;
+  /** the rate limiter, while rate_limit.enabled (its size is watched by tests) */
+  readonly limiter: RateLimiter | null;
+  /**
+   * A reloaded rate_limit section, from the next request on: limits changed in place (each
+   * client keeps its bucket), the limiter made or dropped when `enabled` changes, the
+   * trusted proxies replaced. Requests already admitted are not touched.
+   */
+  reconfigure(next: RateLimitConfig): void;
+}
+
+function limiterSettings(limit: RateLimitConfig) {
+  return {
+    requestsPerSec: limit.requestsPerSec,
+    burst: limit.burst,
+    maxIdleMs: limit.cleanupMaxAgeMs,
+    cleanupIntervalMs: limit.cleanupIntervalMs,
+    maxClients: DEFAULT_MAX_CLIENTS,
+  };
 }
 
 export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): TrafficShaping {
@@ -41,21 +57,26 @@ export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): 
     labelNames: ['class', 'reason'],
   });
 
-  const limiter = rateLimit.enabled
-    ? new RateLimiter({
-        requestsPerSec: rateLimit.requestsPerSec,
-        burst: rateLimit.burst,
-        maxIdleMs: rateLimit.cleanupMaxAgeMs,
-        cleanupIntervalMs: rateLimit.cleanupIntervalMs,
-        maxClients: DEFAULT_MAX_CLIENTS,
-      })
-    : null;
-  const trusted = rateLimit.trustedProxies.length > 0 ? cidrBlockList(rateLimit.trustedProxies) : null;
+  // Swapped whole by reconfigure(): a request reads both once, so it sees the old or the new settings.
+  let limiter = rateLimit.enabled ? new RateLimiter(limiterSettings(rateLimit)) : null;
+  let trusted = trustedOf(rateLimit);
   const admission = deps.admission
     ? new RequestAdmission(deps.admission, { loadShedThreshold: server.loadShedThreshold, admissionWaitMs: server.admissionWaitMs })
     : null;
-  if (limiter) app.addHook('onClose', async () => limiter.stop());
-  if (!limiter && (!admission || admission.unlimited)) return { limiter: null };
+  app.addHook('onClose', async () => limiter?.stop());
+  const shaping: TrafficShaping = {
+    get limiter() {
+      return limiter;
+    },
+    reconfigure: (next) => {
+      trusted = trustedOf(next);
+      if (!next.enabled) {
+        limiter?.stop();
+        limiter = null;
+      } else if (limiter) limiter.reconfigure(limiterSettings(next));
+      else limiter = new RateLimiter(limiterSettings(next));
+    },
+  };
 
   const refuse = (request: FastifyRequest, reply: FastifyReply, retryAfterSeconds: number, message: string): FastifyReply => {
     reply.header('x-amz-request-id', request.id).header('x-amz-id-2', request.id).header('server', 's3-orchestrator');
@@ -67,18 +88,22 @@ export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): 
     return reply;
   };
 
+  const admits = admission !== null && !admission.unlimited;
+  // Installed even with nothing to do, so a reload can turn rate limiting on.
   app.addHook('onRequest', async (request, reply) => {
+    const limits = limiter;
+    if (!limits && !admits) return undefined;
     const url = request.raw.url ?? '/';
-    if (isOperatorRoute(url, deps.config.ui.enabled ? deps.config.ui.path : '/ui')) return;
-    if (limiter) {
+    if (isOperatorRoute(url, deps.config.ui.enabled ? deps.config.ui.path : '/ui')) return undefined;
+    if (limits) {
       const ip = clientIp(request.raw.socket.remoteAddress, request.raw.headers['x-forwarded-for'], trusted);
-      const decision = limiter.take(ip);
+      const decision = limits.take(ip);
       if (!decision.allowed) {
         rateLimited.inc();
         return refuse(request, reply, decision.retryAfterSeconds, 'Please reduce your request rate.');
       }
     }
-    if (admission && !admission.unlimited) {
+    if (admission && admits) {
       const kind = requestClass(request.raw.method);
       const gone = new AbortController();
       const onClose = () => gone.abort();
@@ -94,5 +119,9 @@ export function installTrafficShaping(app: FastifyInstance, deps: GatewayDeps): 
     }
     return undefined;
   });
-  return { limiter };
+  return shaping;
+}
+
+function trustedOf(limit: RateLimitConfig) {
+  return limit.trustedProxies.length > 0 ? cidrBlockList(limit.trustedProxies) : null;
 }

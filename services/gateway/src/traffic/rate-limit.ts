@@ -27,11 +27,24 @@ export const DEFAULT_MAX_CLIENTS = 50_000;
 export class RateLimiter {
   /** insertion order = least recently seen first (an entry is re-inserted on every request) */
   private readonly buckets = new Map<string, Bucket>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout;
   private readonly now: () => number;
 
-  constructor(private readonly settings: RateLimitSettings) {
+  constructor(private settings: RateLimitSettings) {
     this.now = settings.clock ?? Date.now;
+    this.timer = setInterval(() => this.sweep(), settings.cleanupIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * New limits (a reloaded rate_limit): every client keeps its bucket, taken from now on at
+   * the new rate and capped at the new burst, so a lowered limit refuses at once.
+   */
+  reconfigure(settings: Omit<RateLimitSettings, 'clock'>): void {
+    const sweepChanged = settings.cleanupIntervalMs !== this.settings.cleanupIntervalMs;
+    this.settings = { ...settings, clock: this.now };
+    if (!sweepChanged) return;
+    clearInterval(this.timer);
     this.timer = setInterval(() => this.sweep(), settings.cleanupIntervalMs);
     this.timer.unref();
   }

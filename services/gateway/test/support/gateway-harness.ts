@@ -118,7 +118,7 @@ export async function startGatewayHarness(options: HarnessOptions): Promise<Gate
     const board = new UsageBoard(meter, { unconfirmedTtlMs: 60_000 });
     const limits = usageLimitsOf(config.backends);
     availability.addGate(new UsageLimitGate(board, limits));
-    const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total), flushNow: async () => undefined, updateLimits: (next) => next.forEach((l, b) => limits.has(b) && limits.set(b, l)) };
+    const usage: ProcessUsage = { board, limits, publishTotal: async (total) => board.applyPublished(total), flushNow: async () => null, updateLimits: (next) => next.forEach((l, b) => limits.has(b) && limits.set(b, l)) };
     const admission = new ProcessAdmission(config.server);
     // As a production start does (services/cli master-keys.ts): read and checked against the ledger.
     const keys = await openConfiguredKeys(config.encryption.masterKey, config.encryption.previousKeys, options.ledger);

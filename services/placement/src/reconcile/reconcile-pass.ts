@@ -22,9 +22,11 @@ export class Reconciler {
     this.lost = new LostObjectReporter(deps);
   }
 
-  async pass(signal: AbortSignal): Promise<ReconcileCounts> {
+  async pass(signal: AbortSignal, progress?: (counts: ReconcileCounts) => void): Promise<ReconcileCounts> {
     const { deps } = this;
     const counts = zeroCounts();
+    // The walks update it key by key: an operator's pass streams it.
+    progress?.(counts);
     // Objects are imported into config buckets and those made at run time, read once per pass.
     const buckets = new Set([...deps.config.buckets.map((b) => b.name), ...(await deps.ledger.identity.snapshot()).buckets.map((b) => b.name)]);
     for (const backend of deps.config.backends) {

@@ -25,8 +25,8 @@ const drainRemaining = gauge({
 export interface DrainWorkerOptions {
   /** pause between passes of a drain that is not done yet (e.g. waiting for open uploads) */
   passPauseMs: number;
-  /** copies moved at once */
-  concurrency: number;
+  /** copies moved at once (rebalance.concurrency as it is now: a reload may change it); read once per pass */
+  concurrency: () => number;
 }
 
 /** What one run of the drain worker did. */
@@ -68,14 +68,15 @@ export class DrainWorker {
   private async pass(drain: DrainRow, signal: AbortSignal): Promise<'drained' | 'failed' | null> {
     const { ledger, logger } = this.deps;
     const backend = drain.backendName;
-    const pageSize = Math.max(16, this.options.concurrency * 4);
+    const concurrency = this.options.concurrency();
+    const pageSize = Math.max(16, concurrency * 4);
     let after: string | null = null;
     let progressed = false;
     for (;;) {
       if (signal.aborted || !(await this.stillDraining(drain))) return null;
       const page = await ledger.drains.listBackendCopies(backend, after, pageSize);
       if (page.length === 0) break;
-      const results = await mapLimited(page, this.options.concurrency, (copy) => this.relocate(drain, copy, signal));
+      const results = await mapLimited(page, concurrency, (copy) => this.relocate(drain, copy, signal));
       if (results.some((r) => r === 'progress')) progressed = true;
       if (page.length < pageSize) break;
       after = page.at(-1)!.storageKey;

@@ -1,6 +1,7 @@
 // Moving copies between backends (docs/architecture.md §2 placement): drains started through the admin API
 // and, when rebalance.enabled, the periodic rebalancer. Both move with CopyMover; each runs on
 // a PeriodicWorker (@s3o/workers).
+import type { Config } from '@s3o/config';
 import { EventType } from '@s3o/events';
 import type { EventBus } from '@s3o/bus';
 import { PeriodicWorker } from '@s3o/workers';
@@ -22,16 +23,23 @@ const DRAIN_PASS_PAUSE_MS = 1_000;
 
 export interface Relocation {
   drains: PeriodicWorker<DrainRunCounts>;
-  rebalancer: PeriodicWorker<RebalanceCounts> | null;
+  /** null while rebalance.enabled is false */
+  readonly rebalancer: PeriodicWorker<RebalanceCounts> | null;
+  /**
+   * A reloaded configuration: rebalance.* from the next pass on — the rebalancer starts when
+   * enabled, and when disabled stops after the pass in progress (never cut short).
+   */
+  reconfigure(next: Config): void;
   stop(): Promise<void>;
 }
 
 export function startRelocation(deps: RelocationDeps & { bus: EventBus }): Relocation {
+  // `own` is what the mover, the drains and the rebalancer read their settings from, per pass: reconfigure() swaps its config.
   const { bus, ...own } = deps;
   const { ledger, logger } = own;
   const mover = new CopyMover(own);
   // Drains move `rebalance.concurrency` copies at once, like the rebalancer.
-  const drainWork = new DrainWorker(own, mover, { passPauseMs: DRAIN_PASS_PAUSE_MS, concurrency: own.config.rebalance.concurrency });
+  const drainWork = new DrainWorker(own, mover, { passPauseMs: DRAIN_PASS_PAUSE_MS, concurrency: () => own.config.rebalance.concurrency });
   // The lock is held, not taken per run: the process that works a drain keeps it (and its
   // count of idle passes) until it stops or loses the lock.
   const drains = new PeriodicWorker({
@@ -44,17 +52,37 @@ export function startRelocation(deps: RelocationDeps & { bus: EventBus }): Reloc
     handler: async () => drains.wake(),
   });
   drains.start();
-  const rebalance = own.config.rebalance.enabled ? new Rebalancer(own, mover) : null;
-  const rebalancer = rebalance && new PeriodicWorker({
-    name: PLACEMENT_WORKERS.rebalance, lock: 'per-run', locks: ledger, intervalMs: own.config.rebalance.intervalMs, logger,
-    run: (signal) => rebalance.run(signal),
-  });
-  rebalancer?.start();
+  const rebalance = new Rebalancer(own, mover);
+  const startRebalancer = (): PeriodicWorker<RebalanceCounts> => {
+    const worker = new PeriodicWorker<RebalanceCounts>({
+      name: PLACEMENT_WORKERS.rebalance, lock: 'per-run', locks: ledger, intervalMs: own.config.rebalance.intervalMs, logger,
+      run: (signal, progress) => rebalance.run(signal, progress),
+    });
+    worker.start();
+    return worker;
+  };
+  let rebalancer = own.config.rebalance.enabled ? startRebalancer() : null;
+  /** rebalancers turned off by a reload, finishing their pass (a stop cuts it short) */
+  const retiring = new Set<PeriodicWorker<RebalanceCounts>>();
   return {
     drains,
-    rebalancer,
+    get rebalancer() {
+      return rebalancer;
+    },
+    reconfigure: (next) => {
+      own.config = next;
+      const settings = next.rebalance;
+      if (settings.enabled && rebalancer) rebalancer.reschedule(settings.intervalMs);
+      else if (settings.enabled) rebalancer = startRebalancer();
+      else if (rebalancer) {
+        const old = rebalancer;
+        retiring.add(old);
+        void old.retire().finally(() => retiring.delete(old));
+        rebalancer = null;
+      }
+    },
     stop: async () => {
-      await rebalancer?.stop();
+      await Promise.all([rebalancer?.stop(), ...[...retiring].map((w) => w.stop())]);
       await drains.stop();
     },
   };

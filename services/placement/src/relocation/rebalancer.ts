@@ -43,9 +43,11 @@ export class Rebalancer {
   constructor(private readonly deps: RelocationDeps, private readonly mover: CopyMover) {}
 
   /** Plans one batch of moves and carries them out; moves not yet started are skipped once `signal` fires. */
-  async run(signal: AbortSignal): Promise<RebalanceCounts> {
+  async run(signal: AbortSignal, progress?: (counts: RebalanceCounts) => void): Promise<RebalanceCounts> {
     const plan = await this.plan();
     const counts: RebalanceCounts = { planned: plan.length, moved: 0, bytes: 0, failed: 0 };
+    // Updated as moves end: an operator's pass streams them.
+    progress?.(counts);
     const { concurrency } = this.deps.config.rebalance;
     await mapLimited(plan, concurrency, async ({ copy, target }) => {
       if (signal.aborted) return;

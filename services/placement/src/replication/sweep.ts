@@ -21,12 +21,14 @@ export interface SweepCounts {
   over: number;
   /** excess copies removed */
   trimmed: number;
+  /** of the objects below the factor, those whose replication turn has ended (copied, or nothing could be done) */
+  replicated: number;
 }
 
 export interface ReplicationSweepOptions {
   ledger: PlacementLedger;
-  batchSize: number;
-  factor: number;
+  /** replication.batch_size and .factor as they are now (a reload may change them); read once per pass */
+  settings: () => { batchSize: number; factor: number };
   replicator: Replicator;
   trimmer: OverReplicationTrimmer;
   queue: KeyedWorkQueue;
@@ -36,14 +38,17 @@ export class ReplicationSweep {
   constructor(private readonly o: ReplicationSweepOptions) {}
 
   /** One pass over the objects below, then above, the factor; stops between pages when `signal` fires. */
-  async pass(signal: AbortSignal): Promise<SweepCounts> {
-    const { ledger, batchSize, factor, replicator, trimmer, queue } = this.o;
-    const counts: SweepCounts = { under: 0, over: 0, trimmed: 0 };
+  async pass(signal: AbortSignal, progress?: (counts: SweepCounts) => void): Promise<SweepCounts> {
+    const { ledger, replicator, trimmer, queue } = this.o;
+    const { batchSize, factor } = this.o.settings();
+    const counts: SweepCounts = { under: 0, over: 0, trimmed: 0, replicated: 0 };
+    // Updated page by page and key by key: an operator's pass streams it.
+    progress?.(counts);
     const uncounted = replicator.uncounted();
     for (let after: string | null = null; !signal.aborted;) {
       const page = await ledger.listUnderReplicated({ after, limit: batchSize, factor, uncounted });
       counts.under += page.length;
-      await Promise.all(page.map((c) => queue.run(c.objectKey)));
+      await Promise.all(page.map((c) => queue.run(c.objectKey).then(() => void counts.replicated++)));
       if (page.length < batchSize) break;
       after = page.at(-1)!.objectKey;
     }

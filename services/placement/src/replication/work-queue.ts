@@ -17,12 +17,22 @@ export class KeyedWorkQueue {
   private readonly stopping = new AbortController();
 
   constructor(
-    private readonly concurrency: number,
+    private concurrency: number,
     /** keys queued or running beyond which enqueue() waits */
-    private readonly capacity: number,
+    private capacity: number,
     private readonly work: Work,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * New limits (a reloaded replication.concurrency): more room starts queued keys at once;
+   * less lets the keys running now finish and starts no more until below the new limit.
+   */
+  resize(concurrency: number, capacity: number): void {
+    this.concurrency = concurrency;
+    this.capacity = capacity;
+    this.pump();
+  }
 
   /** Whether the key is queued or running now. */
   has(key: string): boolean {

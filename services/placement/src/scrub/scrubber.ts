@@ -52,11 +52,13 @@ const scrubbedBytes = counter({ name: 's3o_integrity_scrubbed_bytes_total', help
 export class Scrubber {
   constructor(private readonly deps: ScrubberDeps) {}
 
-  async pass(signal: AbortSignal): Promise<ScrubCounts> {
+  /** One pass; `progress` gets the counts object it updates as it goes (an operator's pass streams it). */
+  async pass(signal: AbortSignal, progress?: (counts: ScrubCounts) => void): Promise<ScrubCounts> {
     const { config, ledger, backends, availability, logger } = this.deps;
     const clock = this.deps.clock ?? Date.now;
     const settings = config.integrity.scrub;
     const counts: ScrubCounts = { verified: 0, corrupt: 0, skipped: 0, bytes: 0 };
+    progress?.(counts);
     const budget = new ByteBudget(settings.bytesPerSecond, clock);
     const candidates = await ledger.listCopiesToScrub({ verifiedBefore: clock() - settings.minAgeMs, limit: settings.objectsPerPass });
     for (const { copy } of candidates) {

@@ -18,9 +18,18 @@ export interface UsageFlusherOptions {
   clock?: () => number;
 }
 
+/** What one flush published: deltas (one per backend and month) and the usage they carry; `failed` when the publish failed (counts kept for the next round). */
+export interface FlushCounts {
+  deltas: number;
+  requests: number;
+  egressBytes: number;
+  ingressBytes: number;
+  failed: number;
+}
+
 export class UsageFlusher {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private running: Promise<FlushCounts> | null = null;
   private stopped = false;
 
   constructor(private readonly options: UsageFlusherOptions) {}
@@ -41,8 +50,8 @@ export class UsageFlusher {
   }
 
   /** Publishes what the meter holds now (after any flush already running). */
-  flush(): Promise<void> {
-    const previous = this.running ?? Promise.resolve();
+  flush(): Promise<FlushCounts> {
+    const previous: Promise<unknown> = this.running ?? Promise.resolve();
     const run = previous.then(() => this.publishOnce());
     this.running = run.finally(() => {
       if (this.running === run) this.running = null;
@@ -65,14 +74,23 @@ export class UsageFlusher {
     this.timer.unref();
   }
 
-  private async publishOnce(): Promise<void> {
+  private async publishOnce(): Promise<FlushCounts> {
     const deltas = this.options.board.takeDeltas();
-    if (deltas.length === 0) return;
+    const counts: FlushCounts = {
+      deltas: deltas.length,
+      requests: deltas.reduce((n, d) => n + d.requests, 0),
+      egressBytes: deltas.reduce((n, d) => n + d.egress, 0),
+      ingressBytes: deltas.reduce((n, d) => n + d.ingress, 0),
+      failed: 0,
+    };
+    if (deltas.length === 0) return counts;
     try {
       await this.options.publish(deltas);
     } catch (err) {
       this.options.board.returnDeltas(deltas);
       this.options.onError(err);
+      counts.failed = deltas.length;
     }
+    return counts;
   }
 }

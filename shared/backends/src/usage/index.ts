@@ -5,5 +5,5 @@ export { UsageBoard, type PublishedUsage, type SentDelta } from './board.js';
 export {
   UsageLimitGate, USAGE_LIMIT_GATE, limitRatio, passedLimit, usageLimitsOf, type UsageLimitKind, type UsageLimits,
 } from './limits.js';
-export { UsageFlusher, type UsageFlusherOptions } from './flusher.js';
+export { UsageFlusher, type FlushCounts, type UsageFlusherOptions } from './flusher.js';
 export type { ProcessUsage } from './process.js';

@@ -2,6 +2,7 @@
 // admin API and metrics, the usage service hands it the totals it folds.
 import type { PublishedUsage, UsageBoard } from './board.js';
 import type { UsageLimits } from './limits.js';
+import type { FlushCounts } from './flusher.js';
 
 export interface ProcessUsage {
   readonly board: UsageBoard;
@@ -12,8 +13,8 @@ export interface ProcessUsage {
    * distributed mode the KV bucket every process watches.
    */
   publishTotal(total: PublishedUsage): Promise<void>;
-  /** Publishes what this process has metered now, without waiting for the next flush (admin usage-flush). */
-  flushNow(): Promise<void>;
+  /** Publishes what this process has metered now, without waiting for the next flush (admin usage-flush); null before start. */
+  flushNow(): Promise<FlushCounts | null>;
   /** New limits for backends this process knows (a configuration reload); enforced from the next call on. */
   updateLimits(limits: ReadonlyMap<string, UsageLimits>): void;
 }
