@@ -73,7 +73,7 @@ export function buildConfigText(input: ConfigInput): string {
     routing_strategy: input.routing,
     // Background work on short intervals, so tests can watch it happen within seconds.
     bus: busTree(input.bus),
-    cleanup_queue: { tick: '200ms', backoff_base: '500ms', backoff_max: '2s' },
+    cleanup_queue: { tick: '200ms', backoff_base: '500ms', backoff_max: '2s', confirm_delay: '1s' },
     logging: { level: input.logLevel ?? 'warn' },
   };
   return JSON.stringify(input.overrides ? deepMerge(tree, input.overrides) : tree, null, 2);

@@ -103,7 +103,11 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
         replication: { factor: 2, worker_interval: '1s' },
         // Debts of a backend that is down are retried until it is back (never dead-lettered
         // by the count of attempts: a partition is not a reason to give up).
-        cleanup_queue: { tick: '200ms', backoff_base: '200ms', backoff_max: '2s', max_attempts: 100_000, multipart_stale_timeout: '20s' },
+        cleanup_queue: {
+          tick: '200ms', backoff_base: '200ms', backoff_max: '2s', max_attempts: 100_000, multipart_stale_timeout: '20s',
+          // Long enough for a backend that comes back to work off the requests it held.
+          confirm_delay: `${Math.max(3000, options.backendTimeoutMs)}ms`,
+        },
         write_path: { pending_pattern: { reaper_tick: '1s', min_age: '15s', heartbeat: '2s' } },
       },
     });

@@ -12,6 +12,14 @@
 // still charged to the backend's quota, with a last_error that says what is left where.
 // The operator aborts the upload with the provider's own tools (or a lifecycle rule for
 // incomplete uploads) and then discards the dead letter (admin API), which releases it.
+//
+// A debt "in doubt" — bytes of a request whose outcome is unknown, an intent its writer gave up
+// on or died during — is settled by two DELETEs, `cleanup_queue.confirm_delay` apart. The
+// gateway gives up on a PUT when its backend is away (frozen, partitioned), and a backend that
+// comes back works off the requests it held in no set order: the DELETE (204 for a key not there
+// yet) may run before the held PUT's bytes are stored, and a debt settled then leaks them (found
+// by the chaos suite, docs/reliability.md). The second DELETE, once the held requests are long
+// worked off, removes them. Reconcile's sweep of unaccounted `…!<id>` keys is the backstop.
 import type { CleanupRow } from '@s3o/store';
 import { deleteMarkerKey, DELETED_REASON } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
@@ -27,9 +35,14 @@ export interface QueueCounts {
   failed: number;
   /** debts that used up their attempts and moved to the dead-letter queue */
   deadLettered: number;
+  /** in-doubt debts deleted once, kept for their confirming DELETE */
+  confirming: number;
 }
 
-type DebtOutcome = 'deleted' | 'failed' | 'deadLettered';
+type DebtOutcome = 'deleted' | 'failed' | 'deadLettered' | 'confirming';
+
+/** The last_error of an in-doubt debt whose bytes were deleted once and wait for the confirming DELETE. */
+export const CONFIRMING_NOTE = 'deleted once; a second DELETE confirms that no request the backend still held stored the bytes again';
 
 const NEVER = new AbortController().signal;
 
@@ -48,7 +61,7 @@ export class CleanupQueueWorker {
   async drain(signal: AbortSignal = NEVER): Promise<QueueCounts> {
     const { ledger, config } = this.deps;
     const { batchSize, concurrency } = config.cleanupQueue;
-    const counts: QueueCounts = { deleted: 0, failed: 0, deadLettered: 0 };
+    const counts: QueueCounts = { deleted: 0, failed: 0, deadLettered: 0, confirming: 0 };
     while (!signal.aborted) {
       // The lease outlives any one attempt (a delete is bounded by the backend timeout,
       // with at most two resends on a stale connection), so rows are never worked twice
@@ -75,7 +88,7 @@ export class CleanupQueueWorker {
   private async process(row: CleanupRow): Promise<DebtOutcome> {
     const { ledger, logger } = this.deps;
     const started = performance.now();
-    const audit = (outcome: 'deleted' | 'failed', error?: string) => auditLog(logger, 'cleanup.delete', {
+    const audit = (outcome: 'deleted' | 'confirming' | 'failed', error?: string) => auditLog(logger, 'cleanup.delete', {
       backend: row.backendName, storageKey: row.storageKey, objectKey: row.objectKey, kind: row.kind, reason: row.reason,
       sizeBytes: row.sizeBytes, attempt: row.attempts + 1, outcome, ...(error ? { error } : {}),
       durationMs: Math.round(performance.now() - started),
@@ -83,7 +96,13 @@ export class CleanupQueueWorker {
     const attributes = { [SERVICE_ATTRIBUTE]: 'cleanup', 's3o.backend': row.backendName, 's3o.storage_key': row.storageKey, 's3o.cleanup.reason': row.reason };
     return inSpan('cleanup.delete', { attributes }, async (span): Promise<DebtOutcome> => {
       try {
-        await this.deleteBytes(row);
+        const confirmLater = this.awaitsConfirmation(row);
+        await this.deleteBytes(row, confirmLater);
+        if (confirmLater) {
+          await ledger.confirmCleanupLater(row.id, CONFIRMING_NOTE, this.clock() + this.deps.config.cleanupQueue.confirmDelayMs);
+          audit('confirming');
+          return 'confirming';
+        }
         await ledger.completeCleanup(row.id);
         audit('deleted');
         return 'deleted';
@@ -95,7 +114,13 @@ export class CleanupQueueWorker {
     });
   }
 
-  private async deleteBytes(row: CleanupRow): Promise<void> {
+  /** An in-doubt debt: its deletion is confirmed later (the header says why); its row stays, charged, until then. */
+  private awaitsConfirmation(row: CleanupRow): boolean {
+    return row.inDoubt && this.deps.config.cleanupQueue.confirmDelayMs > 0;
+  }
+
+  /** `keepMarker`: a deleted object's marker stays until the confirming DELETE (bytes may land again before it). */
+  private async deleteBytes(row: CleanupRow, keepMarker: boolean): Promise<void> {
     const { backends } = this.deps;
     const client = backends.get(row.backendName);
     if (!client) throw new Error(`backend ${row.backendName} is not configured`);
@@ -123,7 +148,7 @@ export class CleanupQueueWorker {
     await client.deleteObject(row.storageKey);
     // A deleted object's copy has a delete marker beside it (docs/architecture.md §4 "Deletes
     // do not come back"); it goes only now that the bytes it names are gone. Absent = done.
-    if (row.reason === DELETED_REASON) await client.deleteObject(deleteMarkerKey(row.storageKey));
+    if (row.reason === DELETED_REASON && !keepMarker) await client.deleteObject(deleteMarkerKey(row.storageKey));
   }
 
   /** Retry later with backoff, or give up after max_attempts: the debt moves to the DLQ. */

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { CleanupQueueWorker } from '../src/index.js';
-import { assertQueueEmpty, restartS3rver, startWorld, writeObject, type World } from './fixture.js';
+import { CONFIRMING_NOTE } from '../src/queue-worker.js';
+import { assertQueueEmpty, claimWrite, landBytes, restartS3rver, startWorld, writeObject, type World } from './fixture.js';
 
 const SECOND = 1000;
 
@@ -83,6 +84,40 @@ describe('the cleanup queue worker', () => {
     } finally {
       await revived.stop();
     }
+  });
+
+  test('an in-doubt debt (an abandoned write) is settled by a second DELETE confirm_delay later: bytes a held PUT stores after the first go too', async () => {
+    const confirmDelay = world.deps.config.cleanupQueue.confirmDelayMs;
+    assert.equal(confirmDelay, 60 * SECOND, 'the default');
+    const data = Buffer.from('held by a frozen backend');
+    const write = await claimWrite(world, 'photos', 'held.txt', data.length, 'b1');
+    await landBytes(world, write, data);
+    await world.ledger.abandonIntent(write.intentId, 'failed write'); // the gateway gave up on it
+    const [owed] = await world.ledger.listCleanup(null, 10);
+    assert.deepEqual({ storageKey: owed?.storageKey, inDoubt: owed?.inDoubt }, { storageKey: write.storageKey, inDoubt: true });
+
+    const worker = new CleanupQueueWorker(world.deps);
+    const deletedAt = world.clock.now;
+    assert.deepEqual(await worker.drain(), { deleted: 0, failed: 0, deadLettered: 0, confirming: 1 });
+    assert.equal(await world.client('b1').headObject(write.storageKey), null, 'the first DELETE ran');
+    const [row] = await world.ledger.listCleanup(null, 10);
+    assert.deepEqual(
+      { attempts: row?.attempts, nextRetry: row?.nextRetry, lastError: row?.lastError, inDoubt: row?.inDoubt },
+      { attempts: 0, nextRetry: deletedAt + confirmDelay, lastError: CONFIRMING_NOTE, inDoubt: false },
+      'kept, no attempt counted, due confirm_delay later',
+    );
+    assert.equal((await world.ledger.getQuotas()).find((q) => q.backendName === 'b1')?.orphanBytes, data.length, 'still charged');
+
+    // The PUT the backend held lands after the first DELETE.
+    await landBytes(world, write, data);
+    world.clock.now = deletedAt + confirmDelay - 1;
+    await worker.drain();
+    assert.equal((await world.ledger.listCleanup(null, 10)).length, 1, 'not due yet');
+    world.clock.now = deletedAt + confirmDelay;
+    assert.deepEqual(await worker.drain(), { deleted: 1, failed: 0, deadLettered: 0, confirming: 0 });
+    await assertQueueEmpty(world);
+    assert.equal(await world.client('b1').headObject(write.storageKey), null, 'the late bytes are gone too');
+    assert.equal((await world.ledger.getQuotas()).find((q) => q.backendName === 'b1')?.orphanBytes, 0);
   });
 
   test('a backend that cannot abort (s3rver: 405): the debt goes to the DLQ at once, still charged, saying what is left; discarding releases it', async () => {

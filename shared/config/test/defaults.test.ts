@@ -90,6 +90,7 @@ test('a minimal configuration gets every default', () => {
       backoffMaxMs: 24 * 3_600_000,
       maxAttempts: 10,
       multipartStaleTimeoutMs: 24 * 3_600_000,
+      confirmDelayMs: 60_000,
     },
     writePath: { pendingPattern: { reaperTickMs: 60_000, minAgeMs: 300_000, batchSize: 50, heartbeatMs: 30_000 } },
     lifecycle: { rules: [], intervalMs: 3_600_000, batchSize: 1000 },
@@ -204,6 +205,7 @@ cleanup_queue:
   backoff_max: 1s
   max_attempts: 3
   multipart_stale_timeout: 2h
+  confirm_delay: 0s
 write_path:
   pending_pattern: { reaper_tick: 200ms, min_age: 1s, batch_size: 5, heartbeat: 250ms }
 logging: { level: debug }
@@ -305,6 +307,7 @@ circuit_breaker:
     backoffMaxMs: 1000,
     maxAttempts: 3,
     multipartStaleTimeoutMs: 7_200_000,
+    confirmDelayMs: 0,
   });
   assert.deepEqual(config.writePath.pendingPattern, { reaperTickMs: 200, minAgeMs: 1000, batchSize: 5, heartbeatMs: 250 });
   assert.equal(config.logging.level, 'debug');

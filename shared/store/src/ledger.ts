@@ -285,6 +285,12 @@ export interface CleanupLedger extends DebtLedger {
   /** Record a failure; retry at `nextRetry`. */
   failCleanup(id: number, error: string, nextRetry: number): Promise<void>;
   /**
+   * An in-doubt debt's bytes were deleted once: it stops being in doubt and is worked again at
+   * `nextRetry` (the confirming DELETE) without counting an attempt, `note` as its last_error
+   * (what an operator listing the queue sees). services/cleanup/src/queue-worker.ts says why.
+   */
+  confirmCleanupLater(id: number, note: string, nextRetry: number): Promise<void>;
+  /**
    * Give up on a debt after a failed attempt (instead of failCleanup): move it to cleanup_dlq
    * with that attempt counted and `lastError` — its orphan bytes stay charged, the bytes are
    * still on the backend — and append `events` (cleanup.dead_lettered), in one transaction.

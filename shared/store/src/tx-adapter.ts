@@ -186,6 +186,11 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
   takeCleanup(id: number): Promise<CleanupRow | null>;
   /** attempts + 1, last_error, next_retry, lease cleared; false when the row is gone. */
   recordCleanupFailure(id: number, error: string, nextRetry: number): Promise<boolean>;
+  /**
+   * An in-doubt debt's bytes were deleted once: in_doubt cleared, `note` as last_error, due
+   * again at `nextRetry` (the confirming DELETE), lease cleared; attempts unchanged.
+   */
+  clearCleanupDoubt(id: number, note: string, nextRetry: number): Promise<boolean>;
   insertCleanupDeadLetter(row: CleanupRow, now: number): Promise<void>;
   /** Delete and return up to `limit` DLQ rows, by id: those of `ids`, or any when `ids` is null. */
   takeDeadLetters(ids: number[] | null, limit: number): Promise<DeadLetterRow[]>;

@@ -137,6 +137,12 @@ export interface CleanupRow {
   nextRetry: number;
   lastError: string | null;
   createdAt: number;
+  /**
+   * The bytes come from a request whose outcome is unknown (an abandoned intent): a backend may
+   * still store them after a first DELETE, so a second one confirms (docs/architecture.md,
+   * "Crash anywhere is recoverable").
+   */
+  inDoubt: boolean;
 }
 
 /** A debt to record: bytes that must be deleted from a backend. */
@@ -149,6 +155,8 @@ export interface CleanupDebt {
   reason: string;
   /** charged to orphan_bytes until the bytes are gone */
   sizeBytes: number;
+  /** bytes of a request whose outcome is unknown (CleanupRow.inDoubt) */
+  inDoubt?: boolean;
 }
 
 /**
@@ -208,7 +216,7 @@ export interface DeleteOutcome {
 }
 
 /** A debt the cleanup service gave up on, as kept in cleanup_dlq (its orphan bytes stay charged). */
-export interface DeadLetterRow extends Omit<CleanupRow, 'nextRetry'> {
+export interface DeadLetterRow extends Omit<CleanupRow, 'nextRetry' | 'inDoubt'> {
   /** when it left the queue */
   movedAt: number;
 }

@@ -204,7 +204,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             {
               id: 0, kind: 'object', backendName: 'a', storageKey: first.copies[0]!.storageKey, backendUploadId: null,
               objectKey: 'bk/k', reason: 'overwritten', sizeBytes: 100, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now,
+              createdAt: clock.now, inDoubt: false,
             },
           );
           // A third write on the same backend as the second displaces it too; the debts add up.
@@ -576,7 +576,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             [{
               id: 0, kind: 'multipart_upload', backendName: 'a', storageKey: 'bk/big!u1', backendUploadId: 'backend-u1',
               objectKey: 'bk/big', reason: 'client_abort', sizeBytes: 130, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now,
+              createdAt: clock.now, inDoubt: false,
             }],
           );
           assert.equal(await ledger.abortMultipart('u1', 'client_abort'), false);
@@ -605,6 +605,30 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     });
 
     describe('cleanup queue', () => {
+      test('an abandoned intent owes its bytes in doubt; confirmCleanupLater clears the doubt without counting an attempt', () =>
+        withLedger(async (ledger, clock) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+          const write = await claimWrite(ledger, 'bk/held', 7, ['a']);
+          assert.ok(write);
+          await ledger.abandonIntent(write.intentId, 'failed write');
+          await ledger.enqueueCleanup([{ kind: 'object', backendName: 'a', storageKey: 'bk/old!1', reason: 'overwritten', sizeBytes: 3 }]);
+          const t0 = clock.now;
+          const claimed = await ledger.claimCleanup(10, t0, 500);
+          assert.deepEqual(claimed.map((r) => [r.reason, r.inDoubt]), [['failed write', true], ['overwritten', false]]);
+          const held = claimed[0]!;
+          await ledger.completeCleanup(claimed[1]!.id); // a certain debt: one DELETE settles it
+          await ledger.confirmCleanupLater(held.id, 'deleted once', t0 + 60_000);
+          assert.deepEqual(await ledger.claimCleanup(10, t0 + 59_999, 500), [], 'due again only at nextRetry');
+          const [again] = await ledger.claimCleanup(10, t0 + 60_000, 500);
+          assert.deepEqual(
+            { id: again?.id, inDoubt: again?.inDoubt, attempts: again?.attempts, lastError: again?.lastError },
+            { id: held.id, inDoubt: false, attempts: 0, lastError: 'deleted once' },
+          );
+          assert.equal((await quota(ledger, 'a')).orphanBytes, 7, 'still charged until completed');
+          await ledger.completeCleanup(held.id);
+          assert.equal((await quota(ledger, 'a')).orphanBytes, 0);
+        }));
+
       test('claims due rows under a lease; fail postpones; complete releases the orphan bytes once', () =>
         withLedger(async (ledger, clock) => {
           await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);

@@ -144,15 +144,18 @@ describe('SQLite ledger', () => {
       await mkdir(migrations);
       await copyFile(join(MIGRATIONS, '0001_init.sql'), join(migrations, '0001_init.sql'));
       const before = await openLedger({ driver: 'sqlite', path, source: 't', migrationsDir: migrations });
-      await before.enqueueCleanup([
-        { kind: 'object', backendName: 'a', storageKey: 'k1', reason: 'r', sizeBytes: 1 },
-        { kind: 'object', backendName: 'a', storageKey: 'k2', reason: 'r', sizeBytes: 2 },
-      ]);
       await before.close();
-      inspect(path, (db) => db.prepare(
-        `INSERT INTO cleanup_dlq (id, kind, backend_name, storage_key, reason, size_bytes, attempts, created_at, moved_at)
-         VALUES (40, 'object', 'a', 'k40', 'r', 4, 10, 0, 0)`,
-      ).run());
+      // Rows as 0001's schema holds them (today's statements write columns later migrations add).
+      inspect(path, (db) => {
+        db.prepare(
+          `INSERT INTO cleanup_queue (kind, backend_name, storage_key, reason, size_bytes, attempts, next_retry, created_at)
+           VALUES ('object', 'a', 'k1', 'r', 1, 0, 0, 0), ('object', 'a', 'k2', 'r', 2, 0, 0, 0)`,
+        ).run();
+        db.prepare(
+          `INSERT INTO cleanup_dlq (id, kind, backend_name, storage_key, reason, size_bytes, attempts, created_at, moved_at)
+           VALUES (40, 'object', 'a', 'k40', 'r', 4, 10, 0, 0)`,
+        ).run();
+      });
 
       const ledger = await openLedger({ driver: 'sqlite', path, source: 't' });
       try {

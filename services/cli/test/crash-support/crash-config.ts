@@ -40,7 +40,7 @@ export async function writeCrashConfig(
       force_path_style: true,
     })),
     write_path: { pending_pattern: { reaper_tick: `${REAPER_TICK_MS}ms`, min_age: `${MIN_AGE_MS}ms`, heartbeat: '500ms' } },
-    cleanup_queue: { tick: '300ms', backoff_base: '200ms', backoff_max: '1s', max_attempts: 1000 },
+    cleanup_queue: { tick: '300ms', backoff_base: '200ms', backoff_max: '1s', max_attempts: 1000, confirm_delay: '1s' },
     logging: { level: 'info' },
     ...extra,
   }));

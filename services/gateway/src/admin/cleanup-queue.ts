@@ -18,7 +18,7 @@ const MAX_LIMIT = 1000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function debtJson(row: Omit<CleanupRow, 'nextRetry'>) {
+function debtJson(row: Omit<CleanupRow, 'nextRetry' | 'inDoubt'>) {
   return {
     id: row.id,
     kind: row.kind,

@@ -14,6 +14,11 @@ export interface CleanupQueueConfig {
   backoffMaxMs: number;
   maxAttempts: number;
   multipartStaleTimeoutMs: number;
+  /**
+   * An in-doubt debt (bytes of a request whose outcome is unknown) is settled only by a second
+   * DELETE this long after the first; 0 = one DELETE settles every debt.
+   */
+  confirmDelayMs: number;
 }
 
 const schema = section({
@@ -24,6 +29,7 @@ const schema = section({
   backoff_max: duration(1 * DAY, { allowZero: false }),
   max_attempts: integer(10, { min: 1 }),
   multipart_stale_timeout: duration(1 * DAY, { allowZero: false }),
+  confirm_delay: duration(1 * MINUTE, { allowZero: true }),
 });
 
 type Reads = { cleanup_queue: z.output<typeof schema> };
@@ -40,6 +46,7 @@ export const cleanupQueueSection = defineSection({
     backoffMaxMs: queue.backoff_max,
     maxAttempts: queue.max_attempts,
     multipartStaleTimeoutMs: queue.multipart_stale_timeout,
+    confirmDelayMs: queue.confirm_delay,
   }),
   check({ cleanup_queue: queue }: Reads, report) {
     if (queue.backoff_max < queue.backoff_base) {

@@ -35,6 +35,10 @@ export function cleanupOperations(core: Core): CleanupLedger {
       await core.withWork(({ tx }) => tx.recordCleanupFailure(id, error, nextRetry));
     },
 
+    async confirmCleanupLater(id: number, note: string, nextRetry: number): Promise<void> {
+      await core.withWork(({ tx }) => tx.clearCleanupDoubt(id, note, nextRetry));
+    },
+
     async deadLetterCleanup(id: number, lastError: string, events: NewEvent[]): Promise<void> {
       await core.withWork(async (work) => {
         const row = await work.tx.takeCleanup(id);

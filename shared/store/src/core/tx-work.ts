@@ -167,6 +167,9 @@ class UnitOfWork implements TxWork {
       objectKey: intent.objectKey,
       reason,
       sizeBytes: intent.sizeBytes,
+      // The intent's request may have been left running (its writer gave up or died): a backend
+      // may store its bytes after a first DELETE.
+      inDoubt: true,
     });
   }
 

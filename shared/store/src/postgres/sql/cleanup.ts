@@ -24,7 +24,7 @@ const debtColumns = {
 
 type RawDebt = z.infer<z.ZodObject<typeof debtColumns>>;
 
-function debtFields(r: RawDebt): Omit<CleanupRow, 'nextRetry'> {
+function debtFields(r: RawDebt): Omit<CleanupRow, 'nextRetry' | 'inDoubt'> {
   return {
     id: r.id,
     kind: r.kind,
@@ -41,11 +41,11 @@ function debtFields(r: RawDebt): Omit<CleanupRow, 'nextRetry'> {
 }
 
 const cleanupRow = z
-  .object({ ...debtColumns, next_retry: int8 })
-  .transform((r): CleanupRow => ({ ...debtFields(r), nextRetry: r.next_retry }));
+  .object({ ...debtColumns, next_retry: int8, in_doubt: z.boolean() })
+  .transform((r): CleanupRow => ({ ...debtFields(r), nextRetry: r.next_retry, inDoubt: r.in_doubt }));
 
 const CLEANUP_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
-  size_bytes, attempts, next_retry, last_error, created_at`;
+  size_bytes, attempts, next_retry, last_error, created_at, in_doubt`;
 
 const deadLetterRow = z
   .object({ ...debtColumns, moved_at: int8 })
@@ -101,7 +101,7 @@ export function cleanupReads(db: Queries): CleanupReads {
 
 type CleanupWrites = Pick<
   TxStatements,
-  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'clearCleanupDoubt' | 'insertCleanupDeadLetter'
   | 'takeDeadLetters' | 'reinsertCleanup'
 >;
 
@@ -110,9 +110,9 @@ export function cleanupWrites(db: Queries): CleanupWrites {
     async insertCleanup(debt, now) {
       const row = await db.one(sql.type(z.object({ id: int8 }))`
         INSERT INTO cleanup_queue
-          (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at)
+          (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt)
         VALUES (${debt.kind}, ${debt.backendName}, ${debt.storageKey}, ${debt.backendUploadId ?? null},
-                ${debt.objectKey ?? null}, ${debt.reason}, ${debt.sizeBytes}, 0, ${now}, ${now})
+                ${debt.objectKey ?? null}, ${debt.reason}, ${debt.sizeBytes}, 0, ${now}, ${now}, ${debt.inDoubt ?? false})
         RETURNING id`);
       return row.id;
     },
@@ -128,12 +128,19 @@ export function cleanupWrites(db: Queries): CleanupWrites {
                  FOR UPDATE SKIP LOCKED) due
          WHERE q.id = due.id
         RETURNING ${sql.fragment`q.id, q.kind, q.backend_name, q.storage_key, q.backend_upload_id, q.object_key, q.reason,
-          q.size_bytes, q.attempts, q.next_retry, q.last_error, q.created_at`}`);
+          q.size_bytes, q.attempts, q.next_retry, q.last_error, q.created_at, q.in_doubt`}`);
       return [...rows].sort((a, b) => a.nextRetry - b.nextRetry || a.id - b.id);
     },
 
     async takeCleanup(id) {
       return db.maybeOne(sql.type(cleanupRow)`DELETE FROM cleanup_queue WHERE id = ${id} RETURNING ${CLEANUP_COLUMNS}`);
+    },
+
+    async clearCleanupDoubt(id, note, nextRetry) {
+      const result = await db.query(sql.unsafe`
+        UPDATE cleanup_queue SET in_doubt = false, last_error = ${note}, next_retry = ${nextRetry}, claimed_until = NULL
+         WHERE id = ${id}`);
+      return result.rowCount === 1;
     },
 
     async recordCleanupFailure(id, error, nextRetry) {

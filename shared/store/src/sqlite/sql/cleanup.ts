@@ -17,10 +17,11 @@ interface RawCleanup {
   next_retry: bigint;
   last_error: string | null;
   created_at: bigint;
+  in_doubt: bigint;
 }
 
 /** The columns a debt has in both tables (queue and DLQ). */
-function debtFields(r: Omit<RawCleanup, 'next_retry'>): Omit<CleanupRow, 'nextRetry'> {
+function debtFields(r: Omit<RawCleanup, 'next_retry' | 'in_doubt'>): Omit<CleanupRow, 'nextRetry' | 'inDoubt'> {
   return {
     id: int(r.id),
     kind: r.kind,
@@ -37,10 +38,10 @@ function debtFields(r: Omit<RawCleanup, 'next_retry'>): Omit<CleanupRow, 'nextRe
 }
 
 function cleanupFromRow(r: RawCleanup): CleanupRow {
-  return { ...debtFields(r), nextRetry: int(r.next_retry) };
+  return { ...debtFields(r), nextRetry: int(r.next_retry), inDoubt: r.in_doubt !== 0n };
 }
 
-interface RawDeadLetter extends Omit<RawCleanup, 'next_retry'> {
+interface RawDeadLetter extends Omit<RawCleanup, 'next_retry' | 'in_doubt'> {
   moved_at: bigint;
 }
 
@@ -92,7 +93,7 @@ export function cleanupReads(c: SqliteConnection): CleanupReads {
 
 type CleanupWrites = Pick<
   TxStatements,
-  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'insertCleanupDeadLetter'
+  | 'insertCleanup' | 'claimDueCleanup' | 'takeCleanup' | 'recordCleanupFailure' | 'clearCleanupDoubt' | 'insertCleanupDeadLetter'
   | 'takeDeadLetters' | 'reinsertCleanup'
 >;
 
@@ -101,8 +102,8 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
     async insertCleanup(debt, now) {
       const r = c.get<{ id: bigint }>(
         `INSERT INTO cleanup_queue
-           (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at)
-         VALUES (@kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @now)
+           (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt)
+         VALUES (@kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @now, @inDoubt)
          RETURNING id`,
         {
           kind: debt.kind,
@@ -112,6 +113,7 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
           objectKey: debt.objectKey ?? null,
           reason: debt.reason,
           sizeBytes: debt.sizeBytes,
+          inDoubt: debt.inDoubt ? 1 : 0,
           now,
         },
       );
@@ -133,6 +135,15 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
     async takeCleanup(id) {
       const r = c.get<RawCleanup>(`DELETE FROM cleanup_queue WHERE id = @id RETURNING *`, { id });
       return r ? cleanupFromRow(r) : null;
+    },
+
+    async clearCleanupDoubt(id, note, nextRetry) {
+      return (
+        c.run(
+          `UPDATE cleanup_queue SET in_doubt = 0, last_error = @note, next_retry = @nextRetry, claimed_until = NULL WHERE id = @id`,
+          { id, note, nextRetry },
+        ) === 1
+      );
     },
 
     async recordCleanupFailure(id, error, nextRetry) {
