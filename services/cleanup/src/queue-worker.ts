@@ -148,7 +148,22 @@ export class CleanupQueueWorker {
     await client.deleteObject(row.storageKey);
     // A deleted object's copy has a delete marker beside it (docs/architecture.md §4 "Deletes
     // do not come back"); it goes only now that the bytes it names are gone. Absent = done.
-    if (row.reason === DELETED_REASON && !keepMarker) await client.deleteObject(deleteMarkerKey(row.storageKey));
+    if (row.reason === DELETED_REASON && !keepMarker) await this.deleteMarkers(row);
+  }
+
+  /**
+   * The marker of a deleted copy sits on the copy's backend — or, when that one could not take
+   * it while the delete ran, on another (services/gateway/src/write/delete-with-markers.ts) — so
+   * it is deleted wherever it may be: one DELETE per backend, of a key unique to this copy
+   * (absent = done). A marker left behind would be reported as leaked, and a rebuild would owe it.
+   */
+  private async deleteMarkers(row: CleanupRow): Promise<void> {
+    const key = deleteMarkerKey(row.storageKey);
+    const own = this.deps.backends.get(row.backendName)!;
+    await own.deleteObject(key);
+    for (const [name, client] of this.deps.backends) {
+      if (name !== row.backendName) await client.deleteObject(key);
+    }
   }
 
   /** Retry later with backoff, or give up after max_attempts: the debt moves to the DLQ. */

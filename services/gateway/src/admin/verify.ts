@@ -120,6 +120,7 @@ async function verifyBackend(
   maxKeys: number,
 ): Promise<BackendVerification> {
   const { ledger } = deps;
+  const allBackends = deps.config.backends.map((b) => b.name);
   const report: BackendVerification = {
     backend, ok: false, error: null, ledger_copies: 0, ledger_bytes: 0, debts: 0, dead_letters: 0, orphan_bytes_owed: 0,
     open_intents: 0, open_uploads: 0, backend_objects: 0, backend_bytes: 0,
@@ -197,10 +198,11 @@ async function verifyBackend(
   try {
     await inLanes(leakedCandidates, async (candidate) => {
       if ((await ledger.findHoldings(backend, candidate.storage_key)).length > 0) return; // written meanwhile
-      // A delete marker is accounted for by the debt of the bytes it names (cleanup deletes it
-      // after them); a long key's marker names them by hash only and is taken as accounted.
+      // A delete marker is accounted for by the debt of the bytes it names, on any backend (a
+      // marker goes elsewhere when the copy's backend cannot take it; cleanup deletes it after
+      // the bytes); a long key's marker names them by hash only and is taken as accounted.
       const marked = markedBy(candidate.storage_key);
-      if (marked && (!('storageKey' in marked) || (await ledger.findHoldings(backend, marked.storageKey)).length > 0)) return;
+      if (marked && (!('storageKey' in marked) || (await heldAnywhere(ledger, allBackends, marked.storageKey)))) return;
       const found = await client.headObject(candidate.storage_key);
       if (found) leaked.add({ storage_key: candidate.storage_key, size: found.size }); // else: cleaned up meanwhile
     });
@@ -218,6 +220,14 @@ async function verifyBackend(
   report.missing = missing.result(maxKeys);
   report.ok = report.leaked.count === 0 && report.missing.count === 0;
   return report;
+}
+
+/** Does any backend's record (a copy, an intent, a debt) name `storageKey`? */
+async function heldAnywhere(ledger: HoldingsLedger, backends: string[], storageKey: string): Promise<boolean> {
+  for (const name of backends) {
+    if ((await ledger.findHoldings(name, storageKey)).length > 0) return true;
+  }
+  return false;
 }
 
 /** Every holding of one kind on the backend, page by page. */

@@ -10,8 +10,18 @@ import { deleteMarkerKey } from '@s3o/store';
 import { S3Error } from '@s3o/s3';
 import type { GatewayDeps } from '../context.js';
 
+type MarkerDeps = Pick<GatewayDeps, 'backends' | 'availability' | 'config'>;
+
+/**
+ * How long one marker PUT may take before the next backend is tried: a marker is an empty
+ * object, and a delete must not wait a whole backend timeout per copy on a backend that hangs
+ * (a DeleteObjects of many keys would outlast its client). A slow but healthy backend costs a
+ * fallback marker, which cleanup removes all the same.
+ */
+const MARKER_TIMEOUT_CAP_MS = 3_000;
+
 export async function deleteWithMarkers(
-  deps: Pick<GatewayDeps, 'ledger' | 'backends' | 'logger'>, objectKey: string, events: CommitEvents<DeleteOutcome>,
+  deps: Pick<GatewayDeps, 'ledger' | 'logger'> & MarkerDeps, objectKey: string, events: CommitEvents<DeleteOutcome>,
 ): Promise<DeleteResult> {
   const found = await deps.ledger.getObject(objectKey);
   const marked = new Set<string>();
@@ -33,15 +43,19 @@ export async function deleteWithMarkers(
 }
 
 /**
- * Each marker on its copy's backend — or, when that backend cannot take it (down, breaker
- * open), on the first other backend that can: a rebuild matches markers to copies by storage
- * key across every backend (storage keys are unique to a write or replica). Such a fallback
- * marker is not the one cleanup deletes after the bytes; it outlives them (verify reports
- * it as leaked; a rebuild owes it).
+ * Each marker on its copy's backend — or, when that backend cannot take it (down, hanging,
+ * breaker open: such backends are tried last), on the first other backend that can: a rebuild
+ * matches markers to copies by storage key across every backend (storage keys are unique to a
+ * write or replica), and cleanup deletes a copy's marker on every backend after its bytes.
  */
-async function writeMarkers(deps: Pick<GatewayDeps, 'backends'>, copies: LocationRow[], marked: Set<string>): Promise<void> {
+async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Set<string>): Promise<void> {
+  const timeoutMs = Math.min(deps.config.server.backendTimeoutMs, MARKER_TIMEOUT_CAP_MS);
   await Promise.all(copies.map(async (copy) => {
-    const order = [copy.backendName, ...[...deps.backends.keys()].filter((name) => name !== copy.backendName)];
+    const preferred = [copy.backendName, ...[...deps.backends.keys()].filter((name) => name !== copy.backendName)];
+    // Backends a gate keeps from writes (a usage limit, a drain) still take a marker, last:
+    // it is tiny, and refusing the delete would be worse.
+    const usable = deps.availability ? deps.availability.arrange(preferred, 'write', 0, true).usable : preferred;
+    const order = [...usable, ...preferred.filter((name) => !usable.includes(name))];
     let lastError: unknown = new Error(`backend ${copy.backendName} has no client`);
     for (const name of order) {
       const client = deps.backends.get(name);
@@ -49,6 +63,7 @@ async function writeMarkers(deps: Pick<GatewayDeps, 'backends'>, copies: Locatio
       try {
         await client.putObject(deleteMarkerKey(copy.storageKey), Readable.from([]), {
           contentLength: 0, contentType: 'application/octet-stream', metadata: { 's3o-deleted': copy.writeId, 's3o-copy-backend': copy.backendName },
+          signal: AbortSignal.timeout(timeoutMs),
         });
         marked.add(`${copy.backendName}\n${copy.storageKey}`);
         return;
