@@ -21,7 +21,7 @@
 // by the chaos suite, docs/reliability.md). The second DELETE, once the held requests are long
 // worked off, removes them. Reconcile's sweep of unaccounted `…!<id>` keys is the backstop.
 import type { CleanupRow } from '@s3o/store';
-import { deleteMarkerKey, DELETED_REASON } from '@s3o/store';
+import { deleteMarkerKey, markerBackendOf } from '@s3o/store';
 import { BackendUnsupportedError } from '@s3o/backends';
 import { auditLog, failSpan, inSpan, SERVICE_ATTRIBUTE } from '@s3o/telemetry';
 import type { CleanupDeps } from './deps.js';
@@ -146,23 +146,14 @@ export class CleanupQueueWorker {
       return;
     }
     await client.deleteObject(row.storageKey);
-    // A deleted object's copy has a delete marker beside it (docs/architecture.md §4 "Deletes
-    // do not come back"); it goes only now that the bytes it names are gone. Absent = done.
-    if (row.reason === DELETED_REASON && !keepMarker) await this.deleteMarkers(row);
-  }
-
-  /**
-   * The marker of a deleted copy sits on the copy's backend — or, when that one could not take
-   * it while the delete ran, on another (services/gateway/src/write/delete-with-markers.ts) — so
-   * it is deleted wherever it may be: one DELETE per backend, of a key unique to this copy
-   * (absent = done). A marker left behind would be reported as leaked, and a rebuild would owe it.
-   */
-  private async deleteMarkers(row: CleanupRow): Promise<void> {
-    const key = deleteMarkerKey(row.storageKey);
-    const own = this.deps.backends.get(row.backendName)!;
-    await own.deleteObject(key);
-    for (const [name, client] of this.deps.backends) {
-      if (name !== row.backendName) await client.deleteObject(key);
+    // A deleted object's copy has a delete marker (docs/architecture.md §4 "Deletes do not come
+    // back") beside it, or on the backend its debt names; it goes only now that the bytes it
+    // names are gone. Absent = done.
+    const markerOn = markerBackendOf(row);
+    if (markerOn !== null && !keepMarker) {
+      const markerClient = backends.get(markerOn);
+      if (!markerClient) throw new Error(`backend ${markerOn} (holding a delete marker) is not configured`);
+      await markerClient.deleteObject(deleteMarkerKey(row.storageKey));
     }
   }
 

@@ -24,5 +24,5 @@ export { newId, idTime } from './ids.js';
 export { storedSizeOf } from './stored-size.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';
 export { backupSqliteLedger, restoreSqliteLedger, LedgerInUseError, type SqliteBackupResult } from './sqlite/backup.js';
-export { DELETED_REASON, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';
+export { DELETED_REASON, deletedReason, markerBackendOf, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';
 export { encodeStoredTags, decodeStoredTags } from './object-tags.js';

@@ -78,6 +78,11 @@ export interface DeleteOptions {
   createdBefore?: number;
   /** Delete only an object that carries every one of these tags, checked under the key lock too. */
   tags?: Record<string, string>;
+  /**
+   * Copies (by storage key) whose delete marker went to another backend than theirs, and which:
+   * their debts name it, so cleanup deletes it there (deletedReason).
+   */
+  markersElsewhere?: ReadonlyMap<string, string>;
 }
 
 /** The reaper's decision for a `write` intent whose bytes are complete on the backend. */

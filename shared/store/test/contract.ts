@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError, TooManyUploadsError,
-  newId,
+  newId, markerBackendOf,
   type CommitResult, type Ledger, type StoredEvent,
 } from '../src/index.js';
 import {
@@ -605,6 +605,17 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     });
 
     describe('cleanup queue', () => {
+      test('a deleted copy whose marker fell back to another backend is owed with a reason naming it', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }, { name: 'b', quotaBytes: 1000 }]);
+          const fellBack = await put(ledger, 'bk/gone', 4, ['a']);
+          await put(ledger, 'bk/also-gone', 4, ['b']);
+          await ledger.deleteObject('bk/gone', removedEvent, { markersElsewhere: new Map([[fellBack.copies[0]!.storageKey, 'b']]) });
+          await ledger.deleteObject('bk/also-gone', removedEvent);
+          const debts = (await ledger.listCleanup(null, 10)).map((d) => [d.backendName, d.reason, markerBackendOf(d)]);
+          assert.deepEqual(debts, [['a', 'deleted (marker on b)', 'b'], ['b', 'deleted', 'b']]);
+        }));
+
       test('an abandoned intent owes its bytes in doubt; confirmCleanupLater clears the doubt without counting an attempt', () =>
         withLedger(async (ledger, clock) => {
           await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);

@@ -1,7 +1,7 @@
 // A delete that cannot be undone by a ledger rebuild (docs/architecture.md §4 "Deletes do not
 // come back"): before the ledger forgets the object, a delete marker is written beside each of
 // its ok copies on the copy's backend (@s3o/store deleteMarkerKey; another backend when that
-// one cannot take it); cleanup deletes a marker only after the copy's bytes. A marker that no
+// one cannot take it, named by the copy's debt); cleanup deletes a marker only after the copy's bytes. A marker that no
 // backend takes refuses the delete (503, the ledger untouched): the client retries, and a marker left by a refused delete is harmless —
 // it names bytes of that write only, and a later delete or overwrite would owe them anyway.
 import { Readable } from 'node:stream';
@@ -24,7 +24,8 @@ export async function deleteWithMarkers(
   deps: Pick<GatewayDeps, 'ledger' | 'logger'> & MarkerDeps, objectKey: string, events: CommitEvents<DeleteOutcome>,
 ): Promise<DeleteResult> {
   const found = await deps.ledger.getObject(objectKey);
-  const marked = new Set<string>();
+  // `${copy backend}\n${storage key}` → the backend its marker went to.
+  const marked = new Map<string, string>();
   if (found) {
     try {
       await writeMarkers(deps, found.locations.filter((l) => l.state === 'ok'), marked);
@@ -33,7 +34,13 @@ export async function deleteWithMarkers(
       throw new S3Error('ServiceUnavailable', { message: 'A storage backend could not record the delete; please retry.' });
     }
   }
-  const result = await deps.ledger.deleteObject(objectKey, events);
+  // The debts of copies whose marker fell back name where it is, so cleanup deletes it there.
+  const markersElsewhere = new Map<string, string>();
+  for (const [copy, markerBackend] of marked) {
+    const [copyBackend, storageKey] = copy.split('\n') as [string, string];
+    if (markerBackend !== copyBackend) markersElsewhere.set(storageKey, markerBackend);
+  }
+  const result = await deps.ledger.deleteObject(objectKey, events, { markersElsewhere });
   // A write that committed between the read and the delete has copies no marker names yet.
   const unmarked = result.removed.filter((l) => !marked.has(`${l.backendName}\n${l.storageKey}`));
   if (unmarked.length > 0) {
@@ -46,9 +53,10 @@ export async function deleteWithMarkers(
  * Each marker on its copy's backend — or, when that backend cannot take it (down, hanging,
  * breaker open: such backends are tried last), on the first other backend that can: a rebuild
  * matches markers to copies by storage key across every backend (storage keys are unique to a
- * write or replica), and cleanup deletes a copy's marker on every backend after its bytes.
+ * write or replica), and the copy's debt names that backend (deletedReason) so cleanup deletes
+ * the marker there after the bytes.
  */
-async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Set<string>): Promise<void> {
+async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Map<string, string>): Promise<void> {
   const timeoutMs = Math.min(deps.config.server.backendTimeoutMs, MARKER_TIMEOUT_CAP_MS);
   await Promise.all(copies.map(async (copy) => {
     const preferred = [copy.backendName, ...[...deps.backends.keys()].filter((name) => name !== copy.backendName)];
@@ -65,7 +73,7 @@ async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Set
           contentLength: 0, contentType: 'application/octet-stream', metadata: { 's3o-deleted': copy.writeId, 's3o-copy-backend': copy.backendName },
           signal: AbortSignal.timeout(timeoutMs),
         });
-        marked.add(`${copy.backendName}\n${copy.storageKey}`);
+        marked.set(`${copy.backendName}\n${copy.storageKey}`, name);
         return;
       } catch (err) {
         lastError = err;

@@ -1,7 +1,7 @@
 // Claims, intents and the client's object changes (IntentLedger, WriteLedger): the first
 // placement of a write claims space under the backend's quota lock, the bytes travel under
 // an intent, and the commit or delete changes the key's copies in one transaction.
-import { DELETED_REASON } from '../delete-marker.js';
+import { deletedReason } from '../delete-marker.js';
 import { NoSuchIntentError } from '../errors.js';
 import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import type { ClaimRequest, CommitWriteRequest, DeleteOptions, DeleteResult, IntentLedger, WriteLedger } from '../ledger.js';
@@ -98,7 +98,9 @@ export function writeOperations(core: Core): WriteLedger {
           return { existed: true, removed: [], sequencer: null };
         }
         const removed = await work.tx.deleteLocationsForKey(objectKey);
-        for (const location of removed) await work.displace(location, DELETED_REASON);
+        for (const location of removed) {
+          await work.displace(location, deletedReason(location.backendName, options.markersElsewhere?.get(location.storageKey)));
+        }
         await work.tx.deleteObjectRow(objectKey);
         const sequenced = await work.takeSequencer();
         work.append(events({ object, removed, sequencer: sequenced.sequencer }), sequenced);
