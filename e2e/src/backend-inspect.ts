@@ -3,6 +3,7 @@
 // that prefix on every s3rver shows where an object's bytes are and whether old or failed
 // writes have been cleaned up.
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { isDeleteMarker } from '@s3o/store';
 import type { RunningBackend } from './harness.js';
 import { readAll } from './data.js';
 
@@ -12,7 +13,11 @@ export interface StoredCopy {
   size: number;
 }
 
-/** Every object under `prefix` in one backend's bucket. */
+/**
+ * Every object under `prefix` in one backend's bucket — the stored bytes, not the delete markers
+ * a delete leaves until cleanup has removed those bytes (docs/architecture.md §4 "Deletes do not
+ * come back"); verify is what checks that no marker outlives them.
+ */
 export async function listBackend(backend: RunningBackend, prefix = ''): Promise<StoredCopy[]> {
   const found: StoredCopy[] = [];
   let token: string | undefined;
@@ -21,6 +26,7 @@ export async function listBackend(backend: RunningBackend, prefix = ''): Promise
       new ListObjectsV2Command({ Bucket: backend.bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const item of page.Contents ?? []) {
+      if (isDeleteMarker(item.Key!)) continue;
       found.push({ backend: backend.name, storageKey: item.Key!, size: item.Size ?? 0 });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
