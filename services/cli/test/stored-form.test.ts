@@ -173,7 +173,7 @@ test('encrypt-existing, decrypt-existing and rewrite-headers rewrite every copy 
   }
 });
 
-test('rewrite-headers gives an encrypted multipart object its part layout on the backend: it is then served without the database', async () => {
+test('an encrypted multipart object carries its part layout on the backend (Complete restamps it; rewrite-headers leaves it): it is served without the database', async () => {
   const dir = await mkdtemp(join(tmpdir(), 's3o-stored-form-mp-'));
   const real = await openLedger({ driver: 'sqlite', path: join(dir, 'ledger.db'), source: 'stored-form-test' });
   const db = switchableLedger(real);
@@ -192,13 +192,10 @@ test('rewrite-headers gives an encrypted multipart object its part layout on the
     const done = await h.s3.send(new CompleteMultipartUploadCommand({
       Bucket: BUCKET, Key: 'parts.bin', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag }, { PartNumber: 3, ETag: e3.ETag }] },
     }));
-    db.reachable = false;
-    assert.deepEqual(await failureOf(h.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'parts.bin' }))), { status: 503, code: 'ServiceUnavailable' });
-    db.reachable = true;
-    await h.health().catch(() => undefined);
-
+    // Complete restamped the copy with the ledger's header, layout included, so rewrite-headers
+    // (for objects completed before restamping, or above 5 GiB) finds nothing to do here.
     const rewritten = await pass(real, h, h.deps.keys!, 'current-header');
-    assert.equal(rewritten.counts.rewritten, 1);
+    assert.equal(rewritten.counts.rewritten, 0);
     const [copy] = await storedCopies(h, real, ['parts.bin']);
     assert.equal(copy!.meta['s3o-enc'], copy!.header, 'the ledger\'s header, with the part layout');
     assert.match(copy!.meta['s3o-enc']!, /;m=1:\d+,3:51000$/, 'parts 1 and 3');

@@ -1,13 +1,12 @@
 // A delete that cannot be undone by a ledger rebuild (docs/architecture.md §4 "Deletes do not
 // come back"): before the ledger forgets the object, a delete marker is written beside each of
 // its ok copies on the copy's backend (@s3o/store deleteMarkerKey; another backend when that
-// one cannot take it, named by the copy's debt); cleanup deletes a marker only after the copy's bytes. A marker that no
-// backend takes refuses the delete (503, the ledger untouched): the client retries, and a marker left by a refused delete is harmless —
-// it names bytes of that write only, and a later delete or overwrite would owe them anyway.
+// one cannot take it, named by the copy's debt); cleanup deletes a marker only after the copy's bytes.
+// A copy no backend takes a marker for (every one down) is deleted without one: the delete is
+// not refused for want of a safety net that matters only if the ledger is lost meanwhile.
 import { Readable } from 'node:stream';
 import type { CommitEvents, DeleteOutcome, DeleteResult, LocationRow } from '@s3o/store';
 import { deleteMarkerKey } from '@s3o/store';
-import { S3Error } from '@s3o/s3';
 import type { GatewayDeps } from '../context.js';
 
 type MarkerDeps = Pick<GatewayDeps, 'backends' | 'availability' | 'config'>;
@@ -27,12 +26,11 @@ export async function deleteWithMarkers(
   // `${copy backend}\n${storage key}` → the backend its marker went to.
   const marked = new Map<string, string>();
   if (found) {
-    try {
-      await writeMarkers(deps, found.locations.filter((l) => l.state === 'ok'), marked);
-    } catch (err) {
-      deps.logger.warn({ err, objectKey }, 'a delete marker could not be written; the delete is refused');
-      throw new S3Error('ServiceUnavailable', { message: 'A storage backend could not record the delete; please retry.' });
-    }
+    // A copy no backend took a marker for is deleted all the same: a delete must not wait for
+    // the backends (its bytes are a durable debt either way), and only a ledger lost before
+    // cleanup deleted those bytes could bring the object back — said in the log.
+    await writeMarkers(deps, found.locations.filter((l) => l.state === 'ok'), marked).catch((err) =>
+      deps.logger.warn({ err, objectKey }, 'no backend took a delete marker; the object is deleted without one (a ledger rebuild before cleanup deletes its bytes could restore it)'));
   }
   // The debts of copies whose marker fell back name where it is, so cleanup deletes it there.
   const markersElsewhere = new Map<string, string>();
