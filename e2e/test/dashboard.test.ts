@@ -147,6 +147,9 @@ describe('dashboard', () => {
     await page.waitForSelector('#inspector table.copies');
     const shown = await page.locator('#inspector tr[data-copy]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-copy')).sort());
     assert.deepEqual(shown, locations.copies.map((c: { backend: string }) => c.backend).sort());
+    // When the scrubber last read each copy and found it good (no scrub ran here: never).
+    const verified = await page.locator('#inspector tr[data-copy] [data-field=verified]').allTextContents();
+    assert.deepEqual(verified, locations.copies.map((c: { verified_at: string | null }) => c.verified_at ?? 'never'));
     assert.equal(await page.textContent('#inspector [data-field=etag]'), locations.etag);
     assert.equal(await page.textContent('#inspector [data-field=content-type]'), 'text/plain');
     assert.match(await page.textContent('#inspector [data-field=metadata]') ?? '', /owner: finance/);

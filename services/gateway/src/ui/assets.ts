@@ -133,8 +133,8 @@ async function objectPanel(bucket, key, li) {
   }
   const meta = []; head.headers.forEach((v, k) => { if (k.startsWith('x-amz-meta-')) meta.push(k.slice(11) + ': ' + v); });
   const dl = el('dl', {}, ...[['Key', key], ['Size', bytes(o.size) + ' (' + o.size + ' bytes)'], ['ETag', o.etag], ['Content type', head.headers.get('content-type') || '—'], ['Last modified', head.headers.get('last-modified') || o.created_at], ['Metadata', meta.join('\n') || 'none'], ['Tags', tags.join(', ') || 'none'], ['Write id', o.write_id]].flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v, 'data-field': k.toLowerCase().replace(/ /g, '-') })]));
-  const rows = o.copies.map((c) => el('tr', { 'data-copy': c.backend }, el('td', { text: c.backend }), el('td', { text: c.state + (c.current ? '' : ' (older write)') }), el('td', { text: bytes(c.size) }), el('td', { text: c.written_at }), el('td', { text: c.storage_key })));
-  const table = el('table', { class: 'copies' }, el('caption', { text: o.copies.length + ' copies' }), el('thead', {}, el('tr', {}, ...['Backend', 'State', 'Size', 'Written', 'Storage key'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows));
+  const rows = o.copies.map((c) => el('tr', { 'data-copy': c.backend }, el('td', { text: c.backend }), el('td', { text: c.state + (c.current ? '' : ' (older write)') }), el('td', { text: bytes(c.size) }), el('td', { text: c.written_at }), el('td', { text: c.verified_at || 'never', 'data-field': 'verified' }), el('td', { text: c.storage_key })));
+  const table = el('table', { class: 'copies' }, el('caption', { text: o.copies.length + ' copies' }), el('thead', {}, el('tr', {}, ...['Backend', 'State', 'Size', 'Written', 'Verified', 'Storage key'].map((h) => el('th', { scope: 'col', text: h })))), el('tbody', {}, ...rows));
   const actions = el('p', { class: 'actions' }, el('a', { href: getUrl, id: 'download', text: 'Download' }));
   if (canWrite) {
     const del = el('button', { type: 'button', class: 'danger', id: 'delete-object', text: 'Delete' });
