@@ -49,7 +49,10 @@ function buildAddon() {
   try {
     process.stderr.write(`[s3o] building better-sqlite3 ${addonVersion} for Node ${node24.version} (once; ~2 min)…\n`);
     cpSync(addonDir, work, { recursive: true, filter: (src) => !src.startsWith(join(addonDir, 'build')) });
-    const r = spawnSync(join(node24.bin, 'node'), [gyp, 'rebuild', '--release', `--nodedir=${node24.home}`], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+    // npm run passes its own nodedir config (e.g. /usr from a system npmrc) as npm_config_nodedir,
+    // which node-gyp prefers to --nodedir: both must name Node 24's headers.
+    const env = { ...process.env, npm_config_nodedir: node24.home };
+    const r = spawnSync(join(node24.bin, 'node'), [gyp, 'rebuild', '--release', `--nodedir=${node24.home}`], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) fail(`building better-sqlite3 for Node 24 failed (exit ${r.status ?? r.signal})`);
     copyFileSync(join(work, 'build', 'Release', 'better_sqlite3.node'), `${built}.partial`);
     renameSync(`${built}.partial`, built);
