@@ -106,5 +106,19 @@ if [[ ! -x /usr/lib/chromium/chromium ]]; then
   apt_install chromium
 fi
 
+# ip, tc (iproute2) and iptables make the chaos suite's kernel network faults
+# (e2e/src/chaos/kernel-link.ts, e2e/test/kernel-link.test.ts): installed when root. Without
+# root the faults cannot be made anyway, so nothing fails here: the test skips and says why.
+missing_net=()
+command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || missing_net+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing_net+=(iptables)
+if ((${#missing_net[@]} > 0)); then
+  if [[ $(id -u) -eq 0 ]]; then
+    apt_install "${missing_net[@]}"
+  else
+    log "not root: ${missing_net[*]} missing, the kernel-fault tests will skip"
+  fi
+fi
+
 echo "S3O_TEST_PG_URL=$pg_url"
 echo "S3O_TEST_NATS_URL=nats://$HOST:$NATS_PORT"

@@ -1,6 +1,6 @@
 // One whole system for a test file: N s3rver processes as backends, a config file over
 // them, and the orchestrator in one of its two modes (docs/architecture.md §2), all on loopback with
-// ephemeral ports and temporary directories:
+// ports (backends outside the ephemeral range, so a restarted one gets its port back) and temporary directories:
 //  * single: `serve` inside the test process (gateway + cleanup + bus over SQLite);
 //  * distributed: child processes from the compiled CLI — two gateways, placement,
 //    cleanup (one or more), usage, notifier — over the run's own Postgres database and
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { serve, type RunningOrchestrator } from '@s3o/cli';
 import { parseConfig } from '@s3o/config';
-import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
+import { mentionsAddressInUse, portOutsideEphemeralRange, retryWhileAddressInUse, startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { startSink } from '@s3o/bench';
 import { createLogger, processLogs, type Logger } from '@s3o/telemetry';
 import { gatewayClient, routeReadsTo, s3rverClient, type GatewayClientOptions } from './clients.js';
@@ -158,7 +158,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<E2ESyste
       specs.map(async (spec, i) => {
         const proc = spec.server === 'sink'
           ? await startSinkBackend()
-          : await startS3rver({ dir: backendDir(i)!, buckets: [BACKEND_BUCKET], port: 0 });
+          // Outside the ephemeral range: a fault test restarts a backend on its port, and a
+          // port bind(0) or connect() may hand out could be taken meanwhile (infra/demo/src/ports.ts).
+          : await retryWhileAddressInUse(
+            async () => startS3rver({ dir: backendDir(i)!, buckets: [BACKEND_BUCKET], port: await portOutsideEphemeralRange() }),
+            mentionsAddressInUse,
+          );
         stoppers.push(() => proc.stop());
         return proc;
       }),

@@ -42,7 +42,9 @@ test('chaos CI profile: faults under load lose nothing and leak nothing', { time
     const report = JSON.parse(await readFile(json, 'utf8').catch(() => 'null')) as ChaosReport | null;
     assert.ok(report, `the run wrote no report (exit ${code}):\n${output.slice(-3000)}`);
     assert.equal(report.schedule.length, 3, 'the schedule holds the faults asked for');
-    assert.ok(report.ops.total > 50, `the load ran (${report.ops.total} operations)`);
+    // That the load ran, not how fast: on the shared machine at load average 55 the 25 s got
+    // through 23 operations (61 at 20–25, ~500 unloaded).
+    assert.ok(report.ops.total >= 10, `the load ran (${report.ops.total} operations)`);
     assert.equal(report.faultLog.filter((l) => l.includes('healed')).length, 3, `every fault was applied and healed:\n${report.faultLog.join('\n')}`);
     assert.equal(report.verdict.lost, 0, 'no key lost');
     assert.equal(report.verdict.leakedBytes, 0, 'no bytes leaked');

@@ -13,7 +13,8 @@
 //    partitioned from NATS (the FaultProxy in front of it drops everything); the run's
 //    private NATS server or private Postgres cluster stopped and started again.
 // One backend carries at most one fault at a time; faults on different backends overlap
-// (combined faults), and a service fault may overlap any backend fault.
+// (combined faults), and a service fault may overlap any backend fault. A fault whose target
+// is still healing from the previous one (a restart not yet up) waits for that heal.
 import { join } from 'node:path';
 import { retryWhileAddressInUse, mentionsAddressInUse, startS3rver, type S3rverProcess } from '@s3o/demo-backends';
 import { BACKEND_BUCKET, type RunningBackend } from '../harness.js';
@@ -146,6 +147,16 @@ export class FaultInjector {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly active = new Map<FaultEvent, () => Promise<void>>();
   private readonly pending = new Set<Promise<unknown>>();
+  /**
+   * Per target, settles once the latest fault applied to it has healed. A fault waits for
+   * its target's previous one: the schedule spaces them by their durations, but a heal can
+   * take much longer (a service restart on a loaded machine takes seconds) — a second
+   * SIGKILL would otherwise kill the restart of the first, a SIGSTOP hit a backend's dead
+   * process while its restart is under way.
+   */
+  private readonly healedOf = new Map<string, Promise<void>>();
+  /** healAll() has begun: a fault still waiting for its target is not applied any more. */
+  private stopping = false;
   /** [start, end] ms after the load started, of every fault applied */
   readonly windows: Array<[number, number]> = [];
   readonly log: string[] = [];
@@ -167,10 +178,16 @@ export class FaultInjector {
 
   /** Cancels what has not started and heals what is in force; resolves when all is back. */
   async healAll(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-    for (const heal of [...this.active.values()]) await heal();
+    // Heal what is in force before waiting on the rest: a fault waiting for its target's
+    // previous fault to heal is let go by that, and then skips itself (stopping).
+    for (;;) {
+      for (const heal of [...this.active.values()]) await heal();
+      if (this.pending.size === 0 && this.active.size === 0) return;
+      await Promise.allSettled([...this.pending]);
+    }
   }
 
   private track(p: Promise<unknown>): void {
@@ -184,11 +201,30 @@ export class FaultInjector {
   }
 
   private async apply(e: FaultEvent): Promise<void> {
+    const previous = this.healedOf.get(e.target);
+    let settle!: () => void;
+    this.healedOf.set(e.target, new Promise<void>((resolve) => (settle = resolve)));
+    if (previous) {
+      const due = this.now();
+      await previous;
+      if (this.now() - due > 100) this.log.push(`+${(this.now() / 1000).toFixed(1)}s ${e.kind} on ${e.target} waited ${((this.now() - due) / 1000).toFixed(1)}s for the previous fault on it to heal`);
+    }
+    if (this.stopping) {
+      this.log.push(`+${(this.now() / 1000).toFixed(1)}s ${e.kind} on ${e.target} not applied: the load is over`);
+      settle();
+      return;
+    }
     const started = this.now();
     this.log.push(`+${(started / 1000).toFixed(1)}s ${e.kind} on ${e.target}`);
     let healed = false;
     let healing: Promise<void> | null = null;
-    const heal = await this.inject(e);
+    let heal: () => Promise<void>;
+    try {
+      heal = await this.inject(e);
+    } catch (err) {
+      settle();
+      throw err;
+    }
     const once = (): Promise<void> => {
       if (healed) return healing ?? Promise.resolve();
       healed = true;
@@ -197,6 +233,8 @@ export class FaultInjector {
         this.windows.push([started, this.now()]);
         this.log.push(`+${(this.now() / 1000).toFixed(1)}s healed ${e.kind} on ${e.target}`);
       });
+      // The target is free again once the heal is over, whether or not it worked.
+      void healing.then(settle, settle);
       return healing;
     };
     this.active.set(e, once);

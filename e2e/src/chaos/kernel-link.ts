@@ -31,7 +31,7 @@ export async function kernelFaultsUnavailable(): Promise<string | null> {
     try {
       await run(tool, ['-V']);
     } catch {
-      return `kernel faults need \`${tool}\` (not found or not working)`;
+      return `kernel faults need \`${tool}\` (not found or not working; infra/ensure-services.sh installs it when run as root)`;
     }
   }
   return null;

@@ -18,8 +18,20 @@ export function formatReport(r: ChaosReport): string {
     `dead letters: ${v.deadLetters.total} (${v.deadLetters.cannotAbort} multipart aborts s3rver cannot do)`,
   ];
   for (const g of r.resources) {
-    lines.push(`resources ${g.name}: RSS ${g.firstRssKiB}→${g.lastRssKiB} KiB (peak ${g.peakRssKiB}), fds ${g.firstFds}→${g.lastFds} (peak ${g.peakFds}), ${g.samples} samples`);
+    const half = g.secondHalfRssKiB === null ? 'restarted since the midpoint'
+      : `RSS ${signed(g.secondHalfRssKiB)} KiB, fds ${signed(g.secondHalfFds!)}${g.secondHalfHeapKiB === null ? '' : `, heap ${signed(g.secondHalfHeapKiB)} KiB`}`;
+    lines.push(`resources ${g.name}: RSS ${g.firstRssKiB}→${g.lastRssKiB} KiB (peak ${g.peakRssKiB}), fds ${g.firstFds}→${g.lastFds} (peak ${g.peakFds}), ` +
+      `${g.samples} samples, ${g.pids} pid(s); second half: ${half}`);
+    // About ten points of the series, enough to see a trend without the whole table.
+    const step = Math.max(1, Math.ceil(g.series.length / 10));
+    const points = g.series.filter((_, i) => i % step === 0 || i === g.series.length - 1);
+    lines.push(`  over time (s: RSS MiB/fds${g.series[0]?.heapKiB === undefined ? '' : '/heap MiB'}): ` +
+      points.map((s) => `${s.atS}: ${(s.rssKiB / 1024).toFixed(0)}/${s.fds}${s.heapKiB === undefined ? '' : `/${(s.heapKiB / 1024).toFixed(0)}`}`).join(', '));
   }
   lines.push(v.ok ? 'verdict: OK' : `verdict: FAILED\n  ${v.failures.slice(0, 30).join('\n  ')}`);
   return lines.join('\n');
+}
+
+function signed(n: number): string {
+  return n >= 0 ? `+${n}` : String(n);
 }

@@ -150,7 +150,11 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     }
     injector.start(schedule);
     const load = workload.run();
-    const ticker = setInterval(() => progress(`  ${Math.round(workload.elapsed() / 1000)}s: ${workload.ops.length} ops, ${workload.ops.filter((o) => !o.ok).length} failed`), 10_000);
+    const ticker = setInterval(() => {
+      progress(`  ${Math.round(workload.elapsed() / 1000)}s: ${workload.ops.length} ops, ${workload.ops.filter((o) => !o.ok).length} failed`);
+      // A long run shows its processes' memory and fds as it goes (a run cut short still tells).
+      if (sampler) progress(`    ${sampler.latest().map(({ name, sample: s }) => `${name} ${(s.rssKiB / 1024).toFixed(0)} MiB/${s.fds} fds`).join(', ')}`);
+    }, options.sampleEveryMs > 0 ? 60_000 : 10_000);
     await new Promise((resolve) => setTimeout(resolve, options.loadMs));
     workload.stop();
     clearInterval(ticker);

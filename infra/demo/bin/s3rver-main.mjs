@@ -8,7 +8,12 @@
 // Protocol: argv[2] is a JSON object { directory, port, buckets }. Once listening, one JSON
 // line { "port": <bound port> } is written to stdout. The process exits on SIGTERM/SIGINT
 // and when its stdin closes, so it never outlives a parent that died without stopping it.
-import { unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 
@@ -23,6 +28,43 @@ FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key
       if (err.code !== 'ENOENT') throw err;
     })));
 };
+
+// s3rver writes a PUT's or UploadPart's body to its file with .pipe(): when the request is
+// cut mid-body (a client that gives up, a reset connection) nothing ends the file's write
+// stream, so its descriptor stays open — on a deleted file once the key is deleted — and the
+// request never settles. A chaos soak saw one s3rver hold ~90 such descriptors after a few
+// minutes of connection resets. pipeline() destroys every stream of the chain when one
+// fails or closes early, and settles only once the file is written.
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await mkdir(dirname(objectPath), { recursive: true });
+  const { size, md5 } = await writeBody(object.content, objectPath);
+  await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+  return { size, md5 };
+};
+
+FilesystemStore.prototype.putPart = async function putPart(bucket, uploadId, partNumber, content) {
+  const partPath = join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId, partNumber.toString());
+  await mkdir(dirname(partPath), { recursive: true });
+  const { size, md5 } = await writeBody(content, partPath);
+  await writeFile(`${partPath}.md5`, md5);
+  return { size, md5 };
+};
+
+/** Writes a Buffer or a stream to `path`; its size and MD5 (hex), once the file is complete. */
+async function writeBody(content, path) {
+  const hash = createHash('md5');
+  let size = 0;
+  const count = new Transform({
+    transform(chunk, encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(Buffer.isBuffer(content) ? Readable.from([content]) : content, count, createWriteStream(path));
+  return { size, md5: hash.digest('hex') };
+}
 
 const { directory, port, buckets } = JSON.parse(process.argv[2] ?? '{}');
 

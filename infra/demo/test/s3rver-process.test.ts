@@ -1,7 +1,11 @@
 // startS3rver: a real s3rver in a child process (which gets --openssl-legacy-provider; this
 // process does not need it).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -104,6 +108,54 @@ describe('startS3rver', () => {
       await assert.rejects(startS3rver({ dir, port: first.port, buckets: ['p'] }), /exited before listening.*EADDRINUSE/s);
     } finally {
       await first.stop();
+    }
+  });
+
+  it('a PUT or UploadPart cut mid-body leaves no file open in the backend, which keeps working', async () => {
+    const s3 = await startS3rver({ dir, buckets: ['cut'] });
+    // Descriptors of the child's that point at files of its store.
+    const openFiles = async () => {
+      const fds = await readdir(`/proc/${s3.pid}/fd`).catch(() => []);
+      const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${s3.pid}/fd/${fd}`).catch(() => '')));
+      return targets.filter((t) => t.startsWith(dir));
+    };
+    /** Sends a request head announcing 1 MiB and 64 KiB of it, waits until the file is open, then resets the connection. */
+    const cutUpload = async (target: string) => {
+      const socket = connect(s3.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('error', () => undefined);
+      socket.write(`PUT ${target} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${1024 * 1024}\r\ncontent-type: application/octet-stream\r\n\r\n`);
+      socket.write(Buffer.alloc(64 * 1024, 0x61));
+      for (let i = 0; (await openFiles()).length === 0; i++) {
+        assert.ok(i < 500, 'the backend opened no file for the body');
+        await sleep(20);
+      }
+      socket.resetAndDestroy();
+    };
+    try {
+      await cutUpload('/cut/whole');
+      const created = await fetch(`${s3.endpoint}/cut/parts?uploads`, { method: 'POST' });
+      const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
+      assert.ok(uploadId, 'an upload was created');
+      await cutUpload(`/cut/parts?partNumber=1&uploadId=${encodeURIComponent(uploadId)}`);
+      // s3rver's own .pipe() left these open for good; they must close.
+      for (let i = 0; (await openFiles()).length > 0; i++) {
+        assert.ok(i < 500, `files still open after the connections were reset: ${(await openFiles()).join(', ')}`);
+        await sleep(20);
+      }
+      const body = Buffer.alloc(300_000, 0x62);
+      const put = await fetch(`${s3.endpoint}/cut/whole`, { method: 'PUT', body });
+      await put.arrayBuffer();
+      assert.equal(put.status, 200);
+      assert.equal(put.headers.get('etag'), `"${createHash('md5').update(body).digest('hex')}"`);
+      const get = await fetch(`${s3.endpoint}/cut/whole`);
+      assert.deepEqual(Buffer.from(await get.arrayBuffer()), body);
+      const part = await fetch(`${s3.endpoint}/cut/parts?partNumber=1&uploadId=${encodeURIComponent(uploadId)}`, { method: 'PUT', body });
+      await part.arrayBuffer();
+      assert.equal(part.status, 200);
+      assert.equal(part.headers.get('etag'), `"${createHash('md5').update(body).digest('hex')}"`);
+    } finally {
+      await s3.stop();
     }
   });
 });
