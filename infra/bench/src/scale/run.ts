@@ -144,7 +144,12 @@ async function prepareEngine(engine: ScaleEngine, workDir: string, options: Scal
   const server = new URL(options.postgresUrl);
   const admin = new pg.Client({ connectionString: options.postgresUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    await admin.end();
+    throw err;
+  }
   const url = new URL(server);
   url.pathname = `/${name}`;
   url.searchParams.set('sslmode', 'disable');
@@ -164,12 +169,16 @@ async function prepareEngine(engine: ScaleEngine, workDir: string, options: Scal
       } finally {
         await admin.end();
       }
-      const nc = await connect({ servers: options.natsUrl });
       try {
-        const jsm = await jetstreamManager(nc);
-        for (const s of [stream, `${stream}_DEAD`]) await jsm.streams.delete(s).catch(() => undefined);
-      } finally {
-        await nc.close();
+        const nc = await connect({ servers: options.natsUrl });
+        try {
+          const jsm = await jetstreamManager(nc);
+          for (const s of [stream, `${stream}_DEAD`]) await jsm.streams.delete(s).catch(() => undefined);
+        } finally {
+          await nc.close();
+        }
+      } catch {
+        // NATS gone: the stream (bench_scale_ prefix) is left behind; nothing of the run depends on it.
       }
     },
   };
@@ -178,11 +187,12 @@ async function prepareEngine(engine: ScaleEngine, workDir: string, options: Scal
 async function scaleEngine(engine: ScaleEngine, sizes: number[], options: ScaleOptions, log: (line: string) => void): Promise<ScalePoint[]> {
   const workDir = await mkdtemp(join(tmpdir(), `s3o-bench-scale-${engine}-`));
   const backend = await startBackend('sink', workDir);
-  const where = await prepareEngine(engine, workDir, options);
   const target: ScaleSeedTarget = { bucket: BUCKET.name, backendName: backend.name, objectBytes: OBJECT_BYTES };
+  let where: EngineLedger | null = null;
   let raw: RawLedger | null = null;
   const points: ScalePoint[] = [];
   try {
+    where = await prepareEngine(engine, workDir, options);
     const ledger: Ledger = await openLedger(where.ledgerOptions);
     try {
       await ledger.syncBackends([{ name: backend.name, quotaBytes: 0 }]);
@@ -198,7 +208,7 @@ async function scaleEngine(engine: ScaleEngine, sizes: number[], options: ScaleO
         const ledgerBytes = await raw.bytes();
         log(`[scale] ${engine}: ${size.toLocaleString('en-US')} objects seeded in ${seedSeconds.toFixed(1)} s; ledger ${(ledgerBytes / 2 ** 20).toFixed(1)} MiB`);
         await placeSample(raw, backend, target, size);
-        const measured = await measureAt(engine, size, where, backend, options, log);
+        const measured = await measureAt(engine, size, where!, backend, options, log);
         points.push({ engine, objects: size, seedSeconds, ledgerBytes, bytesPerObject: (ledgerBytes - emptyBytes) / size, ...measured });
       }
     } finally {
@@ -207,7 +217,7 @@ async function scaleEngine(engine: ScaleEngine, sizes: number[], options: ScaleO
   } finally {
     await raw?.close();
     await backend.stop();
-    await where.dispose();
+    await where?.dispose();
     await rm(workDir, { recursive: true, force: true });
   }
   return points;
