@@ -1,5 +1,5 @@
 // The scale run as a chart: p50 latency, p99 latency and the gateway's CPU per operation
-// against the number of objects (log scale), one line per operation and engine. Plain SVG
+// against the number of objects, both axes logarithmic, one line per operation and engine. Plain SVG
 // built here; ./png.ts renders it to PNG for the docs.
 import type { ScaleEngine } from './raw-ledger.js';
 import { SCALE_OPS, type ScaleOp, type ScaleOpResult, type ScaleReport } from './run.js';
@@ -17,11 +17,13 @@ const MARGIN = { left: 60, right: 20, top: 70, bottom: 50 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-/** 1, 2, 5 × 10^n steps giving about five ticks up to `max`. */
-function niceStep(max: number): number {
-  const raw = max / 5;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= raw)!;
+/** Decades covering [min, max]: the y axes are logarithmic, as costs span orders of magnitude. */
+function decades(values: number[]): { lo: number; hi: number } {
+  const positive = values.filter((v) => v > 0);
+  if (positive.length === 0) return { lo: 0, hi: 1 };
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive, 1))));
+  return { lo, hi };
 }
 
 function sizeLabel(n: number): string {
@@ -54,14 +56,17 @@ export function scaleChartSvg(report: ScaleReport): string {
     const ox = i * (PANEL_W + MARGIN.left + MARGIN.right) + MARGIN.left;
     const oy = MARGIN.top;
     const values = report.points.flatMap((p) => SCALE_OPS.map((op) => panel.value(p.ops[op]))).filter(Number.isFinite);
-    const step = niceStep(Math.max(...values, 1e-9) * 1.05);
-    const top = Math.ceil((Math.max(...values, 1e-9) * 1.05) / step) * step;
-    const yOf = (v: number) => PANEL_H - (v / top) * PANEL_H;
+    const { lo: yLo, hi: yHi } = decades(values);
+    const yOf = (v: number) => PANEL_H - ((Math.log10(Math.max(v, 10 ** yLo)) - yLo) / (yHi - yLo)) * PANEL_H;
     out.push(`<g transform="translate(${ox},${oy})">`);
-    out.push(`<text x="0" y="-8" font-weight="bold">${esc(panel.title)}</text>`);
-    for (let v = 0; v <= top + step / 2; v += step) {
+    out.push(`<text x="0" y="-8" font-weight="bold">${esc(`${panel.title}, log scale`)}</text>`);
+    for (let d = yLo; d <= yHi; d++) {
+      const v = 10 ** d;
       const y = yOf(v).toFixed(1);
-      out.push(`<line x1="0" y1="${y}" x2="${PANEL_W}" y2="${y}" stroke="#e5e5e5"/><text x="-6" y="${y}" text-anchor="end" dominant-baseline="middle">${Number(v.toPrecision(6))}</text>`);
+      out.push(`<line x1="0" y1="${y}" x2="${PANEL_W}" y2="${y}" stroke="#e5e5e5"/><text x="-6" y="${y}" text-anchor="end" dominant-baseline="middle">${v.toLocaleString('en-US')}</text>`);
+      for (const f of [2, 5]) {
+        if (d < yHi) out.push(`<line x1="0" y1="${yOf(f * v).toFixed(1)}" x2="${PANEL_W}" y2="${yOf(f * v).toFixed(1)}" stroke="#f3f3f3"/>`);
+      }
     }
     for (const n of sizes) {
       const x = xOf(n).toFixed(1);
