@@ -10,15 +10,25 @@
 //   node scripts/node24.mjs -- npm rebuild better-sqlite3     # the addon for Node 24's ABI
 //   node scripts/node24.mjs -- npm test -- shared/store
 //   node scripts/node24.mjs --path                           # the binary's directory
+//   node scripts/node24.mjs --runtime     # JSON: the binary, its version, better-sqlite3 built for it
 //
 // The cache is $S3O_NODE24_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/s3-orchestrator/node24.
 // Plain JavaScript with no dependencies: it runs before anything is installed.
 import { spawnSync } from 'node:child_process';
-import { delimiter } from 'node:path';
-import { cacheDir, ensureNode24, fail } from './lib/node24.mjs';
+import { delimiter, join } from 'node:path';
+import { ROOT } from './lib/bootstrap.mjs';
+import { cacheDir, ensureNode24, ensureNode24Addon, fail } from './lib/node24.mjs';
 
 const args = process.argv.slice(2);
-const { home, bin, version } = ensureNode24(cacheDir());
+const cache = cacheDir();
+const { home, bin, version } = ensureNode24(cache);
+if (args[0] === '--runtime') {
+  // For the benchmark's `--node 24` (infra/bench/src/node-runtime.ts): it runs its gateway and
+  // proxy with this binary and points better-sqlite3 at this build of the addon.
+  const addon = ensureNode24Addon(cache, { home, bin, version }, join(ROOT, 'node_modules', 'better-sqlite3'));
+  process.stdout.write(`${JSON.stringify({ node: join(bin, 'node'), version, sqliteAddon: addon })}\n`);
+  process.exit(0);
+}
 if (args[0] === '--path') {
   process.stdout.write(`${bin}\n`);
   process.exit(0);

@@ -2,6 +2,7 @@
 // own so its memory and CPU are its own, and never outlives the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { HopRuntime } from './node-runtime.js';
 
 const STOP_GRACE_MS = 10_000;
 
@@ -36,6 +37,8 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** another Node than the benchmark's own (`--node 24`); null/absent = the benchmark's */
+  runtime?: HopRuntime | null;
 }
 
 /**
@@ -44,9 +47,10 @@ export interface SpawnOptions {
  */
 export function spawnNode(name: string, script: string, args: string[], options: SpawnOptions = {}): ChildHandle {
   const { NODE_OPTIONS: _inheritedHooks, ...env } = options.env ?? process.env;
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), script, ...args], {
+  const runtime = options.runtime ?? null;
+  const child = spawn(runtime?.execPath ?? process.execPath, [...(runtime?.nodeFlags ?? []), ...(options.nodeFlags ?? []), script, ...args], {
     cwd: options.cwd,
-    env,
+    env: runtime ? { ...env, ...runtime.env } : env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   live.add(child);

@@ -14,6 +14,11 @@ import type { BenchReport } from './report/model.js';
 import { writeReport } from './report/write.js';
 import { compareReports, readReport, renderComparisonMarkdown, renderComparisonText } from './report/compare.js';
 import { runBench } from './run.js';
+import { node24Runtime, SUPPORTED_HOP_NODES, type HopRuntime } from './node-runtime.js';
+import { SCALE_ENGINES, type ScaleEngine } from './scale/raw-ledger.js';
+import { runScale, type ScaleReport } from './scale/run.js';
+import { checkListTarget, LIST_TARGET, writeScaleReport } from './scale/report.js';
+import { renderSvgToPng } from './scale/png.js';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -37,9 +42,22 @@ const USAGE = `usage: npm run bench -- [options]
                        ledger before the gateway starts, to show authorisation does not move the rows
   --encryption         turn the gateway's encryption at rest on (a fixed benchmark key), to
                        measure what it costs (GET needs a backend that keeps bytes: s3rver)
+  --node 24            run the gateway and the pass-through proxy on Node 24 (scripts/node24.mjs
+                       fetches it and builds better-sqlite3 for it once), client and backends on
+                       this Node: compare with a run without it (--compare)
+  --scale SIZES        instead of the scenarios: seed the ledger with each number of objects in
+                       turn (comma-separated, e.g. 10000,100000,1000000) through a bulk path, and
+                       time PUT/HEAD/GET/LIST and ledger bytes per object at each size; results go
+                       to infra/bench/results/scale/ (chart as SVG and PNG)
+  --scale-engines LIST sqlite,postgres (default: both; postgres needs S3O_TEST_PG_URL's server and
+                       S3O_TEST_NATS_URL's JetStream, defaults 127.0.0.1:5432 and :4222)
+  --scale-seconds N    measured seconds per operation and size (default 5)
 `;
 
 export interface BenchMainResult {
+  /** `--scale`: the scale run instead of the scenarios */
+  scaleReport?: ScaleReport;
+  scaleFiles?: { json: string; markdown: string; svg: string; png: string | null };
   exitCode: number;
   /** the gateway scenarios' run; null when none was asked for */
   report: BenchReport | null;
@@ -61,6 +79,10 @@ const OPTIONS = {
   compare: { type: 'string' },
   against: { type: 'string' },
   encryption: { type: 'boolean', default: false },
+  node: { type: 'string' },
+  scale: { type: 'string' },
+  'scale-engines': { type: 'string' },
+  'scale-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -103,6 +125,12 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     out(`${renderComparisonText(compareReports(base, values.compare!, stored))}\n`);
     return { exitCode: 0, report: stored, files: null };
   }
+  if (values.node !== undefined && !SUPPORTED_HOP_NODES.includes(values.node as '24')) {
+    return refuse(`--node: only ${SUPPORTED_HOP_NODES.join(', ')} (the benchmark's own Node is the default)`);
+  }
+  let hopRuntime: HopRuntime | null = null;
+  if (values.node === '24') hopRuntime = node24Runtime();
+  if (values.scale !== undefined) return scaleMain(values, hopRuntime, out, refuse);
   const backends = commaList(values.backends);
   const unknownBackends = backends?.filter((b) => !BACKEND_KINDS.includes(b as BackendKind)) ?? [];
   if (unknownBackends.length) return refuse(`unknown backend(s): ${unknownBackends.join(', ')}`);
@@ -141,6 +169,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     tracingEndpoint: values.tracing,
     identityLoad: values['identity-load'] ? { users: 1000, grants: 10_000 } : undefined,
     encryption: values.encryption,
+    hopRuntime,
   });
   const comparison = base ? compareReports(base, values.compare!, report) : null;
   const files = await writeReport(report, outDir, comparison ? renderComparisonMarkdown(comparison) : '');
@@ -158,4 +187,37 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     result.exitCode = 1;
   }
   return result;
+}
+
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+async function scaleMain(
+  values: { scale?: string; 'scale-engines'?: string; 'scale-seconds'?: string; out?: string },
+  hopRuntime: HopRuntime | null,
+  out: (text: string) => void,
+  refuse: (problem: string) => BenchMainResult,
+): Promise<BenchMainResult> {
+  const sizes = commaList(values.scale)?.map(Number) ?? [];
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1000 || n > 9_999_999)) {
+    return refuse('--scale: comma-separated object counts, each from 1000 to 9999999');
+  }
+  const engines = (commaList(values['scale-engines']) ?? [...SCALE_ENGINES]) as ScaleEngine[];
+  if (engines.length === 0 || engines.some((e) => !SCALE_ENGINES.includes(e))) return refuse(`--scale-engines: ${SCALE_ENGINES.join(', ')}`);
+  const seconds = Number(values['scale-seconds'] ?? 5);
+  if (!(seconds > 0)) return refuse('--scale-seconds: a positive number');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const report = await runScale({
+    sizes, engines, secondsPerOp: seconds, hopRuntime, log,
+    postgresUrl: process.env['S3O_TEST_PG_URL'] || DEFAULT_PG_URL,
+    natsUrl: process.env['S3O_TEST_NATS_URL'] || DEFAULT_NATS_URL,
+  });
+  const files = await writeScaleReport(report, values.out ?? join(RESULTS_DIR, 'scale'), (svg, file) => renderSvgToPng(svg, file, log));
+  for (const c of checkListTarget(report)) {
+    out(`${c.met === null ? 'n/a   ' : c.met ? 'met   ' : 'MISSED'}  LIST p99 < ${LIST_TARGET.p99Ms} ms at ${LIST_TARGET.objects.toLocaleString('en-US')} objects (to last byte) — ${c.engine}: ${c.p99Ms === null ? 'not measured' : `${c.p99Ms.toFixed(1)} ms`}\n`);
+  }
+  out(`\nwritten: ${files.markdown}\n         ${files.json}\n         ${files.png ?? files.svg}\n`);
+  const errors = report.points.reduce((n, p) => n + Object.values(p.ops).reduce((m, r) => m + r.errors, 0), 0);
+  if (errors > 0) out(`\n${errors} operations failed; see ${files.markdown}\n`);
+  return { exitCode: errors > 0 ? 1 : 0, report: null, files: null, scaleReport: report, scaleFiles: files };
 }

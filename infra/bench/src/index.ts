@@ -22,3 +22,8 @@ export {
 export { compareReports, readReport, renderComparisonText, renderComparisonMarkdown, type Comparison, type RowChange } from './report/compare.js';
 export { rowCpu, hopCpu, type RowCpu, type HopCpu } from './report/cpu.js';
 export { calibrate, type Calibration } from './calibrate.js';
+export { bulkSeed, seedTemplate, scaleKey, type ScaleSeedTarget } from './scale/bulk-seed.js';
+export { openRawPostgres, openRawSqlite, type RawLedger, type ScaleEngine } from './scale/raw-ledger.js';
+export { runScale, type ScaleReport, type ScalePoint } from './scale/run.js';
+export { checkListTarget, renderScaleMarkdown } from './scale/report.js';
+export { scaleChartSvg } from './scale/chart.js';

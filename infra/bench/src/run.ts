@@ -19,6 +19,7 @@ import { createBenchClient, type BenchClient, type ChecksumMode } from './s3-cli
 import { buildScenarios, type Endpoint, type PhaseResult, type Scenario, type Side } from './scenarios.js';
 import { summarizeLatencies } from './stats.js';
 import { calibrate } from './calibrate.js';
+import type { HopRuntime } from './node-runtime.js';
 import { rowCpu } from './report/cpu.js';
 
 export interface BenchOptions {
@@ -37,6 +38,8 @@ export interface BenchOptions {
   identityLoad?: IdentityLoad;
   /** turn the gateway's encryption at rest on */
   encryption?: boolean;
+  /** run the hops (gateway and pass-through proxy) on this Node instead of the benchmark's (`--node 24`) */
+  hopRuntime?: HopRuntime | null;
   /** progress lines; default: stderr */
   log?: (line: string) => void;
 }
@@ -102,6 +105,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     machine,
     calibration,
     loadAverageAtEnd: currentLoadAverage(),
+    hopNode: options.hopRuntime?.version ?? machine.node,
     client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
     backends: backendRuns,
     rows,
@@ -117,6 +121,7 @@ interface BackendBenchContext {
   tracingEndpoint?: string;
   identityLoad?: IdentityLoad;
   encryption?: boolean;
+  hopRuntime?: HopRuntime | null;
 }
 
 async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: BackendBenchContext): Promise<{ run: BackendRun; rows: ResultRow[] }> {
@@ -130,7 +135,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
   let proxy: PassthroughProcess | null = null;
   let gateway: RunningGateway | null = null;
   try {
-    proxy = await startPassthrough(backend.endpoint);
+    proxy = await startPassthrough(backend.endpoint, ctx.hopRuntime ?? null);
     if (listingObjects > 0) ctx.log(`[bench] ${kind}: seeding ${listingObjects} objects into the ledger…`);
     gateway = await ctx.mode.start({
       workDir: ctx.workDir,
@@ -142,6 +147,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       tracingEndpoint: ctx.tracingEndpoint ?? null,
       identityLoad: ctx.identityLoad ?? null,
       encryption: ctx.encryption ?? false,
+      runtime: ctx.hopRuntime ?? null,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);
     const probes: Record<Side, ProcessProbe | null> = {

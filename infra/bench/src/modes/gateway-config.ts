@@ -6,13 +6,29 @@ import type { BackendUnderTest, VirtualBucket } from './mode.js';
 
 export interface GatewayConfigInput {
   port: number;
+  /** the SQLite ledger's file; ignored when `postgres` is given */
   databasePath: string;
+  /** a Postgres ledger (and, as validation requires with Postgres, a NATS bus) instead of SQLite */
+  postgres?: PostgresLedgerConfig | null;
   backend: BackendUnderTest;
   buckets: VirtualBucket[];
   /** tracing on, every trace sampled, exported here; null = off */
   tracingEndpoint?: string | null;
   /** encryption at rest on, with a fixed key: the benchmark measures its cost, not its secrecy */
   encryption?: boolean;
+}
+
+export interface PostgresLedgerConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string | null;
+  /** a database of the run's own */
+  name: string;
+  natsUrl: string;
+  /** a JetStream stream and subject prefix of the run's own */
+  stream: string;
+  subjectPrefix: string;
 }
 
 const BENCH_MASTER_KEY = Buffer.alloc(32, 0x42).toString('base64');
@@ -36,10 +52,7 @@ server:
   max_object_size: 5GiB
 buckets:
 ${buckets}
-database:
-  driver: sqlite
-  path: ${q(input.databasePath)}
-backends:
+${databaseYaml(input)}backends:
   - name: ${q(backend.name)}
     endpoint: ${q(backend.endpoint)}
     bucket: ${q(backend.bucket)}
@@ -60,4 +73,22 @@ ${input.encryption ? `encryption:
 ` : ''}`;
   const { config } = parseConfig(yaml, {});
   return { yaml, config };
+}
+
+function databaseYaml(input: GatewayConfigInput): string {
+  const pg = input.postgres;
+  if (!pg) return `database:\n  driver: sqlite\n  path: ${q(input.databasePath)}\n`;
+  return `database:
+  driver: postgres
+  host: ${q(pg.host)}
+  port: ${pg.port}
+  user: ${q(pg.user)}
+${pg.password !== null ? `  password: ${q(pg.password)}\n` : ''}  name: ${q(pg.name)}
+  ssl_mode: disable
+bus:
+  driver: nats
+  url: ${q(pg.natsUrl)}
+  stream: ${q(pg.stream)}
+  subject_prefix: ${q(pg.subjectPrefix)}
+`;
 }

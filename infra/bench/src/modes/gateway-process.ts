@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawnNode, type ChildHandle } from '../child-process.js';
+import type { HopRuntime } from '../node-runtime.js';
 
 /**
  * The compiled CLI. This file sits four levels below the repository root in both src/ and
@@ -38,10 +39,12 @@ export async function startGatewayProcess(options: {
   port: number;
   nodeFlags: string[];
   cwd: string;
+  runtime?: HopRuntime | null;
 }): Promise<GatewayProcess> {
   const child = spawnNode('gateway', CLI_MAIN, [options.verb, '--config', options.configPath], {
     nodeFlags: options.nodeFlags,
     cwd: options.cwd,
+    runtime: options.runtime,
   });
   child.process.stdout!.resume();
   const url = `http://127.0.0.1:${options.port}`;

@@ -1,6 +1,7 @@
 // A "mode" is one way of running the gateway under test. Scenarios and reports only see
 // this interface, so adding the distributed mode (Postgres + NATS, services in processes
 // of their own) means one more implementation of GatewayMode, nothing else.
+import type { HopRuntime } from '../node-runtime.js';
 import type { Credentials } from '../s3-client.js';
 import type { IdentityLoad, IdentitySeedReport } from './seed-identity.js';
 
@@ -41,6 +42,8 @@ export interface GatewayStartOptions {
   identityLoad: IdentityLoad | null;
   /** encryption at rest on (a fixed benchmark key) */
   encryption: boolean;
+  /** the Node that runs the gateway; null = the benchmark's own */
+  runtime?: HopRuntime | null;
 }
 
 export interface SeedReport {

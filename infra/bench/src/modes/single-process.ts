@@ -57,7 +57,7 @@ export const singleProcessMode: GatewayMode = {
       }
     }
 
-    const gateway = await startGatewayProcess({ verb: 'serve', configPath, port, nodeFlags: options.nodeFlags, cwd: options.workDir });
+    const gateway = await startGatewayProcess({ verb: 'serve', configPath, port, nodeFlags: options.nodeFlags, cwd: options.workDir, runtime: options.runtime });
     return { url: gateway.url, pid: gateway.child.pid, seed, identitySeed, stop: () => gateway.child.stop() };
   },
 };

@@ -77,6 +77,8 @@ export interface BenchReport {
   /** MD5's own CPU cost on this machine, measured at the start of the run */
   calibration: Calibration;
   loadAverageAtEnd: number;
+  /** the Node version the gateway and the proxy ran on (`--node 24`); absent in older results = `machine.node` */
+  hopNode?: string;
   client: string;
   backends: BackendRun[];
   rows: ResultRow[];
