@@ -16,6 +16,17 @@ import type { E2ESystem } from '../harness.js';
 import { openSystemLedger } from '../ledger-access.js';
 import { KeyModel, valueMd5, valueName } from './model.js';
 
+/** Objects below the factor (or with a copy not ok), over every page of the sweep's query. */
+async function countUnderReplicated(ledger: Awaited<ReturnType<typeof openSystemLedger>>): Promise<number> {
+  let under = 0;
+  for (let after: string | null = null; ;) {
+    const page = await ledger.listUnderReplicated({ after, limit: 1000, factor: FACTOR, uncounted: [] });
+    under += page.candidates.length;
+    if (page.next === null) return under;
+    after = page.next;
+  }
+}
+
 export interface Verdict {
   ok: boolean;
   /** what went wrong; empty when ok */
@@ -66,7 +77,7 @@ export async function judge(input: JudgeInput): Promise<Verdict> {
     for (;;) {
       const reply = await adminCall(sys.url, 'GET', 'verify').catch((err: Error) => ({ status: 0, body: err.message }));
       reports = reply.status === 200 ? (reply.body.backends as BackendReport[]) : [];
-      under = (await ledger.listUnderReplicated({ after: null, limit: 1000, factor: FACTOR, uncounted: [] })).length;
+      under = await countUnderReplicated(ledger);
       const settled = reports.length > 0 && reports.every((b) => b.ok && b.error === null && b.debts === 0 && b.open_intents === 0 && b.open_uploads === 0) && under === 0;
       if (settled) {
         settledInMs = Date.now() - started;

@@ -1,16 +1,17 @@
 // The adapter statements the placement rules (core/placement.ts) compose; each engine
 // implements them in its sql/placement.ts. Part of ReadStatements / TxStatements.
-import type { ReplicationCandidate, ScrubCandidate } from './placement-types.js';
+import type { ReplicationPage, ScrubCandidate } from './placement-types.js';
 import type { LocationRow } from './types.js';
 
 export interface PlacementReads {
   /**
-   * Objects, by key strictly after `after` (null = from the first), with fewer than `factor`
-   * ok copies on backends outside `uncounted`, or with any copy marked missing.
+   * Of the next `scan` objects by key strictly after `after` (null = from the first), at most
+   * `limit` with fewer than `factor` ok copies on backends outside `uncounted`, or with any
+   * copy marked missing. `next` is the last key examined (null once the last object was).
    */
-  listUnderReplicated(after: string | null, limit: number, factor: number, uncounted: string[]): Promise<ReplicationCandidate[]>;
-  /** Objects, by key strictly after `after`, with more than `factor` ok copies (any backend). */
-  listOverReplicated(after: string | null, limit: number, factor: number): Promise<ReplicationCandidate[]>;
+  listUnderReplicated(after: string | null, limit: number, scan: number, factor: number, uncounted: string[]): Promise<ReplicationPage>;
+  /** As listUnderReplicated, for objects with more than `factor` ok copies (any backend). */
+  listOverReplicated(after: string | null, limit: number, scan: number, factor: number): Promise<ReplicationPage>;
   /** Ok copies never verified, then those verified longest ago, before `verifiedBefore`; at most `limit`. */
   listScrubCandidates(verifiedBefore: number, limit: number): Promise<ScrubCandidate[]>;
   /** When each copy of the key was last verified (null: never), by backend. */

@@ -39,6 +39,21 @@ export interface ReplicationPageRequest {
   limit: number;
   /** replication.factor */
   factor: number;
+  /**
+   * At most this many objects are examined per page (default REPLICATION_SCAN_ROWS), matching
+   * or not: a page costs the same whether one object in a million is below the factor or none.
+   */
+  scan?: number;
+}
+
+/** Objects one replication page examines by default (~10 ms of SQLite at 1M objects). */
+export const REPLICATION_SCAN_ROWS = 1000;
+
+/** A page of a replication sweep. */
+export interface ReplicationPage {
+  candidates: ReplicationCandidate[];
+  /** resume after this key; null when the page reached the last object */
+  next: string | null;
 }
 
 export interface UnderReplicatedRequest extends ReplicationPageRequest {
@@ -87,9 +102,9 @@ export interface PlacementLedger {
    */
   moveCopy(req: MoveCopyRequest): Promise<MoveCopyOutcome>;
   /** A page of objects below the factor or with missing copies, by key. */
-  listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationCandidate[]>;
+  listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationPage>;
   /** A page of objects with more ok copies than the factor, by key. */
-  listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationCandidate[]>;
+  listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationPage>;
   /**
    * One transaction under the key lock: drop the copies on `backends` in that order — missing
    * ones always, ok ones only while more than `keepOk` (and at least one) ok copies remain —

@@ -180,9 +180,9 @@ export function describePlacementContract(withLedger: WithLedger): void {
         assert.deepEqual(await copiesOf(ledger, 'bk/k'), [['a', 'ok'], ['b', 'missing']]);
         assert.equal((await quota(ledger, 'b')).bytesUsed, 40, 'a missing copy stays charged until it is dropped');
         const under = await ledger.listUnderReplicated({ after: null, limit: 10, factor: 2, uncounted: [] });
-        assert.deepEqual(under, [{ objectKey: 'bk/k', writeId: written.object.writeId, size: 40, okCopies: 1, missingCopies: 1 }]);
+        assert.deepEqual(under.candidates, [{ objectKey: 'bk/k', writeId: written.object.writeId, size: 40, okCopies: 1, missingCopies: 1 }]);
         // Listed even at factor 1: the missing copy waits for its repair.
-        assert.equal((await ledger.listUnderReplicated({ after: null, limit: 10, factor: 1, uncounted: [] })).length, 1);
+        assert.equal((await ledger.listUnderReplicated({ after: null, limit: 10, factor: 1, uncounted: [] })).candidates.length, 1);
       }));
 
     test('a replica on the backend of a missing copy replaces it; the missing bytes become a debt', () =>
@@ -201,7 +201,7 @@ export function describePlacementContract(withLedger: WithLedger): void {
         assert.equal((await ledger.getObject('bk/k'))!.locations.find((l) => l.backendName === 'b')!.storageKey, claim.storageKey);
         assert.deepEqual(await debts(ledger), [['b', lost.storageKey, 'missing-replaced']]);
         assert.deepEqual(await quota(ledger, 'b'), { bytesLimit: 0, bytesUsed: 40, orphanBytes: 40, inflightBytes: 0 });
-        assert.deepEqual(await ledger.listUnderReplicated({ after: null, limit: 10, factor: 2, uncounted: [] }), []);
+        assert.deepEqual(await ledger.listUnderReplicated({ after: null, limit: 10, factor: 2, uncounted: [] }), { candidates: [], next: null });
       }));
   });
 
@@ -219,7 +219,7 @@ export function describePlacementContract(withLedger: WithLedger): void {
         assert.deepEqual(await copiesOf(ledger, 'bk/k'), [['a', 'ok'], ['b', 'corrupt']]);
         assert.equal((await quota(ledger, 'b')).bytesUsed, 40, 'a corrupt copy stays charged until it is replaced');
         const under = await ledger.listUnderReplicated({ after: null, limit: 10, factor: 2, uncounted: [] });
-        assert.deepEqual(under, [{ objectKey: 'bk/k', writeId: written.object.writeId, size: 40, okCopies: 1, missingCopies: 1 }]);
+        assert.deepEqual(under.candidates, [{ objectKey: 'bk/k', writeId: written.object.writeId, size: 40, okCopies: 1, missingCopies: 1 }]);
         const events = (await allEvents(ledger)).filter((e) => e.type === 'integrity.corruption_detected');
         assert.equal(events.length, 1);
         assert.deepEqual(events[0]!.data, {
@@ -289,7 +289,7 @@ export function describePlacementContract(withLedger: WithLedger): void {
         await replicate(ledger, 'bk/3', ['b']);
         await replicate(ledger, 'bk/3', ['c']);
         const keys = async (after: string | null, limit: number, factor: number, uncounted: string[]) =>
-          (await ledger.listUnderReplicated({ after, limit, factor, uncounted })).map((c) => `${c.objectKey}:${c.okCopies}`);
+          (await ledger.listUnderReplicated({ after, limit, factor, uncounted })).candidates.map((c) => `${c.objectKey}:${c.okCopies}`);
         assert.deepEqual(await keys(null, 10, 2, []), ['bk/1:1', 'bk/4:1']);
         assert.deepEqual(await keys(null, 10, 3, []), ['bk/1:1', 'bk/2:2', 'bk/4:1']);
         assert.deepEqual(await keys(null, 2, 3, []), ['bk/1:1', 'bk/2:2']);
@@ -309,11 +309,31 @@ export function describePlacementContract(withLedger: WithLedger): void {
         await replicate(ledger, 'bk/2', ['c']);
         await ledger.markCopyMissing('bk/2', 'b', two.storageKey);
         const over = async (after: string | null, factor: number) =>
-          (await ledger.listOverReplicated({ after, limit: 10, factor })).map((c) => `${c.objectKey}:${c.okCopies}:${c.missingCopies}`);
+          (await ledger.listOverReplicated({ after, limit: 10, factor })).candidates.map((c) => `${c.objectKey}:${c.okCopies}:${c.missingCopies}`);
         assert.deepEqual(await over(null, 1), ['bk/1:3:0', 'bk/2:2:1']);
         assert.deepEqual(await over(null, 2), ['bk/1:3:0']);
         assert.deepEqual(await over('bk/1', 1), ['bk/2:2:1']);
         assert.deepEqual(await over(null, 3), []);
+      }));
+
+    test('a page examines at most `scan` objects and says where to resume, matches or not', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends(THREE);
+        for (const key of ['bk/1', 'bk/2', 'bk/3', 'bk/4', 'bk/5']) await put(ledger, key, 10, ['a']);
+        await replicate(ledger, 'bk/1', ['b']);
+        await replicate(ledger, 'bk/2', ['b']);
+        await replicate(ledger, 'bk/3', ['b']);
+        const page = async (after: string | null, limit: number) => {
+          const p = await ledger.listUnderReplicated({ after, limit, scan: 2, factor: 2, uncounted: [] });
+          return [p.candidates.map((c) => c.objectKey), p.next];
+        };
+        assert.deepEqual(await page(null, 10), [[], 'bk/2'], 'nothing below the factor in the first two: resume after the second');
+        assert.deepEqual(await page('bk/2', 10), [['bk/4'], 'bk/4'], 'the range was full: there may be more');
+        assert.deepEqual(await page('bk/4', 10), [['bk/5'], null], 'the range ran out: the sweep is over');
+        assert.deepEqual(await page('bk/3', 1), [['bk/4'], 'bk/4'], 'the limit reached first: resume after the last match');
+        assert.deepEqual(await page('bk/5', 10), [[], null]);
+        const over = await ledger.listOverReplicated({ after: null, limit: 10, scan: 3, factor: 1 });
+        assert.deepEqual([over.candidates.map((c) => c.objectKey), over.next], [['bk/1', 'bk/2', 'bk/3'], 'bk/3']);
       }));
   });
 

@@ -34,6 +34,14 @@ export interface ReplicationSweepOptions {
   queue: KeyedWorkQueue;
 }
 
+/**
+ * Lets the event loop serve what waits between two pages: with SQLite a page is a
+ * synchronous statement, and a million-object sweep is a thousand of them back to back.
+ */
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class ReplicationSweep {
   constructor(private readonly o: ReplicationSweepOptions) {}
 
@@ -47,25 +55,27 @@ export class ReplicationSweep {
     const uncounted = replicator.uncounted();
     for (let after: string | null = null; !signal.aborted;) {
       const page = await ledger.listUnderReplicated({ after, limit: batchSize, factor, uncounted });
-      counts.under += page.length;
-      await Promise.all(page.map((c) => queue.run(c.objectKey).then(() => void counts.replicated++)));
-      if (page.length < batchSize) break;
-      after = page.at(-1)!.objectKey;
+      counts.under += page.candidates.length;
+      await Promise.all(page.candidates.map((c) => queue.run(c.objectKey).then(() => void counts.replicated++)));
+      if (page.next === null) break;
+      after = page.next;
+      await yieldToRequests();
     }
 
     if (!signal.aborted) underReplicated.set(counts.under);
     const standing = await trimmer.standing();
     for (let after: string | null = null; !signal.aborted;) {
       const page = await ledger.listOverReplicated({ after, limit: batchSize, factor });
-      counts.over += page.length;
-      for (const c of page) {
+      counts.over += page.candidates.length;
+      for (const c of page.candidates) {
         if (signal.aborted) break;
         // A key being replicated right now is trimmed next time, from its settled state.
         if (queue.has(c.objectKey)) continue;
         counts.trimmed += await trimmer.trim(c.objectKey, standing);
       }
-      if (page.length < batchSize) break;
-      after = page.at(-1)!.objectKey;
+      if (page.next === null) break;
+      after = page.next;
+      await yieldToRequests();
     }
     return counts;
   }

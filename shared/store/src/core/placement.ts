@@ -8,11 +8,17 @@
 import { integrityCorruptionDetected } from '@s3o/events';
 import type { MoveCopyOutcome, MoveCopyRequest } from '../drain-types.js';
 import type {
-  CommitReplicaOutcome, CommitReplicaRequest, CorruptCopyReport, DropCopiesRequest, MissingCopyLedger, PlacementLedger, ReplicationCandidate,
+  CommitReplicaOutcome, CommitReplicaRequest, CorruptCopyReport, DropCopiesRequest, MissingCopyLedger, PlacementLedger, ReplicationPage,
   ReplicationPageRequest, ScrubCandidate, ScrubLedger, UnderReplicatedRequest,
 } from '../placement-types.js';
+import { REPLICATION_SCAN_ROWS } from '../placement-types.js';
 import type { LocationRow } from '../types.js';
 import type { Core } from './tx-work.js';
+
+/** The page's scan bound (a page returns at most this many, whatever its limit). */
+function scanOf(req: ReplicationPageRequest): number {
+  return Math.max(1, req.scan ?? REPLICATION_SCAN_ROWS);
+}
 
 /** Debt reasons of the copies replication lets go. */
 const REPLICA_DEBT_REASONS = {
@@ -91,14 +97,14 @@ export function placementOperations(core: Core): PlacementLedger {
       });
     },
 
-    async listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationCandidate[]> {
-      if (req.limit <= 0) return [];
-      return core.read((q) => q.listUnderReplicated(req.after, req.limit, req.factor, req.uncounted));
+    async listUnderReplicated(req: UnderReplicatedRequest): Promise<ReplicationPage> {
+      if (req.limit <= 0) return { candidates: [], next: req.after };
+      return core.read((q) => q.listUnderReplicated(req.after, req.limit, scanOf(req), req.factor, req.uncounted));
     },
 
-    async listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationCandidate[]> {
-      if (req.limit <= 0) return [];
-      return core.read((q) => q.listOverReplicated(req.after, req.limit, req.factor));
+    async listOverReplicated(req: ReplicationPageRequest): Promise<ReplicationPage> {
+      if (req.limit <= 0) return { candidates: [], next: req.after };
+      return core.read((q) => q.listOverReplicated(req.after, req.limit, scanOf(req), req.factor));
     },
 
     async dropCopies(req: DropCopiesRequest): Promise<LocationRow[]> {

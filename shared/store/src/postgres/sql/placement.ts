@@ -3,7 +3,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
-import type { ReplicationCandidate, ScrubCandidate } from '../../placement-types.js';
+import type { ReplicationCandidate, ReplicationPage, ScrubCandidate } from '../../placement-types.js';
 import { int8, keyBound, type Fragment } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { LOCATION_COLUMNS, locationRow } from './objects.js';
@@ -35,40 +35,48 @@ const candidateRow = z
     missingCopies: r.missing_copies,
   }));
 
+const examinedRow = z.object({ n: z.number(), last: z.string().nullable() });
+
 /**
- * One page of objects with their copy counts, filtered by `having` (over ok_copies and
- * missing_copies). `counted` decides which ok copies count. Every object is looked at once
- * per full sweep; keys are COLLATE "C", so the order and the resume are byte order.
+ * One page of a sweep: of the next `scan` objects by key after `after`, at most `limit` that
+ * pass `having` (over ok_copies and missing_copies) with their copy counts. `counted` decides
+ * which ok copies count. The scan bound keeps each statement short when (almost) nothing
+ * matches — the normal state — where a LIMIT on the matches alone would read every object.
+ * Keys are COLLATE "C", so the order and the resume are byte order.
  */
-async function candidatePage(db: Queries, after: string | null, limit: number, counted: Fragment, having: Fragment): Promise<ReplicationCandidate[]> {
-  const resume = after === null ? sql.fragment`TRUE` : keyBound(sql.fragment`o.object_key`, '>', after);
-  return [
+async function candidatePage(db: Queries, after: string | null, limit: number, scan: number, counted: Fragment, having: Fragment): Promise<ReplicationPage> {
+  const resume = after === null ? sql.fragment`TRUE` : keyBound(sql.fragment`object_key`, '>', after);
+  const range = sql.fragment`SELECT object_key FROM objects WHERE ${resume} ORDER BY object_key LIMIT ${scan}`;
+  const candidates = [
     ...(await db.any(sql.type(candidateRow)`
       SELECT object_key, write_id, size, ok_copies, missing_copies FROM (
         SELECT o.object_key, o.write_id, o.size,
                COUNT(l.object_key) FILTER (WHERE l.state = 'ok' AND ${counted}) AS ok_copies,
                COUNT(l.object_key) FILTER (WHERE l.state <> 'ok') AS missing_copies
           FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
-         WHERE ${resume}
+         WHERE o.object_key IN (${range})
          GROUP BY o.object_key
       ) t
       WHERE ${having}
       ORDER BY object_key LIMIT ${limit}`)),
   ];
+  if (candidates.length === limit) return { candidates, next: candidates.at(-1)!.objectKey };
+  const examined = await db.one(sql.type(examinedRow)`SELECT COUNT(*)::int AS n, MAX(object_key) AS last FROM (${range}) r`);
+  return { candidates, next: examined.n === scan ? examined.last : null };
 }
 
 export function placementReads(db: Queries): PlacementReads {
   return {
-    async listUnderReplicated(after, limit, factor, uncounted) {
+    async listUnderReplicated(after, limit, scan, factor, uncounted) {
       return candidatePage(
-        db, after, limit,
+        db, after, limit, scan,
         sql.fragment`l.backend_name <> ALL(${sql.array(uncounted, 'text')})`,
         sql.fragment`ok_copies < ${factor} OR missing_copies > 0`,
       );
     },
 
-    async listOverReplicated(after, limit, factor) {
-      return candidatePage(db, after, limit, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
+    async listOverReplicated(after, limit, scan, factor) {
+      return candidatePage(db, after, limit, scan, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
     },
 
     async listScrubCandidates(verifiedBefore, limit) {

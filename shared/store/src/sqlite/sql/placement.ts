@@ -1,7 +1,7 @@
 // Placement statements (see placement-statements.ts): sweeps over objects by their count of
 // copies, and the single-copy changes replication and its repairs make.
 import type { PlacementReads, PlacementWrites } from '../../placement-statements.js';
-import type { ReplicationCandidate } from '../../placement-types.js';
+import type { ReplicationCandidate, ReplicationPage } from '../../placement-types.js';
 import { int, type SqliteConnection } from '../connection.js';
 import { locationFromRow, type RawLocation } from './objects.js';
 
@@ -24,38 +24,44 @@ function candidateFromRow(r: RawCandidate): ReplicationCandidate {
 }
 
 /**
- * One page of objects with their copy counts, filtered by `having` (which may use
- * ok_copies and missing_copies). `counted` decides which ok copies count. Every object is
- * looked at once per full sweep; the primary key serves the key order and the resume.
+ * One page of a sweep: of the next `scan` objects by key after `after`, at most `limit` that
+ * pass `having` (over ok_copies and missing_copies) with their copy counts. `counted` decides
+ * which ok copies count. The scan bound keeps each statement short when (almost) nothing
+ * matches — the normal state — where a LIMIT on the matches alone would read every object
+ * in one synchronous statement (seconds at 1M objects, on the event loop requests need).
  */
-function candidatePage(c: SqliteConnection, counted: string, having: string, params: Record<string, unknown>): ReplicationCandidate[] {
-  return c.all<RawCandidate>(
+function candidatePage(c: SqliteConnection, counted: string, having: string, params: Record<string, unknown>): ReplicationPage {
+  const range = `SELECT object_key FROM objects WHERE (@after IS NULL OR object_key > @after) ORDER BY object_key LIMIT @scan`;
+  const candidates = c.all<RawCandidate>(
     `SELECT o.object_key, o.write_id, o.size,
             COALESCE(SUM(CASE WHEN l.state = 'ok' AND ${counted} THEN 1 ELSE 0 END), 0) AS ok_copies,
             COALESCE(SUM(CASE WHEN l.state <> 'ok' THEN 1 ELSE 0 END), 0) AS missing_copies
        FROM objects o LEFT JOIN object_locations l ON l.object_key = o.object_key
-      WHERE (@after IS NULL OR o.object_key > @after)
+      WHERE o.object_key IN (${range})
       GROUP BY o.object_key
      HAVING ${having}
       ORDER BY o.object_key LIMIT @limit`,
     params,
   ).map(candidateFromRow);
+  if (candidates.length === params.limit) return { candidates, next: candidates.at(-1)!.objectKey };
+  const examined = c.get<{ n: bigint; last: string | null }>(`SELECT COUNT(*) AS n, MAX(object_key) AS last FROM (${range})`, params)!;
+  return { candidates, next: int(examined.n) === params.scan ? examined.last : null };
 }
 
 export function placementReads(c: SqliteConnection): PlacementReads {
   return {
     // The backend list travels as one JSON array parameter.
-    async listUnderReplicated(after, limit, factor, uncounted) {
+    async listUnderReplicated(after, limit, scan, factor, uncounted) {
       return candidatePage(
         c,
         'l.backend_name NOT IN (SELECT value FROM json_each(@uncounted))',
         'ok_copies < @factor OR missing_copies > 0',
-        { after, limit, factor, uncounted: JSON.stringify(uncounted) },
+        { after, limit, scan, factor, uncounted: JSON.stringify(uncounted) },
       );
     },
 
-    async listOverReplicated(after, limit, factor) {
-      return candidatePage(c, '1 = 1', 'ok_copies > @factor', { after, limit, factor });
+    async listOverReplicated(after, limit, scan, factor) {
+      return candidatePage(c, '1 = 1', 'ok_copies > @factor', { after, limit, scan, factor });
     },
 
     async listScrubCandidates(verifiedBefore, limit) {
