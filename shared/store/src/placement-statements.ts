@@ -12,7 +12,7 @@ export interface PlacementReads {
   /** Objects, by key strictly after `after`, with more than `factor` ok copies (any backend). */
   listOverReplicated(after: string | null, limit: number, factor: number): Promise<ReplicationCandidate[]>;
   /** Ok copies never verified, then those verified longest ago, before `verifiedBefore`; at most `limit`. */
-  listScrubCandidates(verifiedBefore: number, limit: number): Promise<ScrubCandidate[]>;
+  listScrubCandidates(verifiedBefore: number, limit: number, backendName: string | null): Promise<ScrubCandidate[]>;
   /** When each copy of the key was last verified (null: never), by backend. */
   selectVerifiedTimes(objectKey: string): Promise<Array<{ backendName: string; verifiedAt: number | null }>>;
 }

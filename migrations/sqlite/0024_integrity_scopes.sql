@@ -5,6 +5,10 @@
 -- (objects.part_hashes, a JSON array; its content_hash is then the composite: the SHA-256 of
 -- the parts' binary digests, `-N`). An identity column, so multipart_uploads carries it too
 -- (always NULL there). NULL on an object = no part hashes (written whole, or before this).
-ALTER TABLE objects ADD COLUMN part_hashes JSONB;
-ALTER TABLE multipart_uploads ADD COLUMN part_hashes JSONB;
+ALTER TABLE objects ADD COLUMN part_hashes TEXT;
+ALTER TABLE multipart_uploads ADD COLUMN part_hashes TEXT;
 ALTER TABLE multipart_parts ADD COLUMN sha256 TEXT;
+-- What an operator asked a pass run now with (POST /admin/api/jobs/{job}/run?key=…&backend=…,
+-- docs/architecture.md §9): a JSON object of strings handed to that one pass — the scrubber's
+-- key and backend. NULL = nothing.
+ALTER TABLE job_runs ADD COLUMN params TEXT;
