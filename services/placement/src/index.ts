@@ -10,7 +10,7 @@ import type { BackendBreakers } from '@s3o/backends';
 import { HealthProber } from './health/index.js';
 import { startRelocation, type RelocationDeps, type RelocationLedger } from './relocation/index.js';
 import { PLACEMENT_WORKERS } from './worker-names.js';
-import { Scrubber, scrubFoundSomething, type ScrubberLedger } from './scrub/scrubber.js';
+import { Scrubber, scrubFoundSomething, scrubScopeOf, type ScrubberLedger } from './scrub/scrubber.js';
 import type { KeySource } from '@s3o/crypto';
 
 export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
@@ -60,7 +60,7 @@ export function startPlacementService(deps: PlacementDeps): PlacementService {
   const scrubber = deps.config.integrity.scrub.enabled ? new Scrubber(deps) : null;
   const scrub = scrubber && new PeriodicWorker({
     name: PLACEMENT_WORKERS.scrub, lock: 'per-run', locks: deps.ledger, intervalMs: deps.config.integrity.scrub.intervalMs,
-    logger: deps.logger, run: (signal, progress) => scrubber.pass(signal, progress), noteworthy: scrubFoundSomething,
+    logger: deps.logger, run: (signal, progress, params) => scrubber.pass(signal, progress, scrubScopeOf(params)), noteworthy: scrubFoundSomething,
   });
   scrub?.start();
   // relocation/: drains (admin API) and the rebalancer.

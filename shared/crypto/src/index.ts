@@ -4,3 +4,4 @@ export * from './envelope.js';
 export * from './streams.js';
 export * from './key-check.js';
 export * from './read-plan.js';
+export * from './digests.js';

@@ -35,6 +35,8 @@ export interface JobRun {
   finishedAt: number | null;
   /** the worker's RunResult as JSON (errors as their message) */
   outcome: unknown;
+  /** what the operator asked the pass with (the scrubber's `key`, `backend`); null: nothing */
+  params: Record<string, string> | null;
 }
 
 export interface FleetReads {
@@ -49,7 +51,7 @@ export interface FleetWrites {
   upsertHeartbeat(heartbeat: ProcessHeartbeat): Promise<void>;
   /** Forget processes not seen since `seenBefore`. */
   deleteHeartbeatsBefore(seenBefore: number): Promise<void>;
-  insertJobRun(run: { id: string; job: string; worker: string; requestedAt: number }): Promise<void>;
+  insertJobRun(run: { id: string; job: string; worker: string; requestedAt: number; params?: Record<string, string> | undefined }): Promise<void>;
   /** Forget runs finished (or withdrawn) before `before`. */
   deleteJobRunsBefore(before: number): Promise<void>;
   /** The oldest requested run of one of `workers`, now running, claimed by `claimedBy`; null when none waits. */
@@ -65,7 +67,7 @@ export interface FleetLedger {
   /** Processes seen after `seenAfter` (epoch ms), by (service, process id). */
   listHeartbeats(seenAfter: number): Promise<ProcessHeartbeat[]>;
   /** Ask for a pass of `worker` in whichever process runs it (runs finished a day ago are forgotten). */
-  requestJobRun(run: { id: string; job: string; worker: string }): Promise<void>;
+  requestJobRun(run: { id: string; job: string; worker: string; params?: Record<string, string> | undefined }): Promise<void>;
   /** A process that runs one of `workers` takes the oldest request for them; null when none waits. */
   claimJobRun(workers: string[], claimedBy: string): Promise<JobRun | null>;
   finishJobRun(id: string, outcome: unknown): Promise<void>;

@@ -22,6 +22,7 @@ export { openLedger, type OpenLedgerOptions, type PostgresLedgerOptions, type Sq
 export type { SslMode } from './postgres/connection-settings.js';
 export { newId, idTime } from './ids.js';
 export { storedSizeOf } from './stored-size.js';
+export { compositeSha256 } from './part-hashes.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';
 export { backupSqliteLedger, restoreSqliteLedger, LedgerInUseError, type SqliteBackupResult } from './sqlite/backup.js';
 export { DELETED_REASON, deletedReason, markerBackendOf, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';

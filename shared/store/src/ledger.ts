@@ -146,7 +146,11 @@ export interface CompleteMultipartRequest {
   objectKey: string;
   /** the parts the client named, ascending; each must be recorded with this etag (quotes ignored) */
   parts: Array<{ partNumber: number; etag: string }>;
-  /** `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded sizes */
+  /**
+   * `hex(md5(concat(binary part md5s)))-N`; the size is the sum of the named parts' recorded
+   * sizes. An unencrypted object whose named parts all have a recorded SHA-256 gets them as its
+   * part hashes and their composite as its content hash.
+   */
   finalEtag: string;
   /**
    * An encrypted upload: the object's envelope header with its part layout (the upload's
@@ -251,8 +255,12 @@ export interface MultipartLedger {
   /** `sizeBytes` is what the backend will hold; `plaintextSize` what the client sends, when different (encrypted). */
   claimPart(uploadId: string, partNumber: number, sizeBytes: number, plaintextSize?: number): Promise<boolean>;
   /** The part's bytes are on the backend. Throws NoSuchUploadError (e.g. aborted meanwhile). */
-  /** `checksum`: the part's base64 checksum in the upload's algorithm, when the upload has one. */
-  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string): Promise<void>;
+  /**
+   * `checksum`: the part's base64 checksum in the upload's algorithm, when the upload has one;
+   * `sha256`: the hex SHA-256 of its plaintext (integrity), which Complete turns into the
+   * object's part hashes and composite when every named part has one.
+   */
+  recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string, sha256?: string): Promise<void>;
   /** Forget a reserved part whose upload failed. */
   releasePart(uploadId: string, partNumber: number): Promise<void>;
   /** All part rows by part number, including reserved ones still uploading (etag null). */

@@ -13,7 +13,7 @@ export interface PlacementReads {
   /** As listUnderReplicated, for objects with more than `factor` ok copies (any backend). */
   listOverReplicated(after: string | null, limit: number, scan: number, factor: number): Promise<ReplicationPage>;
   /** Ok copies never verified, then those verified longest ago, before `verifiedBefore`; at most `limit`. */
-  listScrubCandidates(verifiedBefore: number, limit: number): Promise<ScrubCandidate[]>;
+  listScrubCandidates(verifiedBefore: number, limit: number, backendName: string | null): Promise<ScrubCandidate[]>;
   /** When each copy of the key was last verified (null: never), by backend. */
   selectVerifiedTimes(objectKey: string): Promise<Array<{ backendName: string; verifiedAt: number | null }>>;
 }

@@ -140,8 +140,8 @@ export interface ScrubCandidate {
 
 /** What the scrubber asks of the ledger (docs/architecture.md, "Integrity"). */
 export interface ScrubLedger {
-  /** Up to `limit` ok copies not verified since `verifiedBefore`: never-verified first, then oldest-verified. */
-  listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]>;
+  /** Up to `limit` ok copies (on `backendName` only, when given) not verified since `verifiedBefore`: never-verified first, then oldest-verified. */
+  listCopiesToScrub(req: { verifiedBefore: number; limit: number; backendName?: string }): Promise<ScrubCandidate[]>;
   /** Records that the copy was read and found good at `at`; false when it is no longer an ok copy at that storage key. */
   markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean>;
   /** When each copy of the key was last verified (null: never), by backend name. */

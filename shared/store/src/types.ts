@@ -35,7 +35,11 @@ export interface ObjectIdentity {
   /** `x-amz-meta-*` without the prefix, names lower-cased. */
   userMetadata: Record<string, string>;
   headers: StandardHeaders;
-  /** Optional content hash (e.g. sha256 hex) when known. */
+  /**
+   * SHA-256 of the plaintext when recorded (integrity.enabled): hex of the whole object, or for
+   * one completed from parts with `partHashes` the composite `hex-N` (the SHA-256 of the parts'
+   * binary digests, partHashes.ts).
+   */
   contentHash?: string | null;
   /**
    * Bytes each copy holds when they differ from `size` (an encrypted object's chunks carry
@@ -48,6 +52,8 @@ export interface ObjectIdentity {
   tags?: Record<string, string>;
   /** Sizes of the parts of an object completed from a multipart upload, part 1 first; absent for one written whole. */
   partSizes?: number[];
+  /** Hex SHA-256 of each part's plaintext, as partSizes; absent when not every part had one recorded (then no composite either). */
+  partHashes?: string[];
   /** The object's additional checksum; absent = none was sent. */
   checksum?: StoredChecksum;
 }
@@ -119,6 +125,8 @@ export interface MultipartPartRow {
   plaintextSize?: number;
   /** base64 checksum of the part in its upload's algorithm (identity.checksum), once recorded */
   checksum?: string;
+  /** hex SHA-256 of the part's plaintext (integrity.enabled, unencrypted uploads), once recorded */
+  sha256?: string;
   createdAt: number;
 }
 

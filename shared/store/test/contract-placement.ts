@@ -273,6 +273,12 @@ export function describePlacementContract(withLedger: WithLedger): void {
         assert.deepEqual(await listed(500), ['bk/1@b:null', 'bk/2@a:null'], 'verified at the bound: not due');
         assert.deepEqual(await listed(1000, 1), ['bk/1@b:null']);
         assert.deepEqual([...(await ledger.copyVerifiedTimes('bk/1'))], [['a', 500], ['b', null]]);
+        // `admin scrub --backend B`: only the copies on B.
+        const onBackend = async (backendName: string) =>
+          (await ledger.listCopiesToScrub({ verifiedBefore: 1000, limit: 10, backendName })).map((c) => `${c.copy.objectKey}@${c.copy.backendName}`);
+        assert.deepEqual(await onBackend('b'), ['bk/1@b']);
+        assert.deepEqual(await onBackend('a'), ['bk/2@a', 'bk/1@a']);
+        assert.deepEqual(await onBackend('c'), []);
         // A corrupt copy is not scrubbed again.
         const onB = (await ledger.getObject('bk/1'))!.locations.find((l) => l.backendName === 'b')!;
         await ledger.markCopyCorrupt({ objectKey: 'bk/1', backendName: 'b', storageKey: onB.storageKey, writeId: one.object.writeId, reason: 'sha256', detectedBy: 'scrub' });

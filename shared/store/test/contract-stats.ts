@@ -94,6 +94,11 @@ export function describeStatsContract(withLedger: WithLedger): void {
         assert.equal(await ledger.getJobRun('r1'), null);
         assert.equal(await ledger.getJobRun('r2'), null);
         assert.equal((await ledger.getJobRun('r3'))!.state, 'running');
+        assert.equal((await ledger.getJobRun('r3'))!.params, null);
+        // A run asked with parameters (admin scrub --key/--backend) hands them to its claimer.
+        await ledger.requestJobRun({ id: 'r5', job: 'scrub', worker: 'integrity-scrub', params: { key: 'bk/a b', backend: 'b1' } });
+        const scoped = await ledger.claimJobRun(['integrity-scrub'], 'placement@h:2:1');
+        assert.deepEqual([scoped?.id, scoped?.params], ['r5', { key: 'bk/a b', backend: 'b1' }]);
       }));
   });
 }

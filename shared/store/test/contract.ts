@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   InvalidPartError, InvalidPartOrderError, NoSuchIntentError, NoSuchUploadError, PreconditionFailedError, TooManyUploadsError,
-  newId, markerBackendOf,
+  newId, markerBackendOf, compositeSha256,
   type CommitResult, type Ledger, type StoredEvent,
 } from '../src/index.js';
 import {
@@ -509,6 +509,61 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           assert.deepEqual((await ledger.getObject('bk/whole'))?.object.checksum, full);
           await put(ledger, 'bk/whole', 2, ['a']);
           assert.equal((await ledger.getObject('bk/whole'))?.object.checksum, undefined);
+        }));
+
+      test('part hashes: parts keep their SHA-256, Complete gives the object the named parts\' hashes and their composite', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+          const h = (c: string) => c.repeat(64);
+          await open(ledger, 'uh', 'bk/hashed');
+          assert.equal(await ledger.claimPart('uh', 1, 10), true);
+          assert.equal((await ledger.listParts('uh'))[0]?.sha256, undefined, 'no hash while the part uploads');
+          await ledger.recordPart('uh', 1, 'md5-1', 'b1', 10, undefined, undefined, h('a'));
+          for (const n of [2, 3]) {
+            assert.equal(await ledger.claimPart('uh', n, 5), true);
+            await ledger.recordPart('uh', n, `md5-${n}`, `b${n}`, 5, undefined, undefined, h(String(n)));
+          }
+          assert.deepEqual((await ledger.listParts('uh')).map((p) => p.sha256), [h('a'), h('2'), h('3')]);
+          // Only the parts Complete names count (part 2 is left out).
+          const done = await ledger.completeMultipart({
+            uploadId: 'uh', objectKey: 'bk/hashed', finalEtag: 'e-2', events: createdEvent,
+            parts: [{ partNumber: 1, etag: 'md5-1' }, { partNumber: 3, etag: 'md5-3' }],
+          });
+          assert.deepEqual(done.object.partHashes, [h('a'), h('3')]);
+          assert.equal(done.object.contentHash, compositeSha256([h('a'), h('3')]));
+          assert.match(done.object.contentHash ?? '', /^[0-9a-f]{64}-2$/);
+          const stored = (await ledger.getObject('bk/hashed'))?.object;
+          assert.deepEqual(stored?.partHashes, [h('a'), h('3')]);
+          assert.equal(stored?.contentHash, done.object.contentHash);
+          // One named part without a hash (uploaded before hashes were kept): neither.
+          await open(ledger, 'um', 'bk/mixed');
+          assert.equal(await ledger.claimPart('um', 1, 10), true);
+          await ledger.recordPart('um', 1, 'md5-1', 'b1', 10, undefined, undefined, h('b'));
+          await part(ledger, 'um', 2, 3);
+          const mixed = await ledger.completeMultipart({
+            uploadId: 'um', objectKey: 'bk/mixed', finalEtag: 'e-2', events: createdEvent,
+            parts: [{ partNumber: 1, etag: 'md5-1' }, { partNumber: 2, etag: 'md5-2-3' }],
+          });
+          assert.equal(mixed.object.partHashes, undefined);
+          assert.equal(mixed.object.contentHash, null);
+          // An encrypted upload's object keeps no part hashes (GCM checks its bytes).
+          await open(ledger, 'ue', 'bk/sealed');
+          assert.equal(await ledger.claimPart('ue', 1, 10), true);
+          await ledger.recordPart('ue', 1, 'md5-1', 'b1', 10, 8, undefined, h('c'));
+          const sealed = await ledger.completeMultipart({
+            uploadId: 'ue', objectKey: 'bk/sealed', finalEtag: 'e-1', encryption: 'hdr', events: createdEvent, parts: [{ partNumber: 1, etag: 'md5-1' }],
+          });
+          assert.equal(sealed.object.partHashes, undefined);
+          // A whole write carries part hashes through its intent (a copy of a multipart object).
+          const claim = await claimWrite(ledger, 'bk/carried', 15, ['a']);
+          assert.ok(claim);
+          await ledger.commitWrite({
+            intentId: claim.intentId, identity: { ...identity(15), partSizes: [10, 5], partHashes: [h('d'), h('e')], contentHash: compositeSha256([h('d'), h('e')]) },
+            events: createdEvent,
+          });
+          const carried = (await ledger.getObject('bk/carried'))?.object;
+          assert.deepEqual(carried?.partHashes, [h('d'), h('e')]);
+          assert.deepEqual(carried?.partSizes, [10, 5]);
         }));
 
       test('complete commits the named parts as the object; a repeated complete returns it again', () =>

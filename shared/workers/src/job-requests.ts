@@ -65,7 +65,7 @@ export function startJobRequests(deps: {
         }
         let result: RunResult<object> | null;
         try {
-          result = await registry.trigger(claimed.worker);
+          result = await registry.trigger(claimed.worker, claimed.params ?? undefined);
         } catch (err) {
           result = { status: 'failed', error: err instanceof Error ? err : new Error(String(err)) };
         }

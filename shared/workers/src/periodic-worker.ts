@@ -49,6 +49,12 @@ export type WorkerSharing =
     runsWithoutLock?: boolean;
   };
 
+/**
+ * What an operator's run now was asked with (e.g. the scrubber's `key`, `backend`): handed to
+ * that one run; scheduled runs have none. The job checks them.
+ */
+export type RunParams = Readonly<Record<string, string>>;
+
 export type PeriodicWorkerOptions<C extends object> = WorkerSharing & {
   /** the job's name: in logs, records and metrics, and the leader lock's name */
   name: string;
@@ -58,7 +64,7 @@ export type PeriodicWorkerOptions<C extends object> = WorkerSharing & {
    * counts as it goes hands its counts object to `progress` once, and keeps updating it: the
    * record's `progress` reads it while the run lasts (an operator's pass streams it).
    */
-  run: (signal: AbortSignal, progress: (counts: C) => void) => Promise<C>;
+  run: (signal: AbortSignal, progress: (counts: C) => void, params?: RunParams) => Promise<C>;
   /**
    * Whether a run's counts are news, logged at info (otherwise at debug). Default: any count
    * above 0. Jobs whose counts are never 0 (keys listed, backends probed) say what matters.
@@ -181,10 +187,10 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
    * reason: 'busy' }`, at once — while a run is in progress (scheduled or not); 'not-leader'
    * when another process holds the lock. Never throws.
    */
-  trigger(): Promise<RunResult<C>> {
+  trigger(params?: RunParams): Promise<RunResult<C>> {
     if (this.stopping.signal.aborted || this.retiring) return Promise.resolve({ status: 'skipped', reason: 'stopped' });
     if (this.running) return Promise.resolve({ status: 'skipped', reason: 'busy' });
-    return this.begin();
+    return this.begin(params);
   }
 
   /** Stops ticking, aborts the run in progress and waits for it, gives the lock back, leaves the registry. */
@@ -215,8 +221,8 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     this.timer.unref();
   }
 
-  private begin(): Promise<RunResult<C>> {
-    const run = this.lead().finally(() => {
+  private begin(params?: RunParams): Promise<RunResult<C>> {
+    const run = this.lead(params).finally(() => {
       this.running = null;
       if (this.again && !this.stopping.signal.aborted && !this.retiring) {
         this.again = false;
@@ -228,9 +234,9 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
   }
 
   /** Takes the lock the sharing mode asks for, runs the job under it, records the result. */
-  private async lead(): Promise<RunResult<C>> {
+  private async lead(params?: RunParams): Promise<RunResult<C>> {
     const { options } = this;
-    if (options.lock === 'none') return this.execute(this.stopping.signal);
+    if (options.lock === 'none') return this.execute(this.stopping.signal, params);
 
     if (options.lock === 'held') {
       let lock: LeaderLock | null = null;
@@ -241,9 +247,9 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
         // The job runs anyway (it does not need to lead); only the lead waits for a lock.
         options.logger.warn({ err, worker: this.name }, `${this.name}: leader lock unavailable; running without it`);
       }
-      if (options.runsWithoutLock) return this.execute(this.stopping.signal);
+      if (options.runsWithoutLock) return this.execute(this.stopping.signal, params);
       if (!lock) return this.skip();
-      return this.execute(anySignal(this.stopping.signal, lock.lost));
+      return this.execute(anySignal(this.stopping.signal, lock.lost), params);
     }
 
     let lock: LeaderLock | null;
@@ -255,7 +261,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     if (!lock) return this.skip();
     this.setHoldsLock(true);
     try {
-      return await this.execute(anySignal(this.stopping.signal, lock.lost));
+      return await this.execute(anySignal(this.stopping.signal, lock.lost), params);
     } finally {
       this.setHoldsLock(false);
       await this.release(lock);
@@ -283,7 +289,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     return lock;
   }
 
-  private async execute(signal: AbortSignal): Promise<RunResult<C>> {
+  private async execute(signal: AbortSignal, params?: RunParams): Promise<RunResult<C>> {
     const { logger } = this.options;
     const started = this.clock();
     this.state.runs++;
@@ -292,7 +298,7 @@ export class PeriodicWorker<C extends object = Record<string, number>> {
     let result: RunResult<C>;
     try {
       this.live = null;
-      const counts = await this.options.run(signal, (c) => void (this.live = c));
+      const counts = await this.options.run(signal, (c) => void (this.live = c), params);
       result = signal.aborted ? { status: 'aborted', counts, reason: reasonOf(signal) } : { status: 'ok', counts };
     } catch (err) {
       result = signal.aborted ? { status: 'aborted', counts: null, reason: reasonOf(signal) } : { status: 'failed', error: asError(err) };

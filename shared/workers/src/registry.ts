@@ -1,7 +1,7 @@
 // The outcome records of a process's periodic workers: one record per worker, the same fields
 // for every job, kept in memory by the worker itself and listed here. The admin API and
 // metrics read them; nothing here reaches the database.
-import type { RunResult } from './periodic-worker.js';
+import type { RunParams, RunResult } from './periodic-worker.js';
 
 /** How a worker's job is shared between processes. */
 export type LockMode =
@@ -49,7 +49,7 @@ export interface RegisteredWorker {
   readonly name: string;
   record(): WorkerRecord;
   /** One run now; 'busy' while one is in progress, 'not-leader' when another process holds the lock. */
-  trigger(): Promise<RunResult<object>>;
+  trigger(params?: RunParams): Promise<RunResult<object>>;
 }
 
 /**
@@ -83,11 +83,11 @@ export class WorkerRegistry {
    * worker that is not stopping answered (one a reload retired may still be finishing its
    * pass beside its successor), or null when no worker of that name runs here.
    */
-  async trigger(name: string): Promise<RunResult<object> | null> {
+  async trigger(name: string, params?: RunParams): Promise<RunResult<object> | null> {
     let stopping: RunResult<object> | null = null;
     for (const worker of this.workers) {
       if (worker.name !== name) continue;
-      const result = await worker.trigger();
+      const result = await worker.trigger(params);
       if (result.status === 'skipped' && result.reason === 'stopped') stopping = result;
       else return result;
     }

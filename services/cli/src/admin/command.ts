@@ -4,7 +4,7 @@
 // exit codes in connection.ts EXIT.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminCommandError, AdminSession, CONNECTION_OPTIONS, EXIT, type ConnectionFlags } from './connection.js';
-import { JOB_VERBS, runJob } from './jobs.js';
+import { JOB_VERBS, runJob, scrubQuery } from './jobs.js';
 import { json } from './output.js';
 import { isVerifyReport, summariseVerify } from './verify-summary.js';
 import { IDENTITY_USAGE, IDENTITY_VERBS, runIdentityCommand } from './identity-commands.js';
@@ -207,6 +207,16 @@ for (const job of JOB_VERBS) {
     run: (session, _v, _p, asJson) => runJob(session, job, asJson),
   };
 }
+VERBS['scrub'] = {
+  args: '[--key BUCKET/KEY] [--backend NAME]',
+  summary: 'run one scrub pass now, with progress: every due copy, or (whatever their age) one object\'s copies and/or only those on one backend',
+  options: { key: { type: 'string' }, backend: { type: 'string' } },
+  run: (session, values, _p, asJson) => {
+    const query = scrubQuery(values['key'] as string | undefined, values['backend'] as string | undefined);
+    if (query === null) throw new AdminCommandError(EXIT.usage, 'scrub --key: name the object as BUCKET/KEY');
+    return runJob(session, 'scrub', asJson, process.stdout, process.stderr, query);
+  },
+};
 
 export const ADMIN_USAGE = `    admin VERB [--addr HOST:PORT] [--access-key-id ID --secret-access-key SECRET] [--config FILE] [--json]
       The gateway's address and the admin credential come from the flags, else from

@@ -15,7 +15,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BackendClient } from '@s3o/backends';
 import {
-  DecryptStream, encryptChunks, formatHeader, newEnvelope, openEnvelope, parseHeader, planStoredRead, storedLength, type KeySource,
+  DecryptStream, encryptChunks, expectedDigests, formatHeader, VerifyDigests, newEnvelope, openEnvelope, parseHeader, planStoredRead, storedLength, type KeySource,
 } from '@s3o/crypto';
 import { copyBytes } from '@s3o/placement';
 import { newId, storageKeyForInternal, storedSizeOf, type Claim, type Ledger, type LocationRow, type ObjectRow } from '@s3o/store';
@@ -115,11 +115,15 @@ async function planForm(deps: RewriteDeps, form: StoredForm, object: ObjectRow, 
     case 'encrypted': {
       if (encryption !== null) return null;
       const { header, dataKey } = await newEnvelope(deps.keys, deps.chunkSize, object.size);
+      // A copy that rotted must not be sealed under a GCM tag that would vouch for it: its
+      // plaintext is checked against its MD5 (a whole write) or its recorded part hashes.
       const md5 = plaintextMd5Of(object);
+      const digests = md5 ? null : expectedDigests(object, null);
+      const checked = (stored: Readable): Readable => (md5 ? through(stored, new Md5Check(md5)) : digests ? through(stored, new VerifyDigests(digests)) : stored);
       return {
         encryption: formatHeader(header),
         storedSize: storedLength(object.size, header.chunkSize),
-        convert: (stored) => Readable.from(encryptChunks(dataKey, header, md5 ? through(stored, new Md5Check(md5)) : stored), { objectMode: false }),
+        convert: (stored) => Readable.from(encryptChunks(dataKey, header, checked(stored)), { objectMode: false }),
       };
     }
     case 'plaintext': {

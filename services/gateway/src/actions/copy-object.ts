@@ -62,7 +62,9 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
   }
   const identity: IdentityBase = directive === 'REPLACE'
     ? identityFromHeaders(ctx.req.headers)
-    : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.contentHash ?? null };
+    // A composite hash describes the source's parts, which the copy does not have; the write
+    // path records the copy's own whole SHA-256 (its bytes were checked part by part as read).
+    : { contentType: source.contentType, userMetadata: source.userMetadata, headers: source.headers, contentHash: source.partHashes ? null : source.contentHash ?? null };
   // Tags follow their own directive: the source's (COPY, the default) or x-amz-tagging's.
   identity.tags = taggingDirective === 'REPLACE' ? parseTaggingHeader(header(ctx.req, 'x-amz-tagging')) : { ...(source.tags ?? {}) };
 

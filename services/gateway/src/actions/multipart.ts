@@ -24,6 +24,7 @@ import { completedHeader, countEncrypted, ENCRYPTION_METADATA, encryptedPart, pl
 import { openDataKey } from '../read/stored-form.js';
 import { checksumElement, requirePartChecksum, setChecksumHeaders, uploadChecksumChoice } from '../write/checksum.js';
 import { requestFacts } from '../write/request-facts.js';
+import { PlaintextHash } from '../write/plaintext-hash.js';
 import { keyEncoder, parseMaxKeys } from './list-objects.js';
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -161,13 +162,17 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
     ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, body.length, body.stream)
     : null;
   const storedSize = encrypted?.storedSize ?? body.length;
+  // integrity.enabled: an unencrypted part's SHA-256, for the object's part hashes and composite
+  // (docs/architecture.md, "Integrity"); an encrypted one's chunks carry GCM tags instead.
+  const partHash = config.integrity.enabled && !encrypted ? new PlaintextHash() : null;
   if (!(await ledger.claimPart(upload.uploadId, partNumber, storedSize, encrypted ? body.length : undefined))) throw new S3Error('InsufficientStorage');
   const client = backends.get(upload.backendName);
   if (!client) throw new Error(`backend ${upload.backendName} has no client`);
   let backendEtag: string;
   try {
     // The client's MD5 is of the plaintext; an encrypted part's chunks carry GCM tags instead.
-    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, encrypted?.body ?? body.stream, storedSize,
+    const sent = encrypted?.body ?? (partHash ? partHash.through(body.stream) : body.stream);
+    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, sent, storedSize,
       { contentMd5: encrypted ? undefined : body.contentMd5 ?? undefined });
   } catch (err) {
     // A backend that read some of the body may keep it inside the upload (s3rver keeps a
@@ -184,7 +189,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   // Recorded only in the upload's algorithm (the one Complete derives the object's from).
   const sent = body.checksum();
   const checksum = sent && sent.algorithm === upload.identity.checksum?.algorithm ? sent.value : undefined;
-  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined, checksum);
+  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined, checksum, partHash?.hex());
   ctx.reply.header('etag', `"${etag}"`);
   // Echoed as AWS does (the SDK hands it back in the Complete request).
   if (sent) setChecksumHeaders(ctx.reply, { algorithm: sent.algorithm, type: 'FULL_OBJECT', value: sent.value }, false);

@@ -12,6 +12,7 @@ import type { ByteRange } from '../read/conditions.js';
 import { openFirstCopy } from '../read/open-copy.js';
 import { planStoredRead } from '../read/stored-form.js';
 import { countEncrypted, encryptedPart } from '../write/encryption.js';
+import { PlaintextHash } from '../write/plaintext-hash.js';
 import { authorizeBucket } from '../authorize.js';
 import { copySourceObject, parseCopySource } from './copy-object.js';
 import { MAX_PART_SIZE, openUpload, openUploadKey, parsePartNumber } from './multipart.js';
@@ -51,6 +52,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
     ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, length, verifier)
     : null;
   const storedSize = encrypted?.storedSize ?? length;
+  // As UploadPart: an unencrypted part's SHA-256 (the source's bytes, checked as they are read).
+  const partHash = config.integrity.enabled && !encrypted ? new PlaintextHash() : null;
   if (!(await ledger.claimPart(upload.uploadId, partNumber, storedSize, encrypted ? length : undefined))) throw new S3Error('InsufficientStorage');
   const client = backends.get(upload.backendName);
   if (!client) throw new Error(`backend ${upload.backendName} has no client`);
@@ -62,7 +65,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
       const plain = await openFirstCopy(ctx, source, found.locations, stored);
       pipeline(plain, verifier, () => {});
     }
-    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber, encrypted?.body ?? verifier, storedSize);
+    backendEtag = await client.uploadPart(upload.storageKey, upload.backendUploadId, partNumber,
+      encrypted?.body ?? (partHash ? partHash.through(verifier) : verifier), storedSize);
   } catch (err) {
     // As for UploadPart: a part the backend started reading may be kept by it; its claim stays.
     if (!verifier.readableDidRead) await ledger.releasePart(upload.uploadId, partNumber);
@@ -73,7 +77,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<void> {
   }
   if (encrypted) countEncrypted(length);
   const etag = verifier.md5.toString('hex');
-  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? length : undefined);
+  await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? length : undefined, undefined, partHash?.hex());
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyPartResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
     `<LastModified>${new Date().toISOString()}</LastModified><ETag>&quot;${escapeXml(etag)}&quot;</ETag></CopyPartResult>`);

@@ -4,7 +4,7 @@
 // follows the row until the pass has finished. A job no process seen by its heartbeat runs
 // is not asked for at all.
 import { newId } from '@s3o/store';
-import { HEARTBEAT_SEEN_WITHIN_MS, outcomeResult, type RunResult, type WorkerRecord } from '@s3o/workers';
+import { HEARTBEAT_SEEN_WITHIN_MS, outcomeResult, type RunParams, type RunResult, type WorkerRecord } from '@s3o/workers';
 import type { GatewayDeps } from '../context.js';
 import { TRIGGERS, type TriggerName } from './route-table.js';
 
@@ -35,7 +35,8 @@ function progressOf(records: readonly WorkerRecord[], worker: string): Record<st
   return running?.progress ? { ...running.progress } : null;
 }
 
-export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pass> {
+/** `params`: the scope the operator asked the pass with (jobs.ts), handed to the worker's run. */
+export async function startPass(deps: GatewayDeps, job: TriggerName, params?: RunParams): Promise<Pass> {
   const worker = TRIGGERS[job];
   if (worker === null) {
     // Every process meters its own usage; this gateway flushes its own.
@@ -45,12 +46,12 @@ export async function startPass(deps: GatewayDeps, job: TriggerName): Promise<Pa
   }
   const operator = deps.operator;
   if (operator?.workers.list().some((w) => w.name === worker)) {
-    return local(operator.workers.trigger(worker), async () => progressOf(operator.workers.list(), worker));
+    return local(operator.workers.trigger(worker, params), async () => progressOf(operator.workers.list(), worker));
   }
   const fleet = await deps.ledger.listHeartbeats(Date.now() - HEARTBEAT_SEEN_WITHIN_MS);
   const runsIt = fleet.some((p) => (p.workers as WorkerRecord[]).some((w) => w.name === worker));
   if (!runsIt) return settled(null);
-  return remote(deps, job, worker);
+  return remote(deps, job, worker, params);
 }
 
 /** Local: trigger() refuses at once, so a refusal is known before the next turn of the event loop. */
@@ -58,12 +59,12 @@ function local(result: Promise<RunResult<object> | null>, progress: Pass['progre
   return { started: new Promise((resolve) => setImmediate(resolve)), result, progress };
 }
 
-function remote(deps: GatewayDeps, job: string, worker: string): Pass {
+function remote(deps: GatewayDeps, job: string, worker: string, params: RunParams | undefined): Pass {
   const id = newId();
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   const result = (async (): Promise<RunResult<object> | null> => {
-    await deps.ledger.requestJobRun({ id, job, worker });
+    await deps.ledger.requestJobRun({ id, job, worker, params: params ? { ...params } : undefined });
     const deadline = Date.now() + CLAIM_TIMEOUT_MS;
     let runningSeen = 0;
     for (;;) {

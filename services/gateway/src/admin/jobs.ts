@@ -6,12 +6,16 @@
 //                         them: live in this process, from the runner's heartbeat otherwise),
 //                         then the summary {"event":"done","counts"} or {"event":"failed"}.
 // The pass runs where the job runs (job-runs.ts): here, or in the placement or cleanup process.
+// `scrub` takes a scope in the query: `bucket` and `key` (one object's copies) and/or `backend`
+// (only copies there); other jobs take none. An unknown bucket, key or backend is refused
+// before anything runs.
 // A job whose pass is running — the scheduled one, or another operator's — is refused with 409
 // JobBusy, never queued; so is one whose leader lock another process holds. A job no process
 // runs (not configured, e.g. lifecycle without rules, or its service is down) is 503 NotRunHere.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { RunResult } from '@s3o/workers';
+import type { RunParams, RunResult } from '@s3o/workers';
 import type { GatewayDeps } from '../context.js';
+import { queryOf } from './query.js';
 import { AdminError, sendJson } from './respond.js';
 import { TRIGGERS, type TriggerName } from './route-table.js';
 import { startPass, type Pass } from './job-runs.js';
@@ -43,7 +47,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: GatewayDeps): void
   app.post('/jobs/:job/run', async (request, reply) => {
     const job = (request.params as { job: string }).job;
     if (!isTrigger(job)) throw new AdminError(404, 'NoSuchJob', `no job is named ${JSON.stringify(job)}; jobs: ${Object.keys(TRIGGERS).join(', ')}`);
-    const pass = await startPass(deps, job);
+    const params = await runParams(deps, job, queryOf(request));
+    const pass = await startPass(deps, job, params);
     const streaming = (request.headers.accept ?? '').includes('application/x-ndjson');
     if (!streaming) {
       const result = outcome(job, await pass.result);
@@ -51,6 +56,27 @@ export function registerJobRoutes(app: FastifyInstance, deps: GatewayDeps): void
     }
     return stream(reply, job, pass);
   });
+}
+
+/** The scope of an operator's pass (only `scrub` has one); undefined = the whole job. */
+async function runParams(deps: GatewayDeps, job: TriggerName, query: URLSearchParams): Promise<RunParams | undefined> {
+  const bucket = query.get('bucket');
+  const key = query.get('key');
+  const backend = query.get('backend');
+  if (bucket === null && key === null && backend === null) return undefined;
+  if (job !== 'scrub') throw new AdminError(400, 'InvalidArgument', `${job} takes no bucket, key or backend; only scrub does`);
+  const params: Record<string, string> = {};
+  if (bucket !== null || key !== null) {
+    if (!bucket || !key) throw new AdminError(400, 'InvalidArgument', 'bucket and key go together');
+    if (!deps.config.buckets.some((b) => b.name === bucket)) throw new AdminError(404, 'NoSuchBucket', `no virtual bucket is named ${JSON.stringify(bucket)}`);
+    if (!(await deps.ledger.getObject(`${bucket}/${key}`))) throw new AdminError(404, 'NoSuchKey', `${bucket}/${key} is not in the ledger`);
+    params['key'] = `${bucket}/${key}`;
+  }
+  if (backend !== null) {
+    if (!deps.config.backends.some((b) => b.name === backend)) throw new AdminError(404, 'NoSuchBackend', `no backend is named ${JSON.stringify(backend)}`);
+    params['backend'] = backend;
+  }
+  return params;
 }
 
 /**

@@ -92,10 +92,16 @@ export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
   {
     method: 'POST', path: '/jobs/{job}/run', tag: 'jobs', summary: 'Run one pass of a periodic job now and report its outcome; with Accept: application/x-ndjson, progress lines while it runs',
     pathParams: [{ name: 'job', description: 'the job', required: true, enum: Object.keys(TRIGGERS) }],
+    query: [
+      { name: 'bucket', description: 'scrub only: with key, check that one object\'s copies (whatever their age)' },
+      { name: 'key', description: 'scrub only: the object key, with bucket' },
+      { name: 'backend', description: 'scrub only: check only the copies on this backend (whatever their age)' },
+    ],
     streams: true,
     responses: {
       200: 'the pass ran: its counts (NDJSON: started, running…, then done or failed)',
-      404: 'NoSuchJob: unknown job, or not configured here (e.g. no lifecycle rules)',
+      400: 'InvalidArgument: a scope for a job other than scrub, or key without bucket',
+      404: 'NoSuchJob: unknown job, or not configured here (e.g. no lifecycle rules); NoSuchBucket / NoSuchKey / NoSuchBackend: the scrub scope names nothing',
       409: 'JobBusy: a pass is running (the scheduled one holds the lock); try again later',
       500: 'the pass failed: its error',
       503: 'NotRunHere: no process this gateway can reach runs the job (distributed mode: the placement or cleanup service runs it)',

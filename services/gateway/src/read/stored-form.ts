@@ -6,14 +6,13 @@
 // log line naming the key id — never bytes decrypted with the wrong key.
 import type { Readable } from 'node:stream';
 import {
-  DecryptStream, IntegrityError, KeyMismatchError, openEnvelope, parseHeader, planStoredRead as planDecryptedRead, UnknownKeyError, type EnvelopeHeader,
+  DecryptStream, DigestMismatchError, expectedDigests, IntegrityError, VerifyDigests, type DigestSegment, KeyMismatchError, openEnvelope, parseHeader, planStoredRead as planDecryptedRead, UnknownKeyError, type EnvelopeHeader,
 } from '@s3o/crypto';
 import { S3Error } from '@s3o/s3';
 import type { ObjectRow } from '@s3o/store';
 import { counter } from '@s3o/telemetry';
 import type { RequestContext } from '../context.js';
 import type { ByteRange } from './conditions.js';
-import { HashMismatchError, VerifySha256 } from './verify-hash.js';
 
 const decrypted = counter({
   name: 's3o_encryption_decrypted_bytes_total',
@@ -21,7 +20,7 @@ const decrypted = counter({
 });
 const mismatches = counter({
   name: 's3o_integrity_mismatches_total',
-  help: 'Full reads of unencrypted objects whose bytes did not match the SHA-256 recorded at write (the response was cut)',
+  help: 'Reads of unencrypted objects whose bytes did not match a SHA-256 recorded at write (whole object or part; the copy failed over or the response was cut)',
 });
 const failures = counter({
   name: 's3o_encryption_read_failures_total',
@@ -58,13 +57,15 @@ export interface StoredRead {
 
 export async function planStoredRead(ctx: RequestContext, object: ObjectRow, range: ByteRange | null): Promise<StoredRead> {
   if (!object.encryption) {
-    // A whole read of an object whose SHA-256 was recorded is checked against it (a range
-    // cannot be: the hash is of the whole). Encrypted objects need not be: GCM checks each chunk.
-    const expected = range === null ? object.contentHash ?? null : null;
+    // A read whose bytes a recorded SHA-256 covers — the whole object, or whole parts of one
+    // completed from parts (`?partNumber=N`) — is checked against it; other ranges cannot be.
+    // Encrypted objects need not be: GCM checks each chunk.
+    const expected = expectedDigests(object, range);
+    const bytes = range ? range.end - range.start + 1 : object.size;
     return {
       backendRange: range ? `bytes=${range.start}-${range.end}` : undefined,
-      backendBytes: range ? range.end - range.start + 1 : object.size,
-      toClient: (body, corrupt) => (expected ? verified(ctx, object, body, expected, corrupt) : body),
+      backendBytes: bytes,
+      toClient: (body, corrupt) => (expected ? verified(ctx, bytes, body, expected, corrupt) : body),
     };
   }
   const { header, dataKey } = await openDataKey(ctx, object.encryption, object.objectKey);
@@ -89,17 +90,18 @@ export async function planStoredRead(ctx: RequestContext, object: ObjectRow, ran
 }
 
 /**
- * A whole read checked against the recorded SHA-256. A body that fits the replay buffer (and
- * the process's memory budget) is held whole until it is checked, so a bad copy is found
- * before a byte goes out and the read fails over; a larger one holds back its newest chunk.
+ * A read checked against the recorded SHA-256s (@s3o/crypto digests.ts). A body that fits the
+ * replay buffer (and the process's memory budget) is held whole until it is checked, so a bad
+ * copy is found before a byte goes out and the read fails over; a larger one holds back its
+ * newest chunk, and a part that fails breaks the transfer at that part's end.
  */
-function verified(ctx: RequestContext, object: ObjectRow, body: Readable, expected: string, corrupt: CorruptionReport): Readable {
-  const held = object.size <= ctx.deps.config.server.replayBufferBytes ? ctx.guards.memory.tryTake(object.size) : null;
-  const check = new VerifySha256(expected, held !== null);
+function verified(ctx: RequestContext, bytes: number, body: Readable, expected: DigestSegment[], corrupt: CorruptionReport): Readable {
+  const held = bytes <= ctx.deps.config.server.replayBufferBytes ? ctx.guards.memory.tryTake(bytes) : null;
+  const check = new VerifyDigests(expected, held !== null);
   if (held) check.once('close', held);
   body.on('error', (err) => check.destroy(err));
   check.on('error', (err) => {
-    if (err instanceof HashMismatchError) {
+    if (err instanceof DigestMismatchError) {
       mismatches.inc();
       corrupt('sha256', err);
     }

@@ -1,12 +1,14 @@
 // Reading one copy whole and checking it (docs/architecture.md, "Integrity"): its length
 // against what the ledger says it holds, then an encrypted copy's every GCM tag (the data key
-// opened with the master keys) or an unencrypted one's SHA-256 against the hash recorded at
-// write. The bytes are read at the pace `budget` allows and then dropped.
-import { createHash } from 'node:crypto';
-import { Writable, type Readable } from 'node:stream';
+// opened with the master keys) or an unencrypted one's SHA-256s against those recorded at
+// write — the whole object's, or each part's for one completed from parts. The bytes are read
+// at the pace `budget` allows and then dropped.
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BackendClient } from '@s3o/backends';
-import { DecryptStream, IntegrityError, openEnvelope, parseHeader, planStoredRead, type KeySource } from '@s3o/crypto';
+import {
+  DecryptStream, DigestMismatchError, expectedDigests, IntegrityError, openEnvelope, parseHeader, planStoredRead, VerifyDigests, type KeySource,
+} from '@s3o/crypto';
 import type { IntegrityCorruptionData } from '@s3o/events';
 import type { LocationRow, ObjectRow } from '@s3o/store';
 import type { ByteBudget } from './byte-budget.js';
@@ -56,22 +58,20 @@ export async function checkCopy(
       await pipeline(res.body, paced, decrypt, discard());
       return { outcome: 'good', checked: 'authentication', bytes };
     }
-    const hash = createHash('sha256');
-    let length = 0;
-    await pipeline(res.body, paced, new Writable({
-      write(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        length += chunk.length;
-        done();
-      },
-    }));
-    if (length !== copy.sizeBytes) return { outcome: 'corrupt', reason: 'length', detail: `read ${length} bytes, ${copy.sizeBytes} were stored`, bytes };
-    if (object.encryption || !object.contentHash) return { outcome: 'good', checked: 'length', bytes };
-    const actual = hash.digest('hex');
-    if (actual !== object.contentHash) return { outcome: 'corrupt', reason: 'sha256', detail: `hashes to ${actual}, ${object.contentHash} was recorded`, bytes };
-    return { outcome: 'good', checked: 'sha256', bytes };
+    // Without a recorded hash (written with integrity off, or parts from before part hashes), only the length.
+    const digests = object.encryption ? null : expectedDigests(object, null);
+    const shortRead = () => ({ outcome: 'corrupt' as const, reason: 'length' as const, detail: `read ${bytes} bytes, ${copy.sizeBytes} were stored`, bytes });
+    try {
+      await pipeline(res.body, paced, digests ? new VerifyDigests(digests) : new PassThrough(), discard());
+    } catch (err) {
+      if (err instanceof DigestMismatchError && bytes !== copy.sizeBytes) return shortRead();
+      throw err;
+    }
+    if (bytes !== copy.sizeBytes) return shortRead();
+    return { outcome: 'good', checked: digests ? 'sha256' : 'length', bytes };
   } catch (err) {
     if (err instanceof IntegrityError) return { outcome: 'corrupt', reason: 'authentication', detail: err.message, bytes };
+    if (err instanceof DigestMismatchError) return { outcome: 'corrupt', reason: 'sha256', detail: err.message, bytes };
     if (signal.aborted) throw err;
     return { outcome: 'unreadable', detail: err instanceof Error ? err.message : String(err), bytes };
   }

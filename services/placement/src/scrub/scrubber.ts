@@ -3,12 +3,15 @@
 // first, then oldest-verified — at most `scrub_bytes_per_second`, skipping backends a usage
 // limit refuses reads now. A good copy gets its verified_at; a corrupt one is marked so
 // (integrity.corruption_detected, metric, audit line) and replication rebuilds it; one that
-// could not be read is left for the next pass.
+// could not be read is left for the next pass. An operator's pass may be scoped (`admin scrub
+// --key K --backend B`): one object's copies, or only the copies on one backend; a scoped pass
+// reads its copies whatever their age (the operator wants them checked now).
 import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Config } from '@s3o/config';
 import type { KeySource } from '@s3o/crypto';
 import { splitInternalKey } from '@s3o/events';
-import type { LeaderLocks, MissingCopyLedger, ReadLedger, ScrubLedger } from '@s3o/store';
+import type { LeaderLocks, MissingCopyLedger, ReadLedger, ScrubCandidate, ScrubLedger } from '@s3o/store';
+import type { RunParams } from '@s3o/workers';
 import { auditLog, counter, type Logger } from '@s3o/telemetry';
 import { ByteBudget } from './byte-budget.js';
 import { checkCopy } from './check-copy.js';
@@ -37,6 +40,24 @@ export interface ScrubCounts {
   bytes: number;
 }
 
+/** What an operator's pass is limited to; empty = every due copy. */
+export interface ScrubScope {
+  /** one object, by internal key `{bucket}/{key}` */
+  key?: string;
+  /** only copies on this backend */
+  backend?: string;
+}
+
+/** The scope an operator's run was asked with (the admin API checked the values); any other parameter is an error. */
+export function scrubScopeOf(params: RunParams | undefined): ScrubScope {
+  const scope: ScrubScope = {};
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (name === 'key' || name === 'backend') scope[name] = value;
+    else throw new Error(`scrub takes key and backend, not ${JSON.stringify(name)}`);
+  }
+  return scope;
+}
+
 const corruptCopies = counter({
   name: 's3o_integrity_corrupt_copies_total',
   help: 'Copies whose bytes failed their check (reason: sha256 | authentication | length), by backend and by what found them (read | scrub)',
@@ -53,14 +74,14 @@ export class Scrubber {
   constructor(private readonly deps: ScrubberDeps) {}
 
   /** One pass; `progress` gets the counts object it updates as it goes (an operator's pass streams it). */
-  async pass(signal: AbortSignal, progress?: (counts: ScrubCounts) => void): Promise<ScrubCounts> {
+  async pass(signal: AbortSignal, progress?: (counts: ScrubCounts) => void, scope: ScrubScope = {}): Promise<ScrubCounts> {
     const { config, ledger, backends, availability, logger } = this.deps;
     const clock = this.deps.clock ?? Date.now;
     const settings = config.integrity.scrub;
     const counts: ScrubCounts = { verified: 0, corrupt: 0, skipped: 0, bytes: 0 };
     progress?.(counts);
     const budget = new ByteBudget(settings.bytesPerSecond, clock);
-    const candidates = await ledger.listCopiesToScrub({ verifiedBefore: clock() - settings.minAgeMs, limit: settings.objectsPerPass });
+    const candidates = await this.candidates(scope, clock(), settings.minAgeMs, settings.objectsPerPass);
     for (const { copy } of candidates) {
       if (signal.aborted) break;
       const skip = () => {
@@ -101,6 +122,18 @@ export class Scrubber {
       }
     }
     return counts;
+  }
+
+  private async candidates(scope: ScrubScope, now: number, minAgeMs: number, limit: number): Promise<ScrubCandidate[]> {
+    const { ledger } = this.deps;
+    if (scope.key !== undefined) {
+      const found = await ledger.getObject(scope.key);
+      return (found?.locations ?? [])
+        .filter((l) => l.state === 'ok' && (scope.backend === undefined || l.backendName === scope.backend))
+        .map((copy) => ({ copy, verifiedAt: null }));
+    }
+    if (scope.backend !== undefined) return ledger.listCopiesToScrub({ verifiedBefore: now, limit, backendName: scope.backend });
+    return ledger.listCopiesToScrub({ verifiedBefore: now - minAgeMs, limit });
   }
 }
 

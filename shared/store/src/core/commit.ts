@@ -22,6 +22,7 @@ export function objectRow(objectKey: string, writeId: string, identity: ObjectId
     ...storedForm(identity),
     ...withTags(identity.tags),
     ...(identity.partSizes ? { partSizes: identity.partSizes } : {}),
+    ...(identity.partHashes ? { partHashes: identity.partHashes } : {}),
     ...(identity.checksum ? { checksum: identity.checksum } : {}),
     createdAt: now,
   };

@@ -18,7 +18,7 @@ export function fleetOperations(core: Core): FleetLedger {
       return core.read((q) => q.selectHeartbeats(seenAfter));
     },
 
-    async requestJobRun(run: { id: string; job: string; worker: string }): Promise<void> {
+    async requestJobRun(run: { id: string; job: string; worker: string; params?: Record<string, string> | undefined }): Promise<void> {
       await core.withWork(async ({ tx, now }) => {
         await tx.deleteJobRunsBefore(now - KEEP_JOB_RUNS_MS);
         await tx.insertJobRun({ ...run, requestedAt: now });

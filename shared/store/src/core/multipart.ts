@@ -6,6 +6,7 @@ import type { CompleteMultipartRequest, CreateUploadRequest, ListRequest, Multip
 import type { CompleteMultipartResult, MultipartPartRow, MultipartUploadRow } from '../types.js';
 import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import { commitCopy, hasRoom, objectRow } from './commit.js';
+import { compositeSha256 } from '../part-hashes.js';
 import type { Core } from './tx-work.js';
 
 function normaliseEtag(etag: string): string {
@@ -59,12 +60,12 @@ export function multipartOperations(core: Core): MultipartLedger {
       });
     },
 
-    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string): Promise<void> {
+    async recordPart(uploadId: string, partNumber: number, etag: string, backendEtag: string, sizeBytes: number, plaintextSize?: number, checksum?: string, sha256?: string): Promise<void> {
       await core.withWork(async ({ tx, now }) => {
         if (!(await tx.lockUpload(uploadId))) throw new NoSuchUploadError(uploadId);
         await tx.upsertPart({
           uploadId, partNumber, etag: normaliseEtag(etag), backendEtag, sizeBytes, ...plaintextOf(plaintextSize),
-          ...(checksum !== undefined ? { checksum } : {}), createdAt: now,
+          ...(checksum !== undefined ? { checksum } : {}), ...(sha256 !== undefined ? { sha256 } : {}), createdAt: now,
         });
       });
     },
@@ -101,6 +102,7 @@ export function multipartOperations(core: Core): MultipartLedger {
         let size = 0;
         let stored = 0;
         const partSizes: number[] = [];
+        const partHashes: string[] = [];
         for (const named of req.parts) {
           const part = recorded.get(named.partNumber);
           if (!part || part.etag === null) throw new InvalidPartError(named.partNumber, 'was not uploaded');
@@ -109,6 +111,7 @@ export function multipartOperations(core: Core): MultipartLedger {
           stored += part.sizeBytes;
           // Part sizes as the client sees them (partNumber reads): plaintext.
           partSizes.push(part.plaintextSize ?? part.sizeBytes);
+          if (part.sha256 !== undefined) partHashes.push(part.sha256);
         }
         // Every reservation of the upload ends here: named parts become the object's bytes,
         // the others were discarded by the backend's Complete.
@@ -118,6 +121,7 @@ export function multipartOperations(core: Core): MultipartLedger {
         const identity = {
           ...uploadIdentity, size, etag: req.finalEtag, partSizes, ...(req.checksum ? { checksum: req.checksum } : {}),
           ...(req.encryption !== undefined ? { storedSize: stored, encryption: req.encryption } : { storedSize: null, encryption: null }),
+          ...integrityOf(req.encryption === undefined && partHashes.length === req.parts.length ? partHashes : null),
         };
         const object = objectRow(upload.objectKey, upload.uploadId, identity, work.now);
         const failed = await checkWriteConditions(work, object, req);
@@ -165,6 +169,14 @@ export function multipartOperations(core: Core): MultipartLedger {
       return core.read((q) => q.listStaleUploads(before, limit));
     },
   };
+}
+
+/**
+ * The part hashes and composite of an object whose named parts all had their SHA-256 recorded
+ * (docs/architecture.md, "Integrity"); otherwise neither, and its reads check only lengths.
+ */
+function integrityOf(partHashes: string[] | null): { contentHash: string | null; partHashes?: string[] } {
+  return partHashes ? { contentHash: compositeSha256(partHashes), partHashes } : { contentHash: null };
 }
 
 /** The part row's plaintext size, present only when it differs from what the backend holds. */

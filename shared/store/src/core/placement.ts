@@ -136,9 +136,9 @@ export function placementOperations(core: Core): PlacementLedger {
 
 export function scrubOperations(core: Core): ScrubLedger {
   return {
-    async listCopiesToScrub(req: { verifiedBefore: number; limit: number }): Promise<ScrubCandidate[]> {
+    async listCopiesToScrub(req: { verifiedBefore: number; limit: number; backendName?: string }): Promise<ScrubCandidate[]> {
       if (req.limit <= 0) return [];
-      return core.read((q) => q.listScrubCandidates(req.verifiedBefore, req.limit));
+      return core.read((q) => q.listScrubCandidates(req.verifiedBefore, req.limit, req.backendName ?? null));
     },
 
     async markCopyVerified(objectKey: string, backendName: string, storageKey: string, at: number): Promise<boolean> {

@@ -38,6 +38,7 @@ const jobRunRow = z
     started_at: int8.nullable(),
     finished_at: int8.nullable(),
     outcome: z.unknown(),
+    params: z.record(z.string()).nullable(),
   })
   .transform((r): JobRun => ({
     id: r.id,
@@ -49,9 +50,10 @@ const jobRunRow = z
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     outcome: r.outcome ?? null,
+    params: r.params,
   }));
 
-const JOB_COLUMNS = sql.fragment`id, job, worker, state, requested_at, claimed_by, started_at, finished_at, outcome`;
+const JOB_COLUMNS = sql.fragment`id, job, worker, state, requested_at, claimed_by, started_at, finished_at, outcome, params`;
 
 export function fleetReads(db: Queries): FleetReads {
   return {
@@ -84,7 +86,8 @@ export function fleetWrites(db: Queries): FleetWrites {
     },
     async insertJobRun(run) {
       await db.query(sql.unsafe`
-        INSERT INTO job_runs (id, job, worker, state, requested_at) VALUES (${run.id}, ${run.job}, ${run.worker}, 'requested', ${run.requestedAt})`);
+        INSERT INTO job_runs (id, job, worker, state, requested_at, params)
+        VALUES (${run.id}, ${run.job}, ${run.worker}, 'requested', ${run.requestedAt}, ${run.params ? jsonParam(run.params, 'jsonb') : null})`);
     },
     async deleteJobRunsBefore(before) {
       await db.query(sql.unsafe`

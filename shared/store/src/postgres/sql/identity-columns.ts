@@ -30,12 +30,13 @@ export const identityShape = {
   tags: z.record(z.string()),
   part_sizes: z.array(z.number().int().nonnegative()).nullable(),
   checksum: storedChecksum.nullable(),
+  part_hashes: z.array(z.string()).nullable(),
 };
 
 type IdentityColumns = z.infer<z.ZodObject<typeof identityShape>>;
 
 export const IDENTITY_COLUMNS = sql.fragment`content_type, user_metadata, cache_control, content_disposition,
-  content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum`;
+  content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum, part_hashes`;
 
 /** `SET` list that overwrites every identity column from `EXCLUDED` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.content_type,
@@ -43,7 +44,7 @@ export const IDENTITY_FROM_EXCLUDED = sql.fragment`content_type = EXCLUDED.conte
   content_disposition = EXCLUDED.content_disposition, content_encoding = EXCLUDED.content_encoding,
   content_language = EXCLUDED.content_language, expires = EXCLUDED.expires, content_hash = EXCLUDED.content_hash,
   stored_size = EXCLUDED.stored_size, encryption = EXCLUDED.encryption, tags = EXCLUDED.tags, part_sizes = EXCLUDED.part_sizes,
-  checksum = EXCLUDED.checksum`;
+  checksum = EXCLUDED.checksum, part_hashes = EXCLUDED.part_hashes`;
 
 /** The values for IDENTITY_COLUMNS, in that order. */
 export function identityValues(identity: IdentityFields): Fragment {
@@ -53,7 +54,8 @@ export function identityValues(identity: IdentityFields): Fragment {
     ${h.contentLanguage ?? null}, ${h.expires ?? null}, ${identity.contentHash ?? null},
     ${identity.storedSize ?? null}, ${identity.encryption ?? null},
     ${jsonParam(identity.tags ?? {}, 'jsonb')}, ${identity.partSizes ? jsonParam(identity.partSizes, 'jsonb') : null},
-    ${identity.checksum ? jsonParam(identity.checksum, 'jsonb') : null}`;
+    ${identity.checksum ? jsonParam(identity.checksum, 'jsonb') : null},
+    ${identity.partHashes ? jsonParam(identity.partHashes, 'jsonb') : null}`;
 }
 
 export function identityFromRow(r: IdentityColumns): IdentityFields {
@@ -66,6 +68,7 @@ export function identityFromRow(r: IdentityColumns): IdentityFields {
   return {
     contentType: r.content_type, userMetadata: r.user_metadata, headers, contentHash: r.content_hash, ...withTags(r.tags),
     ...(r.part_sizes !== null ? { partSizes: r.part_sizes } : {}),
+    ...(r.part_hashes !== null ? { partHashes: r.part_hashes } : {}),
     ...(r.checksum !== null ? { checksum: r.checksum } : {}),
     ...(r.stored_size !== null ? { storedSize: r.stored_size } : {}),
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),

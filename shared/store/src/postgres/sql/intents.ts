@@ -26,6 +26,7 @@ const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
   encryption: z.string().nullable().optional(),
   tags: z.record(z.string()).optional(),
   partSizes: z.array(z.number()).optional(),
+  partHashes: z.array(z.string()).optional(),
   checksum: storedChecksum.optional(),
 });
 

@@ -37,6 +37,7 @@ const partRow = z
     size_bytes: int8,
     plaintext_size: int8.nullable(),
     checksum: z.string().nullable(),
+    sha256: z.string().nullable(),
     created_at: int8,
   })
   .transform((r): MultipartPartRow => ({
@@ -47,11 +48,12 @@ const partRow = z
     sizeBytes: r.size_bytes,
     ...(r.plaintext_size !== null ? { plaintextSize: r.plaintext_size } : {}),
     ...(r.checksum !== null ? { checksum: r.checksum } : {}),
+    ...(r.sha256 !== null ? { sha256: r.sha256 } : {}),
     createdAt: r.created_at,
   }));
 
 const UPLOAD_COLUMNS = sql.fragment`upload_id, object_key, backend_name, backend_upload_id, storage_key, ${IDENTITY_COLUMNS}, created_at`;
-const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, created_at`;
+const PART_COLUMNS = sql.fragment`upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, sha256, created_at`;
 
 const UPLOAD_HOLDINGS: HoldingTable = {
   kind: 'upload', table: 'multipart_uploads', rowColumn: 'upload_id', numericRow: false,
@@ -150,10 +152,10 @@ export function multipartWrites(db: Queries): MultipartWrites {
     async upsertPart(row) {
       await db.query(sql.unsafe`
         INSERT INTO multipart_parts (${PART_COLUMNS})
-        VALUES (${row.uploadId}, ${row.partNumber}, ${row.etag}, ${row.backendEtag}, ${row.sizeBytes}, ${row.plaintextSize ?? null}, ${row.checksum ?? null}, ${row.createdAt})
+        VALUES (${row.uploadId}, ${row.partNumber}, ${row.etag}, ${row.backendEtag}, ${row.sizeBytes}, ${row.plaintextSize ?? null}, ${row.checksum ?? null}, ${row.sha256 ?? null}, ${row.createdAt})
         ON CONFLICT (upload_id, part_number) DO UPDATE SET
           etag = EXCLUDED.etag, backend_etag = EXCLUDED.backend_etag,
-          size_bytes = EXCLUDED.size_bytes, plaintext_size = EXCLUDED.plaintext_size, checksum = EXCLUDED.checksum, created_at = EXCLUDED.created_at`);
+          size_bytes = EXCLUDED.size_bytes, plaintext_size = EXCLUDED.plaintext_size, checksum = EXCLUDED.checksum, sha256 = EXCLUDED.sha256, created_at = EXCLUDED.created_at`);
     },
 
     async deletePart(uploadId, partNumber) {

@@ -79,10 +79,11 @@ export function placementReads(db: Queries): PlacementReads {
       return candidatePage(db, after, limit, scan, sql.fragment`TRUE`, sql.fragment`ok_copies > ${factor}`);
     },
 
-    async listScrubCandidates(verifiedBefore, limit) {
+    async listScrubCandidates(verifiedBefore, limit, backendName) {
+      const onBackend = backendName === null ? sql.fragment`` : sql.fragment`AND backend_name = ${backendName}`;
       const rows = await db.any(sql.type(scrubRow)`
         SELECT ${LOCATION_COLUMNS}, verified_at FROM object_locations
-         WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < ${verifiedBefore})
+         WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < ${verifiedBefore}) ${onBackend}
          ORDER BY verified_at ASC NULLS FIRST, object_key, backend_name LIMIT ${limit}`);
       return [...rows];
     },

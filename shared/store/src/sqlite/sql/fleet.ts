@@ -36,6 +36,7 @@ interface RawJobRun {
   started_at: bigint | null;
   finished_at: bigint | null;
   outcome: string | null;
+  params: string | null;
 }
 
 function jobRunFromRow(r: RawJobRun): JobRun {
@@ -49,10 +50,11 @@ function jobRunFromRow(r: RawJobRun): JobRun {
     startedAt: intOrNull(r.started_at),
     finishedAt: intOrNull(r.finished_at),
     outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as unknown),
+    params: r.params === null ? null : (JSON.parse(r.params) as Record<string, string>),
   };
 }
 
-const JOB_COLUMNS = 'id, job, worker, state, requested_at, claimed_by, started_at, finished_at, outcome';
+const JOB_COLUMNS = 'id, job, worker, state, requested_at, claimed_by, started_at, finished_at, outcome, params';
 
 export function fleetReads(c: SqliteConnection): FleetReads {
   return {
@@ -91,8 +93,8 @@ export function fleetWrites(c: SqliteConnection): FleetWrites {
     },
     async insertJobRun(run) {
       c.run(
-        `INSERT INTO job_runs (id, job, worker, state, requested_at) VALUES (@id, @job, @worker, 'requested', @requestedAt)`,
-        run,
+        `INSERT INTO job_runs (id, job, worker, state, requested_at, params) VALUES (@id, @job, @worker, 'requested', @requestedAt, @params)`,
+        { id: run.id, job: run.job, worker: run.worker, requestedAt: run.requestedAt, params: run.params ? JSON.stringify(run.params) : null },
       );
     },
     async deleteJobRunsBefore(before) {

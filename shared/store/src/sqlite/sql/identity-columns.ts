@@ -20,13 +20,14 @@ export interface RawIdentityColumns {
   tags: string;
   part_sizes: string | null;
   checksum: string | null;
+  part_hashes: string | null;
 }
 
 export const IDENTITY_COLUMNS =
-  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum';
+  'content_type, user_metadata, cache_control, content_disposition, content_encoding, content_language, expires, content_hash, stored_size, encryption, tags, part_sizes, checksum, part_hashes';
 
 export const IDENTITY_VALUES =
-  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption, @tags, @partSizes, @checksum';
+  '@contentType, @userMetadata, @cacheControl, @contentDisposition, @contentEncoding, @contentLanguage, @expires, @contentHash, @storedSize, @encryption, @tags, @partSizes, @checksum, @partHashes';
 
 /** `SET` list that overwrites every identity column from `excluded` (upserts). */
 export const IDENTITY_FROM_EXCLUDED = IDENTITY_COLUMNS.split(', ')
@@ -49,6 +50,7 @@ export function identityParams(identity: IdentityFields): Params {
     tags: JSON.stringify(identity.tags ?? {}),
     partSizes: identity.partSizes ? JSON.stringify(identity.partSizes) : null,
     checksum: identity.checksum ? JSON.stringify(identity.checksum) : null,
+    partHashes: identity.partHashes ? JSON.stringify(identity.partHashes) : null,
   };
 }
 
@@ -68,6 +70,7 @@ export function identityFromRow(r: RawIdentityColumns): IdentityFields {
     ...(r.encryption !== null ? { encryption: r.encryption } : {}),
     ...withTags(JSON.parse(r.tags) as Record<string, string>),
     ...(r.part_sizes !== null ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
+    ...(r.part_hashes !== null ? { partHashes: JSON.parse(r.part_hashes) as string[] } : {}),
     ...(r.checksum !== null ? { checksum: JSON.parse(r.checksum) as StoredChecksum } : {}),
   };
 }

@@ -24,6 +24,7 @@ interface RawPart {
   size_bytes: bigint;
   plaintext_size: bigint | null;
   checksum: string | null;
+  sha256: string | null;
   created_at: bigint;
 }
 
@@ -51,6 +52,7 @@ function partFromRow(r: RawPart): MultipartPartRow {
     sizeBytes: int(r.size_bytes),
     ...(r.plaintext_size !== null ? { plaintextSize: int(r.plaintext_size) } : {}),
     ...(r.checksum !== null ? { checksum: r.checksum } : {}),
+    ...(r.sha256 !== null ? { sha256: r.sha256 } : {}),
     createdAt: int(r.created_at),
   };
 }
@@ -159,12 +161,12 @@ export function multipartWrites(c: SqliteConnection): MultipartWrites {
 
     async upsertPart(row) {
       c.run(
-        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, created_at)
-         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @checksum, @createdAt)
+        `INSERT INTO multipart_parts (upload_id, part_number, etag, backend_etag, size_bytes, plaintext_size, checksum, sha256, created_at)
+         VALUES (@uploadId, @partNumber, @etag, @backendEtag, @sizeBytes, @plaintextSize, @checksum, @sha256, @createdAt)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET
            etag = excluded.etag, backend_etag = excluded.backend_etag,
-           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, checksum = excluded.checksum, created_at = excluded.created_at`,
-        { ...row, plaintextSize: row.plaintextSize ?? null, checksum: row.checksum ?? null },
+           size_bytes = excluded.size_bytes, plaintext_size = excluded.plaintext_size, checksum = excluded.checksum, sha256 = excluded.sha256, created_at = excluded.created_at`,
+        { ...row, plaintextSize: row.plaintextSize ?? null, checksum: row.checksum ?? null, sha256: row.sha256 ?? null },
       );
     },
 

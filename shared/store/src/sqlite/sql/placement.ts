@@ -64,14 +64,14 @@ export function placementReads(c: SqliteConnection): PlacementReads {
       return candidatePage(c, '1 = 1', 'ok_copies > @factor', { after, limit, scan, factor });
     },
 
-    async listScrubCandidates(verifiedBefore, limit) {
+    async listScrubCandidates(verifiedBefore, limit, backendName) {
       // NULLs sort first: never-verified copies before all others.
       return c
         .all<RawLocation & { verified_at: bigint | null }>(
           `SELECT object_key, backend_name, storage_key, write_id, size_bytes, created_at, state, verified_at FROM object_locations
-            WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < @verifiedBefore)
+            WHERE state = 'ok' AND (verified_at IS NULL OR verified_at < @verifiedBefore) AND (@backendName IS NULL OR backend_name = @backendName)
             ORDER BY verified_at, object_key, backend_name LIMIT @limit`,
-          { verifiedBefore, limit },
+          { verifiedBefore, limit, backendName },
         )
         .map((r) => ({ copy: locationFromRow(r), verifiedAt: r.verified_at === null ? null : int(r.verified_at) }));
     },
