@@ -267,6 +267,35 @@ export class BackendClient {
     return this.requireEtag(exchange.response, 'UploadPart');
   }
 
+  /**
+   * Server-side copy of (a byte range of) an object in this backend's bucket into part
+   * `partNumber` of an open upload; returns the part's ETag (unquoted). A backend that cannot
+   * (405/501, as s3rver) fails with BackendUnsupportedError.
+   */
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    srcKey: string,
+    range: { start: number; end: number } | null,
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const exchange = await this.call('UploadPartCopy', {
+      method: 'PUT',
+      path: this.addressing.objectPath(key),
+      query: [
+        ['partNumber', String(partNumber)],
+        ['uploadId', uploadId],
+      ],
+      headers: {
+        'x-amz-copy-source': this.addressing.copySource(srcKey),
+        ...(range ? { 'x-amz-copy-source-range': `bytes=${range.start}-${range.end}` } : {}),
+      },
+      signal: options.signal,
+    });
+    return unquoteEtag(await this.resultField(exchange, 'UploadPartCopy', 'CopyPartResult', 'ETag'));
+  }
+
   async completeMultipartUpload(
     key: string,
     uploadId: string,
