@@ -310,7 +310,8 @@ export class BackendClient {
       body: Buffer.from(completeMultipartXml(parts), 'utf8'),
       signal: options.signal,
     });
-    const etag = await this.resultField(exchange, 'CompleteMultipartUpload', 'CompleteMultipartUploadResult', 'ETag');
+    // moto's server names the document CompleteMultipartUploadResponse; AWS …Result.
+    const etag = await this.resultField(exchange, 'CompleteMultipartUpload', ['CompleteMultipartUploadResult', 'CompleteMultipartUploadResponse'], 'ETag');
     return { etag: unquoteEtag(etag) };
   }
 
@@ -470,9 +471,9 @@ export class BackendClient {
    * Reads a success document's field. S3 may answer Copy and CompleteMultipartUpload with
    * 200 and then an <Error> body (it sends the status before the work is done).
    */
-  private async resultField(exchange: Exchange, operation: string, root: string, field: string): Promise<string> {
+  private async resultField(exchange: Exchange, operation: string, root: string | readonly string[], field: string): Promise<string> {
     const xml = await exchange.readText(MAX_XML_BYTES);
-    const value = parseResultField(xml, root, field);
+    const value = (typeof root === 'string' ? [root] : root).map((r) => parseResultField(xml, r, field)).find((v) => v !== undefined);
     if (value === undefined) throw this.failedAnswer(exchange.response, operation, xml);
     return value;
   }
