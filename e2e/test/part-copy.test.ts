@@ -10,7 +10,7 @@ import {
   UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import {
-  MiB, expectS3Error, getBytes, md5Hex, patternBytes, put, sha256Hex, startSystem, testNothingEscaped, type E2ESystem,
+  MiB, expectS3Error, getBytes, md5Hex, parsePrometheusText, patternBytes, put, sha256Hex, startSystem, testNothingEscaped, type E2ESystem,
 } from '../src/index.js';
 
 const run = promisify(execFile);
@@ -137,6 +137,16 @@ describe('reads by part and UploadPartCopy', () => {
     const copy = await getBytes(s3, { Bucket: bucket, Key: 'parts/rclone-copy' });
     assert.equal(sha256Hex(copy.body), sha256Hex(data));
     assert.match(copy.output.ETag ?? '', /-\d+"$/, 'rclone copied server-side, part by part');
+  });
+
+  test('s3rver cannot copy parts itself: each backend is asked once (NotImplemented), then every copy streams', async () => {
+    const samples = parsePrometheusText(await (await fetch(`${sys.url}/metrics`)).text())
+      .filter((m) => m.name === 's3o_backend_requests_total' && m.labels.operation === 'UploadPartCopy');
+    assert.ok(samples.length > 0, 'the native copy was tried');
+    for (const m of samples) {
+      assert.equal(m.labels.status, 'error', `${m.labels.backend}: s3rver has no UploadPartCopy`);
+      assert.equal(m.value, 1, `${m.labels.backend} asked once, then remembered`);
+    }
   });
 
   testNothingEscaped(() => sys);

@@ -28,6 +28,7 @@ const NEEDS: Record<S3Action, Needs> = {
   ListParts: 'list',
   GetObject: 'read',
   HeadObject: 'read',
+  GetObjectAttributes: 'read',
   // CopyObject also needs `read` on its source, checked by the action once it knows the source.
   PutObject: 'write',
   CopyObject: 'write',

@@ -47,6 +47,7 @@ test('the routing table maps method + subresource to one action', () => {
   assert.equal(c('HEAD', '/b/k'), 'HeadObject');
   assert.equal(c('DELETE', '/b/k'), 'DeleteObject');
   assert.equal(c('GET', '/b/k?tagging'), 'GetObjectTagging');
+  assert.equal(c('GET', '/b/k?attributes'), 'GetObjectAttributes');
   assert.equal(c('PUT', '/b/k?tagging'), 'PutObjectTagging');
   assert.equal(c('DELETE', '/b/k?tagging'), 'DeleteObjectTagging');
   assert.equal(c('PUT', '/b/k?partNumber=1&uploadId=u', { 'x-amz-copy-source': '/b/j' }), 'UploadPartCopy');

@@ -267,6 +267,35 @@ export class BackendClient {
     return this.requireEtag(exchange.response, 'UploadPart');
   }
 
+  /**
+   * Server-side copy of (a byte range of) an object in this backend's bucket into part
+   * `partNumber` of an open upload; returns the part's ETag (unquoted). A backend that cannot
+   * (405/501, as s3rver) fails with BackendUnsupportedError.
+   */
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    srcKey: string,
+    range: { start: number; end: number } | null,
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const exchange = await this.call('UploadPartCopy', {
+      method: 'PUT',
+      path: this.addressing.objectPath(key),
+      query: [
+        ['partNumber', String(partNumber)],
+        ['uploadId', uploadId],
+      ],
+      headers: {
+        'x-amz-copy-source': this.addressing.copySource(srcKey),
+        ...(range ? { 'x-amz-copy-source-range': `bytes=${range.start}-${range.end}` } : {}),
+      },
+      signal: options.signal,
+    });
+    return unquoteEtag(await this.resultField(exchange, 'UploadPartCopy', 'CopyPartResult', 'ETag'));
+  }
+
   async completeMultipartUpload(
     key: string,
     uploadId: string,
@@ -281,7 +310,8 @@ export class BackendClient {
       body: Buffer.from(completeMultipartXml(parts), 'utf8'),
       signal: options.signal,
     });
-    const etag = await this.resultField(exchange, 'CompleteMultipartUpload', 'CompleteMultipartUploadResult', 'ETag');
+    // moto's server names the document CompleteMultipartUploadResponse; AWS …Result.
+    const etag = await this.resultField(exchange, 'CompleteMultipartUpload', ['CompleteMultipartUploadResult', 'CompleteMultipartUploadResponse'], 'ETag');
     return { etag: unquoteEtag(etag) };
   }
 
@@ -441,9 +471,9 @@ export class BackendClient {
    * Reads a success document's field. S3 may answer Copy and CompleteMultipartUpload with
    * 200 and then an <Error> body (it sends the status before the work is done).
    */
-  private async resultField(exchange: Exchange, operation: string, root: string, field: string): Promise<string> {
+  private async resultField(exchange: Exchange, operation: string, root: string | readonly string[], field: string): Promise<string> {
     const xml = await exchange.readText(MAX_XML_BYTES);
-    const value = parseResultField(xml, root, field);
+    const value = (typeof root === 'string' ? [root] : root).map((r) => parseResultField(xml, r, field)).find((v) => v !== undefined);
     if (value === undefined) throw this.failedAnswer(exchange.response, operation, xml);
     return value;
   }

@@ -17,6 +17,11 @@ export interface BodyExpectations {
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
   /** The declared length (Content-Length or x-amz-decoded-content-length) → IncompleteBody. */
   length?: number;
+  /**
+   * Compute this checksum of the bytes though the client sent none (no check): the gateway's
+   * default CRC64NVME of a body without one, as AWS keeps since 2025. Read it as `computed`.
+   */
+  compute?: ChecksumAlgorithm;
 }
 
 /**
@@ -28,6 +33,8 @@ export class BodyVerifier extends Transform {
   private readonly md5Hash: Hash = createHash('md5');
   private readonly sha256: Hash | undefined;
   private readonly checksum: Checksum | undefined;
+  private readonly computing: Checksum | undefined;
+  private computedValue: string | undefined;
   private held: Buffer | null = null;
   private count = 0;
   private md5Digest: Buffer | undefined;
@@ -37,6 +44,12 @@ export class BodyVerifier extends Transform {
     this.expect = expect;
     this.sha256 = expect.sha256Hex !== undefined ? createHash('sha256') : undefined;
     this.checksum = expect.checksum ? createChecksum(expect.checksum.algorithm) : undefined;
+    this.computing = expect.compute ? createChecksum(expect.compute) : undefined;
+  }
+
+  /** The `compute` checksum (base64); available once the stream has finished verifying. */
+  get computed(): string | undefined {
+    return this.computedValue;
   }
 
   /** Bytes seen so far. */
@@ -59,6 +72,7 @@ export class BodyVerifier extends Transform {
     this.md5Hash.update(chunk);
     this.sha256?.update(chunk);
     this.checksum?.update(chunk);
+    this.computing?.update(chunk);
     if (this.held) this.push(this.held);
     this.held = chunk;
     callback();
@@ -90,6 +104,7 @@ export class BodyVerifier extends Transform {
     }
     if (e.contentMd5) verifyContentMd5(e.contentMd5, md5);
     if (this.checksum && this.checksum.digestBase64() !== e.checksum!.value) throw checksumMismatchError(e.checksum!.algorithm);
+    this.computedValue = this.computing?.digestBase64();
     this.md5Digest = md5;
   }
 }

@@ -109,3 +109,17 @@ async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(cond(), 'condition reached');
 }
+
+test('compute: the default checksum of a body sent without one, over the bytes as they stream (no check)', async () => {
+  const body = randomBytes(300_000);
+  const v = new BodyVerifier({ length: body.length, compute: 'crc64nvme' });
+  assert.equal(v.computed, undefined, 'not before the end');
+  const chunks: Buffer[] = [];
+  v.on('data', (c: Buffer) => chunks.push(c));
+  await pipeline(Readable.from([body.subarray(0, 7), body.subarray(7, 100_001), body.subarray(100_001)]), v);
+  const reference = createChecksum('crc64nvme');
+  reference.update(body);
+  assert.equal(v.computed, reference.digestBase64());
+  assert.ok(Buffer.concat(chunks).equals(body));
+  assert.equal(new BodyVerifier({}).computed, undefined, 'nothing computed unless asked');
+});

@@ -24,6 +24,11 @@ export interface StoredChecksum {
   algorithm: ChecksumAlgorithmName;
   type: 'COMPOSITE' | 'FULL_OBJECT';
   value?: string;
+  /**
+   * An object completed from an upload that chose an algorithm: each part's checksum, part 1
+   * first (GetObjectAttributes lists them). Absent otherwise.
+   */
+  parts?: string[];
 }
 
 /** What HEAD and LIST answer from. */

@@ -1,7 +1,7 @@
 // CopyObject, within a bucket or between two (`read` on the source, `write` on the target): the source's bytes are streamed from one of its
 // copies into a fresh write (own storage key, own claim), with metadata copied or replaced.
 import { pipeline, type Readable } from 'node:stream';
-import type { LocationRow, ObjectRow } from '@s3o/store';
+import type { LocationRow, ObjectRow, StoredChecksum } from '@s3o/store';
 import { BodyVerifier, S3Error, escapeXml, parseTaggingHeader } from '@s3o/s3';
 import { header, objectTarget, type RequestContext } from '../context.js';
 import { internalKey } from '../http/address.js';
@@ -96,8 +96,11 @@ export async function copyObject(ctx: RequestContext): Promise<void> {
     write = { kind: 'stream', stream, length: source.size, md5: () => verifier.md5 };
   }
   // The copy holds the same bytes, so a whole-object checksum still describes them (a
-  // COMPOSITE one describes the source's parts, which the copy does not have).
-  const checksum = source.checksum?.type === 'FULL_OBJECT' ? source.checksum : undefined;
+  // COMPOSITE one describes the source's parts, which the copy does not have, and so do the
+  // per-part values). The gateway's default CRC64NVME travels this way too.
+  const checksum: StoredChecksum | undefined = source.checksum?.type === 'FULL_OBJECT' && source.checksum.value
+    ? { algorithm: source.checksum.algorithm, type: 'FULL_OBJECT', value: source.checksum.value }
+    : undefined;
   const result = await storeObject(ctx, { bucket, key, identity, source: write, contentMd5: null, conditions, op: 'Copy', checksum: () => checksum });
   sendXml(ctx.reply, 200,
     `<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +

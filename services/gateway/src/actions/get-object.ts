@@ -12,7 +12,8 @@ import { partRead } from '../read/part-number.js';
 import { DatabaseUnavailableError } from '../degraded/database-breaker.js';
 import { planStoredRead } from '../read/stored-form.js';
 
-async function lookup(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
+/** The object and its copies, from the ledger, or (database down) from the backends. */
+export async function lookupObject(ctx: RequestContext): Promise<{ object: ObjectRow; locations: LocationRow[] }> {
   const { bucket, key } = objectTarget(ctx);
   let found: { object: ObjectRow; locations: LocationRow[] } | null;
   try {
@@ -48,7 +49,7 @@ function evaluate(ctx: RequestContext, object: ObjectRow): ByteRange | null {
 
 export async function headObject(ctx: RequestContext): Promise<void> {
   checkResponseOverrides(ctx.addr.query);
-  const { object } = await lookup(ctx);
+  const { object } = await lookupObject(ctx);
   const range = evaluate(ctx, object);
   setObjectHeaders(ctx.reply, object, ctx.addr.query);
   setChecksumAnswer(ctx.reply, object, header(ctx.req, 'x-amz-checksum-mode'), range === null && !partRequested(ctx));
@@ -62,7 +63,7 @@ export async function headObject(ctx: RequestContext): Promise<void> {
 
 export async function getObject(ctx: RequestContext): Promise<void> {
   checkResponseOverrides(ctx.addr.query);
-  const { object, locations } = await lookup(ctx);
+  const { object, locations } = await lookupObject(ctx);
   const range = evaluate(ctx, object);
   const length = range ? range.end - range.start + 1 : object.size;
   const status = range ? 206 : 200;

@@ -9,6 +9,7 @@ import { copyObject } from './copy-object.js';
 import { deleteObject } from './delete-object.js';
 import { deleteObjects } from './delete-objects.js';
 import { uploadPartCopy } from './upload-part-copy.js';
+import { getObjectAttributes } from './object-attributes.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './object-tagging.js';
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart,
@@ -30,6 +31,7 @@ export const actions: Record<S3Action, (ctx: RequestContext) => Promise<void>> =
   CopyObject: copyObject,
   GetObject: getObject,
   HeadObject: headObject,
+  GetObjectAttributes: getObjectAttributes,
   DeleteObject: deleteObject,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,

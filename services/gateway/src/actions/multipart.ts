@@ -13,7 +13,7 @@ import { header, objectTarget, bucketTarget, type RequestContext } from '../cont
 import { internalKey } from '../http/address.js';
 import { sendEmpty, sendXml } from '../http/respond.js';
 import { pastPrefix } from '../read/list-walk.js';
-import { openClientBody, withXmlBody } from '../write/body.js';
+import { DEFAULT_CHECKSUM_ALGORITHM, openClientBody, withXmlBody } from '../write/body.js';
 import { conditionFailureAnswer, writeConditions } from '../write/conditional-write.js';
 import { identityFromHeaders } from '../write/identity.js';
 import { rankBackends } from '../write/rank.js';
@@ -156,7 +156,10 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const partNumber = parsePartNumber(ctx.addr.query.get('partNumber'));
   const upload = await openUpload(ctx);
   const { ledger, backends, config, logger } = ctx.deps;
-  const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize), ctx.guards);
+  // An upload that chose no algorithm gets the default CRC64NVME of each part, so Complete can
+  // combine them into the object's FULL_OBJECT one (as AWS does since 2025).
+  const body = openClientBody(ctx.req, ctx.auth, Math.min(MAX_PART_SIZE, config.server.maxObjectSize), ctx.guards,
+    { defaultChecksum: !upload.identity.checksum });
   requirePartChecksum(upload.identity.checksum, body.checksumAlgorithm);
   const encrypted = upload.identity.encryption
     ? encryptedPart(...(await openUploadKey(ctx, upload)), partNumber, body.length, body.stream)
@@ -186,9 +189,11 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   }
   if (encrypted) countEncrypted(body.length);
   const etag = body.stream.md5.toString('hex');
-  // Recorded only in the upload's algorithm (the one Complete derives the object's from).
+  // Recorded only in the upload's algorithm (the one Complete derives the object's from):
+  // the chosen one, or for an upload without one the default CRC64NVME (body.ts).
   const sent = body.checksum();
-  const checksum = sent && sent.algorithm === upload.identity.checksum?.algorithm ? sent.value : undefined;
+  const chosenAlgorithm = upload.identity.checksum?.algorithm;
+  const checksum = chosenAlgorithm ? (sent?.algorithm === chosenAlgorithm ? sent.value : undefined) : body.defaultChecksum() ?? undefined;
   await ledger.recordPart(upload.uploadId, partNumber, etag, backendEtag, storedSize, encrypted ? body.length : undefined, checksum, partHash?.hex());
   ctx.reply.header('etag', `"${etag}"`);
   // Echoed as AWS does (the SDK hands it back in the Complete request).
@@ -222,11 +227,17 @@ function completeResultXml(bucket: string, key: string, etag: string, checksum: 
  * The completed object's checksum, from the chosen parts' (AWS's rules): a COMPOSITE upload's
  * Complete must list every part's checksum; any listed must match the recorded one; a
  * FULL_OBJECT one may send the whole object's in `x-amz-checksum-<alg>` to have it checked.
+ * The parts' values are kept with it (GetObjectAttributes lists them). An upload that chose no
+ * algorithm gets the default FULL_OBJECT CRC64NVME combined from its parts' (no part listed).
  * A part without a recorded checksum (copied in by UploadPartCopy) leaves the object without one.
  */
 export function completedChecksum(chosen: StoredChecksum | undefined, parts: MultipartPartRow[],
   named: Array<{ partNumber: number; etag: string; checksums?: Partial<Record<string, string>> }>, sentWhole: string | undefined): StoredChecksum | undefined {
-  if (!chosen) return undefined;
+  if (!chosen) {
+    if (parts.some((p) => p.checksum === undefined)) return undefined;
+    const value = multipartChecksum(DEFAULT_CHECKSUM_ALGORITHM, 'FULL_OBJECT', parts.map((p) => ({ value: p.checksum!, size: plaintextSizeOf(p) })));
+    return { algorithm: DEFAULT_CHECKSUM_ALGORITHM, type: 'FULL_OBJECT', value };
+  }
   const byNumber = new Map(named.map((n) => [n.partNumber, n]));
   for (const part of parts) {
     const listed = byNumber.get(part.partNumber)?.checksums?.[chosen.algorithm];
@@ -245,7 +256,7 @@ export function completedChecksum(chosen: StoredChecksum | undefined, parts: Mul
   if (parts.some((p) => p.checksum === undefined)) return undefined;
   const value = multipartChecksum(chosen.algorithm, chosen.type, parts.map((p) => ({ value: p.checksum!, size: plaintextSizeOf(p) })));
   if (sentWhole !== undefined && chosen.type === 'FULL_OBJECT' && sentWhole !== value) throw checksumMismatchError(chosen.algorithm);
-  return { algorithm: chosen.algorithm, type: chosen.type, value };
+  return { algorithm: chosen.algorithm, type: chosen.type, value, parts: parts.map((p) => p.checksum!) };
 }
 
 /** The checks AWS makes on a Complete request, against the parts the ledger recorded. */

@@ -13,7 +13,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   const { bucket, key } = objectTarget(ctx);
   const { config } = ctx.deps;
   const identity = identityFromHeaders(ctx.req.headers);
-  const body = openClientBody(ctx.req, ctx.auth, config.server.maxObjectSize, ctx.guards);
+  const body = openClientBody(ctx.req, ctx.auth, config.server.maxObjectSize, ctx.guards, { defaultChecksum: true });
   const conditions = await writeConditions(ctx, internalKey(bucket, key));
   // A replay buffer only while the process's memory budget has room; else the body streams
   // through (it then fails over only before its first byte).
@@ -28,7 +28,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   let result;
   try {
     result = await storeObject(ctx, {
-      bucket, key, identity, source, contentMd5: body.contentMd5, conditions, op: 'Put', checksum: () => wholeObjectChecksum(body.checksum()),
+      bucket, key, identity, source, contentMd5: body.contentMd5, conditions, op: 'Put', checksum: () => wholeObjectChecksum(body.checksum(), body.defaultChecksum()),
     });
   } finally {
     buffered?.();

@@ -24,6 +24,8 @@ const WHILE_OPEN: Record<S3Action, WhileOpen> = {
   GetBucketCors: 'config',
   GetObject: 'read',
   HeadObject: 'read',
+  // Answered from the identity the degraded reader finds on the backends (as HEAD).
+  GetObjectAttributes: 'read',
   // Listings cannot be rebuilt faithfully from the backends (displaced copies, deletes,
   // in-flight uploads all look alike there), so they are refused rather than guessed.
   ListObjects: 'refuse',

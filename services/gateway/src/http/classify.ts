@@ -8,7 +8,8 @@ export type S3Action =
   | 'ListObjects' | 'ListObjectsV2' | 'ListMultipartUploads' | 'DeleteObjects'
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'CompleteMultipartUpload' | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy' | 'GetBucketCors';
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging' | 'UploadPartCopy' | 'GetBucketCors'
+  | 'GetObjectAttributes';
 
 export type Classification = { action: S3Action } | { action: null; reason: string };
 
@@ -70,6 +71,7 @@ export function classify(method: string, addr: S3Address, headers: Record<string
       if (none || only(sub, 'partNumber')) return { action: 'GetObject' };
       if (only(sub, 'uploadId')) return { action: 'ListParts' };
       if (only(sub, 'tagging')) return { action: 'GetObjectTagging' };
+      if (only(sub, 'attributes')) return { action: 'GetObjectAttributes' };
       return no(`object subresource ${[...sub].join(',')}`);
     case 'HEAD':
       return none || only(sub, 'partNumber') ? { action: 'HeadObject' } : no('HEAD object subresource');

@@ -22,7 +22,15 @@ export interface ClientBody {
   checksumAlgorithm: ChecksumAlgorithm | null;
   /** That checksum's value, verified against the bytes: read it once the stream has ended. */
   checksum(): { algorithm: ChecksumAlgorithm; value: string } | null;
+  /**
+   * The gateway's own CRC64NVME of a body the client sent no checksum for (only when asked
+   * for with `defaultChecksum`): read it once the stream has ended; null when the client sent one.
+   */
+  defaultChecksum(): string | null;
 }
+
+/** The algorithm the gateway computes for an object or part sent without a checksum, as AWS does since 2025. */
+export const DEFAULT_CHECKSUM_ALGORITHM = 'crc64nvme' as const;
 
 function isChunked(req: IncomingMessage, auth: VerifiedRequest): boolean {
   const mode = auth.payload.mode;
@@ -59,7 +67,8 @@ function headerChecksum(req: IncomingMessage): BodyExpectations['checksum'] {
  * request's socket before the error answer has been written. A body that stalls is cut
  * with RequestTimeout (body-watchdog.ts); signed chunks are held on the memory budget.
  */
-export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxSize: number, guards: BodyGuards): ClientBody {
+export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxSize: number, guards: BodyGuards,
+  options: { defaultChecksum?: boolean } = {}): ClientBody {
   const length = declaredLength(req, auth, maxSize);
   const md5 = parseContentMd5(header(req, 'content-md5'));
   const chunked = isChunked(req, auth);
@@ -72,6 +81,8 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
   const trailerAlgorithm = decoder?.trailerAlgorithm ?? null;
   const checksum = trailerAlgorithm ? undefined : headerChecksum(req);
   if (checksum) expect.checksum = checksum;
+  // Object bytes (PUT, parts) without a checksum get the default one, computed on the way.
+  if (options.defaultChecksum && !trailerAlgorithm && !checksum) expect.compute = DEFAULT_CHECKSUM_ALGORITHM;
   const verifier = new BodyVerifier(expect);
   // A bad body can fail before anyone reads the stream (a small body arrives whole while
   // space is claimed). The error stays on the stream (`errored`) and reaches whoever
@@ -92,6 +103,7 @@ export function openClientBody(req: IncomingMessage, auth: VerifiedRequest, maxS
     length, stream: verifier, contentMd5: md5 ? md5.toString('base64') : null,
     checksumAlgorithm: trailerAlgorithm ?? checksum?.algorithm ?? null,
     checksum: () => (trailerAlgorithm ? decoder!.checksumResult ?? null : checksum ?? null),
+    defaultChecksum: () => verifier.computed ?? null,
   };
 }
 

@@ -10,9 +10,13 @@ import {
 } from '@s3o/s3';
 import type { StoredChecksum } from '@s3o/store';
 
-/** A checksum the body was verified against: stored as the object's, FULL_OBJECT. */
-export function wholeObjectChecksum(sent: { algorithm: ChecksumAlgorithm; value: string } | null): StoredChecksum | undefined {
-  return sent ? { algorithm: sent.algorithm, type: 'FULL_OBJECT', value: sent.value } : undefined;
+/**
+ * A checksum the body was verified against, else the gateway's default CRC64NVME of it (as
+ * AWS keeps for a body sent without one): stored as the object's, FULL_OBJECT.
+ */
+export function wholeObjectChecksum(sent: { algorithm: ChecksumAlgorithm; value: string } | null, computed: string | null = null): StoredChecksum | undefined {
+  if (sent) return { algorithm: sent.algorithm, type: 'FULL_OBJECT', value: sent.value };
+  return computed !== null ? { algorithm: 'crc64nvme', type: 'FULL_OBJECT', value: computed } : undefined;
 }
 
 function headerText(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -13,6 +13,7 @@ export const storedChecksum = z.object({
   algorithm: z.enum(['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256']),
   type: z.enum(['COMPOSITE', 'FULL_OBJECT']),
   value: z.string().optional(),
+  parts: z.array(z.string()).optional(),
 });
 
 /** The zod shape of the identity columns, to spread into a row schema. */
