@@ -235,7 +235,7 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
   });
 
   describe('dead letters', () => {
-    test('a deleted copy's marker backend survives the dead-letter queue and a requeue', () =>
+    test('the marker backend of a deleted copy survives the dead-letter queue and a requeue', () =>
       withLedger(async (ledger, clock) => {
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
         await ledger.enqueueCleanup([
