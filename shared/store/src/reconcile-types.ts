@@ -112,7 +112,10 @@ export interface MergeKeyRequest {
 export interface MergeOutcome {
   adopted: number;
   removed: number;
-  /** keys whose object changed since the decision: left alone (run again) */
+  /**
+   * keys left alone: their object changed since the decision (run again), or a copy to adopt is
+   * held by an intent or debt (a write in flight at the backup: the reaper resolves it)
+   */
   changed: number;
   debts: number;
 }

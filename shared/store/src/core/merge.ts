@@ -42,6 +42,14 @@ async function mergeOne(work: TxWork, key: MergeKeyRequest, outcome: MergeOutcom
     return;
   }
   const kept = new Set(key.adopt?.copies.map((c) => `${c.backendName}\n${c.storageKey}`) ?? []);
+  const own = new Set(current ? (await work.tx.selectLocations(key.objectKey)).map((l) => `${l.backendName}\n${l.storageKey}`) : []);
+  for (const copy of key.adopt?.copies ?? []) {
+    // Held by an intent (a write in flight at the backup, which the reaper promotes or owes) or a debt: left to those.
+    if (!own.has(`${copy.backendName}\n${copy.storageKey}`) && (await work.tx.isStorageKeyHeld(copy.backendName, copy.storageKey))) {
+      outcome.changed++;
+      return;
+    }
+  }
   if (current) {
     for (const location of await work.tx.deleteLocationsForKey(key.objectKey)) {
       if (kept.has(`${location.backendName}\n${location.storageKey}`)) {
@@ -59,9 +67,6 @@ async function mergeOne(work: TxWork, key: MergeKeyRequest, outcome: MergeOutcom
   }
   const object = objectRow(key.objectKey, key.adopt.writeId, key.adopt.identity, key.adopt.createdAt);
   await work.tx.insertObjectIfAbsent(object);
-  for (const copy of key.adopt.copies) {
-    if (await work.tx.isStorageKeyHeld(copy.backendName, copy.storageKey)) continue;
-    await work.addCopy(object, copy.backendName, copy.storageKey);
-  }
+  for (const copy of key.adopt.copies) await work.addCopy(object, copy.backendName, copy.storageKey);
   outcome.adopted++;
 }
