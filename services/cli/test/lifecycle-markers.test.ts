@@ -14,8 +14,8 @@ import { createBackendClients, type BackendClient } from '@s3o/backends';
 import { LifecycleExpiry, type CleanupDeps } from '@s3o/cleanup';
 import { parseConfig, type Config } from '@s3o/config';
 import { startS3rver, type S3rverProcess } from '@s3o/demo-backends';
-import { rebuildLedger } from '@s3o/placement';
-import { isDeleteMarker, newId, openLedger, type Ledger } from '@s3o/store';
+import { mergeFromBackends, rebuildLedger } from '@s3o/placement';
+import { backupSqliteLedger, isDeleteMarker, newId, openLedger, type Ledger } from '@s3o/store';
 import { silentLogger } from '@s3o/telemetry';
 
 const BACKEND_BUCKET = 'store';
@@ -144,5 +144,28 @@ describe('lifecycle expiry writes delete markers', () => {
     const report = await rebuildLedger({ ledger: rebuilt, clients: [...backends.values()], buckets: new Set(['photos']), dryRun: false });
     assert.equal(report.failed, 0);
     assert.equal((await rebuilt.getObject('photos/tmp/raced'))?.object.writeId, live.object.writeId);
+  });
+
+  test('a backup taken before an expiry, restored and merged with the backends, has the key deleted by its markers', { timeout: 120_000 }, async () => {
+    const ledger = await ledgerAt('merge.db');
+    await write(ledger, 'tmp/merge-old', 'expires after the backup', ['b1', 'b2']);
+    await write(ledger, 'keep/merge', 'stays', ['b2']);
+    await backupSqliteLedger(join(dir, 'merge.db'), join(dir, 'merge-backup.db'));
+    clock.now += 2 * DAY;
+    const before = new Set(await markers());
+    assert.deepEqual(await new LifecycleExpiry(depsOf(ledger)).pass(never), { expired: 1 });
+    assert.equal((await markers()).filter((m) => !before.has(m)).length, 2);
+
+    // The backup still holds the expired key; its bytes and markers are on the backends.
+    const restored = await ledgerAt('merge-backup.db');
+    assert.ok(await restored.getObject('photos/tmp/merge-old'));
+    const report = await mergeFromBackends({ ledger: restored, clients: [...backends.values()], buckets: new Set(['photos']), dryRun: false });
+    assert.equal(report.failed, 0);
+    assert.equal(report.deleted, 1, 'deleted since the backup, by its markers');
+    assert.equal(await restored.getObject('photos/tmp/merge-old'), null);
+    assert.ok(await restored.getObject('photos/keep/merge'));
+    // Its copies are owed as a delete's, so cleanup removes their markers after the bytes.
+    const owed = (await restored.listCleanup(null, 100)).filter((d) => d.objectKey === 'photos/tmp/merge-old');
+    assert.deepEqual(owed.map((d) => [d.reason, d.markerBackend === d.backendName]).sort(), [['deleted', true], ['deleted', true]]);
   });
 });
