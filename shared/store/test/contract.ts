@@ -204,7 +204,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             {
               id: 0, kind: 'object', backendName: 'a', storageKey: first.copies[0]!.storageKey, backendUploadId: null,
               objectKey: 'bk/k', reason: 'overwritten', sizeBytes: 100, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now, inDoubt: false,
+              createdAt: clock.now, inDoubt: false, markerBackend: null,
             },
           );
           // A third write on the same backend as the second displaces it too; the debts add up.
@@ -576,7 +576,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             [{
               id: 0, kind: 'multipart_upload', backendName: 'a', storageKey: 'bk/big!u1', backendUploadId: 'backend-u1',
               objectKey: 'bk/big', reason: 'client_abort', sizeBytes: 130, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now, inDoubt: false,
+              createdAt: clock.now, inDoubt: false, markerBackend: null,
             }],
           );
           assert.equal(await ledger.abortMultipart('u1', 'client_abort'), false);
