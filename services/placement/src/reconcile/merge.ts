@@ -89,6 +89,9 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
   const markerOn = new Map<string, string>();
   for (const [backend, m] of marks) for (const key of m.keys) markerOn.set(key, backend);
   const present = new Set(found.map((f) => `${f.backend}\n${f.storageKey}`));
+  const walked = new Set(r.clients.map((c) => c.name));
+  // A copy on a backend not walked (not configured now) counts as there: its absence is not seen.
+  const isPresent = (l: LocationRow) => !walked.has(l.backendName) || present.has(`${l.backendName}\n${l.storageKey}`);
 
   const byKey = new Map<string, Map<string, Write>>();
   for (const f of found) {
@@ -139,7 +142,8 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
     const live = newestFirst.find((w) => w.copies.some(isWhole)) ?? null;
     const dead = live !== null && live.copies.some((c) => isMarked(c.storageKey));
     const expectWriteId = ledger?.writeId ?? null;
-    let kept: Write | null = null;
+    /** `${backend}\n${storage key}` of the copies the ledger keeps for the key: never owed */
+    let kept = new Set<string>();
 
     if (live && (ledger === null || live.writeId >= ledger.writeId)) {
       if (dead) {
@@ -150,9 +154,8 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
       } else {
         const adopt = adoption(objectKey, live);
         const same = ledger !== null && live.writeId === ledger.writeId
-          && sameCopies(adopt.copies, ledger.locations.filter((l) => present.has(`${l.backendName}\n${l.storageKey}`)))
-          && ledger.locations.every((l) => present.has(`${l.backendName}\n${l.storageKey}`));
-        kept = live;
+          && sameCopies(adopt.copies, ledger.locations);
+        kept = new Set(adopt.copies.map((c) => `${c.backendName}\n${c.storageKey}`));
         if (!same) {
           decisions.push({ objectKey, expectWriteId, adopt });
           if (ledger === null) report.added++;
@@ -160,19 +163,18 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
           else report.replaced++;
         }
       }
-    } else if (ledger && !ledger.locations.some((l) => present.has(`${l.backendName}\n${l.storageKey}`))) {
+    } else if (ledger && !ledger.locations.some(isPresent)) {
       decisions.push({ objectKey, expectWriteId, adopt: null, markersElsewhere: markersOf(ledger.locations) });
       report.vanished++;
       if (report.vanishedKeys.length < 20) report.vanishedKeys.push(objectKey);
     } else if (ledger) {
-      kept = writes.get(ledger.writeId) ?? null;
+      kept = new Set(ledger.locations.map((l) => `${l.backendName}\n${l.storageKey}`));
     }
 
     // Everything else of ours for the key is owed (the ledger skips keys it accounts for).
     for (const write of newestFirst) {
-      const adopted = kept === write ? new Set(adoption(objectKey, write).copies.map((c) => `${c.backendName}\n${c.storageKey}`)) : new Set<string>();
       for (const c of write.copies) {
-        if (adopted.has(`${c.backend}\n${c.storageKey}`)) continue;
+        if (kept.has(`${c.backend}\n${c.storageKey}`)) continue;
         owe(c, write.copies.some((x) => isMarked(x.storageKey)) ? DELETED_REASON : 'restore-leftover', objectKey);
       }
     }
