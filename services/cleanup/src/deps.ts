@@ -3,7 +3,7 @@ import type { Config } from '@s3o/config';
 import type {
   CleanupLedger, EventLogLedger, IdentityLedger, LeaderLocks, MultipartLedger, ReadLedger, ReaperLedger, WriteLedger,
 } from '@s3o/store';
-import type { BackendClient } from '@s3o/backends';
+import type { BackendAvailability, BackendClient } from '@s3o/backends';
 import type { Logger } from '@s3o/telemetry';
 
 /**
@@ -18,6 +18,8 @@ export interface CleanupDeps {
   config: Config;
   ledger: CleanupServiceLedger;
   backends: Map<string, BackendClient>;
+  /** Which backends may be used right now (breakers): lifecycle expiry's delete markers try those last. */
+  availability?: BackendAvailability;
   logger: Logger;
   /** Epoch milliseconds; defaults to Date.now. Ages (min_age, staleness, expiry) are measured on it. */
   clock?: () => number;

@@ -1,10 +1,13 @@
 // Lifecycle expiry (lifecycle.rules[]): an object created more than `expiration_days` ago
 // whose key starts with the rule's prefix — in the rule's bucket, or in every bucket (config and
-// stored, read once per pass) when the rule names none — is deleted through the ledger's normal delete (copies
-// owed, `object.removed` with op LifecycleExpiration). The age — and a rule's tags, which the
-// listing does not carry — are checked under the key lock, so an object overwritten or
-// retagged since it was listed is judged as it is now.
+// stored, read once per pass) when the rule names none — is deleted like a client delete: a
+// delete marker per copy first (@s3o/store deleteWithMarkers, docs/architecture.md §4 "Deletes
+// do not come back"), then the ledger's normal delete (copies owed, `object.removed` with op
+// LifecycleExpiration). The age — and a rule's tags, which the listing does not carry — are
+// checked under the key lock, so an object overwritten or retagged since it was listed is
+// judged as it is now.
 import type { LifecycleRule } from '@s3o/config';
+import { deleteWithMarkers, type MarkerDeps } from '@s3o/store';
 import type { CleanupDeps } from './deps.js';
 import { lifecycleExpired } from './events.js';
 
@@ -43,6 +46,15 @@ export class LifecycleExpiry {
     return counts;
   }
 
+  private markerDeps(): MarkerDeps {
+    const { ledger, backends, availability, config, logger } = this.deps;
+    return {
+      ledger, backends, logger, backendTimeoutMs: config.server.backendTimeoutMs,
+      // Backends with an open breaker (or another gate closed) still take a marker, last.
+      arrange: availability ? (names) => availability.usableFirst(names, 'write') : undefined,
+    };
+  }
+
   /** Config buckets, then those made at run time (docs/architecture.md §4 "Identity"). */
   private async everyBucket(): Promise<string[]> {
     const configured = this.deps.config.buckets.map((b) => b.name);
@@ -62,7 +74,8 @@ export class LifecycleExpiry {
       for (const entry of page) {
         if (signal.aborted) break;
         if (entry.createdAt >= createdBefore) continue;
-        const result = await ledger.deleteObject(
+        const result = await deleteWithMarkers(
+          this.markerDeps(),
           entry.objectKey,
           (outcome) => [lifecycleExpired(outcome.object.objectKey, outcome.removed)],
           Object.keys(rule.tags).length > 0 ? { createdBefore, tags: rule.tags } : { createdBefore },

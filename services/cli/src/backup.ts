@@ -74,14 +74,16 @@ export async function runRestoreCommand(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { config, file } = parsed;
   if (config.database.driver !== 'sqlite') {
-    process.stderr.write(`admin restore: the ledger is in Postgres; restore a pg_dump into a new, empty database (PGPASSWORD for the password):\n  ${postgresCommands(config.database, file).restore}\n`);
+    process.stderr.write(`admin restore: the ledger is in Postgres; restore a pg_dump into a new, empty database (PGPASSWORD for the password):\n  ${postgresCommands(config.database, file).restore}\n`
+      + 'then, before starting the orchestrator, recover the writes and deletes made since the dump: s3-orchestrator rebuild --config F --merge\n');
     return EXIT.usage;
   }
   try {
     const done = await restoreSqliteLedger(file, config.database.path);
     process.stdout.write(`admin restore: ${config.database.path} now holds ${file} (${done.objects} objects)` +
       `${done.previous ? `; the ledger it replaced is ${done.previous}` : ''}.\n` +
-      'Start the orchestrator, then run `admin reconcile` to import objects written after the backup.\n');
+      'Before starting the orchestrator, run `s3-orchestrator rebuild --config F --merge` to recover the writes and deletes\n' +
+      'made since the backup (reconcile would delete those writes: keep reconcile.enabled off until then).\n');
     return EXIT.ok;
   } catch (err) {
     process.stderr.write(`admin restore: ${(err as Error).message}\n`);

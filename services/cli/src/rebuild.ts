@@ -12,12 +12,15 @@ import { createBackendClients } from '@s3o/backends';
 import { rebuildLedger, type RebuildReport } from '@s3o/placement';
 import { loadConfigFile } from './config-file.js';
 import { openConfiguredLedger } from './runtime.js';
+import { runMerge } from './rebuild-merge.js';
 
-export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force]
+export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force | --merge]
                rebuild a lost ledger from the backends (orchestrator stopped, empty
                database; --force resumes over a non-empty one). Progress on stderr, a
                report on stdout. Exit 0 done, 2 when some keys could not be looked at
                (nothing written: run again), 1 on bad arguments or a non-empty ledger.
+               --merge: after restoring a backup, adopt the writes and deletes the
+               backends saw since (orchestrator stopped, over the restored ledger).
 `;
 
 function usageError(message: string): number {
@@ -41,6 +44,7 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         'dry-run': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
+        merge: { type: 'boolean', default: false },
       },
       allowPositionals: false,
     }));
@@ -48,6 +52,7 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
     return usageError(err instanceof Error ? err.message : String(err));
   }
   if (!values.config) return usageError('--config FILE is required');
+  if (values.merge && values.force) return usageError('--merge and --force do not go together');
   const loaded = await loadConfigFile(values.config);
   if (!loaded) return 1;
   const { config } = loaded;
@@ -60,6 +65,7 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
+    if (values.merge) return await runMerge(ledger, clients, config, dryRun, stop.signal);
     const figures = await ledger.operatorFigures(1);
     const quotas = await ledger.getQuotas();
     const held = figures.objects + figures.openIntents + figures.openUploads + quotas.reduce((n, q) => n + q.bytesUsed + q.orphanBytes, 0);

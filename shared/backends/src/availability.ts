@@ -63,4 +63,14 @@ export class BackendAvailability {
     }
     return { usable: [...allowed, ...soft], refusals };
   }
+
+  /**
+   * Every one of `candidates`, none removed: allowed ones first, then those softly refused
+   * (breaker open), then those refused outright — for something that must land somewhere, and
+   * is tiny enough that a limit or a drain should not stop it (a delete marker).
+   */
+  usableFirst(candidates: readonly string[], use: BackendUse): string[] {
+    const { usable } = this.arrange(candidates, use, 0, true);
+    return [...usable, ...candidates.filter((name) => !usable.includes(name))];
+  }
 }

@@ -15,20 +15,18 @@ const MAX_KEY_BYTES = 1024;
 
 /** The debt reason of a deleted object's copies: cleanup removes their delete markers after their bytes. */
 export const DELETED_REASON = 'deleted';
-const ELSEWHERE = /^deleted \(marker on (.+)\)$/;
+/** How debts recorded before `cleanup_queue.marker_backend` (migration 0025) named a fallback marker's backend. */
+const LEGACY_ELSEWHERE = /^deleted \(marker on (.+)\)$/;
 
 /**
- * The debt reason of a deleted copy: DELETED_REASON when its marker sits beside it, or one that
- * names the backend the marker fell back to (the copy's own could not take it).
+ * Where the delete marker of a debt's copy is (cleanup deletes it after the bytes); null for a
+ * debt of another kind. The debt's `markerBackend` says it; a debt recorded before that column
+ * existed said it in its reason (`deleted`: beside the bytes; `deleted (marker on B)`: on B).
  */
-export function deletedReason(copyBackend: string, markerBackend: string | undefined): string {
-  return markerBackend === undefined || markerBackend === copyBackend ? DELETED_REASON : `deleted (marker on ${markerBackend})`;
-}
-
-/** Where the delete marker of a debt's copy is (cleanup deletes it after the bytes); null for a debt of another kind. */
-export function markerBackendOf(debt: { reason: string; backendName: string }): string | null {
+export function markerBackendOf(debt: { reason: string; backendName: string; markerBackend?: string | null }): string | null {
+  if (debt.markerBackend) return debt.markerBackend;
   if (debt.reason === DELETED_REASON) return debt.backendName;
-  return ELSEWHERE.exec(debt.reason)?.[1] ?? null;
+  return LEGACY_ELSEWHERE.exec(debt.reason)?.[1] ?? null;
 }
 const SUFFIX = '!deleted';
 const HASHED = /^[^/]+\/!d\/([0-9a-f]{64})$/;

@@ -25,5 +25,6 @@ export { storedSizeOf } from './stored-size.js';
 export { compositeSha256 } from './part-hashes.js';
 export { storageKeyFor, storagePathOf, keyOfStoragePath, storageKeyForInternal, splitInternalKey } from './storage-key.js';
 export { backupSqliteLedger, restoreSqliteLedger, LedgerInUseError, type SqliteBackupResult } from './sqlite/backup.js';
-export { DELETED_REASON, deletedReason, markerBackendOf, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';
+export { deleteWithMarkers, MARKER_TIMEOUT_CAP_MS, type MarkerBackend, type MarkerDeps } from './delete-with-markers.js';
+export { DELETED_REASON, markerBackendOf, deleteMarkerKey, markedBy, isDeleteMarker, storageKeyHash } from './delete-marker.js';
 export { encodeStoredTags, decodeStoredTags } from './object-tags.js';

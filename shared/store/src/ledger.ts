@@ -80,7 +80,7 @@ export interface DeleteOptions {
   tags?: Record<string, string>;
   /**
    * Copies (by storage key) whose delete marker went to another backend than theirs, and which:
-   * their debts name it, so cleanup deletes it there (deletedReason).
+   * their debts name it (`markerBackend`), so cleanup deletes it there.
    */
   markersElsewhere?: ReadonlyMap<string, string>;
 }

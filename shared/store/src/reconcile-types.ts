@@ -89,6 +89,35 @@ export interface RebuildLedger {
    * Throws RangeError for a backend with no quota row.
    */
   rebuildObjects(objects: RebuildObjectRequest[], debts: CleanupDebt[]): Promise<RebuildOutcome>;
+  /**
+   * Post-restore recovery (`rebuild --merge`, core/merge.ts): one transaction; each key's object
+   * is replaced by the newer write found on the backends, or removed (deleted since the restore
+   * point) — only while the key still holds the write the decision was made on. Copies of the
+   * old object that the new one does not keep are owed; debts as in rebuildObjects. No events.
+   */
+  mergeObjects(keys: MergeKeyRequest[], debts: CleanupDebt[]): Promise<MergeOutcome>;
+}
+
+/** What post-restore recovery decided for one object key. */
+export interface MergeKeyRequest {
+  objectKey: string;
+  /** the write id the key held when decided (null: no object); anything else is left alone */
+  expectWriteId: string | null;
+  /** the newer write to record, with its copies; null removes the key (deleted since the restore point) */
+  adopt: RebuildObjectRequest | null;
+  /** storage keys of removed copies whose delete marker is on another backend than the bytes */
+  markersElsewhere?: ReadonlyMap<string, string>;
+}
+
+export interface MergeOutcome {
+  adopted: number;
+  removed: number;
+  /**
+   * keys left alone: their object changed since the decision (run again), or a copy to adopt is
+   * held by an intent or debt (a write in flight at the backup: the reaper resolves it)
+   */
+  changed: number;
+  debts: number;
 }
 
 /** The objects none of whose copies is left (reconcile reports them, the admin API lists them). */

@@ -151,6 +151,12 @@ export interface CleanupRow {
   lastError: string | null;
   createdAt: number;
   /**
+   * The backend holding the delete marker of this deleted copy (cleanup deletes it after the
+   * bytes; docs/architecture.md §4 "Deletes do not come back"); null for other debts and for
+   * those recorded before the column existed (@s3o/store markerBackendOf reads their reason).
+   */
+  markerBackend: string | null;
+  /**
    * The bytes come from a request whose outcome is unknown (an abandoned intent): a backend may
    * still store them after a first DELETE, so a second one confirms (docs/architecture.md,
    * "Crash anywhere is recoverable").
@@ -170,6 +176,8 @@ export interface CleanupDebt {
   sizeBytes: number;
   /** bytes of a request whose outcome is unknown (CleanupRow.inDoubt) */
   inDoubt?: boolean;
+  /** where the delete marker of a deleted copy is (CleanupRow.markerBackend) */
+  markerBackend?: string | null;
 }
 
 /**

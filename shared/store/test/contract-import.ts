@@ -217,5 +217,74 @@ export function describeImportContract(withLedger: WithLedger): void {
         assert.equal((await ledger.listCleanup(null, 10)).length, 1);
       }));
   });
+
+  describe('mergeObjects (rebuild --merge after a restore)', () => {
+    const W1 = '01JB0000000000000000000001';
+    const W2 = '01JB0000000000000000000002';
+    const adopt = (objectKey: string, writeId: string, size: number, copies: Array<[string, string]>) => ({
+      objectKey, writeId, createdAt: 1_700_000_000_000, identity: identity(size, { tags: { t: 'v' } }),
+      copies: copies.map(([backendName, storageKey]) => ({ backendName, storageKey })),
+    });
+
+    test('a newer write replaces the object, its old copy is owed; a stale decision changes nothing', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        const old = await put(ledger, 'bk/k', 4, ['a']);
+        const req = { objectKey: 'bk/k', expectWriteId: old.object.writeId, adopt: adopt('bk/k', `${'9'.repeat(26)}`, 10, [['b', 'bk/k!new']]) };
+        assert.deepEqual(await ledger.mergeObjects([req], []), { adopted: 1, removed: 0, changed: 0, debts: 0 });
+        const got = await ledger.getObject('bk/k');
+        assert.equal(got?.object.writeId, '9'.repeat(26));
+        assert.deepEqual(got?.object.tags, { t: 'v' });
+        assert.deepEqual(got?.locations.map((l) => [l.backendName, l.storageKey, l.sizeBytes]), [['b', 'bk/k!new', 10]]);
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((d) => [d.backendName, d.storageKey, d.reason, d.markerBackend]),
+          [['a', old.copies[0]!.storageKey, 'restore-superseded', null]]);
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 0, orphanBytes: 4, inflightBytes: 0 });
+        assert.deepEqual(await quota(ledger, 'b'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 0, inflightBytes: 0 });
+        // The same decision again: the key no longer holds the write it was made on.
+        assert.deepEqual(await ledger.mergeObjects([req], []), { adopted: 0, removed: 0, changed: 1, debts: 0 });
+        assert.equal((await ledger.listCleanup(null, 10)).length, 1);
+        assert.equal((await allEvents(ledger)).filter((e) => e.type === 'object.removed').length, 0);
+      }));
+
+    test('a key deleted since is removed; its copies are owed with the backend of their markers', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        const gone = await put(ledger, 'bk/gone', 4, ['a']);
+        const markers = new Map([[gone.copies[0]!.storageKey, 'b']]);
+        assert.deepEqual(await ledger.mergeObjects([{ objectKey: 'bk/gone', expectWriteId: gone.object.writeId, adopt: null, markersElsewhere: markers }], []),
+          { adopted: 0, removed: 1, changed: 0, debts: 0 });
+        assert.equal(await ledger.getObject('bk/gone'), null);
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((d) => [d.backendName, d.reason, d.markerBackend]), [['a', 'deleted', 'b']]);
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 0, orphanBytes: 4, inflightBytes: 0 });
+      }));
+
+    test('the same write with its copies corrected keeps the copy it shares, uncharged twice; new keys are added, debts owed', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        const rec = await put(ledger, 'bk/k', 4, ['a']);
+        const shared = rec.copies[0]!.storageKey;
+        const outcome = await ledger.mergeObjects([
+          { objectKey: 'bk/k', expectWriteId: rec.object.writeId, adopt: adopt('bk/k', rec.object.writeId, 4, [['a', shared], ['b', 'bk/k!replica']]) },
+          { objectKey: 'bk/new', expectWriteId: null, adopt: adopt('bk/new', W2, 3, [['b', `bk/new!${W2}`]]) },
+        ], [{ kind: 'object', backendName: 'b', storageKey: `bk/new!${W1}`, objectKey: 'bk/new', reason: 'restore-leftover', sizeBytes: 2 }]);
+        assert.deepEqual(outcome, { adopted: 2, removed: 0, changed: 0, debts: 1 });
+        assert.deepEqual((await ledger.getObject('bk/k'))?.locations.map((l) => [l.backendName, l.storageKey]), [['a', shared], ['b', 'bk/k!replica']]);
+        assert.equal((await ledger.getObject('bk/new'))?.object.writeId, W2);
+        assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 4, orphanBytes: 0, inflightBytes: 0 });
+        assert.deepEqual(await quota(ledger, 'b'), { bytesLimit: 0, bytesUsed: 7, orphanBytes: 2, inflightBytes: 0 });
+      }));
+
+    test('a copy to adopt that an intent holds (a write in flight at the backup) is left to the reaper', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        const inFlight = await claimWrite(ledger, 'bk/flying', 5, ['a']);
+        assert.ok(inFlight);
+        const outcome = await ledger.mergeObjects([
+          { objectKey: 'bk/flying', expectWriteId: null, adopt: adopt('bk/flying', inFlight.intentId, 5, [['a', inFlight.storageKey]]) },
+        ], []);
+        assert.deepEqual(outcome, { adopted: 0, removed: 0, changed: 1, debts: 0 });
+        assert.equal(await ledger.getObject('bk/flying'), null);
+      }));
+  });
   });
 }

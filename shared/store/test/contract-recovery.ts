@@ -235,6 +235,18 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
   });
 
   describe('dead letters', () => {
+    test('the marker backend of a deleted copy survives the dead-letter queue and a requeue', () =>
+      withLedger(async (ledger, clock) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        await ledger.enqueueCleanup([
+          { kind: 'object', backendName: 'a', storageKey: 'bk/x!1', objectKey: 'bk/x', reason: 'deleted', sizeBytes: 4, markerBackend: 'b' },
+        ]);
+        const ids = await deadLetterAll(ledger, clock.now);
+        assert.deepEqual((await ledger.listDeadLetters(null, 10)).map((d) => d.markerBackend), ['b']);
+        assert.equal(await ledger.requeueDeadLetters(ids), 1);
+        assert.deepEqual((await ledger.listCleanup(null, 10)).map((d) => [d.storageKey, d.markerBackend]), [['bk/x!1', 'b']]);
+      }));
+
     test('deadLetterCleanup counts the failed attempt; the DLQ lists by id, paged', () =>
       withLedger(async (ledger, clock) => {
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
@@ -255,11 +267,11 @@ export function describeRecoveryContract(withLedger: WithLedger): void {
         assert.deepEqual(dlq.map((r) => ({ ...r, id: 0 })), [
           {
             id: 0, kind: 'object', backendName: 'a', storageKey: 'bk/x!1', backendUploadId: null, objectKey: 'bk/x',
-            reason: 'deleted', sizeBytes: 4, attempts: 2, lastError: 'refused bk/x!1', createdAt: clock.now - 5, movedAt: clock.now,
+            reason: 'deleted', sizeBytes: 4, attempts: 2, lastError: 'refused bk/x!1', createdAt: clock.now - 5, movedAt: clock.now, markerBackend: null,
           },
           {
             id: 0, kind: 'multipart_upload', backendName: 'a', storageKey: 'bk/y!2', backendUploadId: 'bu', objectKey: null,
-            reason: 'stale', sizeBytes: 6, attempts: 1, lastError: 'refused bk/y!2', createdAt: clock.now - 5, movedAt: clock.now,
+            reason: 'stale', sizeBytes: 6, attempts: 1, lastError: 'refused bk/y!2', createdAt: clock.now - 5, movedAt: clock.now, markerBackend: null,
           },
         ]);
         assert.deepEqual((await ledger.listDeadLetters(dlq[0]!.id, 10)).map((r) => r.id), [dlq[1]!.id]);

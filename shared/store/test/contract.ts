@@ -204,7 +204,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             {
               id: 0, kind: 'object', backendName: 'a', storageKey: first.copies[0]!.storageKey, backendUploadId: null,
               objectKey: 'bk/k', reason: 'overwritten', sizeBytes: 100, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now, inDoubt: false,
+              createdAt: clock.now, inDoubt: false, markerBackend: null,
             },
           );
           // A third write on the same backend as the second displaces it too; the debts add up.
@@ -632,7 +632,7 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
             [{
               id: 0, kind: 'multipart_upload', backendName: 'a', storageKey: 'bk/big!u1', backendUploadId: 'backend-u1',
               objectKey: 'bk/big', reason: 'client_abort', sizeBytes: 130, attempts: 0, nextRetry: clock.now, lastError: null,
-              createdAt: clock.now, inDoubt: false,
+              createdAt: clock.now, inDoubt: false, markerBackend: null,
             }],
           );
           assert.equal(await ledger.abortMultipart('u1', 'client_abort'), false);
@@ -661,15 +661,27 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
     });
 
     describe('cleanup queue', () => {
-      test('a deleted copy whose marker fell back to another backend is owed with a reason naming it', () =>
+      test('a deleted copy is owed with the backend of its delete marker (marker_backend)', () =>
         withLedger(async (ledger) => {
           await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }, { name: 'b', quotaBytes: 1000 }]);
           const fellBack = await put(ledger, 'bk/gone', 4, ['a']);
           await put(ledger, 'bk/also-gone', 4, ['b']);
           await ledger.deleteObject('bk/gone', removedEvent, { markersElsewhere: new Map([[fellBack.copies[0]!.storageKey, 'b']]) });
           await ledger.deleteObject('bk/also-gone', removedEvent);
-          const debts = (await ledger.listCleanup(null, 10)).map((d) => [d.backendName, d.reason, markerBackendOf(d)]);
-          assert.deepEqual(debts, [['a', 'deleted (marker on b)', 'b'], ['b', 'deleted', 'b']]);
+          const debts = (await ledger.listCleanup(null, 10)).map((d) => [d.backendName, d.reason, d.markerBackend, markerBackendOf(d)]);
+          assert.deepEqual(debts, [['a', 'deleted', 'b', 'b'], ['b', 'deleted', 'b', 'b']]);
+        }));
+
+      test('debts recorded before marker_backend still name their marker by their reason', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+          await ledger.enqueueCleanup([
+            { kind: 'object', backendName: 'a', storageKey: 'bk/x!1', reason: 'deleted (marker on b)', sizeBytes: 1 },
+            { kind: 'object', backendName: 'a', storageKey: 'bk/y!1', reason: 'deleted', sizeBytes: 1 },
+            { kind: 'object', backendName: 'a', storageKey: 'bk/z!1', reason: 'overwritten', sizeBytes: 1 },
+          ]);
+          const debts = (await ledger.listCleanup(null, 10)).map((d) => [d.storageKey, d.markerBackend, markerBackendOf(d)]);
+          assert.deepEqual(debts, [['bk/x!1', null, 'b'], ['bk/y!1', null, 'a'], ['bk/z!1', null, null]]);
         }));
 
       test('an abandoned intent owes its bytes in doubt; confirmCleanupLater clears the doubt without counting an attempt', () =>

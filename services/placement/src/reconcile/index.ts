@@ -6,3 +6,4 @@ export { reconcileFoundSomething, type ReconcileCounts, type ReconcileDeps, type
 export { syncBackend, SYNC_PROGRESS_EVERY, type SyncCounts, type SyncRequest } from './sync.js';
 export { leftoverGraceMs, ownWriteId } from './own-keys.js';
 export { rebuildLedger, REBUILD_PROGRESS_EVERY, type RebuildReport, type RebuildRequest } from './rebuild.js';
+export { mergeFromBackends, type MergeReport, type MergeRequest } from './merge.js';

@@ -63,9 +63,9 @@ export interface RebuildReport {
   alreadyThere: number;
 }
 
-type Marks = { storageKey: string } | { hash: string };
+export type Marks = { storageKey: string } | { hash: string };
 
-interface Found {
+export interface Found {
   backend: string;
   storageKey: string;
   info: ObjectInfo;
@@ -182,7 +182,7 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
   return report;
 }
 
-async function walkBackend(
+export async function walkBackend(
   r: RebuildRequest, client: BackendClient, found: Found[],
   marks: Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>, report: RebuildReport,
 ): Promise<void> {
@@ -227,18 +227,18 @@ async function walkBackend(
 }
 
 /** A copy whose bytes are all there: the size the write announced, when it announced one (multipart uploads do not). */
-function isWhole(f: Found): boolean {
+export function isWhole(f: Found): boolean {
   const announced = f.info.metadata['s3o-size'];
   return announced === undefined || Number(announced) === f.info.size;
 }
 
 /** The copy whose metadata was stamped last (x-amz-meta-s3o-seq, write/restamp.ts in the gateway); the first when none was. */
-function newestStamp(copies: Found[]): Found {
+export function newestStamp(copies: Found[]): Found {
   return copies.reduce((best, c) => ((c.info.metadata['s3o-seq'] ?? '') > (best.info.metadata['s3o-seq'] ?? '') ? c : best));
 }
 
 /** When the write started: its id's time (a ULID), else the backend's Last-Modified. */
-function timeOf(writeId: string, info: ObjectInfo): number {
+export function timeOf(writeId: string, info: ObjectInfo): number {
   try {
     return idTime(writeId);
   } catch {
@@ -247,7 +247,7 @@ function timeOf(writeId: string, info: ObjectInfo): number {
 }
 
 /** `{bucket}/{key}` of a copy of ours: the bucket from its metadata, the key from x-amz-meta-s3o-key or its storage path. */
-function objectKeyOf(f: Found, buckets: ReadonlySet<string>): string | null {
+export function objectKeyOf(f: Found, buckets: ReadonlySet<string>): string | null {
   const target = reconcileTarget(f.storageKey, storedBucket(f.info), buckets);
   if (!('bucket' in target)) return null;
   const encoded = f.info.metadata['s3o-key'];

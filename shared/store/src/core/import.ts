@@ -13,6 +13,7 @@ import type {
 import type { CleanupDebt } from '../types.js';
 import type { CommitResult } from '../types.js';
 import { objectRow } from './commit.js';
+import { mergeOperations } from './merge.js';
 import type { Core, TxWork } from './tx-work.js';
 
 export function importOperations(core: Core): ImportLedger {
@@ -56,6 +57,7 @@ async function importOne(work: TxWork, req: ImportObjectRequest): Promise<Import
  */
 export function rebuildOperations(core: Core): RebuildLedger {
   return {
+    ...mergeOperations(core),
     async rebuildObjects(objects: RebuildObjectRequest[], debts: CleanupDebt[]): Promise<RebuildOutcome> {
       return core.withWork(async (work) => {
         const outcome: RebuildOutcome = { objects: 0, copies: 0, debts: 0, alreadyThere: 0 };

@@ -38,7 +38,8 @@ export interface TxWork {
   /** A dead letter goes back to the queue; its bytes were never released, so no quota changes. */
   requeue(row: DeadLetterRow): Promise<void>;
   /** A committed copy stops being live: its bytes move from used to orphan, as a debt. */
-  displace(location: LocationRow, reason: string): Promise<void>;
+  /** `markerBackend`: where a deleted copy's delete marker is (CleanupRow.markerBackend). */
+  displace(location: LocationRow, reason: string, markerBackend?: string): Promise<void>;
   /** A new copy of `object` at `storageKey` on `backendName`: its row, and its bytes charged to the backend. */
   addCopy(object: ObjectRow, backendName: string, storageKey: string): Promise<LocationRow>;
   /**
@@ -178,7 +179,7 @@ class UnitOfWork implements TxWork {
     this.countDebt(row.backendName);
   }
 
-  async displace(location: LocationRow, reason: string): Promise<void> {
+  async displace(location: LocationRow, reason: string, markerBackend?: string): Promise<void> {
     this.chargeUsed(location.backendName, -location.sizeBytes);
     await this.owe({
       kind: 'object',
@@ -187,6 +188,7 @@ class UnitOfWork implements TxWork {
       objectKey: location.objectKey,
       reason,
       sizeBytes: location.sizeBytes,
+      markerBackend: markerBackend ?? null,
     });
   }
 

@@ -1,7 +1,7 @@
 // Claims, intents and the client's object changes (IntentLedger, WriteLedger): the first
 // placement of a write claims space under the backend's quota lock, the bytes travel under
 // an intent, and the commit or delete changes the key's copies in one transaction.
-import { deletedReason } from '../delete-marker.js';
+import { DELETED_REASON } from '../delete-marker.js';
 import { NoSuchIntentError } from '../errors.js';
 import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import type { ClaimRequest, CommitWriteRequest, DeleteOptions, DeleteResult, IntentLedger, WriteLedger } from '../ledger.js';
@@ -99,7 +99,8 @@ export function writeOperations(core: Core): WriteLedger {
         }
         const removed = await work.tx.deleteLocationsForKey(objectKey);
         for (const location of removed) {
-          await work.displace(location, deletedReason(location.backendName, options.markersElsewhere?.get(location.storageKey)));
+          // Each copy's debt names the backend of its marker: cleanup deletes the marker there after the bytes.
+          await work.displace(location, DELETED_REASON, options.markersElsewhere?.get(location.storageKey) ?? location.backendName);
         }
         await work.tx.deleteObjectRow(objectKey);
         const sequenced = await work.takeSequencer();

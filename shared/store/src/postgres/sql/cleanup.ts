@@ -20,6 +20,7 @@ const debtColumns = {
   attempts: int4,
   last_error: z.string().nullable(),
   created_at: int8,
+  marker_backend: z.string().nullable(),
 };
 
 type RawDebt = z.infer<z.ZodObject<typeof debtColumns>>;
@@ -37,6 +38,7 @@ function debtFields(r: RawDebt): Omit<CleanupRow, 'nextRetry' | 'inDoubt'> {
     attempts: r.attempts,
     lastError: r.last_error,
     createdAt: r.created_at,
+    markerBackend: r.marker_backend,
   };
 }
 
@@ -45,14 +47,14 @@ const cleanupRow = z
   .transform((r): CleanupRow => ({ ...debtFields(r), nextRetry: r.next_retry, inDoubt: r.in_doubt }));
 
 const CLEANUP_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
-  size_bytes, attempts, next_retry, last_error, created_at, in_doubt`;
+  size_bytes, attempts, next_retry, last_error, created_at, in_doubt, marker_backend`;
 
 const deadLetterRow = z
   .object({ ...debtColumns, moved_at: int8 })
   .transform((r): DeadLetterRow => ({ ...debtFields(r), movedAt: r.moved_at }));
 
 const DEAD_LETTER_COLUMNS = sql.fragment`id, kind, backend_name, storage_key, backend_upload_id, object_key, reason,
-  size_bytes, attempts, last_error, created_at, moved_at`;
+  size_bytes, attempts, last_error, created_at, moved_at, marker_backend`;
 
 const CLEANUP_HOLDINGS: HoldingTable = {
   kind: 'debt', table: 'cleanup_queue', rowColumn: 'id', numericRow: true,
@@ -110,9 +112,11 @@ export function cleanupWrites(db: Queries): CleanupWrites {
     async insertCleanup(debt, now) {
       const row = await db.one(sql.type(z.object({ id: int8 }))`
         INSERT INTO cleanup_queue
-          (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt)
+          (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt,
+           marker_backend)
         VALUES (${debt.kind}, ${debt.backendName}, ${debt.storageKey}, ${debt.backendUploadId ?? null},
-                ${debt.objectKey ?? null}, ${debt.reason}, ${debt.sizeBytes}, 0, ${now}, ${now}, ${debt.inDoubt ?? false})
+                ${debt.objectKey ?? null}, ${debt.reason}, ${debt.sizeBytes}, 0, ${now}, ${now}, ${debt.inDoubt ?? false},
+                ${debt.markerBackend ?? null})
         RETURNING id`);
       return row.id;
     },
@@ -128,7 +132,7 @@ export function cleanupWrites(db: Queries): CleanupWrites {
                  FOR UPDATE SKIP LOCKED) due
          WHERE q.id = due.id
         RETURNING ${sql.fragment`q.id, q.kind, q.backend_name, q.storage_key, q.backend_upload_id, q.object_key, q.reason,
-          q.size_bytes, q.attempts, q.next_retry, q.last_error, q.created_at, q.in_doubt`}`);
+          q.size_bytes, q.attempts, q.next_retry, q.last_error, q.created_at, q.in_doubt, q.marker_backend`}`);
       return [...rows].sort((a, b) => a.nextRetry - b.nextRetry || a.id - b.id);
     },
 
@@ -155,9 +159,9 @@ export function cleanupWrites(db: Queries): CleanupWrites {
       await db.query(sql.unsafe`
         INSERT INTO cleanup_dlq
           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, last_error,
-           created_at, moved_at)
+           created_at, moved_at, marker_backend)
         VALUES (${row.id}, ${row.kind}, ${row.backendName}, ${row.storageKey}, ${row.backendUploadId}, ${row.objectKey},
-                ${row.reason}, ${row.sizeBytes}, ${row.attempts}, ${row.lastError}, ${row.createdAt}, ${now})`);
+                ${row.reason}, ${row.sizeBytes}, ${row.attempts}, ${row.lastError}, ${row.createdAt}, ${now}, ${row.markerBackend})`);
     },
 
     async takeDeadLetters(ids, limit) {
@@ -174,9 +178,9 @@ export function cleanupWrites(db: Queries): CleanupWrites {
       await db.query(sql.unsafe`
         INSERT INTO cleanup_queue
           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry,
-           last_error, created_at)
+           last_error, created_at, marker_backend)
         VALUES (${row.id}, ${row.kind}, ${row.backendName}, ${row.storageKey}, ${row.backendUploadId}, ${row.objectKey},
-                ${row.reason}, ${row.sizeBytes}, 0, ${now}, ${row.lastError}, ${row.createdAt})`);
+                ${row.reason}, ${row.sizeBytes}, 0, ${now}, ${row.lastError}, ${row.createdAt}, ${row.markerBackend})`);
     },
   };
 }

@@ -18,6 +18,7 @@ interface RawCleanup {
   last_error: string | null;
   created_at: bigint;
   in_doubt: bigint;
+  marker_backend: string | null;
 }
 
 /** The columns a debt has in both tables (queue and DLQ). */
@@ -34,6 +35,7 @@ function debtFields(r: Omit<RawCleanup, 'next_retry' | 'in_doubt'>): Omit<Cleanu
     attempts: int(r.attempts),
     lastError: r.last_error,
     createdAt: int(r.created_at),
+    markerBackend: r.marker_backend,
   };
 }
 
@@ -102,8 +104,8 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
     async insertCleanup(debt, now) {
       const r = c.get<{ id: bigint }>(
         `INSERT INTO cleanup_queue
-           (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt)
-         VALUES (@kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @now, @inDoubt)
+           (kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, created_at, in_doubt, marker_backend)
+         VALUES (@kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @now, @inDoubt, @markerBackend)
          RETURNING id`,
         {
           kind: debt.kind,
@@ -114,6 +116,7 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
           reason: debt.reason,
           sizeBytes: debt.sizeBytes,
           inDoubt: debt.inDoubt ? 1 : 0,
+          markerBackend: debt.markerBackend ?? null,
           now,
         },
       );
@@ -160,9 +163,13 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
     async insertCleanupDeadLetter(row, now) {
       c.run(
         `INSERT INTO cleanup_dlq
-           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, last_error, created_at, moved_at)
-         VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, @attempts, @lastError, @createdAt, @now)`,
-        { ...row, now },
+           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, last_error, created_at, moved_at, marker_backend)
+         VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, @attempts, @lastError, @createdAt, @now, @markerBackend)`,
+        {
+          id: row.id, kind: row.kind, backendName: row.backendName, storageKey: row.storageKey, backendUploadId: row.backendUploadId,
+          objectKey: row.objectKey, reason: row.reason, sizeBytes: row.sizeBytes, attempts: row.attempts, lastError: row.lastError,
+          createdAt: row.createdAt, markerBackend: row.markerBackend, now,
+        },
       );
     },
 
@@ -179,12 +186,12 @@ export function cleanupWrites(c: SqliteConnection): CleanupWrites {
     async reinsertCleanup(row, now) {
       c.run(
         `INSERT INTO cleanup_queue
-           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, last_error, created_at)
-         VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @lastError, @createdAt)`,
+           (id, kind, backend_name, storage_key, backend_upload_id, object_key, reason, size_bytes, attempts, next_retry, last_error, created_at, marker_backend)
+         VALUES (@id, @kind, @backendName, @storageKey, @backendUploadId, @objectKey, @reason, @sizeBytes, 0, @now, @lastError, @createdAt, @markerBackend)`,
         {
           id: row.id, kind: row.kind, backendName: row.backendName, storageKey: row.storageKey,
           backendUploadId: row.backendUploadId, objectKey: row.objectKey, reason: row.reason, sizeBytes: row.sizeBytes,
-          lastError: row.lastError, createdAt: row.createdAt, now,
+          lastError: row.lastError, createdAt: row.createdAt, markerBackend: row.markerBackend, now,
         },
       );
     },
