@@ -2,7 +2,7 @@
 // Encryption feeds the cipher as bytes arrive; decryption holds one stored chunk until its tag
 // checks and only then lets its plaintext out, so no unauthenticated byte ever reaches a
 // client (docs/architecture.md, "Encryption at rest").
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import type { CipherGCM, DecipherGCM } from 'node:crypto';
 import { chunkCipher, chunkDecipher } from './chunk-cipher.js';
 import type { EnvelopeHeader } from './envelope.js';
@@ -112,64 +112,6 @@ export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, so
   }
   encryptor.final(emit);
   yield* drain();
-}
-
-/**
- * The stored form of a readable `source`, as a stream: the same bytes as encryptChunks, but
- * each piece of the source is encrypted in its 'data' callback and pushed at once, with no
- * promise or generator step per piece (the write path's per-piece cost; docs/performance.md,
- * "Encrypted PUT"). Cipher output and tags are pushed as they come, uncopied: an HTTP request
- * body corks the pieces written in one tick into one writev. Like encryptChunks it is pulled:
- * `source` is not touched until the first read, so a backend that refused the connection
- * leaves it whole; an error of the source is the error of the result, and destroying the
- * result destroys a source it started reading.
- */
-export class EncryptStream extends Readable {
-  private readonly encryptor: ChunkEncryptor;
-  private started = false;
-  private ended = false;
-  private readonly pushPiece = (out: Buffer): void => {
-    if (out.length > 0 && !this.push(out)) this.source.pause();
-  };
-
-  constructor(dataKey: Buffer, header: EnvelopeHeader, private readonly source: Readable, indexBase = 0) {
-    super();
-    this.encryptor = new ChunkEncryptor(dataKey, header, indexBase);
-  }
-
-  override _read(): void {
-    if (this.started) {
-      this.source.resume();
-      return;
-    }
-    this.started = true;
-    const source = this.source;
-    source.on('data', (data: Buffer) => {
-      if (this.destroyed) return;
-      try {
-        this.encryptor.update(data, this.pushPiece);
-      } catch (err) {
-        this.destroy(err as Error);
-      }
-    });
-    source.once('end', () => {
-      this.ended = true;
-      if (this.destroyed) return;
-      try {
-        this.encryptor.final(this.pushPiece);
-      } catch (err) {
-        this.destroy(err as Error);
-        return;
-      }
-      this.push(null);
-    });
-    source.once('error', (err) => this.destroy(err));
-  }
-
-  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    if (this.started && !this.ended && !this.source.destroyed) this.source.destroy();
-    done(err);
-  }
 }
 
 /** Cipher output up to this size is joined with its neighbours before it is handed on. */

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import {
-  DecryptStream, encryptChunks, EncryptStream, formatHeader, partIndexBase, planStoredRead, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
+  DecryptStream, encryptChunks, formatHeader, partIndexBase, planStoredRead, IntegrityError, KeyMismatchError, loadLocalKeySource, LocalKeySource, newEnvelope,
   openEnvelope, parseHeader, rewrapHeader, storedLength, storedSpan, TAG_BYTES, UnknownKeyError, type EnvelopeHeader,
 } from '../src/index.js';
 
@@ -188,66 +188,6 @@ describe('pulled encryption', () => {
     const stored = await buffer(pulled);
     assert.deepEqual(stored, await buffer(Readable.from(encryptChunks(dataKey, header, pieces(plain, 999)))), 'the same however the plaintext is cut');
     assert.deepEqual(await decrypt(stored, header), plain);
-  });
-});
-
-describe('EncryptStream (the gateway\'s write path)', () => {
-  test('the same stored bytes as encryptChunks, read only once pulled', async () => {
-    for (const [size, piece, indexBase] of [[0, 1000, 0], [1, 1, 0], [CHUNK, 4096, 0], [3 * CHUNK + 9, 1500, 0], [5 * CHUNK, 5000, partIndexBase(7)]] as const) {
-      const plain = randomBytes(size);
-      const { header, dataKey } = await newEnvelope(keys, CHUNK, size);
-      const source = pieces(plain, piece);
-      const stream = new EncryptStream(dataKey, header, source, indexBase);
-      assert.equal(source.readableDidRead, false, 'nothing read before the first pull');
-      const stored = await buffer(stream);
-      assert.deepEqual(stored, await buffer(Readable.from(encryptChunks(dataKey, header, pieces(plain, 999), indexBase))), `${size} bytes in pieces of ${piece}`);
-      if (indexBase === 0) assert.deepEqual(await decrypt(stored, header), plain);
-    }
-  });
-
-  test('more or fewer bytes than declared fail the stream', async () => {
-    const { header, dataKey } = await newEnvelope(keys, CHUNK, 10);
-    await assert.rejects(buffer(new EncryptStream(dataKey, header, Readable.from([randomBytes(11)]))), /more than the declared 10/);
-    await assert.rejects(buffer(new EncryptStream(dataKey, header, Readable.from([randomBytes(9)]))), /9 of the declared 10/);
-  });
-
-  test('an error of the source is the error of the stream; destroying the stream destroys the source it read', async () => {
-    const { header, dataKey } = await newEnvelope(keys, CHUNK, 3 * CHUNK);
-    const failing = new Readable({ read() {} });
-    const broken = new EncryptStream(dataKey, header, failing);
-    const read = buffer(broken);
-    failing.push(randomBytes(100));
-    failing.destroy(new Error('client went away'));
-    await assert.rejects(read, /client went away/);
-
-    const source = new Readable({ read() {} });
-    const stream = new EncryptStream(dataKey, header, source);
-    stream.once('data', () => stream.destroy());
-    source.push(randomBytes(CHUNK + 1));
-    await new Promise((resolve) => stream.once('close', resolve));
-    assert.equal(source.destroyed, true);
-
-    const untouched = pieces(randomBytes(3 * CHUNK), 1000);
-    new EncryptStream(dataKey, header, untouched).destroy();
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(untouched.destroyed, false, 'a stream destroyed before its first read leaves its source whole');
-    assert.equal(untouched.readableDidRead, false);
-  });
-
-  test('a consumer that does not read holds the source back (memory bounded by the buffers)', async () => {
-    const size = 256 * CHUNK;
-    const { header, dataKey } = await newEnvelope(keys, CHUNK, size);
-    const source = pieces(randomBytes(size), 8192);
-    const stream = new EncryptStream(dataKey, header, source);
-    let got = 0;
-    stream.on('data', (c: Buffer) => { got += c.length; });
-    stream.once('data', () => stream.pause());
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(stream.readableLength < size / 4, `${stream.readableLength} bytes buffered`);
-    assert.equal(source.readableEnded, false);
-    stream.resume();
-    await new Promise((resolve) => stream.once('end', resolve));
-    assert.equal(got, storedLength(size, CHUNK));
   });
 });
 

@@ -2,7 +2,7 @@
 // rest"): one data key per object, its header kept in the ledger and in the backend object's
 // metadata (`x-amz-meta-s3o-enc`), the body encrypted chunk by chunk as it streams through.
 import { Readable } from 'node:stream';
-import { EncryptStream, formatHeader, newEnvelope, parseHeader, partIndexBase, storedLength, type EnvelopeHeader } from '@s3o/crypto';
+import { encryptChunks, formatHeader, newEnvelope, parseHeader, partIndexBase, storedLength, type EnvelopeHeader } from '@s3o/crypto';
 import { counter } from '@s3o/telemetry';
 import type { GatewayDeps } from '../context.js';
 
@@ -51,7 +51,7 @@ export async function planUploadEncryption(deps: Pick<GatewayDeps, 'config' | 'k
 export function encryptedPart(header: EnvelopeHeader, dataKey: Buffer, partNumber: number, length: number, plain: Readable): { body: Readable; storedSize: number } {
   const part: EnvelopeHeader = { ...header, plaintextLength: length, parts: undefined };
   return {
-    body: new EncryptStream(dataKey, part, plain, partIndexBase(partNumber)),
+    body: Readable.from(encryptChunks(dataKey, part, plain, partIndexBase(partNumber)), { objectMode: false }),
     storedSize: storedLength(length, header.chunkSize),
   };
 }
@@ -65,5 +65,5 @@ export function completedHeader(uploadHeader: string, parts: ReadonlyArray<{ par
 
 /** The stored form of `plain`, read from it only as the backend reads (so a refused connection leaves it whole). */
 export function encryptedBody(plan: WriteEncryption, plain: Readable): Readable {
-  return new EncryptStream(plan.dataKey, plan.header, plain);
+  return Readable.from(encryptChunks(plan.dataKey, plan.header, plain), { objectMode: false });
 }
