@@ -3,7 +3,9 @@
 // infra/bench built). Both run `serve` over one sink; every scenario alternates slices between
 // them, order swapped each round, so a change of load on a shared machine hits both alike.
 // Prints each build's gateway CPU per operation (/proc, user + system) and new ÷ base.
-// AB_ONLY=PUT,GET limits the scenarios to titles starting with these.
+// AB_ONLY=PUT,GET limits the scenarios to titles starting with these. AB_ENCRYPTION=1 turns both
+// gateways' encryption at rest on, AB_ENCRYPTION=new only the second's (the same CLI twice then
+// gives encrypted ÷ plaintext); the sink keeps no bytes, so only PUT rows make sense with it.
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +26,13 @@ const bucket = { name: 'bench', credentials: { accessKeyId: 'ab', secretAccessKe
 async function start(name, cli) {
   const dir = join(work, name); await mkdir(dir);
   const port = await freePort();
-  const { yaml } = gatewayConfigYaml({ port, databasePath: join(dir, 's3o.db'), backend, buckets: [bucket] });
+  const { yaml } = gatewayConfigYaml({ port, databasePath: join(dir, 's3o.db'), backend, buckets: [bucket], encryption: [name, '1'].includes(process.env.AB_ENCRYPTION ?? '') });
   await writeFile(join(dir, 'config.yaml'), yaml);
   const child = spawnNode(name, cli, ['serve', '--config', join(dir, 'config.yaml')], { cwd: dir });
   child.process.stdout.resume();
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) { try { const r = await fetch(`${url}/health/ready`); await r.arrayBuffer(); if (r.status === 200) break; } catch {} await new Promise((r) => setTimeout(r, 100)); }
+  if (child.process.exitCode !== null) throw new Error(`${name} exited: ${child.stderrTail()}`);
   return { name, child, probe: new ProcessProbe(child.pid), s3: createBenchClient(url, bucket.credentials, 'when-required').s3 };
 }
 const gws = [await start('base', baseCli), await start('new', newCli)];
