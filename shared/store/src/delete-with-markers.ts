@@ -5,14 +5,19 @@
 // cannot take it, named by the copy's debt), and cleanup deletes a marker only after the
 // copy's bytes. A copy no backend takes a marker for (every one down) is deleted without one:
 // the delete is not refused for want of a safety net that matters only if the ledger is lost
-// meanwhile.
+// meanwhile. A marker PUT that failed may still land (a backend that hung works off what it
+// held later), so each backend a marker was sent to without success owes that marker key, in
+// doubt: cleanup deletes it twice, `cleanup_queue.confirm_delay` apart.
 //
 // The backends are typed by what this needs of them, so the store does not depend on the
 // backend client package.
 import { Readable } from 'node:stream';
 import { deleteMarkerKey } from './delete-marker.js';
 import type { DeleteOptions, DeleteResult, Ledger } from './ledger.js';
-import type { CommitEvents, DeleteOutcome, LocationRow } from './types.js';
+import type { CleanupDebt, CommitEvents, DeleteOutcome, LocationRow } from './types.js';
+
+/** The reason of the debt of a marker whose PUT failed on a backend (it may land there yet). */
+export const MARKER_IN_DOUBT_REASON = 'delete marker in doubt';
 
 /** What a marker needs of a backend client (@s3o/backends BackendClient has it). */
 export interface MarkerBackend {
@@ -24,7 +29,7 @@ export interface MarkerBackend {
 }
 
 export interface MarkerDeps {
-  ledger: Pick<Ledger, 'getObject' | 'deleteObject'>;
+  ledger: Pick<Ledger, 'getObject' | 'deleteObject' | 'enqueueCleanup'>;
   backends: ReadonlyMap<string, MarkerBackend>;
   /**
    * Backend names in the order to try them, those that cannot take a write now (breaker open)
@@ -57,13 +62,20 @@ export async function deleteWithMarkers(
   const found = await deps.ledger.getObject(objectKey);
   // `${copy backend}\n${storage key}` → the backend its marker went to.
   const marked = new Map<string, string>();
+  // Copies a marker was tried for (taken or not): those of a write committed meanwhile are not.
+  const tried = new Set<string>();
   if (found && spares(found.object, options)) return { existed: true, removed: [], sequencer: null };
   if (found) {
     // A copy no backend took a marker for is deleted all the same: a delete must not wait for
     // the backends (its bytes are a durable debt either way), and only a ledger lost before
     // cleanup deleted those bytes could bring the object back — said in the log.
-    await writeMarkers(deps, found.locations.filter((l) => l.state === 'ok'), marked).catch((err: unknown) =>
+    const failed: CleanupDebt[] = [];
+    const copies = found.locations.filter((l) => l.state === 'ok');
+    for (const copy of copies) tried.add(copyId(copy));
+    await writeMarkers(deps, copies, marked, failed).catch((err: unknown) =>
       deps.logger.warn({ err, objectKey }, 'no backend took a delete marker; the object is deleted without one (a ledger rebuild before cleanup deletes its bytes could restore it)'));
+    // Owed before the ledger forgets the object, so no crash leaves a late marker unaccounted.
+    if (failed.length > 0) await deps.ledger.enqueueCleanup(failed);
   }
   // The debts of copies whose marker fell back name where it is, so cleanup deletes it there.
   const markersElsewhere = new Map<string, string>();
@@ -79,12 +91,19 @@ export async function deleteWithMarkers(
     return result;
   }
   // A write that committed between the read and the delete has copies no marker names yet.
-  const unmarked = result.removed.filter((l) => !marked.has(`${l.backendName}\n${l.storageKey}`));
+  const unmarked = result.removed.filter((l) => !tried.has(copyId(l)));
   if (unmarked.length > 0) {
-    await writeMarkers(deps, unmarked, marked).catch((err: unknown) =>
+    const failed: CleanupDebt[] = [];
+    await writeMarkers(deps, unmarked, marked, failed).catch((err: unknown) =>
       deps.logger.warn({ err, objectKey }, 'a delete marker for a copy committed during the delete could not be written'));
+    if (failed.length > 0) await deps.ledger.enqueueCleanup(failed);
   }
   return result;
+}
+
+/** A copy's key in `marked` and `tried`. */
+function copyId(copy: LocationRow): string {
+  return `${copy.backendName}\n${copy.storageKey}`;
 }
 
 /** Whether the delete's conditions spare the object as read (the ledger checks them again under the key lock). */
@@ -98,9 +117,10 @@ function spares(object: { createdAt: number; tags?: Record<string, string> | nul
  * breaker open: such backends are tried last), on the first other backend that can: a rebuild
  * matches markers to copies by storage key across every backend (storage keys are unique to a
  * write or replica), and the copy's debt names that backend (markerBackend) so cleanup deletes
- * the marker there after the bytes.
+ * the marker there after the bytes. Each backend whose marker PUT failed gets a debt in
+ * `failed`: that marker key, in doubt (it may land yet).
  */
-async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Map<string, string>): Promise<void> {
+async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Map<string, string>, failed: CleanupDebt[]): Promise<void> {
   const timeoutMs = Math.min(deps.backendTimeoutMs, MARKER_TIMEOUT_CAP_MS);
   await Promise.all(copies.map(async (copy) => {
     const preferred = [copy.backendName, ...[...deps.backends.keys()].filter((name) => name !== copy.backendName)];
@@ -114,10 +134,14 @@ async function writeMarkers(deps: MarkerDeps, copies: LocationRow[], marked: Map
           contentLength: 0, contentType: 'application/octet-stream', metadata: { 's3o-deleted': copy.writeId, 's3o-copy-backend': copy.backendName },
           signal: AbortSignal.timeout(timeoutMs),
         });
-        marked.set(`${copy.backendName}\n${copy.storageKey}`, name);
+        marked.set(copyId(copy), name);
         return;
       } catch (err) {
         lastError = err;
+        failed.push({
+          kind: 'object', backendName: name, storageKey: deleteMarkerKey(copy.storageKey), objectKey: copy.objectKey,
+          reason: MARKER_IN_DOUBT_REASON, sizeBytes: 0, inDoubt: true,
+        });
       }
     }
     throw lastError;
