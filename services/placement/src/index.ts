@@ -15,7 +15,7 @@ import type { KeySource } from '@s3o/crypto';
 
 export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
 export {
-  Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId, rebuildLedger, REBUILD_PROGRESS_EVERY,
+  Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId, rebuildLedger, MissingBackendsError, REBUILD_PROGRESS_EVERY,
 } from './reconcile/index.js';
 export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, RebuildReport, RebuildRequest, SyncCounts, SyncRequest } from './reconcile/index.js';
 export { PLACEMENT_WORKERS } from './worker-names.js';
