@@ -191,6 +191,7 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
     }
   }
   report.objects = objects.length;
+  report.uploadsUnlisted.sort();
 
   // Markers whose bytes are gone already: only the marker is left to delete.
   // (A fallback marker, on another backend than its bytes, is owed too: cleanup removes only the one beside the bytes.)
