@@ -16,14 +16,14 @@ import { MissingBackendsError, rebuildLedger, type RebuildReport } from '@s3o/pl
 import { loadConfigFile } from './config-file.js';
 import { openConfiguredLedger } from './runtime.js';
 
-export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force] [--allow-missing BACKEND]...
+export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force] [--allow-missing BACKEND]... [--concurrency N]
                rebuild a lost ledger from the backends (orchestrator stopped, empty
                database; --force resumes over a non-empty one, or adds what a backend
                that was missing holds). Open multipart uploads are aborted. Progress on
                stderr, a report on stdout. Exit 0 done, 2 when some keys could not be
                looked at (nothing written: run again), 3 when a backend is unreachable
                (--allow-missing NAME goes on without it), 1 on bad arguments or a
-               non-empty ledger.
+               non-empty ledger. --concurrency: HEADs in flight per backend (32).
 `;
 
 function usageError(message: string): number {
@@ -51,6 +51,7 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
         'dry-run': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         'allow-missing': { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string' },
       },
       allowPositionals: false,
     }));
@@ -63,6 +64,10 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
   const { config } = loaded;
   const dryRun = values['dry-run'] ?? false;
   const allowMissing = new Set(values['allow-missing'] ?? []);
+  const headsPerBackend = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (headsPerBackend !== undefined && !(Number.isInteger(headsPerBackend) && headsPerBackend >= 1 && headsPerBackend <= 256)) {
+    return usageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
+  }
   const unknown = [...allowMissing].filter((name) => !config.backends.some((b) => b.name === name));
   if (unknown.length > 0) return usageError(`--allow-missing names no configured backend: ${unknown.join(', ')}`);
 
@@ -88,7 +93,7 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
     let report: RebuildReport;
     try {
       report = await rebuildLedger({
-        ledger, clients: [...clients.values()], buckets: new Set(config.buckets.map((b) => b.name)), dryRun, allowMissing, signal: stop.signal,
+        ledger, clients: [...clients.values()], buckets: new Set(config.buckets.map((b) => b.name)), dryRun, allowMissing, headsPerBackend, signal: stop.signal,
         onProgress: (line) => process.stderr.write(`rebuild: ${line}\n`),
       });
     } catch (err) {

@@ -2,7 +2,7 @@
 // docs/architecture.md §4 "Rebuilding the ledger from the backends"). Two phases:
 //
 //  1. walk: every backend's listing, all backends at once, page by page; each key is either a
-//     delete marker (noted) or looked at with a HEAD (16 at a time per backend) — what every
+//     delete marker (noted) or looked at with a HEAD (32 at a time per backend by default) — what every
 //     stored object carries (x-amz-meta-s3o-*) says which bucket, key and write it belongs to.
 //  2. decide, per object key: the newest write (write ids are ULIDs: they sort by time) that
 //     has a whole copy somewhere is the object — unless a delete marker names one of its
@@ -24,7 +24,12 @@ import { ownWriteId } from './own-keys.js';
 import { storedBucket, storedIdentity } from './stored-identity.js';
 
 const PAGE_SIZE = 1000;
-const HEADS_PER_BACKEND = 16;
+/**
+ * HEADs in flight per backend unless told otherwise. Against a provider a HEAD costs a round
+ * trip (tens of ms), so the walk's speed is this many times the round trip's inverse; a local
+ * s3rver is bound by its own CPU long before (docs/performance.md, "Ledger rebuild").
+ */
+export const REBUILD_HEADS_PER_BACKEND = 32;
 /** Objects per ledger transaction. */
 const REBUILD_BATCH = 200;
 export const REBUILD_PROGRESS_EVERY = 1000;
@@ -40,6 +45,8 @@ export interface RebuildRequest {
    * instead of refusing it. A backend named here that answers is walked as usual.
    */
   allowMissing?: ReadonlySet<string>;
+  /** HEADs in flight per backend (default REBUILD_HEADS_PER_BACKEND) */
+  headsPerBackend?: number;
   /** a line per REBUILD_PROGRESS_EVERY keys of a backend, and per ledger batch */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
@@ -285,7 +292,7 @@ async function walkBackend(
       else m.hashes.add(marked.hash);
       m.markers.push({ key, marks: marked });
     }
-    await forEachBounded(toHead, HEADS_PER_BACKEND, async (storageKey) => {
+    await forEachBounded(toHead, r.headsPerBackend ?? REBUILD_HEADS_PER_BACKEND, async (storageKey) => {
       try {
         report.heads++;
         const info = await client.headObject(storageKey, { signal: r.signal });
