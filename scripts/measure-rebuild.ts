@@ -5,7 +5,8 @@
 // take seconds to make — then starts the backends and runs the compiled CLI's rebuild against
 // an empty SQLite ledger, timing it and reading each process's CPU from /proc.
 //
-//   node --conditions=source --import tsx scripts/measure-rebuild.ts [--objects N] [--backends B] [--copies C] [--cpu-prof]
+//   node --conditions=source --import tsx scripts/measure-rebuild.ts [--objects N] [--backends B] [--copies C]
+//     [--concurrency N] [--cpu-prof]     (profiles go to $TMPDIR/s3o-rebuild-profile)
 //
 // Run `npx tsc -b` first (the compiled CLI is what is measured). Everything lives in a
 // temporary directory that is removed at the end.
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     backends: { type: 'string', default: '2' },
     copies: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** passed to the rebuild: HEADs in flight per backend */
+    concurrency: { type: 'string' },
   },
 });
 const objects = Number(values.objects);
@@ -99,7 +102,8 @@ try {
   }));
   const backendCpuBefore = await Promise.all(procs.map((p) => cpuSeconds(p.pid)));
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
-  const args = ['--no-warnings', ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 's3o-rebuild-profile')] : []), CLI_MAIN, 'rebuild', '--config', configPath];
+  const args = ['--no-warnings', ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(tmpdir(), 's3o-rebuild-profile')] : []), CLI_MAIN, 'rebuild', '--config', configPath,
+    ...(values.concurrency ? ['--concurrency', values.concurrency] : [])];
   const started = Date.now();
   let rebuildCpu = 0;
   const result = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) => {
