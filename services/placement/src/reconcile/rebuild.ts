@@ -181,8 +181,16 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
         const stamp = newestStamp(whole);
         const identity: ObjectIdentity = storedIdentity(stamp.info);
         // Copies of one write hold the same bytes; one that does not match the stamp's size is cut off.
-        const copies = whole.filter((c) => c.info.size === stamp.info.size);
-        for (const c of write.copies) if (!copies.includes(c)) owe(c, 'rebuild-incomplete', objectKey);
+        const sameSize = whole.filter((c) => c.info.size === stamp.info.size);
+        // An object has at most one copy per backend (the ledger's rule); a second whole copy of
+        // the write on one backend (a replica whose commit never happened) is surplus bytes.
+        const copies: Found[] = [];
+        for (const c of [stamp, ...sameSize.filter((c) => c !== stamp)]) {
+          if (c.info.size !== stamp.info.size) continue;
+          if (copies.some((k) => k.backend === c.backend)) owe(c, 'rebuild-duplicate', objectKey);
+          else copies.push(c);
+        }
+        for (const c of write.copies) if (!sameSize.includes(c) && c !== stamp) owe(c, 'rebuild-incomplete', objectKey);
         objects.push({
           objectKey, writeId: write.writeId, createdAt: timeOf(write.writeId, stamp.info), identity,
           copies: copies.map((c) => ({ backendName: c.backend, storageKey: c.storageKey })),
