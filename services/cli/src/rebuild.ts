@@ -4,21 +4,27 @@
 // empty database (a new SQLite file, an empty Postgres database): it refuses a ledger that
 // holds objects, copies, debts or open uploads unless --force (resuming an interrupted
 // rebuild: what is already recorded is kept). Progress goes to stderr, the report to stdout.
-// Exit: 0 done, 1 bad arguments / configuration / a non-empty ledger, 2 some keys could not be
-// looked at (nothing was written: run again).
+// Every backend must answer first: an unreachable one is refused (exit 3, naming it) unless
+// `--allow-missing NAME` lets the run go on without it (a later `rebuild --force` with it back
+// records what only it held). Exit: 0 done, 1 bad arguments / configuration / a non-empty
+// ledger, 2 some keys could not be looked at (nothing was written: run again), 3 a backend is
+// unreachable.
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createBackendClients } from '@s3o/backends';
-import { rebuildLedger, type RebuildReport } from '@s3o/placement';
+import { MissingBackendsError, rebuildLedger, type RebuildReport } from '@s3o/placement';
 import { loadConfigFile } from './config-file.js';
 import { openConfiguredLedger } from './runtime.js';
 import { runMerge } from './rebuild-merge.js';
 
-export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force | --merge]
+export const REBUILD_USAGE = `    rebuild --config FILE [--dry-run] [--force | --merge] [--allow-missing BACKEND]... [--concurrency N]
                rebuild a lost ledger from the backends (orchestrator stopped, empty
-               database; --force resumes over a non-empty one). Progress on stderr, a
-               report on stdout. Exit 0 done, 2 when some keys could not be looked at
-               (nothing written: run again), 1 on bad arguments or a non-empty ledger.
+               database; --force resumes over a non-empty one, or adds what a backend
+               that was missing holds). Open multipart uploads are aborted. Progress on
+               stderr, a report on stdout. Exit 0 done, 2 when some keys could not be
+               looked at (nothing written: run again), 3 when a backend is unreachable
+               (--allow-missing NAME goes on without it), 1 on bad arguments or a
+               non-empty ledger. --concurrency: HEADs in flight per backend (32).
                --merge: after restoring a backup, adopt the writes and deletes the
                backends saw since (orchestrator stopped, over the restored ledger).
 `;
@@ -32,7 +38,10 @@ export function rebuildSummary(r: RebuildReport): string {
   return `${r.objects} objects, ${r.copies} copies, ${r.bytes} bytes; ${r.conflicts} conflicts (keys with more than one write), `
     + `${r.deleted} kept deleted by markers, ${r.debts} debts (${r.debtBytes} bytes), ${r.markers} delete markers; `
     + `skipped: ${r.foreign} foreign keys, ${r.unknownBucket} of unknown buckets; ${r.failed} failed, ${r.alreadyThere} already there; `
-    + `${r.listed} keys listed, ${r.heads} HEADs`;
+    + `${r.listed} keys listed, ${r.heads} HEADs; uploads: ${r.uploads} open, ${r.uploadsAborted} aborted, ${r.uploadsOwed} owed`
+    + `${r.uploadsUnlisted.length > 0 ? ` (not listable on ${r.uploadsUnlisted.join(', ')})` : ''}`
+    + `${r.otherWrite > 0 ? `; ${r.otherWrite} keys recorded with another write (left as recorded)` : ''}`
+    + `${r.missing.length > 0 ? `; MISSING backends, not walked: ${r.missing.map((m) => m.backend).join(', ')} (run again with --force once they answer)` : ''}`;
 }
 
 export async function runRebuildCommand(args: string[]): Promise<number> {
@@ -45,6 +54,8 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
         'dry-run': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         merge: { type: 'boolean', default: false },
+        'allow-missing': { type: 'string', multiple: true, default: [] },
+        concurrency: { type: 'string' },
       },
       allowPositionals: false,
     }));
@@ -57,6 +68,13 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
   if (!loaded) return 1;
   const { config } = loaded;
   const dryRun = values['dry-run'] ?? false;
+  const allowMissing = new Set(values['allow-missing'] ?? []);
+  const headsPerBackend = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (headsPerBackend !== undefined && !(Number.isInteger(headsPerBackend) && headsPerBackend >= 1 && headsPerBackend <= 256)) {
+    return usageError(`--concurrency must be a whole number from 1 to 256, not "${values.concurrency}"`);
+  }
+  const unknown = [...allowMissing].filter((name) => !config.backends.some((b) => b.name === name));
+  if (unknown.length > 0) return usageError(`--allow-missing names no configured backend: ${unknown.join(', ')}`);
 
   const ledger = await openConfiguredLedger(config, `rebuild@${hostname()}:${process.pid}`);
   const clients = createBackendClients(config.backends.map((b) => ({ ...b, timeoutMs: config.server.backendTimeoutMs })));
@@ -78,10 +96,19 @@ export async function runRebuildCommand(args: string[]): Promise<number> {
     if (!dryRun) await ledger.syncBackends(config.backends.map((b) => ({ name: b.name, quotaBytes: b.quotaBytes })));
     const started = Date.now();
     process.stderr.write(`rebuild: ${dryRun ? '(dry run) ' : ''}walking ${clients.size} backends\n`);
-    const report = await rebuildLedger({
-      ledger, clients: [...clients.values()], buckets: new Set(config.buckets.map((b) => b.name)), dryRun, signal: stop.signal,
-      onProgress: (line) => process.stderr.write(`rebuild: ${line}\n`),
-    });
+    let report: RebuildReport;
+    try {
+      report = await rebuildLedger({
+        ledger, clients: [...clients.values()], buckets: new Set(config.buckets.map((b) => b.name)), dryRun, allowMissing, headsPerBackend, signal: stop.signal,
+        onProgress: (line) => process.stderr.write(`rebuild: ${line}\n`),
+      });
+    } catch (err) {
+      if (!(err instanceof MissingBackendsError)) throw err;
+      process.stderr.write(`rebuild: nothing done, ${err.message}. Without a backend the rebuild cannot see its copies or delete `
+        + `markers; bring it back, or pass --allow-missing ${err.missing.map((m) => m.backend).join(' --allow-missing ')} to go on without it `
+        + '(objects only it holds are left out until a later rebuild --force with it back)\n');
+      return 3;
+    }
     const seconds = (Date.now() - started) / 1000;
     const verb = report.failed > 0 ? 'nothing written, some keys could not be looked at (run again)' : dryRun ? 'dry run, nothing written' : 'done';
     process.stdout.write(`rebuild (${verb}): ${rebuildSummary(report)}; ${seconds.toFixed(1)} s `

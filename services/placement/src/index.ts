@@ -15,7 +15,8 @@ import type { KeySource } from '@s3o/crypto';
 
 export type { BackendHealthView, ReplicationDeps, ReplicationLedger } from './replication/index.js';
 export {
-  Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId, rebuildLedger, REBUILD_PROGRESS_EVERY, mergeFromBackends,
+  Reconciler, reconcileFoundSomething, syncBackend, SYNC_PROGRESS_EVERY, leftoverGraceMs, ownWriteId, rebuildLedger, MissingBackendsError, REBUILD_PROGRESS_EVERY,
+  mergeFromBackends,
 } from './reconcile/index.js';
 export type { ReconcileCounts, ReconcileDeps, ReconcileLedger, RebuildReport, RebuildRequest, SyncCounts, SyncRequest, MergeReport, MergeRequest } from './reconcile/index.js';
 export { PLACEMENT_WORKERS } from './worker-names.js';

@@ -337,16 +337,26 @@ export class BackendClient {
    * fails with BackendUnsupportedError.
    */
   async listUploadsOf(key: string, options: RequestOptions = {}): Promise<ListedUpload[]> {
+    return (await this.listUploads(key, options)).filter((u) => u.key === key);
+  }
+
+  /**
+   * Every open multipart upload whose key starts with `prefix` ('' for the whole bucket),
+   * every page: a ledger rebuild finds the uploads the lost ledger knew of this way. A
+   * backend that cannot list uploads (405/501) fails with BackendUnsupportedError.
+   */
+  async listUploads(prefix: string, options: RequestOptions = {}): Promise<ListedUpload[]> {
     const found: ListedUpload[] = [];
     let markers: { keyMarker: string; uploadIdMarker: string } | undefined;
     do {
-      const query: Array<[string, string]> = [['uploads', ''], ['encoding-type', 'url'], ['prefix', key]];
+      const query: Array<[string, string]> = [['uploads', ''], ['encoding-type', 'url']];
+      if (prefix !== '') query.push(['prefix', prefix]);
       if (markers) query.push(['key-marker', markers.keyMarker], ['upload-id-marker', markers.uploadIdMarker]);
       const exchange = await this.call('ListMultipartUploads', { method: 'GET', path: this.addressing.bucketPath(), query, signal: options.signal });
       const xml = await exchange.readText(MAX_XML_BYTES);
       const page = parseUploadsPage(xml);
       if (!page) throw this.failedAnswer(exchange.response, 'ListMultipartUploads', xml);
-      found.push(...page.uploads.filter((u) => u.key === key));
+      found.push(...page.uploads);
       markers = page.next;
     } while (markers);
     return found;

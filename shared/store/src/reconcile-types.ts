@@ -77,6 +77,8 @@ export interface RebuildOutcome {
   debts: number;
   /** records already there (a rebuild run again after an interruption): left as they are */
   alreadyThere: number;
+  /** objects already recorded with another write than the one found: neither changed nor given the found copies */
+  otherWrite: Array<{ objectKey: string; recorded: string; found: string }>;
 }
 
 /** Rebuilding the ledger from what the backends hold (`s3-orchestrator rebuild`). */

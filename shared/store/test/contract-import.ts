@@ -191,7 +191,7 @@ export function describeImportContract(withLedger: WithLedger): void {
           [rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002'], ['b', 'bk/k!01JB0000000000000000000003']])],
           [{ kind: 'object', backendName: 'a', storageKey: 'bk/k!01JB0000000000000000000001', objectKey: 'bk/k', reason: 'rebuild-superseded', sizeBytes: 4 }],
         );
-        assert.deepEqual(outcome, { objects: 1, copies: 2, debts: 1, alreadyThere: 0 });
+        assert.deepEqual(outcome, { objects: 1, copies: 2, debts: 1, alreadyThere: 0, otherWrite: [] });
         const got = await ledger.getObject('bk/k');
         assert.equal(got?.object.writeId, '01JB0000000000000000000002');
         assert.equal(got?.object.createdAt, 1_700_000_000_000);
@@ -212,9 +212,27 @@ export function describeImportContract(withLedger: WithLedger): void {
         const req = rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002']]);
         const debt = { kind: 'object' as const, backendName: 'a', storageKey: 'bk/old', objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 };
         await ledger.rebuildObjects([req], [debt]);
-        assert.deepEqual(await ledger.rebuildObjects([req], [debt]), { objects: 0, copies: 0, debts: 0, alreadyThere: 1 });
+        assert.deepEqual(await ledger.rebuildObjects([req], [debt]), { objects: 0, copies: 0, debts: 0, alreadyThere: 1, otherWrite: [] });
         assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 0, inflightBytes: 0 });
         assert.equal((await ledger.listCleanup(null, 10)).length, 1);
+      }));
+
+    test('a later run (a backend back that was missing) adds copies of the recorded write, never of another write of the key', () =>
+      withLedger(async (ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 0 }]);
+        await ledger.rebuildObjects([rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002']])], []);
+        const later = await ledger.rebuildObjects([
+          rebuilt('bk/k', '01JB0000000000000000000002', 10, [['a', 'bk/k!01JB0000000000000000000002'], ['b', 'bk/k!01JB0000000000000000000004']]),
+        ], []);
+        assert.deepEqual(later, { objects: 0, copies: 1, debts: 0, alreadyThere: 1, otherWrite: [] });
+        const other = await ledger.rebuildObjects([rebuilt('bk/k', '01JB0000000000000000000009', 7, [['b', 'bk/k!01JB0000000000000000000009']])], []);
+        assert.deepEqual(other, {
+          objects: 0, copies: 0, debts: 0, alreadyThere: 1,
+          otherWrite: [{ objectKey: 'bk/k', recorded: '01JB0000000000000000000002', found: '01JB0000000000000000000009' }],
+        });
+        const got = await ledger.getObject('bk/k');
+        assert.deepEqual(got?.locations.map((l) => [l.backendName, l.storageKey]), [['a', 'bk/k!01JB0000000000000000000002'], ['b', 'bk/k!01JB0000000000000000000004']]);
+        assert.deepEqual(await quota(ledger, 'b'), { bytesLimit: 0, bytesUsed: 10, orphanBytes: 0, inflightBytes: 0 });
       }));
   });
 

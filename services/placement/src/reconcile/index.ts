@@ -5,5 +5,5 @@ export { Reconciler } from './reconcile-pass.js';
 export { reconcileFoundSomething, type ReconcileCounts, type ReconcileDeps, type ReconcileLedger } from './deps.js';
 export { syncBackend, SYNC_PROGRESS_EVERY, type SyncCounts, type SyncRequest } from './sync.js';
 export { leftoverGraceMs, ownWriteId } from './own-keys.js';
-export { rebuildLedger, REBUILD_PROGRESS_EVERY, type RebuildReport, type RebuildRequest } from './rebuild.js';
+export { MissingBackendsError, rebuildLedger, REBUILD_PROGRESS_EVERY, type RebuildReport, type RebuildRequest } from './rebuild.js';
 export { mergeFromBackends, type MergeReport, type MergeRequest } from './merge.js';

@@ -71,7 +71,8 @@ interface Write {
 export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
   const walk: RebuildReport = {
     listed: 0, heads: 0, objects: 0, copies: 0, bytes: 0, conflicts: 0, deleted: 0, debts: 0, debtBytes: 0, markers: 0,
-    foreign: 0, unknownBucket: 0, failed: 0, alreadyThere: 0,
+    foreign: 0, unknownBucket: 0, failed: 0, alreadyThere: 0, missing: [], otherWrite: 0,
+    uploads: 0, uploadsAborted: 0, uploadsOwed: 0, uploadsUnlisted: [],
   };
   const found: Found[] = [];
   const marks = new Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>();

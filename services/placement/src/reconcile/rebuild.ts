@@ -2,7 +2,7 @@
 // docs/architecture.md §4 "Rebuilding the ledger from the backends"). Two phases:
 //
 //  1. walk: every backend's listing, all backends at once, page by page; each key is either a
-//     delete marker (noted) or looked at with a HEAD (16 at a time per backend) — what every
+//     delete marker (noted) or looked at with a HEAD (32 at a time per backend by default) — what every
 //     stored object carries (x-amz-meta-s3o-*) says which bucket, key and write it belongs to.
 //  2. decide, per object key: the newest write (write ids are ULIDs: they sort by time) that
 //     has a whole copy somewhere is the object — unless a delete marker names one of its
@@ -15,7 +15,7 @@
 //
 // The ledger side (core/import.ts rebuildObjects) never overwrites and skips storage keys a
 // record accounts for, so an interrupted rebuild is resumed by running it again (--force).
-import type { BackendClient, ObjectInfo } from '@s3o/backends';
+import { BackendUnsupportedError, type BackendClient, type ObjectInfo } from '@s3o/backends';
 import type { CleanupDebt, ObjectIdentity, ReadLedger, RebuildLedger, RebuildObjectRequest } from '@s3o/store';
 import { DELETED_REASON, idTime, keyOfStoragePath, markedBy, storageKeyHash } from '@s3o/store';
 import { forEachBounded } from './bounded.js';
@@ -24,7 +24,12 @@ import { ownWriteId } from './own-keys.js';
 import { storedBucket, storedIdentity } from './stored-identity.js';
 
 const PAGE_SIZE = 1000;
-const HEADS_PER_BACKEND = 16;
+/**
+ * HEADs in flight per backend unless told otherwise. Against a provider a HEAD costs a round
+ * trip (tens of ms), so the walk's speed is this many times the round trip's inverse; a local
+ * s3rver is bound by its own CPU long before (docs/performance.md, "Ledger rebuild").
+ */
+export const REBUILD_HEADS_PER_BACKEND = 32;
 /** Objects per ledger transaction. */
 const REBUILD_BATCH = 200;
 export const REBUILD_PROGRESS_EVERY = 1000;
@@ -35,6 +40,13 @@ export interface RebuildRequest {
   /** the configured virtual buckets */
   buckets: ReadonlySet<string>;
   dryRun: boolean;
+  /**
+   * Backends that may be unreachable: they are left out of this run (reported in `missing`)
+   * instead of refusing it. A backend named here that answers is walked as usual.
+   */
+  allowMissing?: ReadonlySet<string>;
+  /** HEADs in flight per backend (default REBUILD_HEADS_PER_BACKEND) */
+  headsPerBackend?: number;
   /** a line per REBUILD_PROGRESS_EVERY keys of a backend, and per ledger batch */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
@@ -61,6 +73,24 @@ export interface RebuildReport {
   failed: number;
   /** records an earlier, interrupted run already made */
   alreadyThere: number;
+  /** backends left out: unreachable and allowed to be (`allowMissing`), with what the probe said */
+  missing: Array<{ backend: string; error: string }>;
+  /** keys already recorded (an earlier run) with another write than the newest found: left as recorded */
+  otherWrite: number;
+  /** open multipart uploads of our form found on the backends, aborted, and owed to cleanup (the abort failed) */
+  uploads: number;
+  uploadsAborted: number;
+  uploadsOwed: number;
+  /** backends that cannot list uploads (ListMultipartUploads answered 405/501): their uploads are the provider's lifecycle rule's */
+  uploadsUnlisted: string[];
+}
+
+/** Backends that did not answer the probe and were not allowed to be missing: the rebuild did nothing. */
+export class MissingBackendsError extends Error {
+  override name = 'MissingBackendsError';
+  constructor(readonly missing: Array<{ backend: string; error: string }>) {
+    super(`unreachable: ${missing.map((m) => `${m.backend} (${m.error})`).join(', ')}`);
+  }
 }
 
 export type Marks = { storageKey: string } | { hash: string };
@@ -79,12 +109,33 @@ interface Write {
 export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
   const report: RebuildReport = {
     listed: 0, heads: 0, objects: 0, copies: 0, bytes: 0, conflicts: 0, deleted: 0, debts: 0, debtBytes: 0, markers: 0,
-    foreign: 0, unknownBucket: 0, failed: 0, alreadyThere: 0,
+    foreign: 0, unknownBucket: 0, failed: 0, alreadyThere: 0, missing: [], otherWrite: 0,
+    uploads: 0, uploadsAborted: 0, uploadsOwed: 0, uploadsUnlisted: [],
   };
+  // Every backend is probed first: a backend that cannot be walked would make the rebuild
+  // decide without its copies and markers, so it is refused unless the operator allows it.
+  const probes = await Promise.all(r.clients.map(async (client) => {
+    try {
+      await client.headBucket({ signal: r.signal });
+      return null;
+    } catch (err) {
+      r.signal?.throwIfAborted();
+      return { backend: client.name, error: err instanceof Error ? err.message : String(err) };
+    }
+  }));
+  const unreachable = probes.filter((p) => p !== null);
+  const refused = unreachable.filter((p) => !r.allowMissing?.has(p.backend));
+  if (refused.length > 0) throw new MissingBackendsError(refused);
+  report.missing = unreachable;
+  const walked = r.clients.filter((c) => !unreachable.some((u) => u.backend === c.name));
   const found: Found[] = [];
   /** per backend: storage keys a marker names (and hashes of long ones), and the markers' own keys */
   const marks = new Map<string, { keys: Set<string>; hashes: Set<string>; markers: Array<{ key: string; marks: Marks }> }>();
-  await Promise.all(r.clients.map((client) => walkBackend(r, client, found, marks, report)));
+  const uploads: Array<{ backend: string; storageKey: string; uploadId: string }> = [];
+  await Promise.all(walked.map(async (client) => {
+    await walkBackend(r, client, found, marks, report);
+    await findUploads(r, client, uploads, report);
+  }));
 
   // A marker names a storage key, which is unique to one write or replica: it counts on
   // whichever backend it was found (the gateway falls back to another backend when the
@@ -130,8 +181,16 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
         const stamp = newestStamp(whole);
         const identity: ObjectIdentity = storedIdentity(stamp.info);
         // Copies of one write hold the same bytes; one that does not match the stamp's size is cut off.
-        const copies = whole.filter((c) => c.info.size === stamp.info.size);
-        for (const c of write.copies) if (!copies.includes(c)) owe(c, 'rebuild-incomplete', objectKey);
+        const sameSize = whole.filter((c) => c.info.size === stamp.info.size);
+        // An object has at most one copy per backend (the ledger's rule); a second whole copy of
+        // the write on one backend (a replica whose commit never happened) is surplus bytes.
+        const copies: Found[] = [];
+        for (const c of [stamp, ...sameSize.filter((c) => c !== stamp)]) {
+          if (c.info.size !== stamp.info.size) continue;
+          if (copies.some((k) => k.backend === c.backend)) owe(c, 'rebuild-duplicate', objectKey);
+          else copies.push(c);
+        }
+        for (const c of write.copies) if (!sameSize.includes(c) && c !== stamp) owe(c, 'rebuild-incomplete', objectKey);
         objects.push({
           objectKey, writeId: write.writeId, createdAt: timeOf(write.writeId, stamp.info), identity,
           copies: copies.map((c) => ({ backendName: c.backend, storageKey: c.storageKey })),
@@ -147,6 +206,7 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
     }
   }
   report.objects = objects.length;
+  report.uploadsUnlisted.sort();
 
   // Markers whose bytes are gone already: only the marker is left to delete.
   // (A fallback marker, on another backend than its bytes, is owed too: cleanup removes only the one beside the bytes.)
@@ -158,6 +218,24 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
         ? present.has(`${backend}\n${marker.marks.storageKey}`)
         : presentHashes.has(`${backend}\n${marker.marks.hash}`);
       if (!stillThere) debts.push({ kind: 'object', backendName: backend, storageKey: marker.key, objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 });
+    }
+  }
+  // Open uploads of our form: the ledger that knew them is gone, so no client can complete one
+  // (NoSuchUpload); abort them now, and owe the ones whose abort failed so cleanup retries.
+  // An upload at a key that holds an object (a backend that kept listing a completed upload)
+  // is never owed: a debt there would delete the object's bytes.
+  for (const u of uploads) {
+    if (r.dryRun || report.failed > 0) break;
+    try {
+      const client = walked.find((c) => c.name === u.backend)!;
+      await client.abortMultipartUpload(u.storageKey, u.uploadId, { signal: r.signal });
+      report.uploadsAborted++;
+    } catch (err) {
+      r.signal?.throwIfAborted();
+      r.onProgress?.(`${u.backend}: aborting upload ${u.uploadId} at ${u.storageKey}: ${err instanceof Error ? err.message : String(err)}`);
+      if (present.has(`${u.backend}\n${u.storageKey}`)) continue;
+      debts.push({ kind: 'multipart_upload', backendName: u.backend, storageKey: u.storageKey, backendUploadId: u.uploadId, objectKey: null, reason: 'rebuild-open-upload', sizeBytes: 0 });
+      report.uploadsOwed++;
     }
   }
   report.debts = debts.length;
@@ -176,6 +254,8 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
     r.signal?.throwIfAborted();
     const outcome = await r.ledger.rebuildObjects(objects.slice(i, i + REBUILD_BATCH), []);
     report.alreadyThere += outcome.alreadyThere;
+    report.otherWrite += outcome.otherWrite.length;
+    for (const o of outcome.otherWrite) r.onProgress?.(`${o.objectKey}: recorded as write ${o.recorded}, found write ${o.found}: left as recorded`);
     const done = Math.min(i + REBUILD_BATCH, objects.length);
     if (done % (REBUILD_BATCH * 10) === 0 || done === objects.length) r.onProgress?.(`recorded ${done}/${objects.length} objects`);
   }
@@ -189,9 +269,25 @@ export async function walkBackend(
   const m = { keys: new Set<string>(), hashes: new Set<string>(), markers: [] as Array<{ key: string; marks: Marks }> };
   marks.set(client.name, m);
   let listed = 0;
-  let token: string | undefined;
-  do {
-    const page = await client.listObjects({ continuationToken: token, maxKeys: PAGE_SIZE, signal: r.signal });
+  const list = (continuationToken: string | undefined) => {
+    const p = client.listObjects({ continuationToken, maxKeys: PAGE_SIZE, signal: r.signal });
+    p.catch(() => undefined); // awaited below; a walk that stops early must not leave it unhandled
+    return p;
+  };
+  let next: ReturnType<typeof list> | null = list(undefined);
+  while (next !== null) {
+    let page;
+    try {
+      page = await next;
+    } catch (err) {
+      // The rest of this backend is unknown: the run decides nothing (exit 2, run again).
+      r.signal?.throwIfAborted();
+      report.failed++;
+      r.onProgress?.(`${client.name}: listing after ${listed} keys: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    // The next page is fetched while this one's keys are looked at.
+    next = page.nextToken ? list(page.nextToken) : null;
     const toHead: string[] = [];
     for (const { key } of page.keys) {
       const marked = markedBy(key);
@@ -204,7 +300,7 @@ export async function walkBackend(
       else m.hashes.add(marked.hash);
       m.markers.push({ key, marks: marked });
     }
-    await forEachBounded(toHead, HEADS_PER_BACKEND, async (storageKey) => {
+    await forEachBounded(toHead, r.headsPerBackend ?? REBUILD_HEADS_PER_BACKEND, async (storageKey) => {
       try {
         report.heads++;
         const info = await client.headObject(storageKey, { signal: r.signal });
@@ -222,8 +318,32 @@ export async function walkBackend(
     if (Math.floor(before / REBUILD_PROGRESS_EVERY) !== Math.floor(listed / REBUILD_PROGRESS_EVERY) || !page.nextToken) {
       r.onProgress?.(`${client.name}: listed ${listed} keys${page.nextToken ? '' : ' (done)'}`);
     }
-    token = page.nextToken;
-  } while (token);
+  }
+}
+
+/** The open multipart uploads of our form on one backend (keys ending in `!<write id>`; others are not ours). */
+async function findUploads(
+  r: RebuildRequest, client: BackendClient, uploads: Array<{ backend: string; storageKey: string; uploadId: string }>, report: RebuildReport,
+): Promise<void> {
+  let listed;
+  try {
+    listed = await client.listUploads('', { signal: r.signal });
+  } catch (err) {
+    r.signal?.throwIfAborted();
+    if (!(err instanceof BackendUnsupportedError)) {
+      report.failed++;
+      r.onProgress?.(`${client.name}: listing multipart uploads: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    report.uploadsUnlisted.push(client.name);
+    r.onProgress?.(`${client.name}: cannot list multipart uploads (${err.message}): the provider's abort-incomplete-uploads rule must remove them`);
+    return;
+  }
+  for (const u of listed) {
+    if (ownWriteId(u.key) === null) continue;
+    uploads.push({ backend: client.name, storageKey: u.key, uploadId: u.uploadId });
+    report.uploads++;
+  }
 }
 
 /** A copy whose bytes are all there: the size the write announced, when it announced one (multipart uploads do not). */

@@ -60,7 +60,7 @@ export function rebuildOperations(core: Core): RebuildLedger {
     ...mergeOperations(core),
     async rebuildObjects(objects: RebuildObjectRequest[], debts: CleanupDebt[]): Promise<RebuildOutcome> {
       return core.withWork(async (work) => {
-        const outcome: RebuildOutcome = { objects: 0, copies: 0, debts: 0, alreadyThere: 0 };
+        const outcome: RebuildOutcome = { objects: 0, copies: 0, debts: 0, alreadyThere: 0, otherWrite: [] };
         const names = new Set([...objects.flatMap((o) => o.copies.map((c) => c.backendName)), ...debts.map((d) => d.backendName)]);
         for (const backend of [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
           if (!(await work.tx.lockBackendQuota(backend))) {
@@ -70,7 +70,16 @@ export function rebuildOperations(core: Core): RebuildLedger {
         for (const req of objects) {
           const object = objectRow(req.objectKey, req.writeId, req.identity, req.createdAt);
           if (await work.tx.insertObjectIfAbsent(object)) outcome.objects++;
-          else outcome.alreadyThere++;
+          else {
+            outcome.alreadyThere++;
+            // Recorded with another write (a backend that was missing from an earlier run held a
+            // write that run never saw): that write's copies are not this object's bytes.
+            const recorded = await work.tx.selectObject(req.objectKey);
+            if (recorded !== null && recorded.writeId !== req.writeId) {
+              outcome.otherWrite.push({ objectKey: req.objectKey, recorded: recorded.writeId, found: req.writeId });
+              continue;
+            }
+          }
           for (const copy of req.copies) {
             if (await work.tx.isStorageKeyHeld(copy.backendName, copy.storageKey)) continue;
             await work.addCopy(object, copy.backendName, copy.storageKey);
