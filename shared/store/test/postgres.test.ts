@@ -261,7 +261,7 @@ describe('Postgres ledger: migrations', () => {
       const tables = (await queryIn<{ tablename: string }>(db, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`))
         .map((t) => t.tablename);
       for (const table of [
-        'backend_quotas', 'objects', 'object_locations', 'pending_objects', 'multipart_uploads', 'multipart_parts',
+        'backend_quotas', 'backend_quota_stripes', 'objects', 'object_locations', 'pending_objects', 'multipart_uploads', 'multipart_parts',
         'backend_usage', 'cleanup_queue', 'cleanup_dlq', 'event_log', 'consumer_offsets', 'processed_events',
         'dead_events', 'notification_outbox', 'backend_drains', 'schema_migrations',
       ]) {
@@ -593,7 +593,8 @@ describe('Postgres ledger: transactions and reads', () => {
       withLedgers(db, async (open) => {
         const ledger = await open();
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
-        await queryIn(db, 'UPDATE backend_quotas SET bytes_used = $1', [(2n ** 53n + 1n).toString()]);
+        await queryIn(db, `INSERT INTO backend_quota_stripes (backend_name, stripe, bytes_used, orphan_bytes, updated_at)
+                           VALUES ('a', 0, $1, 0, 1)`, [(2n ** 53n + 1n).toString()]);
         await assert.rejects(ledger.getQuotas(), (err: unknown) =>
           err instanceof SchemaValidationError && /beyond what a JS number holds exactly/.test(JSON.stringify(err.issues)));
       })));
