@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof]`
+// `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof] [--mode distributed --gateways N]`
 import { join } from 'node:path';
 import {
   BACKEND_CLIENT_SCENARIO, renderBackendClientText, runBackendClientBench, writeBackendClientReport, type BackendClientReport,
@@ -14,6 +14,8 @@ import type { BenchReport } from './report/model.js';
 import { writeReport } from './report/write.js';
 import { compareReports, readReport, renderComparisonMarkdown, renderComparisonText } from './report/compare.js';
 import { runBench } from './run.js';
+import { distributedMode } from './modes/distributed.js';
+import { singleProcessMode } from './modes/single-process.js';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -37,6 +39,11 @@ const USAGE = `usage: npm run bench -- [options]
                        ledger before the gateway starts, to show authorisation does not move the rows
   --encryption         turn the gateway's encryption at rest on (a fixed benchmark key), to
                        measure what it costs (GET needs a backend that keeps bytes: s3rver)
+  --mode NAME          single-process (default) or distributed: N gateway processes + placement,
+                       cleanup, usage and notifier over Postgres (S3O_TEST_PG_URL) and NATS
+                       JetStream (S3O_TEST_NATS_URL), a database and stream of the run's own;
+                       the gateway side's CPU is all of them plus the run's Postgres processes
+  --gateways N         with --mode distributed: how many gateways (default 1)
 `;
 
 export interface BenchMainResult {
@@ -61,6 +68,8 @@ const OPTIONS = {
   compare: { type: 'string' },
   against: { type: 'string' },
   encryption: { type: 'boolean', default: false },
+  mode: { type: 'string' },
+  gateways: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -114,6 +123,12 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
   if (!PROFILE_NAMES.includes(profileName as ProfileName)) return refuse(`unknown profile: ${profileName}; known: ${PROFILE_NAMES.join(', ')}`);
   if (values.quick && profileName !== 'quick') return refuse('--quick contradicts --profile');
   const profile = profileNamed(profileName as ProfileName);
+  const modeName = values.mode ?? 'single-process';
+  if (modeName !== 'single-process' && modeName !== 'distributed') return refuse(`unknown mode: ${modeName}; known: single-process, distributed`);
+  if (values.gateways !== undefined && modeName !== 'distributed') return refuse('--gateways needs --mode distributed');
+  const gatewayCount = Number(values.gateways ?? 1);
+  if (!Number.isInteger(gatewayCount) || gatewayCount < 1) return refuse(`--gateways: expected a positive integer, got ${values.gateways}`);
+  const mode = modeName === 'distributed' ? distributedMode(gatewayCount) : singleProcessMode;
   const outDir = values.out ?? (profile.name === 'full' ? RESULTS_DIR : QUICK_RESULTS_DIR);
 
   const result: BenchMainResult = { exitCode: 0, report: null, files: null };
@@ -135,6 +150,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
 
   const report = await runBench({
     profile,
+    mode,
     backends: backends as BackendKind[] | undefined,
     scenarioIds,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,

@@ -4,9 +4,18 @@
 import { parseConfig, type Config } from '@s3o/config';
 import type { BackendUnderTest, VirtualBucket } from './mode.js';
 
+/** A Postgres database and a JetStream stream (distributed mode) instead of SQLite. */
+export interface DistributedStores {
+  postgres: { host: string; port: number; user: string; password: string | null; name: string };
+  nats: { url: string; stream: string; subjectPrefix: string };
+}
+
 export interface GatewayConfigInput {
   port: number;
+  /** the SQLite file; ignored when `distributed` is given */
   databasePath: string;
+  /** distributed mode: the services share this database and bus */
+  distributed?: DistributedStores;
   backend: BackendUnderTest;
   buckets: VirtualBucket[];
   /** tracing on, every trace sampled, exported here; null = off */
@@ -36,10 +45,7 @@ server:
   max_object_size: 5GiB
 buckets:
 ${buckets}
-database:
-  driver: sqlite
-  path: ${q(input.databasePath)}
-backends:
+${databaseYaml(input)}backends:
   - name: ${q(backend.name)}
     endpoint: ${q(backend.endpoint)}
     bucket: ${q(backend.bucket)}
@@ -60,4 +66,23 @@ ${input.encryption ? `encryption:
 ` : ''}`;
   const { config } = parseConfig(yaml, {});
   return { yaml, config };
+}
+
+function databaseYaml(input: GatewayConfigInput): string {
+  const d = input.distributed;
+  if (!d) return `database:\n  driver: sqlite\n  path: ${q(input.databasePath)}\n`;
+  const pg = d.postgres;
+  return `database:
+  driver: postgres
+  host: ${q(pg.host)}
+  port: ${pg.port}
+  user: ${q(pg.user)}
+${pg.password !== null ? `  password: ${q(pg.password)}\n` : ''}  name: ${q(pg.name)}
+  ssl_mode: disable
+bus:
+  driver: nats
+  url: ${q(d.nats.url)}
+  stream: ${q(d.nats.stream)}
+  subject_prefix: ${q(d.nats.subjectPrefix)}
+`;
 }
