@@ -351,6 +351,36 @@ describe('Postgres ledger: row locks across separate pools', () => {
       }
     }));
 
+  test('a commit does not wait for the quota row a claim holds: it adds to a quota stripe (0023)', GUARD, () =>
+    withDatabase(async (db) => {
+      const adapter = await adapterOn(db);
+      try {
+        await withLedgers(db, async (open) => {
+          const ledger = await open();
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+          const pending = await claim(ledger, 'bk/committed', 300, ['a']);
+          assert.ok(pending);
+          await adapter.withTx(async (tx) => {
+            assert.ok(await tx.lockBackendQuota('a'));
+            const commit = ledger.commitWrite({
+              intentId: pending.intentId, identity: { size: 300, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
+            });
+            assert.equal(await settlesOrWaitsForLock(commit, db), 'settled', 'the commit must not queue behind the claim lock');
+            await commit;
+            // Read under the lock, as a claim does: the committed bytes are charged, none in flight.
+            const balance = await tx.quotaBalance('a');
+            assert.deepEqual(balance, { bytesLimit: 1000, bytesUsed: 300, orphanBytes: 0, inflight: 0, draining: false });
+          });
+          const stripes = await queryIn<{ n: number; used: string }>(
+            db, `SELECT count(*)::int AS n, sum(bytes_used)::text AS used FROM backend_quota_stripes WHERE backend_name = 'a'`);
+          assert.deepEqual(stripes, [{ n: 1, used: '300' }]);
+          assert.equal((await ledger.getQuotas())[0]?.bytesUsed, 300);
+        });
+      } finally {
+        await adapter.close();
+      }
+    }));
+
   test('a writer of a key waits for the transaction holding the key (lockObjectKey)', GUARD, () =>
     withDatabase(async (db) => {
       const adapter = await adapterOn(db);
