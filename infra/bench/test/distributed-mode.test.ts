@@ -47,7 +47,7 @@ test('a spread client sends each request to the next gateway in turn', async () 
   }
 });
 
-test('a distributed run with two gateways measures PUT and GET without errors', { timeout: 600_000 }, async () => {
+test('a distributed run with two gateways measures PUT and GET without errors', { timeout: 1_800_000 }, async () => {
   const lines: string[] = [];
   const report = await runBench({
     profile: QUICK_PROFILE,

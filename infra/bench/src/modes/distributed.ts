@@ -23,7 +23,8 @@ const CLI_MAIN = fileURLToPath(new URL('../../../../services/cli/dist/main.js', 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const OTHER_SERVICES = ['placement', 'cleanup', 'usage', 'notifier'] as const;
-const READY_TIMEOUT_MS = 60_000;
+/** A service's start (migrations, bus connection) took 1–2 min at load 50 on this 2-core machine. */
+const READY_TIMEOUT_MS = 300_000;
 const SEEDED_OBJECT_BYTES = 4096;
 
 export function distributedMode(gateways: number): GatewayMode {
@@ -98,7 +99,9 @@ async function startDistributed(gateways: number, options: GatewayStartOptions):
       const port = await freePort();
       const configPath = await configFor(`gateway-${i}`, port);
       // Only the first gateway gets the node flags (--cpu-prof): one profile per run.
-      const gateway = await startGatewayProcess({ verb: 'gateway', configPath, port, nodeFlags: i === 0 ? options.nodeFlags : [], cwd: options.workDir });
+      const gateway = await startGatewayProcess({
+        verb: 'gateway', configPath, port, nodeFlags: i === 0 ? options.nodeFlags : [], cwd: options.workDir, readyTimeoutMs: READY_TIMEOUT_MS,
+      });
       children.push(gateway.child);
       urls.push(gateway.url);
       gatewayPids.push(gateway.child.pid);
