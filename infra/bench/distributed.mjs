@@ -66,7 +66,8 @@ async function startProcess(verb, cfg, ready, healthPort) {
   child.stdout.on('data', (c) => { if (out.length < 1e5) out += c; });
   child.stderr.on('data', (c) => { out += c; });
   children.push(child);
-  for (let i = 0; i < 600; i++) {
+  // Up to 5 min: at load 50 on this 2-core machine a service took 1–2 min to be ready.
+  for (let i = 0; i < 3000; i++) {
     if (child.exitCode !== null) throw new Error(`${verb} exited: ${out.slice(-2000)}`);
     if (await ready(out)) return child;
     await new Promise((r) => setTimeout(r, 100));
@@ -120,7 +121,10 @@ function sampleWaits() {
     },
   };
 }
-const cpuOf = (pids) => pids.reduce((n, p) => { try { return n + new ProcessProbe(p).cpuSeconds(); } catch { return n; } }, 0);
+// CPU seconds per pid; a window's figure sums only the pids alive at both ends (a pooled
+// Postgres connection may close meanwhile, which would otherwise count negative).
+const cpuOf = (pids) => new Map(pids.flatMap((p) => { try { return [[p, new ProcessProbe(p).cpuSeconds()]]; } catch { return []; } }));
+const cpuDelta = (before, after) => [...after].reduce((n, [p, s]) => (before.has(p) ? n + s - before.get(p) : n), 0);
 
 const body = Buffer.alloc(4096, 7);
 async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres) {
@@ -139,7 +143,7 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
     const res = await runLoad({ concurrency: 16, durationMs: seconds * 1000, minOps: 16, op });
     const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
     const waited = waits ? await waits.stop() : null;
-    const us = (k) => ((after[k] - before[k]) * 1e6 / res.ops).toFixed(0);
+    const us = (k) => (cpuDelta(before[k], after[k]) * 1e6 / res.ops).toFixed(0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
       `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
     if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
