@@ -47,7 +47,7 @@ test('a spread client sends each request to the next gateway in turn', async () 
   }
 });
 
-test('a distributed run with two gateways measures PUT and GET without errors', { timeout: 1_800_000 }, async () => {
+test('a distributed run with two gateways measures PUT and GET without errors', { timeout: 1_800_000 }, async (t) => {
   const lines: string[] = [];
   const report = await runBench({
     profile: QUICK_PROFILE,
@@ -56,6 +56,7 @@ test('a distributed run with two gateways measures PUT and GET without errors', 
     scenarioIds: ['put-small-c16', 'get-small-c16'],
     log: (line) => lines.push(line),
   });
+  for (const line of lines) t.diagnostic(line);
   assert.equal(report.mode.name, 'distributed-2');
   assert.deepEqual(report.rows.map((r) => r.scenarioId), ['put-small-c16', 'get-small-c16']);
   for (const row of report.rows) {
