@@ -57,7 +57,10 @@ async function startDistributed(gateways: number, options: GatewayStartOptions):
     },
     nats: { url: natsUrl, stream: `S3O_BENCH_${id}`, subjectPrefix: `bench_${id}` },
   };
-  const stop = async (): Promise<void> => {
+  // Once: the benchmark stops a gateway after its rows and again in its `finally`.
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopped ??= stopAll());
+  const stopAll = async (): Promise<void> => {
     await Promise.all(children.map((c) => c.stop()));
     children.length = 0;
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
