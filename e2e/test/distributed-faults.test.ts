@@ -90,7 +90,7 @@ describe('distributed mode: crashes and outages', () => {
   const debts = async () => ({
     queued: await ledgerNumber('SELECT count(*) AS n FROM cleanup_queue'),
     deadLettered: await ledgerNumber('SELECT count(*) AS n FROM cleanup_dlq'),
-    orphanBytes: await ledgerNumber('SELECT coalesce(sum(orphan_bytes), 0) AS n FROM backend_quotas'),
+    orphanBytes: await ledgerNumber('SELECT coalesce(sum(orphan_bytes), 0) AS n FROM backend_quota_stripes'),
   });
   const settled = { queued: 0, deadLettered: 0, orphanBytes: 0 };
 

@@ -5,6 +5,9 @@
 // (gateway ×1, then ×2 with the clients split between them; placement, cleanup, usage,
 // notifier) over a database and stream of the run's own, removed at the end. Prints ops/s and
 // CPU per operation of the gateways, of the other services and of the run's Postgres backends.
+// DIST_CLI=PATH runs another build's compiled `services/cli/dist/main.js` (base/new runs
+// back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_SINGLE=0 skips
+// the single-process run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -21,7 +24,8 @@ import { createBenchClient } from './dist/s3-client.js';
 import { runLoad } from './dist/load.js';
 import { ProcessProbe } from './dist/process-probe.js';
 
-const CLI = fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
+const CLI = process.env.DIST_CLI || fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
+const GATEWAY_COUNTS = (process.env.DIST_GATEWAYS || '1,2').split(',').map(Number);
 const seconds = Number(process.argv[2] ?? 6);
 const PG_URL = process.env.S3O_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.S3O_TEST_NATS_URL || 'nats://127.0.0.1:4222';
@@ -62,7 +66,8 @@ async function startProcess(verb, cfg, ready, healthPort) {
   child.stdout.on('data', (c) => { if (out.length < 1e5) out += c; });
   child.stderr.on('data', (c) => { out += c; });
   children.push(child);
-  for (let i = 0; i < 600; i++) {
+  // Up to 5 min: at load 50 on this 2-core machine a service took 1–2 min to be ready.
+  for (let i = 0; i < 3000; i++) {
     if (child.exitCode !== null) throw new Error(`${verb} exited: ${out.slice(-2000)}`);
     if (await ready(out)) return child;
     await new Promise((r) => setTimeout(r, 100));
@@ -79,7 +84,8 @@ async function postgresPids() {
  * Where the run's Postgres sessions spend a transaction, sampled every 25 ms while the load runs:
  * running a statement, waiting for the client's next one (idle in transaction: the gateway's
  * round trips), or waiting for a lock — and which statement waits (the quota row lock of a claim
- * is `SELECT … FROM backend_quotas … FOR UPDATE`, of a commit `INSERT INTO backend_quotas …`).
+ * is `SELECT … FROM backend_quotas … FOR UPDATE`, of a commit `INSERT INTO backend_quotas …`
+ * before migration 0023 and `INSERT INTO backend_quota_stripes …` after it).
  */
 function sampleWaits() {
   const counts = new Map();
@@ -115,7 +121,10 @@ function sampleWaits() {
     },
   };
 }
-const cpuOf = (pids) => pids.reduce((n, p) => { try { return n + new ProcessProbe(p).cpuSeconds(); } catch { return n; } }, 0);
+// CPU seconds per pid; a window's figure sums only the pids alive at both ends (a pooled
+// Postgres connection may close meanwhile, which would otherwise count negative).
+const cpuOf = (pids) => new Map(pids.flatMap((p) => { try { return [[p, new ProcessProbe(p).cpuSeconds()]]; } catch { return []; } }));
+const cpuDelta = (before, after) => [...after].reduce((n, [p, s]) => (before.has(p) ? n + s - before.get(p) : n), 0);
 
 const body = Buffer.alloc(4096, 7);
 async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres) {
@@ -134,7 +143,7 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
     const res = await runLoad({ concurrency: 16, durationMs: seconds * 1000, minOps: 16, op });
     const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
     const waited = waits ? await waits.stop() : null;
-    const us = (k) => ((after[k] - before[k]) * 1e6 / res.ops).toFixed(0);
+    const us = (k) => (cpuDelta(before[k], after[k]) * 1e6 / res.ops).toFixed(0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
       `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
     if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
@@ -143,7 +152,7 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
 
 try {
   // Single-process mode.
-  {
+  if (process.env.DIST_SINGLE !== '0') {
     const port = await freePort();
     const serve = await startProcess('serve', config(port, false), httpReady(port));
     await measure('single-process', [`http://127.0.0.1:${port}`], [serve.pid], [], false);
@@ -156,7 +165,7 @@ try {
     others.push(await startProcess(verb, config(await freePort(), true), httpReady(health), health));
   }
   const gateways = [];
-  for (const count of [1, 2]) {
+  for (const count of GATEWAY_COUNTS) {
     while (gateways.length < count) {
       const port = await freePort();
       gateways.push({ port, child: await startProcess('gateway', config(port, true), httpReady(port)) });

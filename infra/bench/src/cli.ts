@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof]`
+// `npm run bench [-- --quick] [--out DIR] [--backends sink,s3rver] [--scenarios id,…] [--cpu-prof] [--mode distributed --gateways N]`
 import { join } from 'node:path';
 import {
   BACKEND_CLIENT_SCENARIO, renderBackendClientText, runBackendClientBench, writeBackendClientReport, type BackendClientReport,
@@ -19,6 +19,8 @@ import { SCALE_ENGINES, type ScaleEngine } from './scale/raw-ledger.js';
 import { runScale, type ScaleReport } from './scale/run.js';
 import { checkListTarget, LIST_TARGET, writeScaleReport } from './scale/report.js';
 import { renderSvgToPng } from './scale/png.js';
+import { distributedMode } from './modes/distributed.js';
+import { singleProcessMode } from './modes/single-process.js';
 
 const USAGE = `usage: npm run bench -- [options]
 
@@ -52,6 +54,11 @@ const USAGE = `usage: npm run bench -- [options]
   --scale-engines LIST sqlite,postgres (default: both; postgres needs S3O_TEST_PG_URL's server and
                        S3O_TEST_NATS_URL's JetStream, defaults 127.0.0.1:5432 and :4222)
   --scale-seconds N    measured seconds per operation and size (default 5)
+  --mode NAME          single-process (default) or distributed: N gateway processes + placement,
+                       cleanup, usage and notifier over Postgres (S3O_TEST_PG_URL) and NATS
+                       JetStream (S3O_TEST_NATS_URL), a database and stream of the run's own;
+                       the gateway side's CPU is all of them plus the run's Postgres processes
+  --gateways N         with --mode distributed: how many gateways (default 1)
 `;
 
 export interface BenchMainResult {
@@ -83,6 +90,8 @@ const OPTIONS = {
   scale: { type: 'string' },
   'scale-engines': { type: 'string' },
   'scale-seconds': { type: 'string' },
+  mode: { type: 'string' },
+  gateways: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -142,6 +151,13 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
   if (!PROFILE_NAMES.includes(profileName as ProfileName)) return refuse(`unknown profile: ${profileName}; known: ${PROFILE_NAMES.join(', ')}`);
   if (values.quick && profileName !== 'quick') return refuse('--quick contradicts --profile');
   const profile = profileNamed(profileName as ProfileName);
+  const modeName = values.mode ?? 'single-process';
+  if (modeName !== 'single-process' && modeName !== 'distributed') return refuse(`unknown mode: ${modeName}; known: single-process, distributed`);
+  if (values.gateways !== undefined && modeName !== 'distributed') return refuse('--gateways needs --mode distributed');
+  const gatewayCount = Number(values.gateways ?? 1);
+  if (!Number.isInteger(gatewayCount) || gatewayCount < 1) return refuse(`--gateways: expected a positive integer, got ${values.gateways}`);
+  if (hopRuntime && modeName === 'distributed') return refuse('--node 24 runs the single-process mode only');
+  const mode = modeName === 'distributed' ? distributedMode(gatewayCount) : singleProcessMode;
   const outDir = values.out ?? (profile.name === 'full' ? RESULTS_DIR : QUICK_RESULTS_DIR);
 
   const result: BenchMainResult = { exitCode: 0, report: null, files: null };
@@ -163,6 +179,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
 
   const report = await runBench({
     profile,
+    mode,
     backends: backends as BackendKind[] | undefined,
     scenarioIds,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,

@@ -4,6 +4,8 @@ export { runBench, scenarioPlan, type BenchOptions } from './run.js';
 export { FULL_PROFILE, QUICK_PROFILE, profileNamed, type BenchProfile } from './profiles.js';
 export { buildScenarios, type Scenario, type Endpoint, type Side, type Metric } from './scenarios.js';
 export { singleProcessMode } from './modes/single-process.js';
+export { distributedMode } from './modes/distributed.js';
+export { createBenchClient, createSpreadClient, type BenchClient } from './s3-client.js';
 export type { GatewayMode, GatewayStartOptions, RunningGateway, BackendUnderTest, VirtualBucket, SeedReport } from './modes/mode.js';
 export { startBackend, BACKEND_KINDS, type BackendKind, type RunningBackend } from './backends.js';
 export { createSinkServer } from './sink/server.js';

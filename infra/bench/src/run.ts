@@ -15,7 +15,7 @@ import { startPassthrough, type PassthroughProcess } from './passthrough/process
 import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.js';
 import type { BenchProfile } from './profiles.js';
 import type { BackendRun, BenchReport, ResultRow, SideResult } from './report/model.js';
-import { createBenchClient, type BenchClient, type ChecksumMode } from './s3-client.js';
+import { createBenchClient, createSpreadClient, type BenchClient, type ChecksumMode } from './s3-client.js';
 import { buildScenarios, type Endpoint, type PhaseResult, type Scenario, type Side } from './scenarios.js';
 import { summarizeLatencies } from './stats.js';
 import { calibrate } from './calibrate.js';
@@ -160,10 +160,11 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
 
     const direct = track(clients, createBenchClient(backend.endpoint, backend.credentials, 'when-required'));
     const proxied = track(clients, createBenchClient(proxy.endpoint, backend.credentials, 'when-required'));
+    const gatewayUrls = gateway.urls ?? [gateway.url];
     const gatewayClients = new Map<ChecksumMode, BenchClient>();
     const gatewayClient = (checksums: ChecksumMode): BenchClient => {
       let client = gatewayClients.get(checksums);
-      if (!client) gatewayClients.set(checksums, (client = track(clients, createBenchClient(gateway!.url, OBJECTS_BUCKET.credentials, checksums))));
+      if (!client) gatewayClients.set(checksums, (client = track(clients, createSpreadClient(gatewayUrls, OBJECTS_BUCKET.credentials, checksums))));
       return client;
     };
     const listingClient = track(clients, createBenchClient(gateway.url, LISTING_BUCKET.credentials, 'when-required'));
@@ -183,7 +184,8 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       const slices: Partial<Record<Side, SliceMeasurement[]>> = {};
       for (let i = 0; i < scenario.slices; i++) {
         for (const side of scenario.sides) {
-          (slices[side] ??= []).push(await measureSlice(phases[side]!, { backend: backendProbe, hop: probes[side] }));
+          const extra = side === 'gateway' && gateway.extraCpuPids ? await gateway.extraCpuPids() : [];
+          (slices[side] ??= []).push(await measureSlice(phases[side]!, { backend: backendProbe, hop: probes[side], extraHopPids: extra }));
         }
       }
       const results: Partial<Record<Side, SideResult>> = {};
@@ -226,11 +228,11 @@ interface SliceMeasurement {
 
 async function measureSlice(
   phase: () => Promise<PhaseResult>,
-  probes: { backend: ProcessProbe; hop: ProcessProbe | null },
+  probes: { backend: ProcessProbe; hop: ProcessProbe | null; extraHopPids: number[] },
 ): Promise<SliceMeasurement> {
   const clientCpu = ownCpuWindow();
   const backendWindow = probes.backend.window();
-  const hopWindow = probes.hop?.window() ?? null;
+  const hopWindow = probes.hop ? groupWindow(probes.hop, probes.extraHopPids) : null;
   let load: PhaseResult;
   let backend: ProcessUsage;
   let hop: ProcessUsage | null;
@@ -241,6 +243,25 @@ async function measureSlice(
     hop = hopWindow?.end() ?? null;
   }
   return { load, clientCpuSeconds: clientCpu.end(), backend, hop };
+}
+
+/**
+ * The hop's window with the CPU of `extra` processes added (distributed mode: the other
+ * gateways and services, the database's server processes). Peak RSS stays the hop's own.
+ * A process that exits during the window counts what it had spent until its last reading.
+ */
+function groupWindow(hop: ProcessProbe, extra: number[]): { end(): ProcessUsage } {
+  const probes = extra.map((pid) => new ProcessProbe(pid));
+  const cpu = (p: ProcessProbe, fallback: number) => { try { return p.cpuSeconds(); } catch { return fallback; } };
+  const start = probes.map((p) => cpu(p, 0));
+  const window = hop.window();
+  return {
+    end: () => {
+      const usage = window.end();
+      const more = probes.reduce((n, p, i) => n + (cpu(p, start[i]!) - start[i]!), 0);
+      return { ...usage, cpuSeconds: usage.cpuSeconds + more };
+    },
+  };
 }
 
 /** The slices of one side added up. */

@@ -49,6 +49,21 @@ export function createBenchClient(endpoint: string, credentials: Credentials, ch
   };
 }
 
+/**
+ * One client for several gateways (distributed mode): each `send` goes to the next endpoint in
+ * turn, so the scenarios' concurrent operations spread evenly. Everything but `send` (the
+ * middleware stack, config) is the first endpoint's client.
+ */
+export function createSpreadClient(endpoints: string[], credentials: Credentials, checksums: ChecksumMode): BenchClient {
+  if (endpoints.length === 0) throw new RangeError('createSpreadClient needs at least one endpoint');
+  const clients = endpoints.map((e) => createBenchClient(e, credentials, checksums));
+  if (clients.length === 1) return clients[0]!;
+  let next = 0;
+  const send = ((command: never) => clients[next++ % clients.length]!.s3.send(command)) as unknown as S3Client['send'];
+  const s3 = new Proxy(clients[0]!.s3, { get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)) });
+  return { s3, close: () => clients.forEach((c) => c.close()) };
+}
+
 /** Makes each hook's middleware name unique, so several can be installed and removed. */
 let hooks = 0;
 

@@ -30,11 +30,17 @@ export interface OperatorFigures {
   openUploads: number;
 }
 
-/** The numbers of one backend_quotas row that a claim decides on. */
+/**
+ * What a claim decides on, read in one statement (one snapshot) after lockBackendQuota: the
+ * limit, the bytes charged (on Postgres the sums of the backend's quota stripes), the bytes
+ * in flight (open intents plus reserved multipart parts) and whether the backend is draining.
+ */
 export interface QuotaBalance {
   bytesLimit: number;
   bytesUsed: number;
   orphanBytes: number;
+  inflight: number;
+  draining: boolean;
 }
 
 /** One event_log row as stored. `seq` comes from reserveEventSeqs. */
@@ -109,19 +115,23 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
   // ---- backend_quotas / backend_drains ----
   /** Insert the row (used = orphan = 0) or update its limit. */
   upsertBackendQuota(backendName: string, bytesLimit: number, now: number): Promise<void>;
-  /** The row, locked for the rest of the transaction; null when the backend is unknown. */
-  lockBackendQuota(backendName: string): Promise<QuotaBalance | null>;
-  /** Bytes claimed by open intents plus reserved multipart parts on the backend. */
-  sumInflight(backendName: string): Promise<number>;
+  /**
+   * Lock the backend's quota row for the rest of the transaction: claims, drains, imports and
+   * removals on one backend take it in turn (commits do not). False when the backend is unknown.
+   */
+  lockBackendQuota(backendName: string): Promise<boolean>;
+  /**
+   * The balance a claim decides on, in one statement: read after lockBackendQuota, so on
+   * Postgres (READ COMMITTED) its snapshot is taken after the wait. Null when the backend is unknown.
+   */
+  quotaBalance(backendName: string): Promise<QuotaBalance | null>;
   /** Draining, or drained and not yet returned to service: the backend takes no new data. */
   isBackendDraining(backendName: string): Promise<boolean>;
   /**
-   * isBackendDraining and sumInflight in one statement: a claim asks both while it holds the
-   * backend's quota row lock, which every other claim and commit on the backend waits for, so
-   * each round trip saved there is saved for all of them.
+   * Add the deltas (may be negative) to the backend's charged bytes. On Postgres they go to
+   * one of the backend's quota stripes, picked per call, so concurrent commits rarely meet on
+   * a row and none waits for the quota row lock that claims take.
    */
-  drainingAndInflight(backendName: string): Promise<{ draining: boolean; inflight: number }>;
-  /** Add the deltas (may be negative); creates the row (limit 0) if the backend has none. */
   adjustQuota(backendName: string, usedDelta: number, orphanDelta: number, now: number): Promise<void>;
 
   // ---- pending_objects ----

@@ -878,6 +878,36 @@ export function runLedgerContract(name: string, makeLedger: MakeLedger): void {
           assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 1000, bytesUsed: 650, orphanBytes: 0, inflightBytes: 300 });
         }));
 
+      test('claims racing commits at the limit: a commit\'s bytes are never missed (in flight or charged)', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+          const open = await Promise.all(Array.from({ length: 6 }, (_, i) => claimWrite(ledger, `bk/open-${i}`, 100, ['a'])));
+          assert.ok(open.every((c) => c !== null));
+          // The commits turn 600 in-flight bytes into 600 charged ones (on Postgres over the
+          // quota stripes) while 20 claims race for the 400 left: exactly 4 fit, whatever the order.
+          const [claims] = await Promise.all([
+            Promise.all(Array.from({ length: 20 }, (_, i) => claimWrite(ledger, `bk/late-${i}`, 100, ['a']))),
+            Promise.all(open.map((c) => ledger.commitWrite({ intentId: c!.intentId, identity: identity(100), events: createdEvent }))),
+          ]);
+          const won = claims.filter((c) => c !== null);
+          assert.equal(won.length, 4);
+          assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 1000, bytesUsed: 600, orphanBytes: 0, inflightBytes: 400 });
+          await Promise.all(won.map((c) => ledger.commitWrite({ intentId: c.intentId, identity: identity(100), events: createdEvent })));
+          assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 1000, bytesUsed: 1000, orphanBytes: 0, inflightBytes: 0 });
+          assert.equal(await claimWrite(ledger, 'bk/full', 1, ['a']), null, 'a full backend refuses the next byte');
+        }));
+
+      test('many concurrent commits and deletes: the charged and owed bytes add up exactly', () =>
+        withLedger(async (ledger) => {
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+          await Promise.all(Array.from({ length: 24 }, (_, i) => put(ledger, `bk/many-${i}`, 10 + i, ['a'])));
+          const total = Array.from({ length: 24 }, (_, i) => 10 + i).reduce((a, b) => a + b, 0);
+          assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: total, orphanBytes: 0, inflightBytes: 0 });
+          await Promise.all(Array.from({ length: 12 }, (_, i) => ledger.deleteObject(`bk/many-${i}`, removedEvent)));
+          const deleted = Array.from({ length: 12 }, (_, i) => 10 + i).reduce((a, b) => a + b, 0);
+          assert.deepEqual(await quota(ledger, 'a'), { bytesLimit: 0, bytesUsed: total - deleted, orphanBytes: deleted, inflightBytes: 0 });
+        }));
+
       test('concurrent claims over two backends fill both exactly', () =>
         withLedger(async (ledger) => {
           await ledger.syncBackends([{ name: 'a', quotaBytes: 250 }, { name: 'b', quotaBytes: 250 }]);

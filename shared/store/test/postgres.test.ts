@@ -261,7 +261,7 @@ describe('Postgres ledger: migrations', () => {
       const tables = (await queryIn<{ tablename: string }>(db, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`))
         .map((t) => t.tablename);
       for (const table of [
-        'backend_quotas', 'objects', 'object_locations', 'pending_objects', 'multipart_uploads', 'multipart_parts',
+        'backend_quotas', 'backend_quota_stripes', 'objects', 'object_locations', 'pending_objects', 'multipart_uploads', 'multipart_parts',
         'backend_usage', 'cleanup_queue', 'cleanup_dlq', 'event_log', 'consumer_offsets', 'processed_events',
         'dead_events', 'notification_outbox', 'backend_drains', 'schema_migrations',
       ]) {
@@ -345,6 +345,36 @@ describe('Postgres ledger: row locks across separate pools', () => {
           });
           assert.equal(await other, null, 'after the first claim committed, no room is left');
           assert.equal((await ledger.getQuotas())[0]?.inflightBytes, 100);
+        });
+      } finally {
+        await adapter.close();
+      }
+    }));
+
+  test('a commit does not wait for the quota row a claim holds: it adds to a quota stripe (0023)', GUARD, () =>
+    withDatabase(async (db) => {
+      const adapter = await adapterOn(db);
+      try {
+        await withLedgers(db, async (open) => {
+          const ledger = await open();
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+          const pending = await claim(ledger, 'bk/committed', 300, ['a']);
+          assert.ok(pending);
+          await adapter.withTx(async (tx) => {
+            assert.ok(await tx.lockBackendQuota('a'));
+            const commit = ledger.commitWrite({
+              intentId: pending.intentId, identity: { size: 300, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
+            });
+            assert.equal(await settlesOrWaitsForLock(commit, db), 'settled', 'the commit must not queue behind the claim lock');
+            await commit;
+            // Read under the lock, as a claim does: the committed bytes are charged, none in flight.
+            const balance = await tx.quotaBalance('a');
+            assert.deepEqual(balance, { bytesLimit: 1000, bytesUsed: 300, orphanBytes: 0, inflight: 0, draining: false });
+          });
+          const stripes = await queryIn<{ n: number; used: string }>(
+            db, `SELECT count(*)::int AS n, sum(bytes_used)::text AS used FROM backend_quota_stripes WHERE backend_name = 'a'`);
+          assert.deepEqual(stripes, [{ n: 1, used: '300' }]);
+          assert.equal((await ledger.getQuotas())[0]?.bytesUsed, 300);
         });
       } finally {
         await adapter.close();
@@ -593,7 +623,8 @@ describe('Postgres ledger: transactions and reads', () => {
       withLedgers(db, async (open) => {
         const ledger = await open();
         await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
-        await queryIn(db, 'UPDATE backend_quotas SET bytes_used = $1', [(2n ** 53n + 1n).toString()]);
+        await queryIn(db, `INSERT INTO backend_quota_stripes (backend_name, stripe, bytes_used, orphan_bytes, updated_at)
+                           VALUES ('a', 0, $1, 0, 1)`, [(2n ** 53n + 1n).toString()]);
         await assert.rejects(ledger.getQuotas(), (err: unknown) =>
           err instanceof SchemaValidationError && /beyond what a JS number holds exactly/.test(JSON.stringify(err.issues)));
       })));

@@ -4,12 +4,20 @@
 import { parseConfig, type Config } from '@s3o/config';
 import type { BackendUnderTest, VirtualBucket } from './mode.js';
 
+/** A Postgres database and a JetStream stream (distributed mode) instead of SQLite. */
+export interface DistributedStores {
+  postgres: { host: string; port: number; user: string; password: string | null; name: string };
+  nats: { url: string; stream: string; subjectPrefix: string };
+}
+
 export interface GatewayConfigInput {
   port: number;
-  /** the SQLite ledger's file; ignored when `postgres` is given */
+  /** the SQLite ledger's file; ignored when `postgres` or `distributed` is given */
   databasePath: string;
   /** a Postgres ledger (and, as validation requires with Postgres, a NATS bus) instead of SQLite */
   postgres?: PostgresLedgerConfig | null;
+  /** distributed mode: the services share this database and bus */
+  distributed?: DistributedStores;
   backend: BackendUnderTest;
   buckets: VirtualBucket[];
   /** tracing on, every trace sampled, exported here; null = off */
@@ -75,9 +83,15 @@ ${input.encryption ? `encryption:
   return { yaml, config };
 }
 
+function storesOf(pg: PostgresLedgerConfig): DistributedStores {
+  const { natsUrl, stream, subjectPrefix, ...postgres } = pg;
+  return { postgres, nats: { url: natsUrl, stream, subjectPrefix } };
+}
+
 function databaseYaml(input: GatewayConfigInput): string {
-  const pg = input.postgres;
-  if (!pg) return `database:\n  driver: sqlite\n  path: ${q(input.databasePath)}\n`;
+  const d = input.distributed ?? (input.postgres ? storesOf(input.postgres) : undefined);
+  if (!d) return `database:\n  driver: sqlite\n  path: ${q(input.databasePath)}\n`;
+  const pg = d.postgres;
   return `database:
   driver: postgres
   host: ${q(pg.host)}
@@ -87,8 +101,8 @@ ${pg.password !== null ? `  password: ${q(pg.password)}\n` : ''}  name: ${q(pg.n
   ssl_mode: disable
 bus:
   driver: nats
-  url: ${q(pg.natsUrl)}
-  stream: ${q(pg.stream)}
-  subject_prefix: ${q(pg.subjectPrefix)}
+  url: ${q(d.nats.url)}
+  stream: ${q(d.nats.stream)}
+  subject_prefix: ${q(d.nats.subjectPrefix)}
 `;
 }

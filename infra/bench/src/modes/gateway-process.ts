@@ -40,6 +40,8 @@ export async function startGatewayProcess(options: {
   nodeFlags: string[];
   cwd: string;
   runtime?: HopRuntime | null;
+  /** default 60 s; distributed mode starts six or more processes on a loaded machine and waits longer */
+  readyTimeoutMs?: number;
 }): Promise<GatewayProcess> {
   const child = spawnNode('gateway', CLI_MAIN, [options.verb, '--config', options.configPath], {
     nodeFlags: options.nodeFlags,
@@ -49,7 +51,7 @@ export async function startGatewayProcess(options: {
   child.process.stdout!.resume();
   const url = `http://127.0.0.1:${options.port}`;
   try {
-    await waitReady(url, child);
+    await waitReady(url, child, options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   } catch (err) {
     await child.stop();
     throw err;
@@ -57,8 +59,8 @@ export async function startGatewayProcess(options: {
   return { url, child };
 }
 
-async function waitReady(url: string, child: ChildHandle): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+async function waitReady(url: string, child: ChildHandle, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let exited = false;
   void child.exited.then(() => (exited = true));
   while (Date.now() < deadline) {
@@ -72,5 +74,5 @@ async function waitReady(url: string, child: ChildHandle): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS));
   }
-  throw new Error(`the gateway was not ready within ${READY_TIMEOUT_MS} ms: ${child.stderrTail().trim()}`);
+  throw new Error(`the gateway was not ready within ${timeoutMs} ms: ${child.stderrTail().trim()}`);
 }

@@ -1,6 +1,6 @@
 // A "mode" is one way of running the gateway under test. Scenarios and reports only see
 // this interface, so adding the distributed mode (Postgres + NATS, services in processes
-// of their own) means one more implementation of GatewayMode, nothing else.
+// of their own, modes/distributed.ts) is one more implementation of GatewayMode.
 import type { HopRuntime } from '../node-runtime.js';
 import type { Credentials } from '../s3-client.js';
 import type { IdentityLoad, IdentitySeedReport } from './seed-identity.js';
@@ -58,6 +58,14 @@ export interface RunningGateway {
   url: string;
   /** the process that serves S3 requests: its RSS is the figure the memory target is about */
   pid: number;
+  /** every gateway that serves S3 (`url` is the first); the clients spread their requests over them. Absent: `[url]` */
+  urls?: string[];
+  /**
+   * Processes besides `pid` whose CPU counts as the gateway side's (distributed mode: the
+   * other gateways, the other services, the database's server processes), asked before each
+   * measured slice. Absent: none.
+   */
+  extraCpuPids?(): Promise<number[]>;
   seed: SeedReport | null;
   /** what `identityLoad` put into the ledger */
   identitySeed: IdentitySeedReport | null;
@@ -65,7 +73,7 @@ export interface RunningGateway {
 }
 
 export interface GatewayMode {
-  /** `single-process` */
+  /** `single-process`, `distributed-2` (two gateways) */
   name: string;
   /** one line for the report */
   description: string;

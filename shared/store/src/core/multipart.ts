@@ -50,11 +50,11 @@ export function multipartOperations(core: Core): MultipartLedger {
         // The upload is pinned: a draining backend still takes its parts (the drain waits for
         // open uploads or their stale sweep); only the quota can refuse a part.
         // A backend without a quota row cannot be locked, so, as in claim, it has no room.
-        const balance = await tx.lockBackendQuota(upload.backendName);
-        if (!balance) return false;
+        if (!(await tx.lockBackendQuota(upload.backendName))) return false;
         const replaced = await tx.selectPart(uploadId, partNumber);
-        const inflight = (await tx.sumInflight(upload.backendName)) - (replaced?.sizeBytes ?? 0);
-        if (!hasRoom(balance, inflight, sizeBytes)) return false;
+        const balance = await tx.quotaBalance(upload.backendName);
+        if (!balance) return false;
+        if (!hasRoom(balance, balance.inflight - (replaced?.sizeBytes ?? 0), sizeBytes)) return false;
         await tx.upsertPart({ uploadId, partNumber, etag: null, backendEtag: null, sizeBytes, ...plaintextOf(plaintextSize), createdAt: now });
         return true;
       });

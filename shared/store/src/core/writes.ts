@@ -14,14 +14,15 @@ export function intentOperations(core: Core): IntentLedger {
     async claim(req: ClaimRequest): Promise<Claim | null> {
       return core.withWork(async ({ tx, now }) => {
         for (const backendName of req.candidates) {
-          // Locking the quota row first serialises every claim on this backend (Postgres);
-          // the in-flight sum read after it (a statement of its own: READ COMMITTED gives it a
-          // snapshot taken after the wait) therefore includes every committed claim.
-          const balance = await tx.lockBackendQuota(backendName);
-          if (!balance) continue;
-          const { draining, inflight } = await tx.drainingAndInflight(backendName);
-          if (draining) continue;
-          if (!hasRoom(balance, inflight, req.sizeBytes)) continue;
+          // Locking the quota row first serialises the claims on this backend (Postgres); the
+          // balance read after it (a statement of its own: READ COMMITTED gives it a snapshot
+          // taken after the wait) therefore includes every committed claim, and, being one
+          // statement, sees each concurrent commit's bytes either in flight or charged
+          // (docs/architecture.md "Quota guarantee").
+          if (!(await tx.lockBackendQuota(backendName))) continue;
+          const balance = await tx.quotaBalance(backendName);
+          if (!balance || balance.draining) continue;
+          if (!hasRoom(balance, balance.inflight, req.sizeBytes)) continue;
           await tx.insertIntent({
             intentId: req.intentId,
             kind: req.kind,

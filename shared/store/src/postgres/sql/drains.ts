@@ -118,6 +118,7 @@ export function drainWrites(db: Queries): DrainWrites {
     async deleteBackendRows(backendName) {
       await db.query(sql.unsafe`DELETE FROM backend_drains WHERE backend_name = ${backendName}`);
       await db.query(sql.unsafe`DELETE FROM backend_quotas WHERE backend_name = ${backendName}`);
+      await db.query(sql.unsafe`DELETE FROM backend_quota_stripes WHERE backend_name = ${backendName}`);
     },
   };
 }

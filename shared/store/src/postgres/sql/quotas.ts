@@ -1,4 +1,4 @@
-// backend_quotas and backend_drains.
+// backend_quotas (limits, the claims' lock), backend_quota_stripes (charged bytes) and backend_drains.
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { QuotaBalance, ReadStatements, TxStatements } from '../../tx-adapter.js';
@@ -16,6 +16,19 @@ function inflightOf(backend: Fragment | string): Fragment {
                  WHERE mu.backend_name = ${backend}), 0))::bigint`;
 }
 
+/**
+ * Rows per backend in backend_quota_stripes. A commit adds to one picked at random, so two
+ * concurrent commits on a backend meet on a row (and the second waits for the first's COMMIT)
+ * with probability 1/QUOTA_STRIPES; reads sum at most this many rows per backend.
+ */
+export const QUOTA_STRIPES = 16;
+
+// A backend's charged bytes: the sums of its stripes. SUM(bigint) is numeric: cast back.
+function chargedOf(backend: Fragment | string): Fragment {
+  return sql.fragment`(SELECT COALESCE(SUM(s.bytes_used), 0)::bigint AS bytes_used, COALESCE(SUM(s.orphan_bytes), 0)::bigint AS orphan_bytes
+                         FROM backend_quota_stripes s WHERE s.backend_name = ${backend})`;
+}
+
 const quotaRow = z
   .object({ backend_name: z.string(), bytes_limit: int8, bytes_used: int8, orphan_bytes: int8, inflight_bytes: int8 })
   .transform((r): QuotaRow => ({
@@ -27,47 +40,65 @@ const quotaRow = z
   }));
 
 const balanceRow = z
-  .object({ bytes_limit: int8, bytes_used: int8, orphan_bytes: int8 })
-  .transform((r): QuotaBalance => ({ bytesLimit: r.bytes_limit, bytesUsed: r.bytes_used, orphanBytes: r.orphan_bytes }));
+  .object({ bytes_limit: int8, bytes_used: int8, orphan_bytes: int8, inflight: int8, draining: z.boolean() })
+  .transform((r): QuotaBalance => ({
+    bytesLimit: r.bytes_limit,
+    bytesUsed: r.bytes_used,
+    orphanBytes: r.orphan_bytes,
+    inflight: r.inflight,
+    draining: r.draining,
+  }));
 
 export function quotaReads(db: Queries): Pick<ReadStatements, 'selectQuotas'> {
   return {
+    // Every reader of a backend's usage (status, admin API, dashboard, gauges, rebalancer,
+    // drains, verify) comes here, so each sees the sum of the stripes. A backend that has
+    // stripes and no quota row (charged after it was forgotten) shows with limit 0, as the
+    // single row that adjustQuota used to create for it did.
     async selectQuotas() {
       return [
         ...(await db.any(sql.type(quotaRow)`
-          SELECT q.backend_name, q.bytes_limit, q.bytes_used, q.orphan_bytes,
-                 ${inflightOf(sql.fragment`q.backend_name`)} AS inflight_bytes
-            FROM backend_quotas q ORDER BY q.backend_name`)),
+          SELECT n.backend_name, COALESCE(q.bytes_limit, 0) AS bytes_limit, c.bytes_used, c.orphan_bytes,
+                 ${inflightOf(sql.fragment`n.backend_name`)} AS inflight_bytes
+            FROM (SELECT backend_name FROM backend_quotas UNION SELECT backend_name FROM backend_quota_stripes) n
+            LEFT JOIN backend_quotas q ON q.backend_name = n.backend_name
+            CROSS JOIN LATERAL ${chargedOf(sql.fragment`n.backend_name`)} c
+           ORDER BY n.backend_name`)),
       ];
     },
   };
 }
 
-type QuotaWrites = Pick<
-  TxStatements,
-  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'drainingAndInflight' | 'adjustQuota'
->;
+type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
 
 export function quotaWrites(db: Queries): QuotaWrites {
   return {
     async upsertBackendQuota(backendName, bytesLimit, now) {
       await db.query(sql.unsafe`
-        INSERT INTO backend_quotas (backend_name, bytes_limit, bytes_used, orphan_bytes, updated_at)
-        VALUES (${backendName}, ${bytesLimit}, 0, 0, ${now})
+        INSERT INTO backend_quotas (backend_name, bytes_limit, updated_at)
+        VALUES (${backendName}, ${bytesLimit}, ${now})
         ON CONFLICT (backend_name) DO UPDATE SET bytes_limit = EXCLUDED.bytes_limit, updated_at = EXCLUDED.updated_at`);
     },
 
-    // The row lock serialises every claim on the backend: a second claimer waits here until
-    // the first commits, and (READ COMMITTED) its next statements then see the first's intent.
+    // The row lock serialises the claims on the backend (and drains, imports, removals): a
+    // second claimer waits here until the first commits. Commits never take it: they write
+    // the stripes (adjustQuota).
     async lockBackendQuota(backendName) {
-      return db.maybeOne(sql.type(balanceRow)`
-        SELECT bytes_limit, bytes_used, orphan_bytes FROM backend_quotas
-         WHERE backend_name = ${backendName} FOR UPDATE`);
+      const row = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
+        SELECT 1 AS one FROM backend_quotas WHERE backend_name = ${backendName} FOR UPDATE`);
+      return row !== null;
     },
 
-    async sumInflight(backendName) {
-      const row = await db.one(sql.type(z.object({ inflight: int8 }))`SELECT ${inflightOf(backendName)} AS inflight`);
-      return row.inflight;
+    // One statement, so one snapshot (READ COMMITTED takes it at the statement's start, after
+    // lockBackendQuota's wait): a commit that ran concurrently moved its intent's bytes into a
+    // stripe in one transaction, so this sees them either in flight or charged, never neither.
+    async quotaBalance(backendName) {
+      return db.maybeOne(sql.type(balanceRow)`
+        SELECT q.bytes_limit, c.bytes_used, c.orphan_bytes,
+               ${inflightOf(backendName)} AS inflight,
+               EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining
+          FROM backend_quotas q CROSS JOIN LATERAL ${chargedOf(backendName)} c
+         WHERE q.backend_name = ${backendName}`);
     },
 
     async isBackendDraining(backendName) {
@@ -76,19 +107,16 @@ export function quotaWrites(db: Queries): QuotaWrites {
       return row.draining;
     },
 
-    async drainingAndInflight(backendName) {
-      return db.one(sql.type(z.object({ draining: z.boolean(), inflight: int8 }))`
-        SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining,
-               ${inflightOf(backendName)} AS inflight`);
-    },
-
+    // A transaction calls this once per backend, in name order (tx-work.ts), and holds one
+    // stripe row per backend, so two transactions never wait on each other in a cycle.
     async adjustQuota(backendName, usedDelta, orphanDelta, now) {
+      const stripe = Math.floor(Math.random() * QUOTA_STRIPES);
       await db.query(sql.unsafe`
-        INSERT INTO backend_quotas (backend_name, bytes_limit, bytes_used, orphan_bytes, updated_at)
-        VALUES (${backendName}, 0, ${usedDelta}, ${orphanDelta}, ${now})
-        ON CONFLICT (backend_name) DO UPDATE SET
-          bytes_used = backend_quotas.bytes_used + EXCLUDED.bytes_used,
-          orphan_bytes = backend_quotas.orphan_bytes + EXCLUDED.orphan_bytes,
+        INSERT INTO backend_quota_stripes (backend_name, stripe, bytes_used, orphan_bytes, updated_at)
+        VALUES (${backendName}, ${stripe}, ${usedDelta}, ${orphanDelta}, ${now})
+        ON CONFLICT (backend_name, stripe) DO UPDATE SET
+          bytes_used = backend_quota_stripes.bytes_used + EXCLUDED.bytes_used,
+          orphan_bytes = backend_quota_stripes.orphan_bytes + EXCLUDED.orphan_bytes,
           updated_at = EXCLUDED.updated_at`);
     },
   };

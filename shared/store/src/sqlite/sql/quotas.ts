@@ -36,11 +36,10 @@ export function quotaReads(c: SqliteConnection): Pick<ReadStatements, 'selectQuo
   };
 }
 
-type QuotaWrites = Pick<
-  TxStatements,
-  'upsertBackendQuota' | 'lockBackendQuota' | 'sumInflight' | 'isBackendDraining' | 'drainingAndInflight' | 'adjustQuota'
->;
+type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
 
+// One row per backend holds the charged bytes: the single writer runs one transaction at a
+// time, so there is no row lock to spread over stripes (Postgres: backend_quota_stripes).
 export function quotaWrites(c: SqliteConnection): QuotaWrites {
   return {
     async upsertBackendQuota(backendName, bytesLimit, now) {
@@ -52,18 +51,26 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
       );
     },
 
-    // The single writer holds the database for the whole transaction: a plain read is a lock.
-    async lockBackendQuota(backendName): Promise<QuotaBalance | null> {
-      const r = c.get<Omit<RawQuota, 'inflight_bytes' | 'backend_name'>>(
-        `SELECT bytes_limit, bytes_used, orphan_bytes FROM backend_quotas WHERE backend_name = @backendName`,
+    // The single writer holds the database for the whole transaction: the lock is already held.
+    async lockBackendQuota(backendName) {
+      return c.get(`SELECT 1 FROM backend_quotas WHERE backend_name = @backendName`, { backendName }) !== undefined;
+    },
+
+    async quotaBalance(backendName): Promise<QuotaBalance | null> {
+      const r = c.get<Omit<RawQuota, 'inflight_bytes' | 'backend_name'> & { inflight: bigint; draining: bigint }>(
+        `SELECT bytes_limit, bytes_used, orphan_bytes, ${INFLIGHT_OF('@backendName')} AS inflight,
+                EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining
+           FROM backend_quotas WHERE backend_name = @backendName`,
         { backendName },
       );
       if (!r) return null;
-      return { bytesLimit: int(r.bytes_limit), bytesUsed: int(r.bytes_used), orphanBytes: int(r.orphan_bytes) };
-    },
-
-    async sumInflight(backendName) {
-      return int(c.get<{ inflight: bigint }>(`SELECT ${INFLIGHT_OF('@backendName')} AS inflight`, { backendName })!.inflight);
+      return {
+        bytesLimit: int(r.bytes_limit),
+        bytesUsed: int(r.bytes_used),
+        orphanBytes: int(r.orphan_bytes),
+        inflight: int(r.inflight),
+        draining: int(r.draining) === 1,
+      };
     },
 
     async isBackendDraining(backendName) {
@@ -72,15 +79,6 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
         { backendName },
       );
       return int(r!.draining) === 1;
-    },
-
-    async drainingAndInflight(backendName) {
-      const r = c.get<{ draining: bigint; inflight: bigint }>(
-        `SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining,
-                ${INFLIGHT_OF('@backendName')} AS inflight`,
-        { backendName },
-      )!;
-      return { draining: int(r.draining) === 1, inflight: int(r.inflight) };
     },
 
     async adjustQuota(backendName, usedDelta, orphanDelta, now) {
