@@ -44,6 +44,8 @@ const USAGE = `usage: npm run bench -- [options]
                        ledger before the gateway starts, to show authorisation does not move the rows
   --encryption         turn the gateway's encryption at rest on (a fixed benchmark key), to
                        measure what it costs (GET needs a backend that keeps bytes: s3rver)
+  --integrity          turn the gateway's integrity on (SHA-256 of the plaintext recorded at
+                       write, checked on whole reads), to measure what it costs
   --node 24            run the gateway and the pass-through proxy on Node 24 (scripts/node24.mjs
                        fetches it and builds better-sqlite3 for it once), client and backends on
                        this Node: compare with a run without it (--compare)
@@ -86,6 +88,7 @@ const OPTIONS = {
   compare: { type: 'string' },
   against: { type: 'string' },
   encryption: { type: 'boolean', default: false },
+  integrity: { type: 'boolean', default: false },
   node: { type: 'string' },
   scale: { type: 'string' },
   'scale-engines': { type: 'string' },
@@ -186,6 +189,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     tracingEndpoint: values.tracing,
     identityLoad: values['identity-load'] ? { users: 1000, grants: 10_000 } : undefined,
     encryption: values.encryption,
+    integrity: values.integrity,
     hopRuntime,
   });
   const comparison = base ? compareReports(base, values.compare!, report) : null;

@@ -38,6 +38,8 @@ export interface BenchOptions {
   identityLoad?: IdentityLoad;
   /** turn the gateway's encryption at rest on */
   encryption?: boolean;
+  /** turn the gateway's integrity (SHA-256 recorded at write, checked on whole reads) on */
+  integrity?: boolean;
   /** run the hops (gateway and pass-through proxy) on this Node instead of the benchmark's (`--node 24`) */
   hopRuntime?: HopRuntime | null;
   /** progress lines; default: stderr */
@@ -106,6 +108,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     calibration,
     loadAverageAtEnd: currentLoadAverage(),
     hopNode: options.hopRuntime?.version ?? machine.node,
+    gatewayFeatures: [...(options.encryption ? ['encryption'] : []), ...(options.integrity ? ['integrity'] : [])],
     client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
     backends: backendRuns,
     rows,
@@ -121,6 +124,7 @@ interface BackendBenchContext {
   tracingEndpoint?: string;
   identityLoad?: IdentityLoad;
   encryption?: boolean;
+  integrity?: boolean;
   hopRuntime?: HopRuntime | null;
 }
 
@@ -147,6 +151,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       tracingEndpoint: ctx.tracingEndpoint ?? null,
       identityLoad: ctx.identityLoad ?? null,
       encryption: ctx.encryption ?? false,
+      integrity: ctx.integrity ?? false,
       runtime: ctx.hopRuntime ?? null,
     });
     if (gateway.seed) ctx.log(`[bench] ${kind}: seeded ${gateway.seed.objects} objects in ${gateway.seed.seconds.toFixed(1)} s`);

@@ -79,6 +79,7 @@ async function startDistributed(gateways: number, options: GatewayStartOptions):
         buckets: [options.objectsBucket, options.listingBucket],
         tracingEndpoint: options.tracingEndpoint,
         encryption: options.encryption,
+        integrity: options.integrity,
       });
       const path = join(options.workDir, `${name}.yaml`);
       await writeFile(path, yaml);

@@ -24,6 +24,8 @@ export interface GatewayConfigInput {
   tracingEndpoint?: string | null;
   /** encryption at rest on, with a fixed key: the benchmark measures its cost, not its secrecy */
   encryption?: boolean;
+  /** integrity on (docs/architecture.md §4 "Integrity"): its hashing is part of what is measured */
+  integrity?: boolean;
 }
 
 export interface PostgresLedgerConfig {
@@ -73,6 +75,8 @@ ${input.encryption ? `encryption:
   enabled: true
   key_id: bench
   master_key: ${q(BENCH_MASTER_KEY)}
+` : ''}${input.integrity ? `integrity:
+  enabled: true
 ` : ''}${input.tracingEndpoint ? `telemetry:
   tracing:
     enabled: true

@@ -42,6 +42,8 @@ export interface GatewayStartOptions {
   identityLoad: IdentityLoad | null;
   /** encryption at rest on (a fixed benchmark key) */
   encryption: boolean;
+  /** integrity on: SHA-256 of the plaintext recorded at write and checked on whole reads */
+  integrity?: boolean;
   /** the Node that runs the gateway; null = the benchmark's own */
   runtime?: HopRuntime | null;
 }

@@ -25,6 +25,7 @@ export const singleProcessMode: GatewayMode = {
       buckets: [options.objectsBucket, options.listingBucket],
       tracingEndpoint: options.tracingEndpoint,
       encryption: options.encryption,
+      integrity: options.integrity,
     });
     const configPath = join(options.workDir, 'config.yaml');
     await writeFile(configPath, yaml);

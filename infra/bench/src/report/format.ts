@@ -100,6 +100,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(`* profile: **${report.profile.name}**${report.profile.name !== 'full' ? ' (reduced sizes and counts; figures are not comparable with full runs)' : ''}`);
   out.push(`* mode: ${report.mode.name} — ${report.mode.description}`);
+  if (report.gatewayFeatures?.length) out.push(`* gateway with: ${report.gatewayFeatures.join(', ')} on`);
   out.push(`* machine: ${m.cores} cores (${m.cpuModel}), ${num(m.memoryBytes / 1024 ** 3, 1)} GiB memory, ${m.os}`);
   out.push(`* Node ${m.node}${report.hopNode && report.hopNode !== m.node ? ` (benchmark process and backends); gateway and proxy on Node ${report.hopNode}` : ''}; load average ${num(m.loadAverageAtStart, 2)} at start, ${num(report.loadAverageAtEnd, 2)} at end (other work shared the machine)`);
   out.push(`* client: ${report.client}; same client code for both columns, plain bodies (requestChecksumCalculation WHEN_REQUIRED) unless the row says otherwise`);

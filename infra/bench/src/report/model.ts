@@ -79,6 +79,8 @@ export interface BenchReport {
   loadAverageAtEnd: number;
   /** the Node version the gateway and the proxy ran on (`--node 24`); absent in older results = `machine.node` */
   hopNode?: string;
+  /** what the gateway ran with beyond the defaults (`--encryption`, `--integrity`); absent in older results */
+  gatewayFeatures?: string[];
   client: string;
   backends: BackendRun[];
   rows: ResultRow[];
