@@ -54,10 +54,18 @@ export async function bulkSeed(raw: RawLedger, target: ScaleSeedTarget, from: nu
     await raw.run(objects.sql, [lo, hi, ...objects.params]);
     await raw.run(locations.sql, [lo, hi, ...locations.params]);
   }
-  await raw.run(
-    'UPDATE backend_quotas SET bytes_used = bytes_used + $1 WHERE backend_name = $2',
-    [(to - from) * target.objectBytes, target.backendName],
-  );
+  // Postgres keeps a backend's used bytes in its quota stripes (migration 0023; their sum is the
+  // figure), SQLite in the one quota row.
+  const added = (to - from) * target.objectBytes;
+  if (raw.engine === 'postgres') {
+    await raw.run(
+      `INSERT INTO backend_quota_stripes (backend_name, stripe, bytes_used, orphan_bytes, updated_at) VALUES ($2, 0, $1, 0, $3)
+       ON CONFLICT (backend_name, stripe) DO UPDATE SET bytes_used = backend_quota_stripes.bytes_used + EXCLUDED.bytes_used`,
+      [added, target.backendName, Date.now()],
+    );
+  } else {
+    await raw.run('UPDATE backend_quotas SET bytes_used = bytes_used + $1 WHERE backend_name = $2', [added, target.backendName]);
+  }
   return (performance.now() - start) / 1000;
 }
 
