@@ -28,7 +28,8 @@ export interface RecordedDigests {
 }
 
 export class DigestMismatchError extends Error {
-  constructor(readonly segment: number, readonly expected: string, readonly actual: string) {
+  /** `short`: the bytes ended before the recorded segments did (a length problem, not a hash one) */
+  constructor(readonly segment: number, readonly expected: string, readonly actual: string, readonly short = false) {
     super(`stored bytes of segment ${segment + 1} hash to ${actual}, ${expected} was recorded at write`);
     this.name = 'DigestMismatchError';
   }
@@ -92,7 +93,7 @@ export class VerifyDigests extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.index < this.segments.length) {
-      return callback(new DigestMismatchError(this.index, this.segments[this.index]!.sha256, `only ${this.done} of ${this.segments[this.index]!.size} bytes`));
+      return callback(new DigestMismatchError(this.index, this.segments[this.index]!.sha256, `only ${this.done} of ${this.segments[this.index]!.size} bytes`, true));
     }
     for (const chunk of this.held.splice(0)) this.push(chunk);
     callback();

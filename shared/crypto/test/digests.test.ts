@@ -70,6 +70,7 @@ describe('VerifyDigests', () => {
     const { out, err } = await run(segments, bad, 100);
     assert.ok(err instanceof DigestMismatchError);
     assert.equal(err.segment, 0);
+    assert.equal(err.short, false, 'a hash mismatch, not a short body');
     assert.ok(out.length < a.length, `${out.length} bytes went out`);
   });
 
@@ -82,7 +83,9 @@ describe('VerifyDigests', () => {
   });
 
   test('too few or too many bytes fail', async () => {
-    assert.ok((await run(segments, Buffer.concat([a, b]).subarray(0, 1699), 100)).err instanceof DigestMismatchError);
+    const short = (await run(segments, Buffer.concat([a, b]).subarray(0, 1699), 100)).err;
+    assert.ok(short instanceof DigestMismatchError);
+    assert.equal(short.short, true, 'the bytes ended early');
     assert.ok((await run(segments, Buffer.concat([a, b, Buffer.from('x')]), 100)).err instanceof DigestMismatchError);
   });
 });

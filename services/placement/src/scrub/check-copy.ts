@@ -64,7 +64,9 @@ export async function checkCopy(
     try {
       await pipeline(res.body, paced, digests ? new VerifyDigests(digests) : new PassThrough(), discard());
     } catch (err) {
-      if (err instanceof DigestMismatchError && bytes !== copy.sizeBytes) return shortRead();
+      // Only a body that ended early is a length problem: a part that fails its hash stops the
+      // read mid-body, whatever was read ahead by then.
+      if (err instanceof DigestMismatchError && err.short) return shortRead();
       throw err;
     }
     if (bytes !== copy.sizeBytes) return shortRead();
