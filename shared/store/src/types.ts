@@ -43,7 +43,7 @@ export interface ObjectIdentity {
   /**
    * SHA-256 of the plaintext when recorded (integrity.enabled): hex of the whole object, or for
    * one completed from parts with `partHashes` the composite `hex-N` (the SHA-256 of the parts'
-   * binary digests, partHashes.ts).
+   * binary digests, part-hashes.ts).
    */
   contentHash?: string | null;
   /**
