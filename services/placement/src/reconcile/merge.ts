@@ -20,8 +20,7 @@ import type { BackendClient } from '@s3o/backends';
 import type { CleanupDebt, LocationRow, MergeKeyRequest, ReadLedger, RebuildLedger, RebuildObjectRequest } from '@s3o/store';
 import { DELETED_REASON, storageKeyHash } from '@s3o/store';
 import { storedIdentity } from './stored-identity.js';
-import { isWhole, newestStamp, objectKeyOf, timeOf, walkBackend, type Found, type Marks, type RebuildReport } from './rebuild.js';
-import { ownWriteId } from './own-keys.js';
+import { groupByWrite, isWhole, newestStamp, timeOf, walkBackend, type Found, type Marks, type RebuildReport, type Write } from './rebuild.js';
 
 /** Keys per ledger transaction. */
 const MERGE_BATCH = 200;
@@ -63,11 +62,6 @@ export interface MergeReport {
   failed: number;
 }
 
-interface Write {
-  writeId: string;
-  copies: Found[];
-}
-
 export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
   const walk: RebuildReport = {
     listed: 0, heads: 0, objects: 0, copies: 0, bytes: 0, conflicts: 0, deleted: 0, debts: 0, debtBytes: 0, markers: 0,
@@ -94,24 +88,7 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
   // A copy on a backend not walked (not configured now) counts as there: its absence is not seen.
   const isPresent = (l: LocationRow) => !walked.has(l.backendName) || present.has(`${l.backendName}\n${l.storageKey}`);
 
-  const byKey = new Map<string, Map<string, Write>>();
-  for (const f of found) {
-    const writeId = f.info.metadata['s3o-write'] ?? ownWriteId(f.storageKey);
-    if (writeId === null) {
-      report.foreign++;
-      continue;
-    }
-    const objectKey = objectKeyOf(f, r.buckets);
-    if (objectKey === null) {
-      report.unknownBucket++;
-      continue;
-    }
-    let writes = byKey.get(objectKey);
-    if (!writes) byKey.set(objectKey, (writes = new Map()));
-    let write = writes.get(writeId);
-    if (!write) writes.set(writeId, (write = { writeId, copies: [] }));
-    write.copies.push(f);
-  }
+  const byKey = groupByWrite(found, r.buckets, report);
 
   // The ledger's side: every object with its copies (the orchestrator is stopped: nothing moves).
   const ledgerObjects = new Map<string, { writeId: string; locations: LocationRow[] }>();

@@ -101,9 +101,38 @@ export interface Found {
   info: ObjectInfo;
 }
 
-interface Write {
+export interface Write {
   writeId: string;
   copies: Found[];
+}
+
+/**
+ * What the walk found, by object key, then by write (the write id in the stored metadata, or
+ * the one in our storage key); keys of no write of ours and of buckets not configured are
+ * counted in `counts` and left out.
+ */
+export function groupByWrite(
+  found: readonly Found[], buckets: ReadonlySet<string>, counts: { foreign: number; unknownBucket: number },
+): Map<string, Map<string, Write>> {
+  const byKey = new Map<string, Map<string, Write>>();
+  for (const f of found) {
+    const writeId = f.info.metadata['s3o-write'] ?? ownWriteId(f.storageKey);
+    if (writeId === null) {
+      counts.foreign++;
+      continue;
+    }
+    const objectKey = objectKeyOf(f, buckets);
+    if (objectKey === null) {
+      counts.unknownBucket++;
+      continue;
+    }
+    let writes = byKey.get(objectKey);
+    if (!writes) byKey.set(objectKey, (writes = new Map()));
+    let write = writes.get(writeId);
+    if (!write) writes.set(writeId, (write = { writeId, copies: [] }));
+    write.copies.push(f);
+  }
+  return byKey;
 }
 
 export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
@@ -148,25 +177,7 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
     debts.push({ kind: 'object', backendName: f.backend, storageKey: f.storageKey, objectKey, reason, sizeBytes: f.info.size });
   };
 
-  // Group by object key, then by write.
-  const byKey = new Map<string, Map<string, Write>>();
-  for (const f of found) {
-    const writeId = f.info.metadata['s3o-write'] ?? ownWriteId(f.storageKey);
-    if (writeId === null) {
-      report.foreign++;
-      continue;
-    }
-    const objectKey = objectKeyOf(f, r.buckets);
-    if (objectKey === null) {
-      report.unknownBucket++;
-      continue;
-    }
-    let writes = byKey.get(objectKey);
-    if (!writes) byKey.set(objectKey, (writes = new Map()));
-    let write = writes.get(writeId);
-    if (!write) writes.set(writeId, (write = { writeId, copies: [] }));
-    write.copies.push(f);
-  }
+  const byKey = groupByWrite(found, r.buckets, report);
 
   const objects: RebuildObjectRequest[] = [];
   for (const [objectKey, writes] of byKey) {
