@@ -20,7 +20,7 @@ import type { BackendClient } from '@s3o/backends';
 import type { CleanupDebt, LocationRow, MergeKeyRequest, ReadLedger, RebuildLedger, RebuildObjectRequest } from '@s3o/store';
 import { DELETED_REASON, storageKeyHash } from '@s3o/store';
 import { storedIdentity } from './stored-identity.js';
-import { groupByWrite, isWhole, newestStamp, timeOf, walkBackend, type Found, type Marks, type RebuildReport, type Write } from './rebuild.js';
+import { groupByWrite, isWhole, orphanMarkerDebts, newestStamp, timeOf, walkBackend, type Found, type Marks, type RebuildReport, type Write } from './rebuild.js';
 
 /** Keys per ledger transaction. */
 const MERGE_BATCH = 200;
@@ -159,15 +159,7 @@ export async function mergeFromBackends(r: MergeRequest): Promise<MergeReport> {
   }
 
   // Markers whose bytes are gone already: only the marker is left to delete.
-  const presentHashes = new Set(markedHashes.size > 0 ? found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`) : []);
-  for (const [backend, m] of marks) {
-    for (const marker of m.markers) {
-      const stillThere = 'storageKey' in marker.marks
-        ? present.has(`${backend}\n${marker.marks.storageKey}`)
-        : presentHashes.has(`${backend}\n${marker.marks.hash}`);
-      if (!stillThere) debts.push({ kind: 'object', backendName: backend, storageKey: marker.key, objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 });
-    }
-  }
+  debts.push(...orphanMarkerDebts(found, present, marks, markedHashes.size > 0));
   report.debts = debts.length;
   report.debtBytes = debts.reduce((n, d) => n + d.sizeBytes, 0);
   // A key that could not be looked at may hold the newest write of its object: nothing is written.

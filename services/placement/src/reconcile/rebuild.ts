@@ -101,6 +101,27 @@ export interface Found {
   info: ObjectInfo;
 }
 
+/**
+ * Markers whose bytes are gone already from their backend: only the marker is left to delete,
+ * each a 0-byte debt. `present`: `${backend}\n${storage key}` of everything found; `hashed`:
+ * some marker names its bytes by hash (a long storage key).
+ */
+export function orphanMarkerDebts(
+  found: readonly Found[], present: ReadonlySet<string>, marks: ReadonlyMap<string, { markers: Array<{ key: string; marks: Marks }> }>, hashed: boolean,
+): CleanupDebt[] {
+  const presentHashes = new Set(hashed ? found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`) : []);
+  const debts: CleanupDebt[] = [];
+  for (const [backend, m] of marks) {
+    for (const marker of m.markers) {
+      const stillThere = 'storageKey' in marker.marks
+        ? present.has(`${backend}\n${marker.marks.storageKey}`)
+        : presentHashes.has(`${backend}\n${marker.marks.hash}`);
+      if (!stillThere) debts.push({ kind: 'object', backendName: backend, storageKey: marker.key, objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 });
+    }
+  }
+  return debts;
+}
+
 export interface Write {
   writeId: string;
   copies: Found[];
@@ -219,18 +240,9 @@ export async function rebuildLedger(r: RebuildRequest): Promise<RebuildReport> {
   report.objects = objects.length;
   report.uploadsUnlisted.sort();
 
-  // Markers whose bytes are gone already: only the marker is left to delete.
   // (A fallback marker, on another backend than its bytes, is owed too: cleanup removes only the one beside the bytes.)
   const present = new Set(found.map((f) => `${f.backend}\n${f.storageKey}`));
-  const presentHashes = new Set(markedHashes.size > 0 ? found.map((f) => `${f.backend}\n${storageKeyHash(f.storageKey)}`) : []);
-  for (const [backend, m] of marks) {
-    for (const marker of m.markers) {
-      const stillThere = 'storageKey' in marker.marks
-        ? present.has(`${backend}\n${marker.marks.storageKey}`)
-        : presentHashes.has(`${backend}\n${marker.marks.hash}`);
-      if (!stillThere) debts.push({ kind: 'object', backendName: backend, storageKey: marker.key, objectKey: null, reason: 'rebuild-marker', sizeBytes: 0 });
-    }
-  }
+  debts.push(...orphanMarkerDebts(found, present, marks, markedHashes.size > 0));
   // Open uploads of our form: the ledger that knew them is gone, so no client can complete one
   // (NoSuchUpload); abort them now, and owe the ones whose abort failed so cleanup retries.
   // An upload at a key that holds an object (a backend that kept listing a completed upload)
