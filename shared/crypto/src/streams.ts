@@ -19,8 +19,11 @@ export class IntegrityError extends Error {
 
 /**
  * Encrypts exactly `header.plaintextLength` bytes into the stored form, fed piece by piece;
- * more or fewer is an error. The output of each piece is handed to `emit` at once (GCM is a
- * stream cipher), so nothing but the cipher state is held.
+ * more or fewer is an error. What it hands to `emit` is always one whole stored chunk (its
+ * ciphertext and tag in one buffer): the cipher's output is copied into the chunk as it comes,
+ * so memory is bounded by one chunk, and the backend connection gets one write per chunk
+ * instead of a 16-byte write for every tag — small writes the backend has to take one by one
+ * (docs/performance.md, "Encrypted PUT").
  */
 export class ChunkEncryptor {
   private readonly chunks: number;
@@ -28,23 +31,42 @@ export class ChunkEncryptor {
   private inChunk = 0;
   private seen = 0;
   private cipher: CipherGCM;
+  /** the stored chunk being filled: ciphertext so far, then the tag */
+  private stored: Buffer;
+  private storedAt = 0;
 
   /** `indexBase`: the first chunk's index (a multipart part's chunks start at partIndexBase(part)). */
   constructor(private readonly dataKey: Buffer, private readonly header: EnvelopeHeader, private readonly indexBase = 0) {
     this.chunks = chunkCount(header.plaintextLength, header.chunkSize);
     this.cipher = this.open(0);
+    this.stored = this.storedChunk(0);
   }
 
   private open(index: number): CipherGCM {
     return chunkCipher(this.dataKey, this.header.nonceBase, this.indexBase + index, index === this.chunks - 1);
   }
 
+  /** A buffer for chunk `index`'s stored bytes (the last chunk may be short). */
+  private storedChunk(index: number): Buffer {
+    const size = this.header.chunkSize;
+    return Buffer.allocUnsafeSlow(Math.min(size, this.header.plaintextLength - index * size) + TAG_BYTES);
+  }
+
+  private take(out: Buffer): void {
+    this.storedAt += out.copy(this.stored, this.storedAt);
+  }
+
   private seal(emit: (out: Buffer) => void): void {
-    this.cipher.final();
-    emit(this.cipher.getAuthTag());
+    this.take(this.cipher.final());
+    this.take(this.cipher.getAuthTag());
+    emit(this.stored);
     this.index++;
     this.inChunk = 0;
-    if (this.index < this.chunks) this.cipher = this.open(this.index);
+    if (this.index < this.chunks) {
+      this.cipher = this.open(this.index);
+      this.stored = this.storedChunk(this.index);
+      this.storedAt = 0;
+    }
   }
 
   update(data: Buffer, emit: (out: Buffer) => void): void {
@@ -54,7 +76,7 @@ export class ChunkEncryptor {
     let at = 0;
     while (at < data.length) {
       const take = Math.min(size - this.inChunk, data.length - at);
-      emit(this.cipher.update(data.subarray(at, at + take)));
+      this.take(this.cipher.update(data.subarray(at, at + take)));
       at += take;
       this.inChunk += take;
       // The last chunk is sealed by final: it may be short, and an exact multiple must not open a chunk past the end.
@@ -76,35 +98,13 @@ export class ChunkEncryptor {
 export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>, indexBase = 0): AsyncGenerator<Buffer> {
   const encryptor = new ChunkEncryptor(dataKey, header, indexBase);
   let out: Buffer[] = [];
-  let outBytes = 0;
-  const emit = (b: Buffer): void => {
-    if (b.length === 0) return;
-    out.push(b);
-    outBytes += b.length;
+  const emit = (chunk: Buffer): void => {
+    out.push(chunk);
   };
-  // Large pieces go out as the cipher made them (copying every byte again into one buffer
-  // cost more CPU than the cipher); small ones — a tag, a short tail — are joined, so a
-  // 16-byte tag is not a write of its own.
   function* drain(): Generator<Buffer> {
-    const pieces = out;
-    const bytes = outBytes;
+    const chunks = out;
     out = [];
-    outBytes = 0;
-    if (pieces.length === 1 || bytes > SMALL_OUTPUT) {
-      let small: Buffer[] = [];
-      for (const piece of pieces) {
-        if (piece.length > SMALL_OUTPUT) {
-          if (small.length > 0) yield Buffer.concat(small);
-          small = [];
-          yield piece;
-        } else {
-          small.push(piece);
-        }
-      }
-      if (small.length > 0) yield small.length === 1 ? small[0]! : Buffer.concat(small);
-    } else {
-      yield Buffer.concat(pieces, bytes);
-    }
+    yield* chunks;
   }
   for await (const data of source) {
     encryptor.update(data, emit);
@@ -113,9 +113,6 @@ export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, so
   encryptor.final(emit);
   yield* drain();
 }
-
-/** Cipher output up to this size is joined with its neighbours before it is handed on. */
-const SMALL_OUTPUT = 4096;
 
 /**
  * Decrypts the stored bytes of a read plan (planStoredRead: whole chunks of one or more
