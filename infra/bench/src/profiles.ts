@@ -26,6 +26,13 @@ export interface BenchProfile {
     slices: number;
     /** each worker does at least this many operations per slice */
     minOpsPerWorker: number;
+    /**
+     * unmeasured time before each slice (at least one operation per worker): without it a
+     * 10 s window of 64 MiB operations holds the gateway's first-use costs — code paths not
+     * yet optimised, modules loaded on first use — which moved the encrypted PUT's CPU per MB
+     * by up to 1.7× between runs (docs/performance.md, "Encrypted PUT on a quiet machine")
+     */
+    warmupMs: number;
   };
   /** concurrent uploads during which the gateway's peak RSS is measured */
   concurrentUploads: { objectBytes: number; count: number };
@@ -41,7 +48,7 @@ export interface BenchProfile {
 export const FULL_PROFILE: BenchProfile = {
   name: 'full',
   small: { objectBytes: 4 * KiB, durationMs: 8_000, warmupMs: 250, slices: 4, readSetSize: 256 },
-  large: { objectBytes: 64 * MiB, durationMs: 10_000, slices: 2, minOpsPerWorker: 1 },
+  large: { objectBytes: 64 * MiB, durationMs: 10_000, slices: 2, minOpsPerWorker: 1, warmupMs: 1_000 },
   concurrentUploads: { objectBytes: 256 * MiB, count: 4 },
   list: { objects: 100_000, pageSize: 1000, pages: 300 },
 };
@@ -49,7 +56,7 @@ export const FULL_PROFILE: BenchProfile = {
 export const QUICK_PROFILE: BenchProfile = {
   name: 'quick',
   small: { objectBytes: 4 * KiB, durationMs: 500, warmupMs: 100, slices: 1, readSetSize: 32 },
-  large: { objectBytes: 16 * MiB, durationMs: 0, slices: 1, minOpsPerWorker: 1 },
+  large: { objectBytes: 16 * MiB, durationMs: 0, slices: 1, minOpsPerWorker: 1, warmupMs: 0 },
   concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
   list: { objects: 5_000, pageSize: 1000, pages: 15 },
 };
@@ -57,7 +64,7 @@ export const QUICK_PROFILE: BenchProfile = {
 export const CPU_PROFILE: BenchProfile = {
   name: 'cpu',
   small: { objectBytes: 4 * KiB, durationMs: 3_000, warmupMs: 200, slices: 3, readSetSize: 64 },
-  large: { objectBytes: 16 * MiB, durationMs: 3_000, slices: 2, minOpsPerWorker: 4 },
+  large: { objectBytes: 16 * MiB, durationMs: 3_000, slices: 2, minOpsPerWorker: 4, warmupMs: 500 },
   concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
   list: { objects: 5_000, pageSize: 1000, pages: 60 },
 };

@@ -69,7 +69,7 @@ export function buildScenarios(profile: BenchProfile): Scenario[] {
   const largeSize = formatSize(large.objectBytes);
   // Per slice.
   const smallLoad = { durationMs: small.durationMs / small.slices, warmupMs: small.warmupMs, minOps: 1 };
-  const largeLoad = (concurrency: number) => ({ durationMs: large.durationMs / large.slices, minOps: large.minOpsPerWorker * concurrency });
+  const largeLoad = (concurrency: number) => ({ durationMs: large.durationMs / large.slices, warmupMs: large.warmupMs, minOps: large.minOpsPerWorker * concurrency });
   const smallSlices = { slices: small.slices };
   const largeSlices = { slices: large.slices };
   const scenarios: Scenario[] = [];

@@ -119,7 +119,7 @@ export function renderMarkdown(report: BenchReport): string {
   const p = report.profile;
   out.push(`* work per row and side: small objects ${formatSize(p.small.objectBytes)}, ${p.small.durationMs} ms measured in ${p.small.slices} ` +
     `slice(s), each after ${p.small.warmupMs} ms of warm-up; large ${formatSize(p.large.objectBytes)}, ≥ ${p.large.durationMs} ms in ` +
-    `${p.large.slices} slice(s) of ≥ ${p.large.minOpsPerWorker} operation(s) per worker; ` +
+    `${p.large.slices} slice(s) of ≥ ${p.large.minOpsPerWorker} operation(s) per worker, each after ${p.large.warmupMs ?? 0} ms of warm-up; ` +
     `${p.concurrentUploads.count} × ${formatSize(p.concurrentUploads.objectBytes)} concurrent uploads once; LIST ${p.list.pages} pages. ` +
     'The sides take turns slice by slice, so a change of load on the machine hits all of them alike.');
   out.push('');
