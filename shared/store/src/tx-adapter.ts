@@ -121,6 +121,15 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
    */
   lockBackendQuota(backendName: string): Promise<boolean>;
   /**
+   * A claim's lock on a backend without a quota (limit 0): the quota row locked in share mode,
+   * so claims on it do not wait for each other — there is no balance to keep — while a drain,
+   * import or removal (lockBackendQuota) still waits for them and they for it. False, with
+   * nothing locked, when the backend is unknown or has a limit (the claim then takes
+   * lockBackendQuota). Read isBackendDraining after it: on Postgres that statement's snapshot
+   * is taken after the wait.
+   */
+  lockUnlimitedQuota(backendName: string): Promise<boolean>;
+  /**
    * The balance a claim decides on, in one statement: read after lockBackendQuota, so on
    * Postgres (READ COMMITTED) its snapshot is taken after the wait. Null when the backend is unknown.
    */

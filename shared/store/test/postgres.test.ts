@@ -351,6 +351,37 @@ describe('Postgres ledger: row locks across separate pools', () => {
       }
     }));
 
+  test('claims on a backend without a limit do not wait for each other (FOR SHARE); a drain\'s lock waits for them and they for it', GUARD, () =>
+    withDatabase(async (db) => {
+      const adapter = await adapterOn(db);
+      try {
+        await withLedgers(db, async (open) => {
+          const ledger = await open();
+          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 1000 }]);
+          await adapter.withTx(async (tx) => {
+            assert.equal(await tx.lockUnlimitedQuota('b'), false, 'a backend with a limit is not share-locked');
+            assert.equal(await tx.lockUnlimitedQuota('nope'), false);
+            assert.ok(await tx.lockUnlimitedQuota('a'));
+            const other = claim(ledger, 'bk/parallel', 100, ['a']);
+            assert.equal(await settlesOrWaitsForLock(other, db), 'settled', 'a second claim on an unlimited backend must not queue');
+            assert.ok(await other);
+          });
+          // A drain (or import, or removal) takes the row exclusively: a claim waits for it, and
+          // sees the drain it committed.
+          let waiting: Promise<unknown> | null = null;
+          await adapter.withTx(async (tx) => {
+            assert.ok(await tx.lockBackendQuota('a'));
+            waiting = claim(ledger, 'bk/after-drain', 100, ['a']);
+            assert.equal(await settlesOrWaitsForLock(waiting, db), 'waiting', 'a claim must wait for the exclusive lock');
+            assert.ok(await tx.insertDrain('a', 0, 1));
+          });
+          assert.equal(await waiting, null, 'the claim that waited saw the drain and took no space on it');
+        });
+      } finally {
+        await adapter.close();
+      }
+    }));
+
   test('a commit does not wait for the quota row a claim holds: it adds to a quota stripe (0023)', GUARD, () =>
     withDatabase(async (db) => {
       const adapter = await adapterOn(db);

@@ -14,15 +14,21 @@ export function intentOperations(core: Core): IntentLedger {
     async claim(req: ClaimRequest): Promise<Claim | null> {
       return core.withWork(async ({ tx, now }) => {
         for (const backendName of req.candidates) {
-          // Locking the quota row first serialises the claims on this backend (Postgres); the
-          // balance read after it (a statement of its own: READ COMMITTED gives it a snapshot
-          // taken after the wait) therefore includes every committed claim, and, being one
-          // statement, sees each concurrent commit's bytes either in flight or charged
-          // (docs/architecture.md "Quota guarantee").
-          if (!(await tx.lockBackendQuota(backendName))) continue;
-          const balance = await tx.quotaBalance(backendName);
-          if (!balance || balance.draining) continue;
-          if (!hasRoom(balance, balance.inflight, req.sizeBytes)) continue;
+          if (await tx.lockUnlimitedQuota(backendName)) {
+            // No limit, no balance to keep: claims on the backend hold its row together and
+            // run in parallel; a drain starting takes the row exclusively, so the draining
+            // check after the lock sees it (docs/architecture.md "Quota guarantee").
+            if (await tx.isBackendDraining(backendName)) continue;
+          } else {
+            // Locking the quota row first serialises the claims on this backend (Postgres); the
+            // balance read after it (a statement of its own: READ COMMITTED gives it a snapshot
+            // taken after the wait) therefore includes every committed claim, and, being one
+            // statement, sees each concurrent commit's bytes either in flight or charged.
+            if (!(await tx.lockBackendQuota(backendName))) continue;
+            const balance = await tx.quotaBalance(backendName);
+            if (!balance || balance.draining) continue;
+            if (!hasRoom(balance, balance.inflight, req.sizeBytes)) continue;
+          }
           await tx.insertIntent({
             intentId: req.intentId,
             kind: req.kind,

@@ -69,7 +69,7 @@ export function quotaReads(db: Queries): Pick<ReadStatements, 'selectQuotas'> {
   };
 }
 
-type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
+type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'lockUnlimitedQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
 
 export function quotaWrites(db: Queries): QuotaWrites {
   return {
@@ -86,6 +86,16 @@ export function quotaWrites(db: Queries): QuotaWrites {
     async lockBackendQuota(backendName) {
       const row = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
         SELECT 1 AS one FROM backend_quotas WHERE backend_name = ${backendName} FOR UPDATE`);
+      return row !== null;
+    },
+
+    // Share mode: claims on a backend without a limit hold it together. A limit set meanwhile
+    // (config sync's UPDATE) is waited for and the row re-checked against bytes_limit = 0
+    // (READ COMMITTED re-evaluates a locked row's condition on its newest version), so a
+    // claim never goes on in share mode on a backend that has a limit.
+    async lockUnlimitedQuota(backendName) {
+      const row = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
+        SELECT 1 AS one FROM backend_quotas WHERE backend_name = ${backendName} AND bytes_limit = 0 FOR SHARE`);
       return row !== null;
     },
 

@@ -36,7 +36,7 @@ export function quotaReads(c: SqliteConnection): Pick<ReadStatements, 'selectQuo
   };
 }
 
-type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
+type QuotaWrites = Pick<TxStatements, 'upsertBackendQuota' | 'lockBackendQuota' | 'lockUnlimitedQuota' | 'quotaBalance' | 'isBackendDraining' | 'adjustQuota'>;
 
 // One row per backend holds the charged bytes: the single writer runs one transaction at a
 // time, so there is no row lock to spread over stripes (Postgres: backend_quota_stripes).
@@ -54,6 +54,10 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
     // The single writer holds the database for the whole transaction: the lock is already held.
     async lockBackendQuota(backendName) {
       return c.get(`SELECT 1 FROM backend_quotas WHERE backend_name = @backendName`, { backendName }) !== undefined;
+    },
+
+    async lockUnlimitedQuota(backendName) {
+      return c.get(`SELECT 1 FROM backend_quotas WHERE backend_name = @backendName AND bytes_limit = 0`, { backendName }) !== undefined;
     },
 
     async quotaBalance(backendName): Promise<QuotaBalance | null> {
