@@ -14,6 +14,8 @@ export interface LoadSpec {
   maxOps?: number;
   /** unmeasured operations first, for this long (0 = none) */
   warmupMs?: number;
+  /** called when the warm-up is over and the measured phase starts (the caller's CPU windows start here) */
+  onMeasureStart?: () => void;
   /** one operation; `index` is unique per call (warm-up included); resolves to the payload bytes moved */
   op(index: number): Promise<number>;
 }
@@ -43,6 +45,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     );
   }
 
+  spec.onMeasureStart?.();
   const result: LoadResult = { ops: 0, errors: 0, firstError: null, bytes: 0, seconds: 0, latenciesMs: [] };
   let started = 0;
   const start = performance.now();

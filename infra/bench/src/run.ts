@@ -16,7 +16,7 @@ import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.j
 import type { BenchProfile } from './profiles.js';
 import type { BackendRun, BenchReport, ResultRow, SideResult } from './report/model.js';
 import { createBenchClient, createSpreadClient, type BenchClient, type ChecksumMode } from './s3-client.js';
-import { buildScenarios, type Endpoint, type PhaseResult, type Scenario, type Side } from './scenarios.js';
+import { buildScenarios, type Endpoint, type Phase, type PhaseResult, type Scenario, type Side } from './scenarios.js';
 import { summarizeLatencies } from './stats.js';
 import { calibrate } from './calibrate.js';
 import type { HopRuntime } from './node-runtime.js';
@@ -184,7 +184,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
           listing: listingObjects > 0 ? { s3: listingClient.s3, bucket: LISTING_BUCKET.name, objects: listingObjects } : null,
         },
       };
-      const phases: Partial<Record<Side, () => Promise<PhaseResult>>> = {};
+      const phases: Partial<Record<Side, Phase>> = {};
       for (const side of scenario.sides) phases[side] = await scenario.prepare(endpoints[side]);
       const slices: Partial<Record<Side, SliceMeasurement[]>> = {};
       for (let i = 0; i < scenario.slices; i++) {
@@ -232,22 +232,29 @@ interface SliceMeasurement {
 }
 
 async function measureSlice(
-  phase: () => Promise<PhaseResult>,
+  phase: Phase,
   probes: { backend: ProcessProbe; hop: ProcessProbe | null; extraHopPids: number[] },
 ): Promise<SliceMeasurement> {
-  const clientCpu = ownCpuWindow();
-  const backendWindow = probes.backend.window();
-  const hopWindow = probes.hop ? groupWindow(probes.hop, probes.extraHopPids) : null;
+  // The windows open again when the phase's warm-up is over: its operations are not counted,
+  // so neither may their CPU be.
+  const open = () => ({
+    client: ownCpuWindow(),
+    backend: probes.backend.window(),
+    hop: probes.hop ? groupWindow(probes.hop, probes.extraHopPids) : null,
+  });
+  let windows = open();
   let load: PhaseResult;
   let backend: ProcessUsage;
   let hop: ProcessUsage | null;
   try {
-    load = await phase();
+    load = await phase(() => {
+      windows = open();
+    });
   } finally {
-    backend = backendWindow.end();
-    hop = hopWindow?.end() ?? null;
+    backend = windows.backend.end();
+    hop = windows.hop?.end() ?? null;
   }
-  return { load, clientCpuSeconds: clientCpu.end(), backend, hop };
+  return { load, clientCpuSeconds: windows.client.end(), backend, hop };
 }
 
 /**

@@ -33,6 +33,12 @@ export interface Endpoint {
   listing: { s3: S3Client; bucket: string; objects: number } | null;
 }
 
+/**
+ * One slice of a measured phase; it calls `measuring` when its warm-up is over, so the CPU
+ * measured around it covers the operations it counts and not the warm-up's.
+ */
+export type Phase = (measuring: () => void) => Promise<PhaseResult>;
+
 /** What a measured phase produced. */
 export interface PhaseResult extends LoadResult {
   /** per operation, request sent → last response byte, before the SDK parses it (LIST only) */
@@ -55,7 +61,7 @@ export interface Scenario {
    */
   slices: number;
   /** Untimed setup; resolves to one slice of the measured phase. */
-  prepare(endpoint: Endpoint): Promise<() => Promise<PhaseResult>>;
+  prepare(endpoint: Endpoint): Promise<Phase>;
 }
 
 const ALL_SIDES: readonly Side[] = ['direct', 'proxy', 'gateway'];
@@ -85,7 +91,7 @@ export function buildScenarios(profile: BenchProfile): Scenario[] {
       id: `get-small-c${c}`, title: `GET ${smallSize}, concurrency ${c}`, metric: 'ops', sides: ALL_SIDES, gatewayChecksums: 'when-required', ...smallSlices,
       prepare: async (ep) => {
         const keys = await writeObjects(ep, `get-small-c${c}`, small.readSetSize, small.objectBytes);
-        return () => runLoad({ concurrency: c, ...smallLoad, op: (i) => getObject(ep, keys[i % keys.length]!, small.objectBytes) });
+        return (measuring) => runLoad({ concurrency: c, ...smallLoad, onMeasureStart: measuring, op: (i) => getObject(ep, keys[i % keys.length]!, small.objectBytes) });
       },
     });
   }
@@ -94,7 +100,7 @@ export function buildScenarios(profile: BenchProfile): Scenario[] {
       id: `head-small-c${c}`, title: `HEAD ${smallSize}, concurrency ${c}`, metric: 'ops', sides: ALL_SIDES, gatewayChecksums: 'when-required', ...smallSlices,
       prepare: async (ep) => {
         const keys = await writeObjects(ep, `head-small-c${c}`, small.readSetSize, small.objectBytes);
-        return () => runLoad({ concurrency: c, ...smallLoad, op: (i) => headObject(ep, keys[i % keys.length]!, small.objectBytes) });
+        return (measuring) => runLoad({ concurrency: c, ...smallLoad, onMeasureStart: measuring, op: (i) => headObject(ep, keys[i % keys.length]!, small.objectBytes) });
       },
     });
   }
@@ -109,7 +115,7 @@ export function buildScenarios(profile: BenchProfile): Scenario[] {
       id: `get-large-c${c}`, title: `GET ${largeSize}, concurrency ${c}`, metric: 'throughput', sides: ALL_SIDES, gatewayChecksums: 'when-required', ...largeSlices,
       prepare: async (ep) => {
         const keys = await writeObjects(ep, `get-large-c${c}`, c, large.objectBytes);
-        return () => runLoad({ concurrency: c, ...largeLoad(c), op: (i) => getObject(ep, keys[i % keys.length]!, large.objectBytes) });
+        return (measuring) => runLoad({ concurrency: c, ...largeLoad(c), onMeasureStart: measuring, op: (i) => getObject(ep, keys[i % keys.length]!, large.objectBytes) });
       },
     });
   }
@@ -146,13 +152,13 @@ function putPhase(
   prefix: string,
   size: number,
   load: { concurrency: number; durationMs: number; minOps: number; maxOps?: number; warmupMs?: number },
-): () => Promise<LoadResult> {
+): Phase {
   // Small bodies are one shared buffer (as an application holding the bytes sends them);
   // large ones stream, as an application uploading a file does.
   const shared = size <= 1024 * 1024 ? patternBuffer(size) : null;
   // Counted across slices: every PUT creates a new key, never an overwrite.
   let next = 0;
-  return () => runLoad({ ...load, op: () => putObject(ep, `${prefix}/${next++}`, size, shared) });
+  return (measuring) => runLoad({ ...load, onMeasureStart: measuring, op: () => putObject(ep, `${prefix}/${next++}`, size, shared) });
 }
 
 async function putObject(ep: Endpoint, key: string, size: number, shared: Buffer | null): Promise<number> {
@@ -195,7 +201,7 @@ const LIST_WARMUP_PAGES = 5;
  * Walks the seeded bucket page by page, wrapping around at its end; one operation is one
  * page. A walk that does not see exactly the seeded number of keys is an error.
  */
-async function listPhase(ep: Endpoint, pageSize: number, pages: number): Promise<() => Promise<PhaseResult>> {
+async function listPhase(ep: Endpoint, pageSize: number, pages: number): Promise<Phase> {
   const listing = ep.listing;
   if (!listing) throw new Error('the LIST scenario needs a seeded listing bucket');
   let token: string | undefined;
