@@ -28,9 +28,9 @@ export interface BenchProfile {
     minOpsPerWorker: number;
     /**
      * unmeasured time before each slice (at least one operation per worker): without it a
-     * 10 s window of 64 MiB operations holds the gateway's first-use costs — code paths not
-     * yet optimised, modules loaded on first use — which moved the encrypted PUT's CPU per MB
-     * by up to 1.7× between runs (docs/performance.md, "Encrypted PUT on a quiet machine")
+     * 10 s window of a few 64 MiB operations holds the gateway's first-use costs — code paths
+     * not yet optimised, modules loaded on first use (docs/performance.md, "Encrypted PUT,
+     * repeated")
      */
     warmupMs: number;
   };
