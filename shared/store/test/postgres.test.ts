@@ -222,6 +222,16 @@ async function adapterOn(db: TestDatabase, options: { maxConns?: number } = {}):
   return openPostgresAdapter({ url: db.url, migrationsDir: MIGRATIONS, ...options });
 }
 
+/** An adapter of its own beside a ledger on one database: the test holds row locks in the adapter's transactions while the ledger works. */
+async function withAdapterAndLedger(db: TestDatabase, body: (adapter: PostgresAdapter, ledger: Ledger) => Promise<void>): Promise<void> {
+  const adapter = await adapterOn(db);
+  try {
+    await withLedgers(db, async (open) => body(adapter, await open()));
+  } finally {
+    await adapter.close();
+  }
+}
+
 // ---------------------------------------------------------------- the shared contract
 
 runLedgerContract('postgres', async ({ source, clock }) => {
@@ -327,144 +337,109 @@ describe('Postgres ledger: row locks across separate pools', () => {
       })));
 
   test('a claim waits for the quota row another transaction holds, then sees its intent (FOR UPDATE)', GUARD, () =>
-    withDatabase(async (db) => {
-      const adapter = await adapterOn(db);
-      try {
-        await withLedgers(db, async (open) => {
-          const ledger = await open();
-          await ledger.syncBackends([{ name: 'a', quotaBytes: 100 }]);
-          let other: Promise<unknown> | null = null;
-          await adapter.withTx(async (tx) => {
-            assert.ok(await tx.lockBackendQuota('a'));
-            other = claim(ledger, 'bk/other', 100, ['a']);
-            assert.equal(await settlesOrWaitsForLock(other, db), 'waiting', 'the second claimer must wait for the quota row');
-            await tx.insertIntent({
-              intentId: newId(), kind: 'write', objectKey: 'bk/first', backendName: 'a', storageKey: 'bk/first!1',
-              sizeBytes: 100, identity: null, createdAt: 1, heartbeatAt: 1,
-            });
+    withDatabase((db) =>
+      withAdapterAndLedger(db, async (adapter, ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 100 }]);
+        let other: Promise<unknown> | null = null;
+        await adapter.withTx(async (tx) => {
+          assert.ok(await tx.lockBackendQuota('a'));
+          other = claim(ledger, 'bk/other', 100, ['a']);
+          assert.equal(await settlesOrWaitsForLock(other, db), 'waiting', 'the second claimer must wait for the quota row');
+          await tx.insertIntent({
+            intentId: newId(), kind: 'write', objectKey: 'bk/first', backendName: 'a', storageKey: 'bk/first!1',
+            sizeBytes: 100, identity: null, createdAt: 1, heartbeatAt: 1,
           });
-          assert.equal(await other, null, 'after the first claim committed, no room is left');
-          assert.equal((await ledger.getQuotas())[0]?.inflightBytes, 100);
         });
-      } finally {
-        await adapter.close();
-      }
-    }));
+        assert.equal(await other, null, 'after the first claim committed, no room is left');
+        assert.equal((await ledger.getQuotas())[0]?.inflightBytes, 100);
+      })));
 
   test('claims on a backend without a limit do not wait for each other (FOR SHARE); a drain\'s lock waits for them and they for it', GUARD, () =>
-    withDatabase(async (db) => {
-      const adapter = await adapterOn(db);
-      try {
-        await withLedgers(db, async (open) => {
-          const ledger = await open();
-          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 1000 }]);
-          await adapter.withTx(async (tx) => {
-            assert.equal(await tx.lockUnlimitedQuota('b'), false, 'a backend with a limit is not share-locked');
-            assert.equal(await tx.lockUnlimitedQuota('nope'), false);
-            assert.ok(await tx.lockUnlimitedQuota('a'));
-            const other = claim(ledger, 'bk/parallel', 100, ['a']);
-            assert.equal(await settlesOrWaitsForLock(other, db), 'settled', 'a second claim on an unlimited backend must not queue');
-            assert.ok(await other);
-          });
-          // A drain (or import, or removal) takes the row exclusively: a claim waits for it, and
-          // sees the drain it committed.
-          let waiting: Promise<unknown> | null = null;
-          await adapter.withTx(async (tx) => {
-            assert.ok(await tx.lockBackendQuota('a'));
-            waiting = claim(ledger, 'bk/after-drain', 100, ['a']);
-            assert.equal(await settlesOrWaitsForLock(waiting, db), 'waiting', 'a claim must wait for the exclusive lock');
-            assert.ok(await tx.insertDrain('a', 0, 1));
-          });
-          assert.equal(await waiting, null, 'the claim that waited saw the drain and took no space on it');
+    withDatabase((db) =>
+      withAdapterAndLedger(db, async (adapter, ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }, { name: 'b', quotaBytes: 1000 }]);
+        await adapter.withTx(async (tx) => {
+          assert.equal(await tx.lockUnlimitedQuota('b'), false, 'a backend with a limit is not share-locked');
+          assert.equal(await tx.lockUnlimitedQuota('nope'), false);
+          assert.ok(await tx.lockUnlimitedQuota('a'));
+          const other = claim(ledger, 'bk/parallel', 100, ['a']);
+          assert.equal(await settlesOrWaitsForLock(other, db), 'settled', 'a second claim on an unlimited backend must not queue');
+          assert.ok(await other);
         });
-      } finally {
-        await adapter.close();
-      }
-    }));
+        // A drain (or import, or removal) takes the row exclusively: a claim waits for it, and
+        // sees the drain it committed.
+        let waiting: Promise<unknown> | null = null;
+        await adapter.withTx(async (tx) => {
+          assert.ok(await tx.lockBackendQuota('a'));
+          waiting = claim(ledger, 'bk/after-drain', 100, ['a']);
+          assert.equal(await settlesOrWaitsForLock(waiting, db), 'waiting', 'a claim must wait for the exclusive lock');
+          assert.ok(await tx.insertDrain('a', 0, 1));
+        });
+        assert.equal(await waiting, null, 'the claim that waited saw the drain and took no space on it');
+      })));
 
   test('a commit does not wait for the quota row a claim holds: it adds to a quota stripe (0023)', GUARD, () =>
-    withDatabase(async (db) => {
-      const adapter = await adapterOn(db);
-      try {
-        await withLedgers(db, async (open) => {
-          const ledger = await open();
-          await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
-          const pending = await claim(ledger, 'bk/committed', 300, ['a']);
-          assert.ok(pending);
-          await adapter.withTx(async (tx) => {
-            assert.ok(await tx.lockBackendQuota('a'));
-            const commit = ledger.commitWrite({
-              intentId: pending.intentId, identity: { size: 300, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
-            });
-            assert.equal(await settlesOrWaitsForLock(commit, db), 'settled', 'the commit must not queue behind the claim lock');
-            await commit;
-            // Read under the lock, as a claim does: the committed bytes are charged, none in flight.
-            const balance = await tx.quotaBalance('a');
-            assert.deepEqual(balance, { bytesLimit: 1000, bytesUsed: 300, orphanBytes: 0, inflight: 0, draining: false });
+    withDatabase((db) =>
+      withAdapterAndLedger(db, async (adapter, ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 1000 }]);
+        const pending = await claim(ledger, 'bk/committed', 300, ['a']);
+        assert.ok(pending);
+        await adapter.withTx(async (tx) => {
+          assert.ok(await tx.lockBackendQuota('a'));
+          const commit = ledger.commitWrite({
+            intentId: pending.intentId, identity: { size: 300, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
           });
-          const stripes = await queryIn<{ n: number; used: string }>(
-            db, `SELECT count(*)::int AS n, sum(bytes_used)::text AS used FROM backend_quota_stripes WHERE backend_name = 'a'`);
-          assert.deepEqual(stripes, [{ n: 1, used: '300' }]);
-          assert.equal((await ledger.getQuotas())[0]?.bytesUsed, 300);
+          assert.equal(await settlesOrWaitsForLock(commit, db), 'settled', 'the commit must not queue behind the claim lock');
+          await commit;
+          // Read under the lock, as a claim does: the committed bytes are charged, none in flight.
+          const balance = await tx.quotaBalance('a');
+          assert.deepEqual(balance, { bytesLimit: 1000, bytesUsed: 300, orphanBytes: 0, inflight: 0, draining: false });
         });
-      } finally {
-        await adapter.close();
-      }
-    }));
+        const stripes = await queryIn<{ n: number; used: string }>(
+          db, `SELECT count(*)::int AS n, sum(bytes_used)::text AS used FROM backend_quota_stripes WHERE backend_name = 'a'`);
+        assert.deepEqual(stripes, [{ n: 1, used: '300' }]);
+        assert.equal((await ledger.getQuotas())[0]?.bytesUsed, 300);
+      })));
 
   test('a writer of a key waits for the transaction holding the key (lockObjectKey)', GUARD, () =>
-    withDatabase(async (db) => {
-      const adapter = await adapterOn(db);
-      try {
-        await withLedgers(db, async (open) => {
-          const ledger = await open();
-          await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
-          const first = await put(ledger, 'bk/k', 1, 'a');
-          const next = await claim(ledger, 'bk/k', 2, ['a']);
-          assert.ok(next);
-          let commit: Promise<unknown> | null = null;
-          await adapter.withTx(async (tx) => {
-            assert.equal((await tx.lockObjectKey('bk/k'))?.writeId, first.object.writeId);
-            commit = ledger.commitWrite({
-              intentId: next.intentId, identity: { size: 2, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
-            });
-            assert.equal(await settlesOrWaitsForLock(commit, db), 'waiting');
+    withDatabase((db) =>
+      withAdapterAndLedger(db, async (adapter, ledger) => {
+        await ledger.syncBackends([{ name: 'a', quotaBytes: 0 }]);
+        const first = await put(ledger, 'bk/k', 1, 'a');
+        const next = await claim(ledger, 'bk/k', 2, ['a']);
+        assert.ok(next);
+        let commit: Promise<unknown> | null = null;
+        await adapter.withTx(async (tx) => {
+          assert.equal((await tx.lockObjectKey('bk/k'))?.writeId, first.object.writeId);
+          commit = ledger.commitWrite({
+            intentId: next.intentId, identity: { size: 2, etag: 'e', contentType: 't', userMetadata: {}, headers: {} }, events: () => [],
           });
-          await commit;
-          assert.equal((await ledger.getObject('bk/k'))?.object.writeId, next.intentId);
+          assert.equal(await settlesOrWaitsForLock(commit, db), 'waiting');
         });
-      } finally {
-        await adapter.close();
-      }
-    }));
+        await commit;
+        assert.equal((await ledger.getObject('bk/k'))?.object.writeId, next.intentId);
+      })));
 
   test('concurrent cleanup claimers lease disjoint rows without waiting for each other (SKIP LOCKED)', GUARD, () =>
-    withDatabase(async (db) => {
-      const adapter = await adapterOn(db);
-      try {
-        await withLedgers(db, async (open) => {
-          const ledger = await open();
-          await ledger.enqueueCleanup(Array.from({ length: 10 }, (_, i) => ({
-            kind: 'object' as const, backendName: 'a', storageKey: `bk/x!${i}`, reason: 'test', sizeBytes: 1,
-          })));
-          const now = Date.now() + 1000;
-          let first: number[] = [];
-          let second: number[] = [];
-          await adapter.withTx(async (tx) => {
-            first = (await tx.claimDueCleanup(now, now + 60_000, 5)).map((r) => r.id);
-            const other = ledger.claimCleanup(5, now, 60_000);
-            assert.equal(await settlesOrWaitsForLock(other, db), 'settled', 'the second claimer must not wait for leased rows');
-            second = (await other).map((r) => r.id);
-          });
-          assert.equal(first.length, 5);
-          assert.equal(second.length, 5);
-          assert.equal(new Set([...first, ...second]).size, 10, 'disjoint');
-          assert.deepEqual(await ledger.claimCleanup(5, now, 60_000), [], 'all ten are leased');
+    withDatabase((db) =>
+      withAdapterAndLedger(db, async (adapter, ledger) => {
+        await ledger.enqueueCleanup(Array.from({ length: 10 }, (_, i) => ({
+          kind: 'object' as const, backendName: 'a', storageKey: `bk/x!${i}`, reason: 'test', sizeBytes: 1,
+        })));
+        const now = Date.now() + 1000;
+        let first: number[] = [];
+        let second: number[] = [];
+        await adapter.withTx(async (tx) => {
+          first = (await tx.claimDueCleanup(now, now + 60_000, 5)).map((r) => r.id);
+          const other = ledger.claimCleanup(5, now, 60_000);
+          assert.equal(await settlesOrWaitsForLock(other, db), 'settled', 'the second claimer must not wait for leased rows');
+          second = (await other).map((r) => r.id);
         });
-      } finally {
-        await adapter.close();
-      }
-    }));
+        assert.equal(first.length, 5);
+        assert.equal(second.length, 5);
+        assert.equal(new Set([...first, ...second]).size, 10, 'disjoint');
+        assert.deepEqual(await ledger.claimCleanup(5, now, 60_000), [], 'all ten are leased');
+      })));
 
   test('a relay publishing takes no event another relay is publishing, and does not wait for it (SKIP LOCKED)', GUARD, () =>
     withDatabase((db) =>
