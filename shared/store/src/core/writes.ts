@@ -10,11 +10,16 @@ import { commitCopy, hasRoom, objectRow } from './commit.js';
 import type { Core } from './tx-work.js';
 
 export function intentOperations(core: Core): IntentLedger {
+  // Backends last seen with a limit: their claims go straight to the exclusive lock instead of
+  // first trying the share lock that only an unlimited backend gets (a statement each time).
+  // Only a hint: a stale entry costs that one statement, never a wrong claim — the exclusive
+  // lock is right for any backend, and the balance read under it renews the entry.
+  const limited = new Set<string>();
   return {
     async claim(req: ClaimRequest): Promise<Claim | null> {
       return core.withWork(async ({ tx, now }) => {
         for (const backendName of req.candidates) {
-          if (await tx.lockUnlimitedQuota(backendName)) {
+          if (!limited.has(backendName) && (await tx.lockUnlimitedQuota(backendName))) {
             // No limit, no balance to keep: claims on the backend hold its row together and
             // run in parallel; a drain starting takes the row exclusively, so the draining
             // check after the lock sees it (docs/architecture.md "Quota guarantee").
@@ -26,7 +31,10 @@ export function intentOperations(core: Core): IntentLedger {
             // statement, sees each concurrent commit's bytes either in flight or charged.
             if (!(await tx.lockBackendQuota(backendName))) continue;
             const balance = await tx.quotaBalance(backendName);
-            if (!balance || balance.draining) continue;
+            if (!balance) continue;
+            if (balance.bytesLimit === 0) limited.delete(backendName);
+            else limited.add(backendName);
+            if (balance.draining) continue;
             if (!hasRoom(balance, balance.inflight, req.sizeBytes)) continue;
           }
           await tx.insertIntent({
