@@ -97,21 +97,16 @@ export class ChunkEncryptor {
  */
 export async function* encryptChunks(dataKey: Buffer, header: EnvelopeHeader, source: AsyncIterable<Buffer>, indexBase = 0): AsyncGenerator<Buffer> {
   const encryptor = new ChunkEncryptor(dataKey, header, indexBase);
-  let out: Buffer[] = [];
+  const out: Buffer[] = [];
   const emit = (chunk: Buffer): void => {
     out.push(chunk);
   };
-  function* drain(): Generator<Buffer> {
-    const chunks = out;
-    out = [];
-    yield* chunks;
-  }
   for await (const data of source) {
     encryptor.update(data, emit);
-    yield* drain();
+    yield* out.splice(0);
   }
   encryptor.final(emit);
-  yield* drain();
+  yield* out.splice(0);
 }
 
 /**
