@@ -145,6 +145,17 @@ export interface TxStatements extends ReadStatements, FleetWrites, PlacementWrit
 
   // ---- pending_objects ----
   insertIntent(row: IntentRow): Promise<void>;
+  /**
+   * A claim's check and its intent in one statement, run after the claim's lock
+   * (lockUnlimitedQuota, then rule 'not-draining'; lockBackendQuota, then 'room'), so on
+   * Postgres it reads the backend as of after the wait: `row` is inserted unless the backend is
+   * draining and, under 'room', unless its balance — limit − used − orphan − in flight, the
+   * rule of `hasRoom` (core/commit.ts); no limit is always room — is short of row.sizeBytes.
+   * One round trip where the check and the insert were two. `bytesLimit`: the limit read under
+   * 'room' (null when the backend is unknown); 0 under 'not-draining', which only a backend
+   * without a limit takes.
+   */
+  admitIntent(row: IntentRow, rule: 'not-draining' | 'room'): Promise<{ admitted: boolean; bytesLimit: number | null }>;
   /** Delete the intent and return it; null when it is gone. The one way to end an intent. */
   takeIntent(intentId: string): Promise<IntentRow | null>;
   touchIntents(intentIds: string[], now: number): Promise<void>;

@@ -6,7 +6,7 @@ import { NoSuchIntentError } from '../errors.js';
 import { checkWriteConditions, throwConditionFailure, type ConditionFailure } from './conditions.js';
 import type { ClaimRequest, CommitWriteRequest, DeleteOptions, DeleteResult, IntentLedger, WriteLedger } from '../ledger.js';
 import type { Claim, CommitEvents, CommitResult, DeleteOutcome, IntentRow } from '../types.js';
-import { commitCopy, hasRoom, objectRow } from './commit.js';
+import { commitCopy, objectRow } from './commit.js';
 import type { Core } from './tx-work.js';
 
 export function intentOperations(core: Core): IntentLedger {
@@ -19,25 +19,16 @@ export function intentOperations(core: Core): IntentLedger {
     async claim(req: ClaimRequest): Promise<Claim | null> {
       return core.withWork(async ({ tx, now }) => {
         for (const backendName of req.candidates) {
-          if (!limited.has(backendName) && (await tx.lockUnlimitedQuota(backendName))) {
-            // No limit, no balance to keep: claims on the backend hold its row together and
-            // run in parallel; a drain starting takes the row exclusively, so the draining
-            // check after the lock sees it (docs/architecture.md "Quota guarantee").
-            if (await tx.isBackendDraining(backendName)) continue;
-          } else {
-            // Locking the quota row first serialises the claims on this backend (Postgres); the
-            // balance read after it (a statement of its own: READ COMMITTED gives it a snapshot
-            // taken after the wait) therefore includes every committed claim, and, being one
-            // statement, sees each concurrent commit's bytes either in flight or charged.
-            if (!(await tx.lockBackendQuota(backendName))) continue;
-            const balance = await tx.quotaBalance(backendName);
-            if (!balance) continue;
-            if (balance.bytesLimit === 0) limited.delete(backendName);
-            else limited.add(backendName);
-            if (balance.draining) continue;
-            if (!hasRoom(balance, balance.inflight, req.sizeBytes)) continue;
-          }
-          await tx.insertIntent({
+          // No limit, no balance to keep: claims on such a backend lock its row in share mode
+          // and run in parallel; a drain starting takes the row exclusively, so the draining
+          // check after the lock sees it. A backend with a limit: locking the row serialises
+          // its claims (Postgres), and the balance read after the lock (READ COMMITTED: a
+          // snapshot taken after the wait) includes every committed claim and sees each
+          // concurrent commit's bytes either in flight or charged (docs/architecture.md
+          // "Quota guarantee"). Either way the check and the intent are one statement.
+          const shared = !limited.has(backendName) && (await tx.lockUnlimitedQuota(backendName));
+          if (!shared && !(await tx.lockBackendQuota(backendName))) continue;
+          const decision = await tx.admitIntent({
             intentId: req.intentId,
             kind: req.kind,
             objectKey: req.objectKey,
@@ -47,8 +38,10 @@ export function intentOperations(core: Core): IntentLedger {
             identity: req.identity,
             createdAt: now,
             heartbeatAt: now,
-          });
-          return { intentId: req.intentId, backendName, storageKey: req.storageKey };
+          }, shared ? 'not-draining' : 'room');
+          if (decision.bytesLimit === 0) limited.delete(backendName);
+          else if (decision.bytesLimit !== null) limited.add(backendName);
+          if (decision.admitted) return { intentId: req.intentId, backendName, storageKey: req.storageKey };
         }
         return null;
       });

@@ -3,10 +3,11 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentRow, ObjectIdentity } from '../../types.js';
-import { int8, jsonParam } from '../columns.js';
+import { int8, jsonParam, type Fragment } from '../columns.js';
 import type { Queries } from '../queries.js';
 import { storedChecksum } from './identity-columns.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
+import { chargedOf, drainingOf, inflightOf } from './quotas.js';
 
 /** ObjectIdentity as stored in the `identity` JSONB column. */
 const storedIdentity: z.ZodType<ObjectIdentity> = z.object({
@@ -88,7 +89,15 @@ export function intentReads(db: Queries): IntentReads {
   };
 }
 
-type IntentWrites = Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+type IntentWrites = Pick<TxStatements, 'insertIntent' | 'admitIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+
+// An intent's values as a SELECT list, typed, for INSERT … SELECT (untyped parameters there
+// would resolve to text).
+function intentSelectList(row: IntentRow): Fragment {
+  const identity = row.identity === null ? sql.fragment`NULL::jsonb` : jsonParam(row.identity, 'jsonb');
+  return sql.fragment`${row.intentId}::text, ${row.kind}::text, ${row.objectKey}::text, ${row.backendName}::text,
+    ${row.storageKey}::text, ${row.sizeBytes}::bigint, ${identity}, ${row.createdAt}::bigint, ${row.heartbeatAt}::bigint`;
+}
 
 export function intentWrites(db: Queries): IntentWrites {
   return {
@@ -97,6 +106,34 @@ export function intentWrites(db: Queries): IntentWrites {
         INSERT INTO pending_objects (${INTENT_COLUMNS})
         VALUES (${row.intentId}, ${row.kind}, ${row.objectKey}, ${row.backendName}, ${row.storageKey}, ${row.sizeBytes},
                 ${row.identity === null ? null : jsonParam(row.identity, 'jsonb')}, ${row.createdAt}, ${row.heartbeatAt})`);
+    },
+
+    // The claim's check and insert in one statement (a CTE's parts share its snapshot, taken
+    // after the claim's lock). The in-flight sum cannot see the row being inserted: the
+    // balance is the one before this intent, as hasRoom's was.
+    async admitIntent(row, rule) {
+      const draining = drainingOf(row.backendName);
+      if (rule === 'not-draining') {
+        const inserted = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
+          INSERT INTO pending_objects (${INTENT_COLUMNS})
+          SELECT ${intentSelectList(row)} WHERE NOT ${draining}
+          RETURNING 1 AS one`);
+        return { admitted: inserted !== null, bytesLimit: 0 };
+      }
+      const decided = await db.maybeOne(sql.type(z.object({ bytes_limit: int8, admitted: z.boolean() }))`
+        WITH b AS (
+          SELECT q.bytes_limit, c.bytes_used, c.orphan_bytes, ${inflightOf(row.backendName)} AS inflight, ${draining} AS draining
+            FROM backend_quotas q CROSS JOIN LATERAL ${chargedOf(row.backendName)} c
+           WHERE q.backend_name = ${row.backendName}
+        ), ins AS (
+          INSERT INTO pending_objects (${INTENT_COLUMNS})
+          SELECT ${intentSelectList(row)} FROM b
+           WHERE NOT b.draining
+             AND (b.bytes_limit = 0 OR b.bytes_limit - b.bytes_used - b.orphan_bytes - b.inflight >= ${row.sizeBytes}::bigint)
+          RETURNING 1
+        )
+        SELECT b.bytes_limit, EXISTS (SELECT 1 FROM ins) AS admitted FROM b`);
+      return decided ? { admitted: decided.admitted, bytesLimit: decided.bytes_limit } : { admitted: false, bytesLimit: null };
     },
 
     // A concurrent taker of the same intent waits for this one and then finds nothing.

@@ -8,7 +8,7 @@ import type { Queries } from '../queries.js';
 
 // In-flight = open intents + reserved multipart parts; the claim rule subtracts both.
 // SUM(bigint) is numeric in Postgres: cast back, so an overflow fails instead of rounding.
-function inflightOf(backend: Fragment | string): Fragment {
+export function inflightOf(backend: Fragment | string): Fragment {
   return sql.fragment`(
     COALESCE((SELECT SUM(p.size_bytes) FROM pending_objects p WHERE p.backend_name = ${backend}), 0)
     + COALESCE((SELECT SUM(mp.size_bytes)
@@ -24,9 +24,14 @@ function inflightOf(backend: Fragment | string): Fragment {
 export const QUOTA_STRIPES = 16;
 
 // A backend's charged bytes: the sums of its stripes. SUM(bigint) is numeric: cast back.
-function chargedOf(backend: Fragment | string): Fragment {
+export function chargedOf(backend: Fragment | string): Fragment {
   return sql.fragment`(SELECT COALESCE(SUM(s.bytes_used), 0)::bigint AS bytes_used, COALESCE(SUM(s.orphan_bytes), 0)::bigint AS orphan_bytes
                          FROM backend_quota_stripes s WHERE s.backend_name = ${backend})`;
+}
+
+/** Draining, or drained and not yet returned to service: the backend takes no new data. */
+export function drainingOf(backend: string): Fragment {
+  return sql.fragment`EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backend} AND state IN ('draining', 'drained'))`;
 }
 
 const quotaRow = z
@@ -106,14 +111,14 @@ export function quotaWrites(db: Queries): QuotaWrites {
       return db.maybeOne(sql.type(balanceRow)`
         SELECT q.bytes_limit, c.bytes_used, c.orphan_bytes,
                ${inflightOf(backendName)} AS inflight,
-               EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining
+               ${drainingOf(backendName)} AS draining
           FROM backend_quotas q CROSS JOIN LATERAL ${chargedOf(backendName)} c
          WHERE q.backend_name = ${backendName}`);
     },
 
     async isBackendDraining(backendName) {
       const row = await db.one(sql.type(z.object({ draining: z.boolean() }))`
-        SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backendName} AND state IN ('draining', 'drained')) AS draining`);
+        SELECT ${drainingOf(backendName)} AS draining`);
       return row.draining;
     },
 

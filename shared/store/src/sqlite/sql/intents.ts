@@ -3,6 +3,7 @@ import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentKind, IntentRow, ObjectIdentity } from '../../types.js';
 import { int, type SqliteConnection } from '../connection.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
+import { INFLIGHT_OF } from './quotas.js';
 
 interface RawIntent {
   intent_id: string;
@@ -62,17 +63,39 @@ export function intentReads(c: SqliteConnection): IntentReads {
   };
 }
 
-type IntentWrites = Pick<TxStatements, 'insertIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+type IntentWrites = Pick<TxStatements, 'insertIntent' | 'admitIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
+
+const INSERT_INTENT_COLUMNS = `INSERT INTO pending_objects
+  (intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity, created_at, heartbeat_at)`;
+const INTENT_VALUES = `@intentId, @kind, @objectKey, @backendName, @storageKey, @sizeBytes, @identity, @createdAt, @heartbeatAt`;
+const DRAINING = `EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained'))`;
+// The claim rule as Postgres states it (postgres/sql/intents.ts): no limit is always room.
+const ROOM = `(q.bytes_limit = 0 OR q.bytes_limit - q.bytes_used - q.orphan_bytes - ${INFLIGHT_OF('@backendName')} >= @sizeBytes)`;
+const intentParams = (row: IntentRow) => ({ ...row, identity: row.identity === null ? null : JSON.stringify(row.identity) });
 
 export function intentWrites(c: SqliteConnection): IntentWrites {
   return {
     async insertIntent(row) {
-      c.run(
-        `INSERT INTO pending_objects
-           (intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity, created_at, heartbeat_at)
-         VALUES (@intentId, @kind, @objectKey, @backendName, @storageKey, @sizeBytes, @identity, @createdAt, @heartbeatAt)`,
-        { ...row, identity: row.identity === null ? null : JSON.stringify(row.identity) },
+      c.run(`${INSERT_INTENT_COLUMNS} VALUES (${INTENT_VALUES})`, intentParams(row));
+    },
+
+    // The single writer holds the database for the whole transaction, so the limit may be
+    // read by a statement of its own; the check and the insert are one, as on Postgres.
+    async admitIntent(row, rule) {
+      if (rule === 'not-draining') {
+        const inserted = c.run(`${INSERT_INTENT_COLUMNS} SELECT ${INTENT_VALUES} WHERE NOT ${DRAINING}`, intentParams(row));
+        return { admitted: inserted === 1, bytesLimit: 0 };
+      }
+      const quota = c.get<{ bytes_limit: bigint }>(`SELECT bytes_limit FROM backend_quotas WHERE backend_name = @backendName`, {
+        backendName: row.backendName,
+      });
+      if (!quota) return { admitted: false, bytesLimit: null };
+      const inserted = c.run(
+        `${INSERT_INTENT_COLUMNS} SELECT ${INTENT_VALUES} FROM backend_quotas q
+          WHERE q.backend_name = @backendName AND NOT ${DRAINING} AND ${ROOM}`,
+        intentParams(row),
       );
+      return { admitted: inserted === 1, bytesLimit: int(quota.bytes_limit) };
     },
 
     async takeIntent(intentId) {

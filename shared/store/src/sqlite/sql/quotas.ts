@@ -12,7 +12,7 @@ interface RawQuota {
 }
 
 // In-flight = open intents + reserved multipart parts; the claim rule subtracts both.
-const INFLIGHT_OF = (backend: string) => `(
+export const INFLIGHT_OF = (backend: string) => `(
   (SELECT COALESCE(SUM(p.size_bytes), 0) FROM pending_objects p WHERE p.backend_name = ${backend})
   + (SELECT COALESCE(SUM(mp.size_bytes), 0)
        FROM multipart_parts mp JOIN multipart_uploads mu ON mu.upload_id = mp.upload_id
