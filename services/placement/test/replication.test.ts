@@ -86,6 +86,36 @@ describe('replication sweep', () => {
   });
 });
 
+describe('sweep pacing', () => {
+  let world: World;
+  after(() => world?.close());
+
+  test('between pages the sweep rests three times as long as the page took, so requests keep most of the event loop', async () => {
+    world = await startWorld({ backends: { b1: 0 } });
+    // Pages that hold the loop 30 ms each, as a SQLite page of a million-object bucket does.
+    const PAGES = 4, PAGE_MS = 30;
+    let served = 0;
+    const ledger = Object.create(world.ledger) as World['ledger'];
+    ledger.listUnderReplicated = async ({ after }) => {
+      const until = performance.now() + PAGE_MS;
+      while (performance.now() < until); // a synchronous statement
+      const n = after === null ? 1 : Number(after) + 1;
+      return { candidates: [], next: n < PAGES ? String(n) : null };
+    };
+    ledger.listOverReplicated = async () => ({ candidates: [], next: null });
+    const { sweep, queue } = pieces({ ...world, ledger } as World);
+    const tick = setInterval(() => served++, 5);
+    const started = performance.now();
+    assert.deepEqual(await sweep.pass(NEVER), { under: 0, over: 0, trimmed: 0, replicated: 0 });
+    const elapsed = performance.now() - started;
+    clearInterval(tick);
+    await queue.stop();
+    // Busy 4 × 30 ms, resting ≥ 3 × 90 ms between them (timers only ever fire late).
+    assert.ok(elapsed >= PAGES * PAGE_MS + (PAGES - 1) * 3 * PAGE_MS * 0.95, `a pass of ${PAGES} pages took ${elapsed.toFixed(0)} ms`);
+    assert.ok(served >= PAGES - 1, `a 5 ms timer fired ${served} times during the pass`);
+  });
+});
+
 describe('replication targets', () => {
   let world: World;
   after(() => world?.close());

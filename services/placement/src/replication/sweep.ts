@@ -35,11 +35,19 @@ export interface ReplicationSweepOptions {
 }
 
 /**
- * Lets the event loop serve what waits between two pages: with SQLite a page is a
- * synchronous statement, and a million-object sweep is a thousand of them back to back.
+ * The share of the event loop a sweep takes while it runs. With SQLite a page is a
+ * synchronous statement (~10 ms per 1,000 objects examined), and a million-object sweep is
+ * two thousand of them: back to back they held the loop that every S3 request of a
+ * single-process gateway needs for 20 s and more per pass (docs/performance.md, "Scale").
+ * After a page that took t, the sweep rests t × (1 − share) / share before the next; a
+ * bucket of a few pages is swept as fast as before.
  */
-function yieldToRequests(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+export const SWEEP_LOOP_SHARE = 0.25;
+
+/** Rests after a page that took `pageMs` so the sweep keeps to SWEEP_LOOP_SHARE of the loop. */
+function restAfterPage(pageMs: number): Promise<void> {
+  const restMs = (pageMs * (1 - SWEEP_LOOP_SHARE)) / SWEEP_LOOP_SHARE;
+  return new Promise((resolve) => (restMs < 1 ? setImmediate(resolve) : setTimeout(resolve, restMs)));
 }
 
 export class ReplicationSweep {
@@ -54,18 +62,22 @@ export class ReplicationSweep {
     progress?.(counts);
     const uncounted = replicator.uncounted();
     for (let after: string | null = null; !signal.aborted;) {
+      const started = performance.now();
       const page = await ledger.listUnderReplicated({ after, limit: batchSize, factor, uncounted });
+      const pageMs = performance.now() - started;
       counts.under += page.candidates.length;
       await Promise.all(page.candidates.map((c) => queue.run(c.objectKey).then(() => void counts.replicated++)));
       if (page.next === null) break;
       after = page.next;
-      await yieldToRequests();
+      await restAfterPage(pageMs);
     }
 
     if (!signal.aborted) underReplicated.set(counts.under);
     const standing = await trimmer.standing();
     for (let after: string | null = null; !signal.aborted;) {
+      const started = performance.now();
       const page = await ledger.listOverReplicated({ after, limit: batchSize, factor });
+      const pageMs = performance.now() - started;
       counts.over += page.candidates.length;
       for (const c of page.candidates) {
         if (signal.aborted) break;
@@ -75,7 +87,7 @@ export class ReplicationSweep {
       }
       if (page.next === null) break;
       after = page.next;
-      await yieldToRequests();
+      await restAfterPage(pageMs);
     }
     return counts;
   }
