@@ -6,7 +6,7 @@
 // notifier) over a database and stream of the run's own, removed at the end. Prints ops/s and
 // CPU per operation of the gateways, of the other services and of the run's Postgres backends.
 // DIST_CLI=PATH runs another build's compiled `services/cli/dist/main.js` (base/new runs
-// back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_SINGLE=0 skips
+// back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_QUOTA=BYTES the backend's quota; DIST_SINGLE=0 skips
 // the single-process run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,9 @@ import { ProcessProbe } from './dist/process-probe.js';
 
 const CLI = process.env.DIST_CLI || fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
 const GATEWAY_COUNTS = (process.env.DIST_GATEWAYS || '1,2').split(',').map(Number);
+// The backend's quota: 0 (none, the default) lets claims share its row lock; a limit (e.g.
+// 1099511627776, 1 TiB) makes every claim take it exclusively (docs/architecture.md "Quota guarantee").
+const QUOTA_BYTES = Number(process.env.DIST_QUOTA || 0);
 const seconds = Number(process.argv[2] ?? 6);
 const PG_URL = process.env.S3O_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.S3O_TEST_NATS_URL || 'nats://127.0.0.1:4222';
@@ -48,7 +51,7 @@ function config(port, distributed) {
       ? { driver: 'postgres', host: pgUrl.hostname, port: Number(pgUrl.port || 5432), user: decodeURIComponent(pgUrl.username) || 'postgres', ...(pgUrl.password ? { password: decodeURIComponent(pgUrl.password) } : {}), name: dbName, ssl_mode: 'disable' }
       : { driver: 'sqlite', path: join(work, 'single.db') },
     ...(distributed ? { bus: { driver: 'nats', url: NATS_URL, stream, subject_prefix: `e2e_${id}` } } : {}),
-    backends: [{ name: backend.name, endpoint: backend.endpoint, bucket: backend.bucket, access_key_id: backend.credentials.accessKeyId, secret_access_key: backend.credentials.secretAccessKey, quota_bytes: 0 }],
+    backends: [{ name: backend.name, endpoint: backend.endpoint, bucket: backend.bucket, access_key_id: backend.credentials.accessKeyId, secret_access_key: backend.credentials.secretAccessKey, quota_bytes: QUOTA_BYTES }],
     logging: { level: 'warn' },
   });
 }
