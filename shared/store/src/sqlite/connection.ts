@@ -16,7 +16,7 @@ export class SqliteConnection {
 
   private constructor(readonly db: Database.Database) {}
 
-  /** Writer: WAL, synchronous=NORMAL, foreign keys on. Reader: read-only, must exist. */
+  /** Writer: WAL, synchronous=NORMAL, foreign keys on. Reader: read-only, must exist. Both: temporary storage in memory. */
   static open(path: string, options: ConnectionOptions): SqliteConnection {
     const db = new Database(path, {
       readonly: options.readonly,
@@ -31,6 +31,12 @@ export class SqliteConnection {
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
       }
+      // Statement journals (every write inside the group commit's SAVEPOINTs keeps one) and
+      // the sorter's temporary b-trees in memory: SQLite's default puts each in a temporary
+      // file of its own, opened, written and unlinked per statement — ~60 openat + close
+      // per second at one PUT at a time (docs/performance.md, "A quiet machine"). The ledger's
+      // statements are bounded pages, so what they keep there is small.
+      db.pragma('temp_store = MEMORY');
       db.defaultSafeIntegers(true);
     } catch (err) {
       db.close();
