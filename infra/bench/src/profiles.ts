@@ -34,6 +34,11 @@ export interface BenchProfile {
      */
     warmupMs: number;
   };
+  /**
+   * unmeasured 4 KiB PUT/GET/HEAD traffic through each hop (gateway, proxy) before the first
+   * row, so no row measures the JIT's first optimisation of the request paths (hop-warmup.ts)
+   */
+  hopWarmupMs: number;
   /** concurrent uploads during which the gateway's peak RSS is measured */
   concurrentUploads: { objectBytes: number; count: number };
   list: {
@@ -49,6 +54,7 @@ export const FULL_PROFILE: BenchProfile = {
   name: 'full',
   small: { objectBytes: 4 * KiB, durationMs: 8_000, warmupMs: 250, slices: 4, readSetSize: 256 },
   large: { objectBytes: 64 * MiB, durationMs: 10_000, slices: 2, minOpsPerWorker: 1, warmupMs: 1_000 },
+  hopWarmupMs: 15_000,
   concurrentUploads: { objectBytes: 256 * MiB, count: 4 },
   list: { objects: 100_000, pageSize: 1000, pages: 300 },
 };
@@ -57,6 +63,7 @@ export const QUICK_PROFILE: BenchProfile = {
   name: 'quick',
   small: { objectBytes: 4 * KiB, durationMs: 500, warmupMs: 100, slices: 1, readSetSize: 32 },
   large: { objectBytes: 16 * MiB, durationMs: 0, slices: 1, minOpsPerWorker: 1, warmupMs: 0 },
+  hopWarmupMs: 0,
   concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
   list: { objects: 5_000, pageSize: 1000, pages: 15 },
 };
@@ -65,6 +72,7 @@ export const CPU_PROFILE: BenchProfile = {
   name: 'cpu',
   small: { objectBytes: 4 * KiB, durationMs: 3_000, warmupMs: 200, slices: 3, readSetSize: 64 },
   large: { objectBytes: 16 * MiB, durationMs: 3_000, slices: 2, minOpsPerWorker: 4, warmupMs: 500 },
+  hopWarmupMs: 5_000,
   concurrentUploads: { objectBytes: 32 * MiB, count: 4 },
   list: { objects: 5_000, pageSize: 1000, pages: 60 },
 };

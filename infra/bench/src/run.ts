@@ -11,6 +11,7 @@ import { commitInfo, currentLoadAverage, machineInfo } from './machine.js';
 import type { GatewayMode, RunningGateway, VirtualBucket } from './modes/mode.js';
 import { singleProcessMode } from './modes/single-process.js';
 import type { IdentityLoad } from './modes/seed-identity.js';
+import { warmHop } from './hop-warmup.js';
 import { startPassthrough, type PassthroughProcess } from './passthrough/process.js';
 import { ownCpuWindow, ProcessProbe, type ProcessUsage } from './process-probe.js';
 import type { BenchProfile } from './profiles.js';
@@ -173,6 +174,13 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       return client;
     };
     const listingClient = track(clients, createBenchClient(gateway.url, LISTING_BUCKET.credentials, 'when-required'));
+
+    if (ctx.profile.hopWarmupMs > 0) {
+      for (const [side, client, bucket] of [['proxy', proxied, backend.bucket], ['gateway', gatewayClient('when-required'), OBJECTS_BUCKET.name]] as const) {
+        const ops = await warmHop(client.s3, bucket, ctx.profile.hopWarmupMs);
+        ctx.log(`[bench] ${kind}: ${side} warmed up with ${ops} unmeasured 4 KiB PUT/GET/HEAD in ${(ctx.profile.hopWarmupMs / 1000).toFixed(0)} s`);
+      }
+    }
 
     const rows: ResultRow[] = [];
     for (const scenario of scenarios) {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { startSink, type SinkProcess } from '../src/index.js';
 import { patternBuffer } from '../src/pattern.js';
+import { warmHop } from '../src/hop-warmup.js';
 
 let sink: SinkProcess;
 let s3: S3Client;
@@ -96,4 +97,12 @@ test('aws-chunked bodies are refused rather than stored with their framing', asy
   } finally {
     defaults.destroy();
   }
+});
+
+test('a hop warm-up sends PUT, GET and HEAD in turn and leaves its objects readable', async () => {
+  const ops = await warmHop(s3, Bucket, 300);
+  assert.ok(ops >= 16, `${ops} operations`);
+  const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'warm-up/63' }));
+  assert.equal(head.ContentLength, 4096);
+  assert.equal(await warmHop(s3, Bucket, 0), 0, 'no warm-up asked, none done');
 });
