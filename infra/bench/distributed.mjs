@@ -6,8 +6,9 @@
 // notifier) over a database and stream of the run's own, removed at the end. Prints ops/s and
 // CPU per operation of the gateways, of the other services and of the run's Postgres backends.
 // DIST_CLI=PATH runs another build's compiled `services/cli/dist/main.js` (base/new runs
-// back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_QUOTA=BYTES the backend's quota; DIST_SINGLE=0 skips
-// the single-process run.
+// back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_QUOTA=BYTES the
+// backend's quota; DIST_REPLICAS=2 two backends, factor 2 and the commit → replica-written lag;
+// DIST_SINGLE=0 skips the single-process run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { startBackend } from './dist/backends.js';
+import { patternBuffer } from './dist/pattern.js';
 import { freePort } from './dist/modes/gateway-process.js';
 import { createBenchClient } from './dist/s3-client.js';
 import { runLoad } from './dist/load.js';
@@ -29,11 +31,15 @@ const GATEWAY_COUNTS = (process.env.DIST_GATEWAYS || '1,2').split(',').map(Numbe
 // The backend's quota: 0 (none, the default) lets claims share its row lock; a limit (e.g.
 // 1099511627776, 1 TiB) makes every claim take it exclusively (docs/architecture.md "Quota guarantee").
 const QUOTA_BYTES = Number(process.env.DIST_QUOTA || 0);
+// DIST_REPLICAS=2: a second sink backend and replication.factor 2, and after each PUT phase the
+// commit → replica-written lag of its objects (below). Default 1: one backend, no replication.
+const REPLICAS = Number(process.env.DIST_REPLICAS || 1);
 const seconds = Number(process.argv[2] ?? 6);
 const PG_URL = process.env.S3O_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.S3O_TEST_NATS_URL || 'nats://127.0.0.1:4222';
 const work = await mkdtemp(join(tmpdir(), 's3o-dist-'));
-const backend = await startBackend('sink', work);
+const backends = [];
+for (let i = 0; i < REPLICAS; i++) backends.push(await startBackend('sink', work));
 const bucket = { name: 'bench', credentials: { accessKeyId: 'dist', secretAccessKey: 'dist-secret-key' } };
 const id = randomBytes(5).toString('hex');
 const dbName = `s3o_e2e_${Math.floor(Date.now() / 1000)}_${id}`;
@@ -51,7 +57,8 @@ function config(port, distributed) {
       ? { driver: 'postgres', host: pgUrl.hostname, port: Number(pgUrl.port || 5432), user: decodeURIComponent(pgUrl.username) || 'postgres', ...(pgUrl.password ? { password: decodeURIComponent(pgUrl.password) } : {}), name: dbName, ssl_mode: 'disable' }
       : { driver: 'sqlite', path: join(work, 'single.db') },
     ...(distributed ? { bus: { driver: 'nats', url: NATS_URL, stream, subject_prefix: `e2e_${id}` } } : {}),
-    backends: [{ name: backend.name, endpoint: backend.endpoint, bucket: backend.bucket, access_key_id: backend.credentials.accessKeyId, secret_access_key: backend.credentials.secretAccessKey, quota_bytes: QUOTA_BYTES }],
+    backends: backends.map((backend, i) => ({ name: `${backend.name}${i || ''}`, endpoint: backend.endpoint, bucket: backend.bucket, access_key_id: backend.credentials.accessKeyId, secret_access_key: backend.credentials.secretAccessKey, quota_bytes: QUOTA_BYTES })),
+    ...(REPLICAS > 1 ? { replication: { factor: REPLICAS } } : {}),
     logging: { level: 'warn' },
   });
 }
@@ -129,7 +136,44 @@ function sampleWaits() {
 const cpuOf = (pids) => new Map(pids.flatMap((p) => { try { return [[p, new ProcessProbe(p).cpuSeconds()]]; } catch { return []; } }));
 const cpuDelta = (before, after) => [...after].reduce((n, [p, s]) => (before.has(p) ? n + s - before.get(p) : n), 0);
 
-const body = Buffer.alloc(4096, 7);
+/**
+ * Commit → replica-written lag of the objects a PUT phase wrote (DIST_REPLICAS > 1): each
+ * copy's object_locations.created_at is the time its commit ran (the PUT's commit; the
+ * replica's, after its bytes were written), so the lag is the last copy's time minus the
+ * first's, both from this machine's clock. Waits up to 60 s for replication to catch up.
+ */
+async function replicationLag(prefix, distributed) {
+  const query = `SELECT MAX(created_at) - MIN(created_at) AS lag, COUNT(*) AS copies FROM object_locations
+                  WHERE object_key LIKE $1 AND state = 'ok' GROUP BY object_key`;
+  const read = distributed
+    ? async () => {
+      const c = new pg.Client({ connectionString: dbUrl() });
+      await c.connect();
+      try { return (await c.query(query, [`%${prefix}%`])).rows.map((r) => ({ lag: Number(r.lag), copies: Number(r.copies) })); } finally { await c.end(); }
+    }
+    : async () => {
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(join(work, 'single.db'), { readonly: true });
+      try { return db.prepare(query.replace('$1', '?')).all(`%${prefix}%`).map((r) => ({ lag: Number(r.lag), copies: Number(r.copies) })); } finally { db.close(); }
+    };
+  const started = Date.now();
+  let rows = await read();
+  while (rows.some((r) => r.copies < REPLICAS) && Date.now() - started < 60_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    rows = await read();
+  }
+  const lags = rows.filter((r) => r.copies >= REPLICAS).map((r) => r.lag).sort((a, b) => a - b);
+  const at = (q) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))];
+  const caughtUp = ((Date.now() - started) / 1000).toFixed(1);
+  return lags.length === 0 ? `no object reached ${REPLICAS} copies`
+    : `commit → replica written: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${lags.at(-1)} ms over ${lags.length} objects` +
+      `${lags.length < rows.length ? ` (${rows.length - lags.length} not replicated after 60 s)` : ''}; all replicated ${caughtUp} s after the phase`;
+}
+const dbUrl = () => { const u = new URL(PG_URL); u.pathname = `/${dbName}`; return u.toString(); };
+
+// The sink serves the pattern for every GET (it keeps no bytes), so bodies are the pattern:
+// a replica read back from a sink then has the bytes, and the MD5, its PUT had.
+const body = patternBuffer(4096);
 async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres) {
   const clients = gatewayUrls.map((u) => createBenchClient(u, bucket.credentials, 'when-required').s3);
   for (let i = 0; i < 64; i++) await clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `r/${i}`, Body: body, ContentLength: 4096 }));
@@ -138,18 +182,27 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
     'PUT 4 KiB c16': (i) => clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `p/${label}/${n++}`, Body: body, ContentLength: 4096 })).then(() => 4096),
     'GET 4 KiB c16': async (i) => { const r = await clients[i % clients.length].send(new GetObjectCommand({ Bucket: 'bench', Key: `r/${i % 64}` })); await r.Body.transformToByteArray(); return 4096; },
   };
+  // With replication, a PUT row at concurrency 1 too: the lag of a copy when replication is
+  // not behind a saturating write load.
+  if (REPLICAS > 1) ops['PUT 4 KiB c1'] = (i) => clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `p/${label}/c1/${n++}`, Body: body, ContentLength: 4096 })).then(() => 4096);
   for (const [title, op] of Object.entries(ops)) {
-    await runLoad({ concurrency: 16, durationMs: 500, minOps: 1, op });
+    const concurrency = Number(/c(\d+)$/.exec(title)[1]);
+    await runLoad({ concurrency, durationMs: 500, minOps: 1, op });
     const pgPids = withPostgres ? await postgresPids() : [];
     const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
     const waits = withPostgres ? sampleWaits() : null;
-    const res = await runLoad({ concurrency: 16, durationMs: seconds * 1000, minOps: 16, op });
+    const res = await runLoad({ concurrency, durationMs: seconds * 1000, minOps: concurrency, op });
     const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
     const waited = waits ? await waits.stop() : null;
     const us = (k) => (cpuDelta(before[k], after[k]) * 1e6 / res.ops).toFixed(0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
       `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
     if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
+    if (REPLICAS > 1 && title.startsWith('PUT')) {
+      // Settle the c16 row's backlog before the c1 row, and count each row's own keys only.
+      const prefix = title.endsWith('c1') ? `p/${label}/c1/` : `p/${label}/`;
+      console.log(`${''.padEnd(26)}   ${await replicationLag(prefix, withPostgres)}`);
+    }
   }
 }
 
@@ -179,7 +232,7 @@ try {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 2000));
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await backend.stop();
+  for (const backend of backends) await backend.stop();
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
   await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
   await admin.end();
