@@ -1,7 +1,7 @@
 // Warms a freshly started hop (the gateway, the proxy) before its first measured row. A
 // process's first seconds under load run code the JIT has not optimised yet; without this the
 // first scenario of a run paid for it: a fresh gateway spent 4.0–4.9 ms of CPU per 4 KiB PUT
-// at concurrency 1 against 2.3–2.7 ms once warm (docs/performance.md, "A quiet machine"),
+// at concurrency 1 against 2.3–2.7 ms once warm (docs/performance.md, "A quiet machine, alone"),
 // and the proxy, with far less code to compile, hardly anything — so the first row's ratio
 // said more about start-up than about the gateway.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';

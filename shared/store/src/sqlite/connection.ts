@@ -34,7 +34,7 @@ export class SqliteConnection {
       // Statement journals (every write inside the group commit's SAVEPOINTs keeps one) and
       // the sorter's temporary b-trees in memory: SQLite's default puts each in a temporary
       // file of its own, opened, written and unlinked per statement — ~60 openat + close
-      // per second at one PUT at a time (docs/performance.md, "A quiet machine"). The ledger's
+      // per second at one PUT at a time (docs/performance.md, "A quiet machine, alone"). The ledger's
       // statements are bounded pages, so what they keep there is small.
       db.pragma('temp_store = MEMORY');
       db.defaultSafeIntegers(true);
