@@ -3,7 +3,7 @@ import type { ReadStatements, TxStatements } from '../../tx-adapter.js';
 import type { IntentKind, IntentRow, ObjectIdentity } from '../../types.js';
 import { int, type SqliteConnection } from '../connection.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
-import { INFLIGHT_OF } from './quotas.js';
+import { DRAINING_OF, INFLIGHT_OF } from './quotas.js';
 
 interface RawIntent {
   intent_id: string;
@@ -68,7 +68,7 @@ type IntentWrites = Pick<TxStatements, 'insertIntent' | 'admitIntent' | 'takeInt
 const INSERT_INTENT_COLUMNS = `INSERT INTO pending_objects
   (intent_id, kind, object_key, backend_name, storage_key, size_bytes, identity, created_at, heartbeat_at)`;
 const INTENT_VALUES = `@intentId, @kind, @objectKey, @backendName, @storageKey, @sizeBytes, @identity, @createdAt, @heartbeatAt`;
-const DRAINING = `EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained'))`;
+const DRAINING = DRAINING_OF('@backendName');
 // The claim rule as Postgres states it (postgres/sql/intents.ts): no limit is always room.
 const ROOM = `(q.bytes_limit = 0 OR q.bytes_limit - q.bytes_used - q.orphan_bytes - ${INFLIGHT_OF('@backendName')} >= @sizeBytes)`;
 const intentParams = (row: IntentRow) => ({ ...row, identity: row.identity === null ? null : JSON.stringify(row.identity) });

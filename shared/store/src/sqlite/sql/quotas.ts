@@ -12,6 +12,10 @@ interface RawQuota {
 }
 
 // In-flight = open intents + reserved multipart parts; the claim rule subtracts both.
+/** Draining, or drained and not yet returned to service: the backend (a bound name) takes no new data. */
+export const DRAINING_OF = (backend: string) =>
+  `EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backend} AND state IN ('draining', 'drained'))`;
+
 export const INFLIGHT_OF = (backend: string) => `(
   (SELECT COALESCE(SUM(p.size_bytes), 0) FROM pending_objects p WHERE p.backend_name = ${backend})
   + (SELECT COALESCE(SUM(mp.size_bytes), 0)
@@ -63,7 +67,7 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
     async quotaBalance(backendName): Promise<QuotaBalance | null> {
       const r = c.get<Omit<RawQuota, 'inflight_bytes' | 'backend_name'> & { inflight: bigint; draining: bigint }>(
         `SELECT bytes_limit, bytes_used, orphan_bytes, ${INFLIGHT_OF('@backendName')} AS inflight,
-                EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining
+                ${DRAINING_OF('@backendName')} AS draining
            FROM backend_quotas WHERE backend_name = @backendName`,
         { backendName },
       );
@@ -79,7 +83,7 @@ export function quotaWrites(c: SqliteConnection): QuotaWrites {
 
     async isBackendDraining(backendName) {
       const r = c.get<{ draining: bigint }>(
-        `SELECT EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = @backendName AND state IN ('draining', 'drained')) AS draining`,
+        `SELECT ${DRAINING_OF('@backendName')} AS draining`,
         { backendName },
       );
       return int(r!.draining) === 1;
