@@ -91,8 +91,8 @@ export function intentReads(db: Queries): IntentReads {
 
 type IntentWrites = Pick<TxStatements, 'insertIntent' | 'admitIntent' | 'takeIntent' | 'touchIntents' | 'takeStaleIntent'>;
 
-// An intent's values as a SELECT list, typed, for INSERT … SELECT (untyped parameters there
-// would resolve to text).
+// An intent's values, typed: a VALUES row, or a SELECT list for INSERT … SELECT (where untyped
+// parameters would resolve to text).
 function intentSelectList(row: IntentRow): Fragment {
   const identity = row.identity === null ? sql.fragment`NULL::jsonb` : jsonParam(row.identity, 'jsonb');
   return sql.fragment`${row.intentId}::text, ${row.kind}::text, ${row.objectKey}::text, ${row.backendName}::text,
@@ -103,9 +103,7 @@ export function intentWrites(db: Queries): IntentWrites {
   return {
     async insertIntent(row) {
       await db.query(sql.unsafe`
-        INSERT INTO pending_objects (${INTENT_COLUMNS})
-        VALUES (${row.intentId}, ${row.kind}, ${row.objectKey}, ${row.backendName}, ${row.storageKey}, ${row.sizeBytes},
-                ${row.identity === null ? null : jsonParam(row.identity, 'jsonb')}, ${row.createdAt}, ${row.heartbeatAt})`);
+        INSERT INTO pending_objects (${INTENT_COLUMNS}) VALUES (${intentSelectList(row)})`);
     },
 
     // The claim's check and insert in one statement (a CTE's parts share its snapshot, taken
