@@ -145,17 +145,23 @@ const cpuDelta = (before, after) => [...after].reduce((n, [p, s]) => (before.has
 async function replicationLag(prefix, distributed) {
   const query = `SELECT MAX(created_at) - MIN(created_at) AS lag, COUNT(*) AS copies FROM object_locations
                   WHERE object_key LIKE $1 AND state = 'ok' GROUP BY object_key`;
-  const read = distributed
-    ? async () => {
-      const c = new pg.Client({ connectionString: dbUrl() });
-      await c.connect();
-      try { return (await c.query(query, [`%${prefix}%`])).rows.map((r) => ({ lag: Number(r.lag), copies: Number(r.copies) })); } finally { await c.end(); }
-    }
-    : async () => {
-      const { default: Database } = await import('better-sqlite3');
-      const db = new Database(join(work, 'single.db'), { readonly: true });
-      try { return db.prepare(query.replace('$1', '?')).all(`%${prefix}%`).map((r) => ({ lag: Number(r.lag), copies: Number(r.copies) })); } finally { db.close(); }
-    };
+  // One connection (or file handle) for all the polls below.
+  const reader = distributed ? new pg.Client({ connectionString: dbUrl() }) : null;
+  if (reader) await reader.connect();
+  const db = distributed ? null : new (await import('better-sqlite3')).default(join(work, 'single.db'), { readonly: true });
+  const read = async () => {
+    const rows = reader ? (await reader.query(query, [`%${prefix}%`])).rows : db.prepare(query.replace('$1', '?')).all(`%${prefix}%`);
+    return rows.map((r) => ({ lag: Number(r.lag), copies: Number(r.copies) }));
+  };
+  try {
+    return await waitForReplicas(read);
+  } finally {
+    await reader?.end();
+    db?.close();
+  }
+}
+
+async function waitForReplicas(read) {
   const started = Date.now();
   let rows = await read();
   while (rows.some((r) => r.copies < REPLICAS) && Date.now() - started < 60_000) {
