@@ -1,8 +1,12 @@
 // The S3 "additional checksums" (x-amz-checksum-*): incremental hashers over body
 // bytes, plus the header/value conventions around them. CRC32 and the SHAs run in
 // native code; CRC32C and CRC64NVME have no Node implementation, so they are
-// table-driven JS, sliced 8 bytes at a time to keep the per-byte work small.
+// table-driven JS, sliced 8 bytes at a time to keep the per-byte work small, reading the
+// body as aligned 32-bit words (two loads per 8 bytes instead of eight byte loads and
+// their shifts: CRC64NVME is the default checksum of every PUT, docs/architecture.md
+// "Checksums").
 import { createHash, type Hash } from 'node:crypto';
+import { endianness } from 'node:os';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { s3Error, type S3Error } from './errors.js';
 
@@ -39,27 +43,43 @@ function sliceTables32(poly: number): Uint32Array {
 
 const C32 = sliceTables32(0x82f63b78);
 
+/** Word reads give the bytes in little-endian order only on a little-endian machine. */
+const WORD_READS = endianness() === 'LE';
+
+/**
+ * Where `data` splits for word reads: bytes before `start` (up to 3, to reach a 4-byte
+ * boundary of the underlying memory) and from `end` on go byte by byte; `words` are the
+ * 32-bit words of the 8-byte blocks between, as a view (no copy). No words on a big-endian machine.
+ */
+function wordSpan(data: Uint8Array): { start: number; words: Uint32Array | null; end: number } {
+  const start = Math.min(data.length, (4 - (data.byteOffset & 3)) & 3);
+  const blocks = (data.length - start) >>> 3;
+  if (!WORD_READS || blocks === 0) return { start: 0, words: null, end: 0 };
+  return { start, words: new Uint32Array(data.buffer, data.byteOffset + start, blocks * 2), end: start + blocks * 8 };
+}
+
 /** Continues a CRC32C; `crc` is the finished value of the bytes before (0 to start). */
 export function crc32c(data: Uint8Array, crc = 0): number {
   const t = C32;
   let c = ~crc >>> 0;
-  let i = 0;
-  const end8 = data.length - (data.length % 8);
-  while (i < end8) {
-    const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-    const b = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
-    c =
-      t[1792 + (a & 0xff)]! ^
-      t[1536 + ((a >>> 8) & 0xff)]! ^
-      t[1280 + ((a >>> 16) & 0xff)]! ^
-      t[1024 + (a >>> 24)]! ^
-      t[768 + (b & 0xff)]! ^
-      t[512 + ((b >>> 8) & 0xff)]! ^
-      t[256 + ((b >>> 16) & 0xff)]! ^
-      t[b >>> 24]!;
-    i += 8;
+  const { start, words, end } = wordSpan(data);
+  for (let i = 0; i < start; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
+  if (words) {
+    for (let k = 0; k < words.length; k += 2) {
+      const a = c ^ words[k]!;
+      const b = words[k + 1]!;
+      c =
+        t[1792 + (a & 0xff)]! ^
+        t[1536 + ((a >>> 8) & 0xff)]! ^
+        t[1280 + ((a >>> 16) & 0xff)]! ^
+        t[1024 + (a >>> 24)]! ^
+        t[768 + (b & 0xff)]! ^
+        t[512 + ((b >>> 8) & 0xff)]! ^
+        t[256 + ((b >>> 16) & 0xff)]! ^
+        t[b >>> 24]!;
+    }
   }
-  for (; i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
+  for (let i = Math.max(start, end); i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
   return ~c >>> 0;
 }
 
@@ -96,11 +116,16 @@ class Crc64Nvme implements Checksum {
     const L = C64_LO;
     let hi = this.hi;
     let lo = this.lo;
-    let i = 0;
-    const end8 = data.length - (data.length % 8);
-    while (i < end8) {
-      const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-      const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
+    const { start, words, end } = wordSpan(data);
+    for (let i = 0; i < start; i++) {
+      const idx = (lo ^ data[i]!) & 0xff;
+      lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
+      hi = (hi >>> 8) ^ H[idx]!;
+    }
+    const n = words ? words.length : 0;
+    for (let k = 0; k < n; k += 2) {
+      const a = lo ^ words![k]!;
+      const b = hi ^ words![k + 1]!;
       const i7 = 1792 + (a & 0xff);
       const i6 = 1536 + ((a >>> 8) & 0xff);
       const i5 = 1280 + ((a >>> 16) & 0xff);
@@ -111,9 +136,8 @@ class Crc64Nvme implements Checksum {
       const i0 = b >>> 24;
       hi = H[i7]! ^ H[i6]! ^ H[i5]! ^ H[i4]! ^ H[i3]! ^ H[i2]! ^ H[i1]! ^ H[i0]!;
       lo = L[i7]! ^ L[i6]! ^ L[i5]! ^ L[i4]! ^ L[i3]! ^ L[i2]! ^ L[i1]! ^ L[i0]!;
-      i += 8;
     }
-    for (; i < data.length; i++) {
+    for (let i = Math.max(start, end); i < data.length; i++) {
       const idx = (lo ^ data[i]!) & 0xff;
       lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
       hi = (hi >>> 8) ^ H[idx]!;

@@ -73,6 +73,27 @@ test('CRC32C and CRC64NVME agree with the AWS SDK implementations', async () => 
   }
 });
 
+test('CRC32C and CRC64NVME read word by word at any alignment of the bytes in memory', async () => {
+  // The table loops read aligned 32-bit words: a view that starts 1–7 bytes into its buffer
+  // goes byte by byte up to the boundary, and its tail after the last whole 8-byte block.
+  const backing = randomBytes(4096 + 16);
+  for (let offset = 0; offset < 8; offset++) {
+    for (const size of [0, 1, 3, 5, 8, 11, 12, 17, 4096 + 5]) {
+      const data = backing.subarray(offset, offset + size);
+      const ours32c = createChecksum('crc32c');
+      ours32c.update(data);
+      const sdk32c = new Crc32cJs();
+      sdk32c.update(Uint8Array.from(data));
+      assert.deepEqual(ours32c.digest(), Buffer.from(await sdk32c.digest()), `crc32c offset ${offset} size ${size}`);
+      const ours64 = createChecksum('crc64nvme');
+      ours64.update(data);
+      const sdk64 = new Crc64NvmeJs();
+      sdk64.update(Uint8Array.from(data));
+      assert.deepEqual(ours64.digest(), Buffer.from(await sdk64.digest()), `crc64nvme offset ${offset} size ${size}`);
+    }
+  }
+});
+
 test('checksum values must be strict base64 of the digest size', () => {
   assert.ok(isValidChecksumValue('crc32', 'yZRlqg=='));
   assert.ok(!isValidChecksumValue('crc32', 'yZRlqg='));
