@@ -19,8 +19,12 @@ if (build.status !== 0) {
 
 // Ctrl-C reaches the harness too (same process group); it stops its child processes itself.
 process.on('SIGINT', () => {});
+// The harness (the client of every scenario) and every process it starts run with the
+// allocator setting of a deployment (services/cli/src/allocator.ts).
+const { withMallocTunables } = await import(join(ROOT, 'services', 'cli', 'dist', 'allocator.js'));
 const run = spawnSync(process.execPath, [join(ROOT, 'infra', 'bench', 'dist', 'main.js'), ...process.argv.slice(2)], {
   cwd: ROOT,
   stdio: 'inherit',
+  env: { ...process.env, GLIBC_TUNABLES: withMallocTunables(process.env.GLIBC_TUNABLES) },
 });
 process.exit(run.status ?? 1);

@@ -2,6 +2,7 @@
 // own so its memory and CPU are its own, and never outlives the benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withMallocTunables } from '@s3o/cli/allocator';
 import type { HopRuntime } from './node-runtime.js';
 
 const STOP_GRACE_MS = 10_000;
@@ -46,7 +47,9 @@ export interface SpawnOptions {
  * it exit when the benchmark dies); stdout is the child's to use, stderr is drained into a tail.
  */
 export function spawnNode(name: string, script: string, args: string[], options: SpawnOptions = {}): ChildHandle {
-  const { NODE_OPTIONS: _inheritedHooks, ...env } = options.env ?? process.env;
+  const { NODE_OPTIONS: _inheritedHooks, ...inherited } = options.env ?? process.env;
+  // Every process of a run has the allocator setting of a deployment (the Docker image's).
+  const env = { ...inherited, GLIBC_TUNABLES: withMallocTunables(inherited.GLIBC_TUNABLES) };
   const runtime = options.runtime ?? null;
   const child = spawn(runtime?.execPath ?? process.execPath, [...(runtime?.nodeFlags ?? []), ...(options.nodeFlags ?? []), script, ...args], {
     cwd: options.cwd,

@@ -11,6 +11,7 @@ import { runSyncCommand, SYNC_USAGE } from './sync.js';
 import { REBUILD_USAGE, runRebuildCommand } from './rebuild.js';
 import { INIT_USAGE, runInitCommand } from './init.js';
 import { isServiceName } from './services.js';
+import { mallocWarning, runningGlibc } from './allocator.js';
 
 const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
 
@@ -83,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
   });
+  const allocator = mallocWarning(process.env.GLIBC_TUNABLES, runningGlibc());
+  if (allocator) logger.warn(allocator);
   // Tracing first, so everything the services do is traced; its last spans are exported after they stop.
   const tracing = await startConfiguredTracing(config, command);
   toggleLevelOnSignal(logger);

@@ -1,0 +1,49 @@
+// The C allocator setting every service process should run with (docs/performance.md,
+// "Large objects: the allocator, not the gateway"). Node's HTTP layer allocates two 64 KiB
+// buffers per socket read of a body (the read itself and the parser's copy of it), which
+// glibc's malloc serves from the heap; the garbage collector frees them in batches of tens
+// of MiB, and with glibc's default trim threshold the freed top of the heap goes back to the
+// kernel at once, to be faulted in again page by page by the next reads. A process that falls
+// into that cycle spends 2–5× the CPU per MB of a large transfer in page faults; which process
+// does depends on its allocation history. A fixed threshold above a batch keeps the pages.
+// Setting it also fixes glibc's mmap threshold at its 128 KiB default instead of letting it
+// drift, so the behaviour no longer depends on what a process happened to free first.
+// GLIBC_TUNABLES is read when a process starts, so it cannot be set from inside: the image
+// (Dockerfile), `npm start` and the benchmark set it, and a process started without it says so.
+
+/** The tunable and its value: keep up to 128 MiB of freed heap instead of returning it to the kernel. */
+export const MALLOC_TRIM_TUNABLE = 'glibc.malloc.trim_threshold';
+export const MALLOC_TRIM_BYTES = 128 * 1024 * 1024;
+
+/**
+ * GLIBC_TUNABLES for a child process: the given value with the trim threshold added, unless
+ * the operator set one of their own (theirs wins).
+ */
+export function withMallocTunables(current: string | undefined): string {
+  const entries = tunableEntries(current);
+  if (setsTrimThreshold(current)) return entries.join(':');
+  return [...entries, `${MALLOC_TRIM_TUNABLE}=${MALLOC_TRIM_BYTES}`].join(':');
+}
+
+function tunableEntries(tunables: string | undefined): string[] {
+  return (tunables ?? '').split(':').filter((e) => e.length > 0);
+}
+
+function setsTrimThreshold(tunables: string | undefined): boolean {
+  return tunableEntries(tunables).some((e) => e.split('=')[0] === MALLOC_TRIM_TUNABLE);
+}
+
+/** The glibc version this process runs on, or null (musl, not Linux). */
+export function runningGlibc(): string | null {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ?? null;
+}
+
+/** A warning for a process on glibc started without a trim threshold; null when there is nothing to say. */
+export function mallocWarning(tunables: string | undefined, glibc: string | null): string | null {
+  if (glibc === null || setsTrimThreshold(tunables)) return null;
+  return (
+    `GLIBC_TUNABLES sets no ${MALLOC_TRIM_TUNABLE}: large transfers may spend several times the CPU per MB in page faults. ` +
+    `Start the process with GLIBC_TUNABLES=${withMallocTunables(tunables)} (the Docker image and npm start do; docs/performance.md)`
+  );
+}

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { MALLOC_TRIM_BYTES, mallocWarning, runningGlibc, withMallocTunables } from '../src/allocator.js';
+
+const OURS = `glibc.malloc.trim_threshold=${MALLOC_TRIM_BYTES}`;
+
+test('the trim threshold is added to whatever tunables the environment sets', () => {
+  assert.equal(withMallocTunables(undefined), OURS);
+  assert.equal(withMallocTunables(''), OURS);
+  assert.equal(withMallocTunables('glibc.malloc.arena_max=2'), `glibc.malloc.arena_max=2:${OURS}`);
+});
+
+test("an operator's own trim threshold wins", () => {
+  assert.equal(withMallocTunables('glibc.malloc.trim_threshold=1048576'), 'glibc.malloc.trim_threshold=1048576');
+  assert.equal(withMallocTunables('glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=0'), 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=0');
+});
+
+test('a process on glibc without a trim threshold is warned, naming the setting', () => {
+  const warning = mallocWarning('glibc.malloc.arena_max=2', '2.36');
+  assert.ok(warning?.includes(`GLIBC_TUNABLES=glibc.malloc.arena_max=2:${OURS}`), warning ?? 'no warning');
+  assert.equal(mallocWarning(OURS, '2.36'), null);
+  assert.equal(mallocWarning('glibc.malloc.trim_threshold=1', '2.36'), null);
+  assert.equal(mallocWarning(undefined, null), null, 'musl or another libc: nothing to say');
+});
+
+test('this machine reports its glibc', () => {
+  if (process.platform !== 'linux') return;
+  assert.match(runningGlibc() ?? '', /^\d+\.\d+/);
+});
+
+test('the Docker image sets the same threshold', () => {
+  const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+  assert.match(dockerfile, new RegExp(`^ENV GLIBC_TUNABLES=${OURS}$`, 'm'));
+});
