@@ -15,9 +15,9 @@ RUN npm ci --no-audit --no-fund && node_modules/.bin/tsc -b && npm prune --omit=
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
-# glibc keeps up to 128 MiB of freed heap instead of faulting it back in page by page: large
+# glibc keeps up to 64 MiB of freed heap instead of faulting it back in page by page: large
 # transfers cost 2–5x less CPU per MB (services/cli/src/allocator.ts; docs/performance.md).
-ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=134217728
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=67108864
 WORKDIR /app
 COPY --from=build /app /app
 USER node

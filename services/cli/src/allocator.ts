@@ -11,9 +11,9 @@
 // GLIBC_TUNABLES is read when a process starts, so it cannot be set from inside: the image
 // (Dockerfile), `npm start` and the benchmark set it, and a process started without it says so.
 
-/** The tunable and its value: keep up to 128 MiB of freed heap instead of returning it to the kernel. */
+/** The tunable and its value: keep up to 64 MiB of freed heap instead of returning it to the kernel. */
 export const MALLOC_TRIM_TUNABLE = 'glibc.malloc.trim_threshold';
-export const MALLOC_TRIM_BYTES = 128 * 1024 * 1024;
+export const MALLOC_TRIM_BYTES = 64 * 1024 * 1024;
 
 /**
  * GLIBC_TUNABLES for a child process: the given value with the trim threshold added, unless
