@@ -79,7 +79,7 @@ export function crc32c(data: Uint8Array, crc = 0): number {
         t[b >>> 24]!;
     }
   }
-  for (let i = Math.max(start, end); i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
+  for (let i = end; i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
   return ~c >>> 0;
 }
 
@@ -137,7 +137,7 @@ class Crc64Nvme implements Checksum {
       hi = H[i7]! ^ H[i6]! ^ H[i5]! ^ H[i4]! ^ H[i3]! ^ H[i2]! ^ H[i1]! ^ H[i0]!;
       lo = L[i7]! ^ L[i6]! ^ L[i5]! ^ L[i4]! ^ L[i3]! ^ L[i2]! ^ L[i1]! ^ L[i0]!;
     }
-    for (let i = Math.max(start, end); i < data.length; i++) {
+    for (let i = end; i < data.length; i++) {
       const idx = (lo ^ data[i]!) & 0xff;
       lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
       hi = (hi >>> 8) ^ H[idx]!;
