@@ -30,7 +30,6 @@ function markedBytes(size: number): Buffer {
   return out;
 }
 
-
 /**
  * Plain GETs the backend received (no query parameter: object reads). The gateway's health
  * prober sends HeadBucket in the background, which may land while a test counts.
@@ -38,6 +37,7 @@ function markedBytes(size: number): Buffer {
 function objectGets(counts: ProxyCounts): number {
   return counts.byKind.GET ?? 0;
 }
+
 describe('encryption at rest', () => {
   let m: MeteredSystem;
   let s3: S3Client;

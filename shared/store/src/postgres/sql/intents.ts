@@ -93,7 +93,7 @@ type IntentWrites = Pick<TxStatements, 'insertIntent' | 'admitIntent' | 'takeInt
 
 // An intent's values, typed: a VALUES row, or a SELECT list for INSERT … SELECT (where untyped
 // parameters would resolve to text).
-function intentSelectList(row: IntentRow): Fragment {
+function intentValues(row: IntentRow): Fragment {
   const identity = row.identity === null ? sql.fragment`NULL::jsonb` : jsonParam(row.identity, 'jsonb');
   return sql.fragment`${row.intentId}::text, ${row.kind}::text, ${row.objectKey}::text, ${row.backendName}::text,
     ${row.storageKey}::text, ${row.sizeBytes}::bigint, ${identity}, ${row.createdAt}::bigint, ${row.heartbeatAt}::bigint`;
@@ -103,7 +103,7 @@ export function intentWrites(db: Queries): IntentWrites {
   return {
     async insertIntent(row) {
       await db.query(sql.unsafe`
-        INSERT INTO pending_objects (${INTENT_COLUMNS}) VALUES (${intentSelectList(row)})`);
+        INSERT INTO pending_objects (${INTENT_COLUMNS}) VALUES (${intentValues(row)})`);
     },
 
     // The claim's check and insert in one statement (a CTE's parts share its snapshot, taken
@@ -114,7 +114,7 @@ export function intentWrites(db: Queries): IntentWrites {
       if (rule === 'not-draining') {
         const inserted = await db.maybeOne(sql.type(z.object({ one: z.number() }))`
           INSERT INTO pending_objects (${INTENT_COLUMNS})
-          SELECT ${intentSelectList(row)} WHERE NOT ${draining}
+          SELECT ${intentValues(row)} WHERE NOT ${draining}
           RETURNING 1 AS one`);
         return { admitted: inserted !== null, bytesLimit: 0 };
       }
@@ -125,7 +125,7 @@ export function intentWrites(db: Queries): IntentWrites {
            WHERE q.backend_name = ${row.backendName}
         ), ins AS (
           INSERT INTO pending_objects (${INTENT_COLUMNS})
-          SELECT ${intentSelectList(row)} FROM b
+          SELECT ${intentValues(row)} FROM b
            WHERE NOT b.draining
              AND (b.bytes_limit = 0 OR b.bytes_limit - b.bytes_used - b.orphan_bytes - b.inflight >= ${row.sizeBytes}::bigint)
           RETURNING 1

@@ -11,11 +11,11 @@ interface RawQuota {
   inflight_bytes: bigint;
 }
 
-// In-flight = open intents + reserved multipart parts; the claim rule subtracts both.
 /** Draining, or drained and not yet returned to service: the backend (a bound name) takes no new data. */
 export const DRAINING_OF = (backend: string) =>
   `EXISTS (SELECT 1 FROM backend_drains WHERE backend_name = ${backend} AND state IN ('draining', 'drained'))`;
 
+// In-flight = open intents + reserved multipart parts; the claim rule subtracts both.
 export const INFLIGHT_OF = (backend: string) => `(
   (SELECT COALESCE(SUM(p.size_bytes), 0) FROM pending_objects p WHERE p.backend_name = ${backend})
   + (SELECT COALESCE(SUM(mp.size_bytes), 0)
