@@ -8,12 +8,11 @@
 // gives encrypted ÷ plaintext); the sink keeps no bytes, so only PUT rows make sense with it.
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PutObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startBackend } from './dist/backends.js';
 import { gatewayConfigYaml } from './dist/modes/gateway-config.js';
-import { freePort } from './dist/modes/gateway-process.js';
-import { spawnNode } from './dist/child-process.js';
+import { freePort, startGatewayProcess } from './dist/modes/gateway-process.js';
 import { createBenchClient } from './dist/s3-client.js';
 import { runLoad } from './dist/load.js';
 import { ProcessProbe } from './dist/process-probe.js';
@@ -28,14 +27,10 @@ async function start(name, cli) {
   const port = await freePort();
   const { yaml } = gatewayConfigYaml({ port, databasePath: join(dir, 's3o.db'), backend, buckets: [bucket], encryption: [name, '1'].includes(process.env.AB_ENCRYPTION ?? '') });
   await writeFile(join(dir, 'config.yaml'), yaml);
-  const child = spawnNode(name, cli, ['serve', '--config', join(dir, 'config.yaml')], { cwd: dir });
-  child.process.stdout.resume();
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) { try { const r = await fetch(`${url}/health/ready`); await r.arrayBuffer(); if (r.status === 200) break; } catch {} await new Promise((r) => setTimeout(r, 100)); }
-  if (child.process.exitCode !== null) throw new Error(`${name} exited: ${child.stderrTail()}`);
+  const { url, child } = await startGatewayProcess({ verb: 'serve', cli, configPath: join(dir, 'config.yaml'), port, cwd: dir, nodeFlags: [] });
   return { name, child, probe: new ProcessProbe(child.pid), s3: createBenchClient(url, bucket.credentials, 'when-required').s3 };
 }
-const gws = [await start('base', baseCli), await start('new', newCli)];
+const gws = [await start('base', resolve(baseCli)), await start('new', resolve(newCli))];
 const body = Buffer.alloc(4096, 7);
 const big = Buffer.alloc(16 * 1024 * 1024, 9);
 for (const g of gws) for (let i = 0; i < 64; i++) await g.s3.send(new PutObjectCommand({ Bucket: 'bench', Key: `r/${i}`, Body: body, ContentLength: 4096 }));

@@ -10,16 +10,14 @@
 // attach perf or strace to it); LARGE_NODE_FLAGS for the gateway (e.g. --perf-basic-prof).
 // Children get the deployment's GLIBC_TUNABLES (dist/child-process.js); set GLIBC_TUNABLES=
 // glibc.malloc.trim_threshold=131072 (glibc's default) to see the cycle.
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { startBackend } from './dist/backends.js';
 import { gatewayConfigYaml } from './dist/modes/gateway-config.js';
-import { freePort } from './dist/modes/gateway-process.js';
-import { spawnNode } from './dist/child-process.js';
+import { freePort, startGatewayProcess } from './dist/modes/gateway-process.js';
 import { createBenchClient } from './dist/s3-client.js';
 import { runLoad } from './dist/load.js';
 import { ProcessProbe } from './dist/process-probe.js';
@@ -27,7 +25,7 @@ import { startPassthrough } from './dist/passthrough/process.js';
 import { patternStream } from './dist/pattern.js';
 import { warmHop } from './dist/hop-warmup.js';
 
-const cli = process.argv[2] ?? fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
+const cli = process.argv[2] ? resolve(process.argv[2]) : fileURLToPath(new URL('../../services/cli/dist/main.js', import.meta.url));
 const env = process.env;
 const phases = (env.LARGE_OPS ?? 'GET,PUT').split(',');
 const rounds = Number(env.LARGE_ROUNDS ?? 4), sliceMs = Number(env.LARGE_SLICE_MS ?? 4000), concurrency = Number(env.LARGE_C ?? 1);
@@ -40,16 +38,10 @@ await mkdir(join(work, 'gateway'));
 const port = await freePort();
 const { yaml } = gatewayConfigYaml({ port, databasePath: join(work, 'gateway', 's3o.db'), backend, buckets: [bucket] });
 await writeFile(join(work, 'gateway', 'config.yaml'), yaml);
-const gateway = spawnNode('gateway', cli, ['serve', '--config', join(work, 'gateway', 'config.yaml')], {
-  cwd: join(work, 'gateway'), nodeFlags: (env.LARGE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+const { url, child: gateway } = await startGatewayProcess({
+  verb: 'serve', cli, configPath: join(work, 'gateway', 'config.yaml'), port, cwd: join(work, 'gateway'),
+  nodeFlags: (env.LARGE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
 });
-gateway.process.stdout.resume();
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 600; i++) {
-  try { const r = await fetch(`${url}/health/ready`); await r.arrayBuffer(); if (r.status === 200) break; } catch { /* not listening yet */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
-if (gateway.process.exitCode !== null) throw new Error(`the gateway exited: ${gateway.stderrTail()}`);
 const proxy = await startPassthrough(backend.endpoint);
 const sides = [
   { name: 'gateway', pid: gateway.pid, bucket: bucket.name, s3: createBenchClient(url, bucket.credentials, 'when-required').s3 },
@@ -62,8 +54,6 @@ for (const s of sides) {
 }
 console.log(JSON.stringify({ pids: Object.fromEntries(sides.map((s) => [s.name, s.pid])), sink: backend.pid }));
 
-/** Minor page faults of a process so far (/proc/PID/stat field 10). */
-const minorFaults = (pid) => { const stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]); };
 let n = 0;
 const ops = {
   GET: async (s) => { const r = await s.s3.send(new GetObjectCommand({ Bucket: s.bucket, Key: 'large' })); let b = 0; for await (const c of r.Body) b += c.length; return b; },
@@ -75,10 +65,10 @@ for (const phase of phases) {
   const acc = new Map(sides.map((s) => [s.name, { ops: 0, bytes: 0, cpu: 0, seconds: 0, faults: 0 }]));
   for (let r = 0; r < rounds; r++) {
     for (const s of r % 2 ? [...sides].reverse() : sides) {
-      const cpu0 = s.probe.cpuSeconds(), faults0 = minorFaults(s.pid);
+      const cpu0 = s.probe.cpuSeconds(), faults0 = s.probe.minorFaults();
       const res = await runLoad({ concurrency, durationMs: sliceMs, minOps: 1, op: () => op(s) });
       const a = acc.get(s.name);
-      a.cpu += s.probe.cpuSeconds() - cpu0; a.faults += minorFaults(s.pid) - faults0;
+      a.cpu += s.probe.cpuSeconds() - cpu0; a.faults += s.probe.minorFaults() - faults0;
       a.ops += res.ops; a.bytes += res.bytes; a.seconds += res.seconds;
       if (res.errors) console.log(`${phase} ${s.name}: ${res.errors} errors, first: ${res.firstError}`);
     }

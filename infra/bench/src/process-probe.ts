@@ -27,10 +27,19 @@ export class ProcessProbe {
 
   /** user + system CPU seconds since the process started. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    // Fields after "pid (comm) "; comm may contain spaces and parentheses, so split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = this.statFields();
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  }
+
+  /** Minor page faults since the process started (memory it touched that had no page yet). */
+  minorFaults(): number {
+    return Number(this.statFields()[7]);
+  }
+
+  /** The fields of /proc/<pid>/stat after "pid (comm) "; comm may contain spaces and parentheses, so split after the last ')'. */
+  private statFields(): string[] {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   }
 
   /**

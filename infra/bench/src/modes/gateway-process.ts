@@ -35,6 +35,8 @@ export function freePort(): Promise<number> {
 /** `s3-orchestrator <verb> --config FILE`, resolved once /health/ready answers 200. */
 export async function startGatewayProcess(options: {
   verb: string;
+  /** another checkout's compiled CLI (A/B tools); default this checkout's */
+  cli?: string;
   configPath: string;
   port: number;
   nodeFlags: string[];
@@ -43,7 +45,7 @@ export async function startGatewayProcess(options: {
   /** default 60 s; distributed mode starts six or more processes on a loaded machine and waits longer */
   readyTimeoutMs?: number;
 }): Promise<GatewayProcess> {
-  const child = spawnNode('gateway', CLI_MAIN, [options.verb, '--config', options.configPath], {
+  const child = spawnNode('gateway', options.cli ?? CLI_MAIN, [options.verb, '--config', options.configPath], {
     nodeFlags: options.nodeFlags,
     cwd: options.cwd,
     runtime: options.runtime,
