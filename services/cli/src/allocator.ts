@@ -39,9 +39,13 @@ export function runningGlibc(): string | null {
   return header?.glibcVersionRuntime ?? null;
 }
 
-/** A warning for a process on glibc started without a trim threshold; null when there is nothing to say. */
-export function mallocWarning(tunables: string | undefined, glibc: string | null): string | null {
-  if (glibc === null || setsTrimThreshold(tunables)) return null;
+/**
+ * A warning for a process on glibc started without a trim threshold; null when there is
+ * nothing to say. `glibc` is asked only when the threshold is missing: it builds a whole
+ * diagnostic report, work a correctly started process need not do.
+ */
+export function mallocWarning(tunables: string | undefined, glibc: () => string | null): string | null {
+  if (setsTrimThreshold(tunables) || glibc() === null) return null;
   return (
     `GLIBC_TUNABLES sets no ${MALLOC_TRIM_TUNABLE}: large transfers may spend several times the CPU per MB in page faults. ` +
     `Start the process with GLIBC_TUNABLES=${withMallocTunables(tunables)} (the Docker image and npm start do; docs/performance.md)`

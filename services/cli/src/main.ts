@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
   });
-  const allocator = mallocWarning(process.env.GLIBC_TUNABLES, runningGlibc());
+  const allocator = mallocWarning(process.env.GLIBC_TUNABLES, runningGlibc);
   if (allocator) logger.warn(allocator);
   // Tracing first, so everything the services do is traced; its last spans are exported after they stop.
   const tracing = await startConfiguredTracing(config, command);

@@ -17,11 +17,13 @@ test("an operator's own trim threshold wins", () => {
 });
 
 test('a process on glibc without a trim threshold is warned, naming the setting', () => {
-  const warning = mallocWarning('glibc.malloc.arena_max=2', '2.36');
+  const glibc = () => '2.36';
+  const warning = mallocWarning('glibc.malloc.arena_max=2', glibc);
   assert.ok(warning?.includes(`GLIBC_TUNABLES=glibc.malloc.arena_max=2:${OURS}`), warning ?? 'no warning');
-  assert.equal(mallocWarning(OURS, '2.36'), null);
-  assert.equal(mallocWarning('glibc.malloc.trim_threshold=1', '2.36'), null);
-  assert.equal(mallocWarning(undefined, null), null, 'musl or another libc: nothing to say');
+  const unasked = () => assert.fail('the libc is asked only when the threshold is missing');
+  assert.equal(mallocWarning(OURS, unasked), null);
+  assert.equal(mallocWarning('glibc.malloc.trim_threshold=1', unasked), null);
+  assert.equal(mallocWarning(undefined, () => null), null, 'musl or another libc: nothing to say');
 });
 
 test('this machine reports its glibc', () => {
