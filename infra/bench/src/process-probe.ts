@@ -12,6 +12,12 @@ export interface ProcessUsage {
   peakRssBytes: number;
   /** user + system CPU time spent during the window */
   cpuSeconds: number;
+  /**
+   * minor page faults during the window: memory the process touched that had no page yet.
+   * Tens per MB moved mean the allocator gave its heap back and is faulting it in again
+   * (docs/performance.md, "Large objects: the allocator, not the gateway").
+   */
+  minorFaults: number;
   /** how the peak was measured: the kernel's high-water mark (reset at the start) or sampling */
   peakSource: 'VmHWM' | 'sampled';
 }
@@ -59,6 +65,7 @@ export class ProcessProbe {
   window(): { end(): ProcessUsage } {
     const hwmReset = this.resetPeak();
     const cpuAtStart = this.cpuSeconds();
+    const faultsAtStart = this.minorFaults();
     let sampledPeak = this.memory().rssBytes;
     // Sampling is the fallback when the mark cannot be reset, and a cross-check when it can.
     const timer = setInterval(() => {
@@ -77,6 +84,7 @@ export class ProcessProbe {
         return {
           peakRssBytes: hwmReset ? Math.max(hwmBytes, sampledPeak) : sampledPeak,
           cpuSeconds: this.cpuSeconds() - cpuAtStart,
+          minorFaults: this.minorFaults() - faultsAtStart,
           peakSource: hwmReset ? 'VmHWM' : 'sampled',
         };
       },

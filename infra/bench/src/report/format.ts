@@ -89,6 +89,12 @@ function cpuPerOp(s: SideResult | null): string {
   return hop === null ? `${us(client)} + ${us(backend)}` : `${us(client)} + ${us(hop)} + ${us(backend)}`;
 }
 
+/** The hop's minor page faults per MB moved; `—` when not measured (direct, older results). */
+export function faultsPerMB(s: SideResult | null): string {
+  if (s?.hopMinorFaults == null || s.bytes === 0) return '—';
+  return num(s.hopMinorFaults / (s.bytes / 1e6), 1);
+}
+
 function cpuCells(row: ResultRow): string[] {
   return [row.title, row.backend, cpuPerOp(row.direct), cpuPerOp(row.proxy), cpuPerOp(row.gateway)];
 }
@@ -147,6 +153,18 @@ export function renderMarkdown(report: BenchReport): string {
     'throughput follows the sum.');
   out.push('');
   out.push(mdTable(['Scenario', 'Backend', 'Direct', 'Pass-through proxy', 'Gateway'], report.rows.map(cpuCells)));
+  const throughputRows = report.rows.filter((r) => r.metric === 'throughput' && (r.gateway?.hopMinorFaults ?? null) !== null);
+  if (throughputRows.length) {
+    out.push('');
+    out.push('## Page faults per MB (throughput rows)');
+    out.push('');
+    out.push('Minor page faults of the hop process during the measured phase, per MB moved. A few per MB is a warm heap; ' +
+      'tens per MB mean the allocator returned memory to the kernel and is faulting it back in, which costs CPU the ' +
+      'hop did not spend on the request (docs/performance.md, "Large objects: the allocator, not the gateway").');
+    out.push('');
+    out.push(mdTable(['Scenario', 'Backend', 'Pass-through proxy', 'Gateway'],
+      throughputRows.map((r) => [r.title, r.backend, faultsPerMB(r.proxy), faultsPerMB(r.gateway)])));
+  }
   const failed = report.rows.flatMap((r) => [r.direct, r.proxy, r.gateway].filter((s) => s?.errors).map((s) => `${r.title} (${r.backend}): ${s!.errors} errors, first: ${s!.firstError}`));
   if (failed.length) {
     out.push('');

@@ -33,6 +33,8 @@ export interface SideResult {
   /** the hop's peak RSS during the measured phase; null for direct */
   peakRssBytes: number | null;
   peakRssSource: 'VmHWM' | 'sampled' | null;
+  /** the hop process's own minor page faults during the measured phase; null for direct, absent in older results */
+  hopMinorFaults?: number | null;
 }
 
 export interface ResultRow {
