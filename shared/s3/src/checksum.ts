@@ -1,13 +1,14 @@
 // The S3 "additional checksums" (x-amz-checksum-*): incremental hashers over body
 // bytes, plus the header/value conventions around them. CRC32 and the SHAs run in
-// native code; CRC32C and CRC64NVME have no Node implementation, so they are
-// table-driven JS, sliced 8 bytes at a time to keep the per-byte work small, reading the
-// body as aligned 32-bit words (two loads per 8 bytes instead of eight byte loads and
-// their shifts: CRC64NVME is the default checksum of every PUT, docs/architecture.md
-// "Checksums").
+// native code. CRC32C has no Node implementation, so it is table-driven JS, sliced 8
+// bytes at a time to keep the per-byte work small, reading the body as aligned 32-bit
+// words (two loads per 8 bytes instead of eight byte loads and their shifts). CRC64NVME,
+// the default checksum of every PUT (docs/architecture.md "Checksums"), runs in
+// WebAssembly (crc64nvme.ts).
 import { createHash, type Hash } from 'node:crypto';
 import { endianness } from 'node:os';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { Crc64Nvme } from './crc64nvme.js';
 import { s3Error, type S3Error } from './errors.js';
 
 export type ChecksumAlgorithm = 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256';
@@ -81,81 +82,6 @@ export function crc32c(data: Uint8Array, crc = 0): number {
   }
   for (let i = end; i < data.length; i++) c = (c >>> 8) ^ t[(c ^ data[i]!) & 0xff]!;
   return ~c >>> 0;
-}
-
-// ---- CRC64NVME (reflected polynomial 0x9A6C9329AC4BC9B5) ----
-// JS has no fast 64-bit integers (BigInt allocates), so the register is kept as two
-// 32-bit halves and each table entry is split into a high and a low array.
-
-const C64_HI = new Uint32Array(8 * 256);
-const C64_LO = new Uint32Array(8 * 256);
-{
-  const poly = 0x9a6c9329ac4bc9b5n;
-  const base: bigint[] = [];
-  for (let i = 0; i < 256; i++) {
-    let c = BigInt(i);
-    for (let j = 0; j < 8; j++) c = c & 1n ? (c >> 1n) ^ poly : c >> 1n;
-    base.push(c);
-  }
-  let row = base;
-  for (let k = 0; k < 8; k++) {
-    for (let i = 0; i < 256; i++) {
-      C64_HI[k * 256 + i] = Number(row[i]! >> 32n);
-      C64_LO[k * 256 + i] = Number(row[i]! & 0xffffffffn);
-    }
-    row = row.map((v) => (v >> 8n) ^ base[Number(v & 0xffn)]!);
-  }
-}
-
-class Crc64Nvme implements Checksum {
-  private hi = 0xffffffff;
-  private lo = 0xffffffff;
-
-  update(data: Uint8Array): void {
-    const H = C64_HI;
-    const L = C64_LO;
-    let hi = this.hi;
-    let lo = this.lo;
-    const { start, words, end } = wordSpan(data);
-    for (let i = 0; i < start; i++) {
-      const idx = (lo ^ data[i]!) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
-      hi = (hi >>> 8) ^ H[idx]!;
-    }
-    const n = words ? words.length : 0;
-    for (let k = 0; k < n; k += 2) {
-      const a = lo ^ words![k]!;
-      const b = hi ^ words![k + 1]!;
-      const i7 = 1792 + (a & 0xff);
-      const i6 = 1536 + ((a >>> 8) & 0xff);
-      const i5 = 1280 + ((a >>> 16) & 0xff);
-      const i4 = 1024 + (a >>> 24);
-      const i3 = 768 + (b & 0xff);
-      const i2 = 512 + ((b >>> 8) & 0xff);
-      const i1 = 256 + ((b >>> 16) & 0xff);
-      const i0 = b >>> 24;
-      hi = H[i7]! ^ H[i6]! ^ H[i5]! ^ H[i4]! ^ H[i3]! ^ H[i2]! ^ H[i1]! ^ H[i0]!;
-      lo = L[i7]! ^ L[i6]! ^ L[i5]! ^ L[i4]! ^ L[i3]! ^ L[i2]! ^ L[i1]! ^ L[i0]!;
-    }
-    for (let i = end; i < data.length; i++) {
-      const idx = (lo ^ data[i]!) & 0xff;
-      lo = ((lo >>> 8) | (hi << 24)) ^ L[idx]!;
-      hi = (hi >>> 8) ^ H[idx]!;
-    }
-    this.hi = hi >>> 0;
-    this.lo = lo >>> 0;
-  }
-
-  digest(): Buffer {
-    const out = Buffer.allocUnsafe(8);
-    out.writeUInt32BE((this.hi ^ 0xffffffff) >>> 0, 0);
-    out.writeUInt32BE((this.lo ^ 0xffffffff) >>> 0, 4);
-    return out;
-  }
-
-  digestBase64(): string {
-    return this.digest().toString('base64');
-  }
 }
 
 class Crc32Family implements Checksum {

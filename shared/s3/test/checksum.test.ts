@@ -74,8 +74,9 @@ test('CRC32C and CRC64NVME agree with the AWS SDK implementations', async () => 
 });
 
 test('CRC32C and CRC64NVME read word by word at any alignment of the bytes in memory', async () => {
-  // The table loops read aligned 32-bit words: a view that starts 1–7 bytes into its buffer
+  // CRC32C's table loop reads aligned 32-bit words: a view that starts 1–7 bytes into its buffer
   // goes byte by byte up to the boundary, and its tail after the last whole 8-byte block.
+  // CRC64NVME copies the view into its WebAssembly window: the copy must start at the view.
   const backing = randomBytes(4096 + 16);
   for (let offset = 0; offset < 8; offset++) {
     for (const size of [0, 1, 3, 5, 8, 11, 12, 17, 4096 + 5]) {
@@ -92,6 +93,34 @@ test('CRC32C and CRC64NVME read word by word at any alignment of the bytes in me
       assert.deepEqual(ours64.digest(), Buffer.from(await sdk64.digest()), `crc64nvme offset ${offset} size ${size}`);
     }
   }
+});
+
+test('CRC64NVME in WebAssembly: tails around its 16-byte blocks, updates larger than its window, hashers interleaved', async () => {
+  const sdk = async (parts: Uint8Array[]) => {
+    const h = new Crc64NvmeJs();
+    for (const p of parts) h.update(Uint8Array.from(p));
+    return Buffer.from(await h.digest());
+  };
+  for (const size of [15, 16, 17, 31, 32, 33, 48 + 15]) {
+    const data = randomBytes(size);
+    const ours = createChecksum('crc64nvme');
+    ours.update(data);
+    assert.deepEqual(ours.digest(), await sdk([data]), `size ${size}`);
+  }
+  // the window is 224 KiB: one update of 600,001 bytes goes through it in three pieces
+  const big = randomBytes(600_001);
+  const whole = createChecksum('crc64nvme');
+  whole.update(big);
+  assert.deepEqual(whole.digest(), await sdk([big]), 'one update larger than the window');
+  // two hashers share one module instance; each keeps its own register between updates
+  const a = randomBytes(70_000), b = randomBytes(90_000);
+  const ha = createChecksum('crc64nvme'), hb = createChecksum('crc64nvme');
+  for (let off = 0; off < 90_000; off += 10_000) {
+    ha.update(a.subarray(off, off + 10_000));
+    hb.update(b.subarray(off, off + 10_000));
+  }
+  assert.deepEqual(ha.digest(), await sdk([a]), 'first of two interleaved hashers');
+  assert.deepEqual(hb.digest(), await sdk([b]), 'second of two interleaved hashers');
 });
 
 test('checksum values must be strict base64 of the digest size', () => {
