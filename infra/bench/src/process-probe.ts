@@ -1,7 +1,7 @@
 // Memory and CPU of another process, read from /proc (Linux). The gateway's peak RSS is
 // the figure the memory target is about; CPU seconds per process show where the time of a
 // scenario went (client, gateway, backend) on a machine whose cores they share.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every mainstream Linux build. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -18,6 +18,12 @@ export interface ProcessUsage {
    * (docs/performance.md, "Large objects: the allocator, not the gateway").
    */
   minorFaults: number;
+  /**
+   * the part of cpuSeconds spent by threads other than the main one: in Node, V8's helper
+   * threads (concurrent marking and sweeping, compilation) and libuv's pool. JS, hashing and
+   * socket I/O run on the main thread, so a large share here is garbage collection.
+   */
+  offMainCpuSeconds: number;
   /** how the peak was measured: the kernel's high-water mark (reset at the start) or sampling */
   peakSource: 'VmHWM' | 'sampled';
 }
@@ -37,15 +43,28 @@ export class ProcessProbe {
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   }
 
+  /** CPU seconds of the threads other than the main one (thread id = process id), since each started; threads that exited are not counted. */
+  offMainCpuSeconds(): number {
+    let ticks = 0;
+    for (const tid of readdirSync(`/proc/${this.pid}/task`)) {
+      if (Number(tid) === this.pid) continue;
+      try {
+        const fields = statFields(readFileSync(`/proc/${this.pid}/task/${tid}/stat`, 'utf8'));
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // the thread exited between the listing and the read
+      }
+    }
+    return ticks / CLOCK_TICKS_PER_SECOND;
+  }
+
   /** Minor page faults since the process started (memory it touched that had no page yet). */
   minorFaults(): number {
     return Number(this.statFields()[7]);
   }
 
-  /** The fields of /proc/<pid>/stat after "pid (comm) "; comm may contain spaces and parentheses, so split after the last ')'. */
   private statFields(): string[] {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return statFields(readFileSync(`/proc/${this.pid}/stat`, 'utf8'));
   }
 
   /**
@@ -66,6 +85,7 @@ export class ProcessProbe {
     const hwmReset = this.resetPeak();
     const cpuAtStart = this.cpuSeconds();
     const faultsAtStart = this.minorFaults();
+    const offMainAtStart = this.offMainCpuSeconds();
     let sampledPeak = this.memory().rssBytes;
     // Sampling is the fallback when the mark cannot be reset, and a cross-check when it can.
     const timer = setInterval(() => {
@@ -85,6 +105,7 @@ export class ProcessProbe {
           peakRssBytes: hwmReset ? Math.max(hwmBytes, sampledPeak) : sampledPeak,
           cpuSeconds: this.cpuSeconds() - cpuAtStart,
           minorFaults: this.minorFaults() - faultsAtStart,
+          offMainCpuSeconds: Math.max(0, this.offMainCpuSeconds() - offMainAtStart),
           peakSource: hwmReset ? 'VmHWM' : 'sampled',
         };
       },
@@ -101,6 +122,11 @@ export function ownCpuWindow(): { end(): number } {
       return (used.user + used.system) / 1e6;
     },
   };
+}
+
+/** The fields of a /proc stat line after "pid (comm) "; comm may contain spaces and parentheses, so split after the last ')'. */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 function statusKiB(status: string, field: string): number {

@@ -22,7 +22,7 @@ import { summarizeLatencies } from './stats.js';
 import { calibrate } from './calibrate.js';
 import type { HopRuntime } from './node-runtime.js';
 import { rowCpu } from './report/cpu.js';
-import { faultsPerMB } from './report/format.js';
+import { faultsPerMB, offMainPerMB } from './report/format.js';
 
 export interface BenchOptions {
   profile: BenchProfile;
@@ -313,6 +313,7 @@ function sideResult(what: string, slices: SliceMeasurement[]): SideResult {
     peakRssBytes: hops.length ? Math.max(...hops.map((h) => h.peakRssBytes)) : null,
     peakRssSource: hops[0]?.peakSource ?? null,
     hopMinorFaults: hops.length ? hops.reduce((n, h) => n + h.minorFaults, 0) : null,
+    hopOffMainCpuSeconds: hops.length ? hops.reduce((n, h) => n + h.offMainCpuSeconds, 0) : null,
   };
 }
 
@@ -333,7 +334,7 @@ function resultRow(kind: BackendKind, scenario: Scenario, results: Partial<Recor
 
 function progressLine(r: SideResult): string {
   const errors = r.errors ? `, ${r.errors} errors (${r.firstError})` : '';
-  const faults = r.hopMinorFaults == null ? '' : `, ${faultsPerMB(r)} page faults/MB`;
+  const faults = r.hopMinorFaults == null ? '' : `, ${faultsPerMB(r)} page faults/MB, ${offMainPerMB(r)} ms/MB off the main thread`;
   return `${r.ops} ops in ${r.seconds.toFixed(1)} s, ${r.opsPerSec.toFixed(0)} ops/s, ${r.mbPerSec.toFixed(1)} MB/s, ` +
     `p50 ${r.latency.p50Ms.toFixed(2)} ms, p99 ${r.latency.p99Ms.toFixed(2)} ms${faults}${errors}`;
 }

@@ -44,6 +44,7 @@ test('a quick run completes and writes JSON and markdown tables with every scena
       }
       assert.ok(row.gateway!.peakRssBytes! > 0, `${scenario.id} on ${backend}: no gateway RSS`);
       assert.ok(Number.isInteger(row.gateway!.hopMinorFaults) && row.gateway!.hopMinorFaults! >= 0, `${scenario.id} on ${backend}: no gateway page faults`);
+      assert.ok(row.gateway!.hopOffMainCpuSeconds! >= 0 && row.gateway!.hopOffMainCpuSeconds! <= row.gateway!.cpuSeconds.hop!, `${scenario.id} on ${backend}: off-main CPU missing or above the hop's`);
       if (row.direct) assert.equal(row.direct.hopMinorFaults, null, 'direct has no hop, so no hop faults');
       if (scenario.sides.includes('proxy')) {
         assert.ok(row.cpu.gateway && row.cpu.proxy, `${scenario.id} on ${backend}: no CPU per operation`);
@@ -54,7 +55,7 @@ test('a quick run completes and writes JSON and markdown tables with every scena
     }
     assert.ok(report.calibration.md5MsPerMB > 0);
     assert.ok(markdown.includes('| CPU gateway/proxy |'), 'markdown lacks the CPU columns');
-    assert.ok(markdown.includes('## Page faults per MB (throughput rows)'), 'markdown lacks the page-fault table');
+    assert.ok(markdown.includes('## Page faults and helper threads (throughput rows)'), 'markdown lacks the page-fault table');
     const seeded = report.backends.find((b) => b.seed !== null);
     assert.equal(seeded?.seed?.objects, QUICK_PROFILE.list.objects);
   } finally {

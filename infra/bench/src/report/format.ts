@@ -95,6 +95,12 @@ export function faultsPerMB(s: SideResult | null): string {
   return num(s.hopMinorFaults / (s.bytes / 1e6), 1);
 }
 
+/** CPU ms per MB the hop spent off its main thread; `—` when not measured. */
+export function offMainPerMB(s: SideResult | null): string {
+  if (s?.hopOffMainCpuSeconds == null || s.bytes === 0) return '—';
+  return num((s.hopOffMainCpuSeconds * 1e3) / (s.bytes / 1e6), 2);
+}
+
 function cpuCells(row: ResultRow): string[] {
   return [row.title, row.backend, cpuPerOp(row.direct), cpuPerOp(row.proxy), cpuPerOp(row.gateway)];
 }
@@ -156,14 +162,16 @@ export function renderMarkdown(report: BenchReport): string {
   const throughputRows = report.rows.filter((r) => r.metric === 'throughput' && (r.gateway?.hopMinorFaults ?? null) !== null);
   if (throughputRows.length) {
     out.push('');
-    out.push('## Page faults per MB (throughput rows)');
+    out.push('## Page faults and helper threads (throughput rows)');
     out.push('');
-    out.push('Minor page faults of the hop process during the measured phase, per MB moved. A few per MB is a warm heap; ' +
-      'tens per MB mean the allocator returned memory to the kernel and is faulting it back in, which costs CPU the ' +
-      'hop did not spend on the request (docs/performance.md, "Large objects: the allocator, not the gateway").');
+    out.push('Minor page faults of the hop process during the measured phase, per MB moved: a few per MB is a warm heap; ' +
+      'tens per MB mean the allocator returned memory to the kernel and is faulting it back in (docs/performance.md, ' +
+      '"Large objects: the allocator, not the gateway"). Off the main thread: CPU ms per MB of the hop\'s other threads ' +
+      '(V8\'s concurrent marking and sweeping, compilation, libuv\'s pool) — JS, hashing and socket I/O run on the main ' +
+      'thread, so a large figure here is garbage collection.');
     out.push('');
-    out.push(mdTable(['Scenario', 'Backend', 'Pass-through proxy', 'Gateway'],
-      throughputRows.map((r) => [r.title, r.backend, faultsPerMB(r.proxy), faultsPerMB(r.gateway)])));
+    out.push(mdTable(['Scenario', 'Backend', 'Proxy faults/MB', 'Gateway faults/MB', 'Proxy off-main ms/MB', 'Gateway off-main ms/MB'],
+      throughputRows.map((r) => [r.title, r.backend, faultsPerMB(r.proxy), faultsPerMB(r.gateway), offMainPerMB(r.proxy), offMainPerMB(r.gateway)])));
   }
   const failed = report.rows.flatMap((r) => [r.direct, r.proxy, r.gateway].filter((s) => s?.errors).map((s) => `${r.title} (${r.backend}): ${s!.errors} errors, first: ${s!.firstError}`));
   if (failed.length) {

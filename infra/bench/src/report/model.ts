@@ -35,6 +35,8 @@ export interface SideResult {
   peakRssSource: 'VmHWM' | 'sampled' | null;
   /** the hop process's own minor page faults during the measured phase; null for direct, absent in older results */
   hopMinorFaults?: number | null;
+  /** CPU seconds of the hop process's threads other than the main one (GC helpers, libuv's pool); null for direct, absent in older results */
+  hopOffMainCpuSeconds?: number | null;
 }
 
 export interface ResultRow {
