@@ -12,6 +12,7 @@ import { REBUILD_USAGE, runRebuildCommand } from './rebuild.js';
 import { INIT_USAGE, runInitCommand } from './init.js';
 import { isServiceName } from './services.js';
 import { mallocWarning, runningGlibc } from './allocator.js';
+import { crc64nvmeUnavailable } from '@s3o/s3';
 
 const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
 
@@ -86,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
   });
   const allocator = mallocWarning(process.env.GLIBC_TUNABLES, runningGlibc);
   if (allocator) logger.warn(allocator);
+  const noCrc64 = crc64nvmeUnavailable();
+  if (noCrc64) {
+    logger.fatal(`cannot start: ${noCrc64}`);
+    return 1;
+  }
   // Tracing first, so everything the services do is traced; its last spans are exported after they stop.
   const tracing = await startConfiguredTracing(config, command);
   toggleLevelOnSignal(logger);

@@ -150,6 +150,17 @@ declare const WebAssembly: {
   Instance: new (module: unknown) => { exports: unknown };
 };
 
+/**
+ * Why this process cannot compute CRC64NVME, or null when it can: Node started with
+ * `--jitless` has no WebAssembly. The CLI refuses to start a service then, rather than fail
+ * every PUT that sends no checksum of its own.
+ */
+export function crc64nvmeUnavailable(): string | null {
+  return typeof WebAssembly === 'undefined'
+    ? 'this Node process has no WebAssembly (was it started with --jitless?), which the default CRC64NVME checksum of every PUT needs (docs/architecture.md, "Checksums")'
+    : null;
+}
+
 interface Kernel {
   window: Uint8Array;
   update(crc: bigint, length: number): bigint;

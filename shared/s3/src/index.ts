@@ -3,6 +3,7 @@ export * from './xml.js';
 export * from './xml-parse.js';
 export { XmlReader, DEFAULT_XML_LIMITS, type XmlLimits, type XmlShape } from './xml-reader.js';
 export * from './checksum.js';
+export { crc64nvmeUnavailable } from './crc64nvme.js';
 export * from './checksum-multipart.js';
 export * from './content-md5.js';
 export * from './body-verifier.js';
