@@ -4,7 +4,8 @@
 // two 32-bit halves and needs 16 lookups per 8 bytes. This one runs in a small WebAssembly
 // function with i64 registers, sliced 16 bytes at a time: 16 independent lookups per 16
 // bytes, so the loop waits on one load-and-xor chain per block instead of per byte
-// (docs/performance.md, "The default CRC64NVME in WebAssembly": 1.1 → 0.6 ms of CPU per MB).
+// (1.1 → 0.6 ms of CPU per MB: docs/performance.md, "Large rows: the CRC in WebAssembly, the
+// rest in garbage collection").
 //
 // The module is assembled here, from the instructions below, when the first hasher is made:
 // there is no binary to trust and nothing to rebuild. Its memory holds the 16 lookup tables
@@ -166,7 +167,8 @@ interface Kernel {
   update(crc: bigint, length: number): bigint;
 }
 
-let kernel: Kernel | null = null;
+/** One instance for every hasher, made on first use. */
+let sharedKernel: Kernel | null = null;
 
 function loadKernel(): Kernel {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()));
@@ -179,7 +181,7 @@ function loadKernel(): Kernel {
 
 export class Crc64Nvme {
   private register = ALL_ONES;
-  private readonly kernel = (kernel ??= loadKernel());
+  private readonly kernel = (sharedKernel ??= loadKernel());
 
   update(data: Uint8Array): void {
     const { window, update } = this.kernel;
