@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]
                        against the sink (PUT/GET of small and large objects, one process), on its own
                        or besides the ids given
   --cpu-prof           run the gateway with --cpu-prof; profiles and their summary go with the results
+  --gateway-node-flags=FLAGS  start the gateway's Node with these flags too (space-separated, e.g.
+                       --gateway-node-flags=--initial-old-space-size=128); named in the results
   --compare BASE.json  after the run, print (and add to the markdown) the change of every row against
                        this earlier result: gateway figure, gateway CPU per operation, CPU gateway/proxy
   --against RUN.json   with --compare: compare this stored result instead of running anything
@@ -83,6 +85,7 @@ const OPTIONS = {
   backends: { type: 'string' },
   scenarios: { type: 'string' },
   'cpu-prof': { type: 'boolean', default: false },
+  'gateway-node-flags': { type: 'string' },
   tracing: { type: 'string' },
   'identity-load': { type: 'boolean', default: false },
   compare: { type: 'string' },
@@ -186,6 +189,7 @@ export async function benchMain(argv: string[], out: (text: string) => void = (t
     backends: backends as BackendKind[] | undefined,
     scenarioIds,
     cpuProfileDir: values['cpu-prof'] ? join(outDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
+    gatewayNodeFlags: values['gateway-node-flags']?.split(' ').filter(Boolean),
     tracingEndpoint: values.tracing,
     identityLoad: values['identity-load'] ? { users: 1000, grants: 10_000 } : undefined,
     encryption: values.encryption,

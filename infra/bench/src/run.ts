@@ -34,6 +34,8 @@ export interface BenchOptions {
   scenarioIds?: readonly string[];
   /** run the gateway with --cpu-prof and write the profiles here */
   cpuProfileDir?: string;
+  /** more flags for the gateway's Node (`--gateway-node-flags`), e.g. a V8 heap setting under test */
+  gatewayNodeFlags?: string[];
   /** turn the gateway's tracing on, every trace sampled and exported to this OTLP/HTTP endpoint */
   tracingEndpoint?: string;
   /** users and grants loaded into the ledger before each gateway starts (docs/performance.md, "Identity load") */
@@ -110,7 +112,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     calibration,
     loadAverageAtEnd: currentLoadAverage(),
     hopNode: options.hopRuntime?.version ?? machine.node,
-    gatewayFeatures: [...(options.encryption ? ['encryption'] : []), ...(options.integrity ? ['integrity'] : [])],
+    gatewayFeatures: [
+      ...(options.encryption ? ['encryption'] : []),
+      ...(options.integrity ? ['integrity'] : []),
+      ...(options.gatewayNodeFlags?.length ? [`Node flags ${options.gatewayNodeFlags.join(' ')}`] : []),
+    ],
     client: 'AWS SDK for JavaScript v3 (@aws-sdk/client-s3 3.1175.0), keep-alive agent, maxAttempts 1, in the benchmark process',
     backends: backendRuns,
     rows,
@@ -123,6 +129,7 @@ interface BackendBenchContext {
   log: (line: string) => void;
   workDir: string;
   cpuProfileDir?: string;
+  gatewayNodeFlags?: string[];
   tracingEndpoint?: string;
   identityLoad?: IdentityLoad;
   encryption?: boolean;
@@ -149,7 +156,7 @@ async function benchBackend(kind: BackendKind, scenarios: Scenario[], ctx: Backe
       objectsBucket: OBJECTS_BUCKET,
       listingBucket: LISTING_BUCKET,
       listingObjects,
-      nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      nodeFlags: [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(ctx.gatewayNodeFlags ?? [])],
       tracingEndpoint: ctx.tracingEndpoint ?? null,
       identityLoad: ctx.identityLoad ?? null,
       encryption: ctx.encryption ?? false,
