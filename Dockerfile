@@ -21,5 +21,5 @@ ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=67108864
 WORKDIR /app
 COPY --from=build /app /app
 USER node
-ENTRYPOINT ["node", "services/cli/dist/main.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "services/cli/dist/main.js"]
 CMD ["--help"]

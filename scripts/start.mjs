@@ -11,12 +11,12 @@ const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }
 bootstrap();
 
 const cli = join(ROOT, 'services', 'cli', 'dist', 'main.js');
-// The allocator setting the Docker image runs with (services/cli/src/allocator.ts).
-const { withMallocTunables } = await import(join(ROOT, 'services', 'cli', 'dist', 'allocator.js'));
+// The allocator and heap settings the Docker image runs with (services/cli/src/allocator.ts).
+const { withMallocTunables, HEAP_FLOOR_FLAG } = await import(join(ROOT, 'services', 'cli', 'dist', 'allocator.js'));
 const stops = [];
 
 function runServe(configPath, env = {}) {
-  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: withMallocTunables(process.env.GLIBC_TUNABLES), ...env } });
+  const child = spawn(process.execPath, [HEAP_FLOOR_FLAG, cli, 'serve', '--config', configPath], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: withMallocTunables(process.env.GLIBC_TUNABLES), ...env } });
   const forward = (sig) => child.kill(sig);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);

@@ -10,6 +10,14 @@
 // drift, so the behaviour no longer depends on what a process happened to free first.
 // GLIBC_TUNABLES is read when a process starts, so it cannot be set from inside: the image
 // (Dockerfile), `npm start` and the benchmark set it, and a process started without it says so.
+//
+// The same holds for V8's floor on the old generation's limit (docs/performance.md, "Large
+// rows: the CRC in WebAssembly, the rest in garbage collection"). V8 counts the external
+// memory allocated since the last major GC (every body buffer) against the room left under
+// that limit, which it sets from the live heap (25 MB for a gateway): a busy gateway can end
+// up with a major GC every 20–30 MB moved, 1.5–2 ms of CPU per MB. A floor of 64 MB below
+// which V8 skips full GCs keeps it out of that state. It is a command-line flag (not allowed
+// in NODE_OPTIONS): the image's entrypoint, `npm start` and the benchmark pass it.
 
 /** The tunable and its value: keep up to 64 MiB of freed heap instead of returning it to the kernel. */
 export const MALLOC_TRIM_TUNABLE = 'glibc.malloc.trim_threshold';
@@ -31,6 +39,22 @@ function tunableEntries(tunables: string | undefined): string[] {
 
 function setsTrimThreshold(tunables: string | undefined): boolean {
   return tunableEntries(tunables).some((e) => e.split('=')[0] === MALLOC_TRIM_TUNABLE);
+}
+
+/** The Node flag: V8 skips full GCs while the old generation is under 64 MB. */
+export const HEAP_FLOOR_FLAG = '--initial-old-space-size=64';
+
+/**
+ * A warning for a process started without any floor on the old generation (`execArgv` is
+ * the process's Node flags); null when it has one, ours or the operator's.
+ */
+export function heapFloorWarning(execArgv: readonly string[]): string | null {
+  const name = HEAP_FLOOR_FLAG.split('=')[0]!;
+  if (execArgv.some((a) => a === name || a.startsWith(`${name}=`))) return null;
+  return (
+    `Node was started without ${name}: a busy process may run a major garbage collection every 20–30 MB of body it moves. ` +
+    `Start it as node ${HEAP_FLOOR_FLAG} (the Docker image and npm start do; docs/performance.md)`
+  );
 }
 
 /** The glibc version this process runs on, or null (musl, not Linux). */

@@ -11,7 +11,7 @@ import { runSyncCommand, SYNC_USAGE } from './sync.js';
 import { REBUILD_USAGE, runRebuildCommand } from './rebuild.js';
 import { INIT_USAGE, runInitCommand } from './init.js';
 import { isServiceName } from './services.js';
-import { mallocWarning, runningGlibc } from './allocator.js';
+import { heapFloorWarning, mallocWarning, runningGlibc } from './allocator.js';
 import { crc64nvmeUnavailable } from '@s3o/s3';
 
 const USAGE = `usage: s3-orchestrator <command> --config FILE [options]
@@ -87,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
   });
   const allocator = mallocWarning(process.env.GLIBC_TUNABLES, runningGlibc);
   if (allocator) logger.warn(allocator);
+  const heapFloor = heapFloorWarning(process.execArgv);
+  if (heapFloor) logger.warn(heapFloor);
   const noCrc64 = crc64nvmeUnavailable();
   if (noCrc64) {
     logger.fatal(`cannot start: ${noCrc64}`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { MALLOC_TRIM_BYTES, mallocWarning, runningGlibc, withMallocTunables } from '../src/allocator.js';
+import { HEAP_FLOOR_FLAG, heapFloorWarning, MALLOC_TRIM_BYTES, mallocWarning, runningGlibc, withMallocTunables } from '../src/allocator.js';
 
 const OURS = `glibc.malloc.trim_threshold=${MALLOC_TRIM_BYTES}`;
 
@@ -34,4 +34,18 @@ test('this machine reports its glibc', () => {
 test('the Docker image sets the same threshold', () => {
   const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
   assert.match(dockerfile, new RegExp(`^ENV GLIBC_TUNABLES=${OURS}$`, 'm'));
+});
+
+test('a process without a floor on the old generation is warned; any value of the flag, ours or not, counts', () => {
+  assert.match(heapFloorWarning(['--enable-source-maps']) ?? '', /node --initial-old-space-size=64/);
+  assert.equal(heapFloorWarning([HEAP_FLOOR_FLAG]), null);
+  assert.equal(heapFloorWarning(['--initial-old-space-size=256']), null);
+  assert.match(heapFloorWarning(['--initial-old-space-size-x=1']) ?? '', /without --initial-old-space-size/, 'another flag with the same start is not the floor');
+});
+
+test('the Docker image and npm start pass the same floor to Node', () => {
+  const dockerfile = readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8');
+  assert.match(dockerfile, new RegExp(`^ENTRYPOINT \\["node", "${HEAP_FLOOR_FLAG}", "services/cli/dist/main.js"\\]$`, 'm'));
+  const start = readFileSync(new URL('../../../scripts/start.mjs', import.meta.url), 'utf8');
+  assert.match(start, /spawn\(process\.execPath, \[HEAP_FLOOR_FLAG, cli, 'serve'/);
 });

@@ -2,6 +2,7 @@
 // as an operator runs it — so its RSS and CPU are measured apart from the benchmark's client.
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { HEAP_FLOOR_FLAG } from '@s3o/cli/allocator';
 import { spawnNode, type ChildHandle } from '../child-process.js';
 import type { HopRuntime } from '../node-runtime.js';
 
@@ -45,8 +46,9 @@ export async function startGatewayProcess(options: {
   /** default 60 s; distributed mode starts six or more processes on a loaded machine and waits longer */
   readyTimeoutMs?: number;
 }): Promise<GatewayProcess> {
+  // As deployed (services/cli/src/allocator.ts); a floor in nodeFlags comes later and wins.
   const child = spawnNode('gateway', options.cli ?? CLI_MAIN, [options.verb, '--config', options.configPath], {
-    nodeFlags: options.nodeFlags,
+    nodeFlags: [HEAP_FLOOR_FLAG, ...options.nodeFlags],
     cwd: options.cwd,
     runtime: options.runtime,
   });
