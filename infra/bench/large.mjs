@@ -9,7 +9,9 @@
 // warms each hop with 4 KiB operations first; LARGE_ONLY=gateway|proxy measures one side (to
 // attach perf or strace to it); LARGE_NODE_FLAGS for the gateway (e.g. --perf-basic-prof).
 // Children get the deployment's GLIBC_TUNABLES (dist/child-process.js); set GLIBC_TUNABLES=
-// glibc.malloc.trim_threshold=131072 (glibc's default) to see the cycle.
+// glibc.malloc.trim_threshold=131072 (glibc's default) to see the cycle. The gateway gets the
+// deployment's heap floor too (dist/modes/gateway-process.js); LARGE_NODE_FLAGS=
+// --initial-old-space-size=N comes after it and wins, to try another floor.
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

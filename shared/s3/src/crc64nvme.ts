@@ -12,6 +12,8 @@
 // and a window that each update copies the caller's bytes into (WebAssembly cannot read a
 // Node Buffer in place). update() is synchronous, so one instance serves every hasher.
 
+import type { Checksum } from './checksum.js';
+
 /** Slicing width: bytes consumed per loop iteration, each through its own table. */
 const SLICES = 16;
 const TABLE_BYTES = SLICES * 256 * 8;
@@ -179,7 +181,7 @@ function loadKernel(): Kernel {
   return { window: new Uint8Array(exports.memory.buffer, WINDOW_OFFSET, WINDOW_BYTES), update: exports.update };
 }
 
-export class Crc64Nvme {
+export class Crc64Nvme implements Checksum {
   private register = ALL_ONES;
   private readonly kernel = (sharedKernel ??= loadKernel());
 
