@@ -85,6 +85,20 @@ describe('distributed mode: sweeps on their timers, two cleanup replicas', () =>
     return { intentId, storageKey, data };
   }
 
+  test('every service process names its Postgres sessions: s3o <service>@<host>:<pid>', async () => {
+    const d = sys.distributed!;
+    const expected = d.processes.map((p) => ({ verb: p.verb, pid: p.pid }));
+    assert.ok(expected.every((e) => e.pid !== null));
+    // The services poll the ledger on their timers, so each has a session open soon after start.
+    await waitUntil(
+      'a session of every service process',
+      async () => (await d.ledger.query<{ name: string }>(
+        'SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE datname = $1', [d.database],
+      )).rows.map((r) => r.name),
+      (seen) => expected.every((e) => seen.some((name) => new RegExp(`^s3o ${e.verb}@.+:${e.pid}$`).test(name))),
+    );
+  });
+
   test('lifecycle expires once, the stale upload is aborted, crashed writes are promoted or owed', async (t) => {
     for (const key of ['expire/old', 'expire/young', 'keep/old']) await put(s3, { Bucket: bucket, Key: key, Body: patternBytes(SIZE, key) });
     // Age two of them past expiration_days (the API cannot write the past).
