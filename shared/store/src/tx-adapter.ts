@@ -270,6 +270,13 @@ export interface TxAdapter {
   withTx<T>(fn: (tx: TxStatements) => Promise<T>): Promise<T>;
   /** Run reads outside a transaction, from one consistent snapshot. */
   read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
+  /**
+   * Run a read of exactly one statement. Postgres runs it on a pooled connection without a
+   * transaction — one statement sees one snapshot by itself — so it costs one round trip
+   * instead of three (START TRANSACTION, the statement, COMMIT); a second statement throws.
+   * SQLite runs it as `read`.
+   */
+  readStatement<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
   /** Leadership for a periodic sweep; null when another holder has it. */
   tryLeaderLock(name: string): Promise<LeaderLock | null>;
   close(): Promise<void>;

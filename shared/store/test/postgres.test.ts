@@ -540,6 +540,29 @@ describe('Postgres ledger: transactions and reads', () => {
       }
     }));
 
+  test('a read of one statement runs without a transaction; a second statement in it throws', () =>
+    withDatabase(async (db) => {
+      const adapter = await adapterOn(db, { maxConns: 1 });
+      try {
+        const row = {
+          objectKey: 'bk/k', writeId: 'w1', size: 3, etag: 'e', contentType: 't', userMetadata: { a: 'b' }, headers: {},
+          contentHash: null, createdAt: 1,
+        };
+        await adapter.withTx((tx) => tx.upsertObjectForWrite(row));
+        assert.deepEqual(await adapter.readStatement((q) => q.selectObject('bk/k')), row);
+        assert.deepEqual(await adapter.readStatement((q) => q.listObjects('bk/', null, 10)), [{ objectKey: 'bk/k', size: 3, etag: 'e', createdAt: 1 }]);
+        await assert.rejects(
+          adapter.readStatement(async (q) => [await q.selectObject('bk/k'), await q.selectLocations('bk/k')]),
+          /a single-statement read ran a second statement/,
+        );
+        // The one connection went back to the pool, outside any transaction: a new snapshot sees a later commit.
+        await adapter.withTx((tx) => tx.upsertObjectForWrite({ ...row, writeId: 'w2' }));
+        assert.equal((await adapter.readStatement((q) => q.selectObject('bk/k')))?.writeId, 'w2');
+      } finally {
+        await adapter.close();
+      }
+    }));
+
   test('a transaction that throws rolls back every statement; its statements die with it', () =>
     withDatabase(async (db) => {
       const adapter = await adapterOn(db);

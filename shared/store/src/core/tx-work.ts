@@ -63,6 +63,8 @@ export interface TxWork {
 export interface Core {
   /** Reads from one consistent snapshot, outside a transaction. */
   read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
+  /** A read of one statement: on Postgres one round trip, no transaction (TxAdapter.readStatement). */
+  readStatement<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T>;
   /** Runs `fn` in one transaction and finishes its work in it (quota deltas, debts' wake-ups, events). */
   withWork<T>(fn: (work: TxWork) => Promise<T>): Promise<T>;
 }
@@ -106,6 +108,10 @@ export class TxRunner implements Core {
 
   read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T> {
     return this.adapter.read(fn);
+  }
+
+  readStatement<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T> {
+    return this.adapter.readStatement(fn);
   }
 
   async withWork<T>(fn: (work: TxWork) => Promise<T>): Promise<T> {

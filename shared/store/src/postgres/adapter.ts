@@ -3,7 +3,8 @@
 // (SELECT … FOR UPDATE, or the upsert that creates the row) that order concurrent writers,
 // and every statement after a lock sees what the previous holder committed. Queue claims
 // use FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint rows. Reads outside a
-// transaction run in one REPEATABLE READ, READ ONLY snapshot.
+// transaction run in one REPEATABLE READ, READ ONLY snapshot; a read of one statement runs
+// without one (its own snapshot), in one round trip.
 import {
   BackendTerminatedError, BackendTerminatedUnexpectedlyError, ConnectionError, IdleTransactionTimeoutError, sql,
   UnexpectedStateError,
@@ -14,7 +15,7 @@ import { resolveConnectionSettings, type ConnectionSettings, type PostgresConnec
 import { AdvisoryLeaderLock } from './leader-lock.js';
 import { migrate } from './migrate.js';
 import { createLedgerPool } from './pool.js';
-import { scopedQueries } from './queries.js';
+import { oneStatement, scopedQueries } from './queries.js';
 import { readStatements, txStatements } from './statements.js';
 
 export interface PostgresAdapterOptions extends PostgresConnectionOptions {
@@ -123,6 +124,19 @@ export class PostgresAdapter implements TxAdapter {
           open = false;
           // Ends the snapshot; after a failed statement Postgres turns it into a ROLLBACK.
           await connection.query(sql.unsafe`COMMIT`);
+        }
+      }),
+    );
+  }
+
+  readStatement<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T> {
+    return this.track(() =>
+      this.onConnection(async (connection) => {
+        let open = true;
+        try {
+          return await fn(readStatements(oneStatement(scopedQueries(connection, () => open))));
+        } finally {
+          open = false;
         }
       }),
     );

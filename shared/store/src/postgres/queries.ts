@@ -5,6 +5,24 @@ import type { CommonQueryMethods } from 'slonik';
 
 export type Queries = Pick<CommonQueryMethods, 'any' | 'maybeOne' | 'one' | 'query'>;
 
+/**
+ * `queries` for a read of one statement (PostgresAdapter.readStatement): without a
+ * transaction, a second statement would see another snapshot, so it throws instead.
+ */
+export function oneStatement(queries: Queries): Queries {
+  let used = false;
+  const once = (): void => {
+    if (used) throw new Error('a single-statement read ran a second statement: it needs read()');
+    used = true;
+  };
+  return {
+    any: async (query) => (once(), queries.any(query)),
+    maybeOne: async (query) => (once(), queries.maybeOne(query)),
+    one: async (query) => (once(), queries.one(query)),
+    query: async (query) => (once(), queries.query(query)),
+  };
+}
+
 export function scopedQueries(connection: CommonQueryMethods, isOpen: () => boolean): Queries {
   const check = (): void => {
     if (!isOpen()) throw new Error('a ledger statement was used after its transaction ended');

@@ -203,6 +203,11 @@ class SqliteAdapter implements TxAdapter {
     for (const d of done) d.q.resolve(d.value);
   }
 
+  // In-process, a statement costs no round trip: the snapshot of `read` is kept.
+  readStatement<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T> {
+    return this.read(fn);
+  }
+
   async read<T>(fn: (q: ReadStatements) => Promise<T>): Promise<T> {
     this.assertOpen();
     const reader = this.reader;
