@@ -68,6 +68,7 @@ export async function openConfiguredLedger(config: Config, source: string): Prom
     maxConns: db.maxConns,
     minConns: db.minConns,
     maxConnLifetimeMs: db.maxConnLifetimeMs,
+    statementCacheSize: db.statementCacheSize,
     // Names the process on each of its sessions (pg_stat_activity, the server's log): which
     // service on which host holds a lock or runs a slow statement (Postgres keeps 63 bytes).
     applicationName: `s3o ${source}`,

@@ -52,6 +52,7 @@ test('a minimal configuration gets every default', () => {
       maxConns: 10,
       minConns: 5,
       maxConnLifetimeMs: 300_000,
+      statementCacheSize: 256,
     },
     backends: [
       {
@@ -173,6 +174,7 @@ database:
   ssl_mode: disable
   max_conns: 3
   max_conn_lifetime: 90s
+  statement_cache: 0
 backends:
   - name: Backend_1.a-b
     endpoint: https://s3.example.test
@@ -270,6 +272,7 @@ circuit_breaker:
     maxConns: 3,
     minConns: 3, // default min(5, max_conns)
     maxConnLifetimeMs: 90_000,
+    statementCacheSize: 0,
   });
   assert.deepEqual(config.backends, [
     {

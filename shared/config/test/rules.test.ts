@@ -263,3 +263,10 @@ test('invalid YAML is reported with its position', () => {
   ]);
   assert.deepEqual(problemsOf('a: 1\na: 2\n'), ['not valid YAML: Map keys must be unique at line 2, column 1']);
 });
+
+test('database.statement_cache is a count of statements, 0 turning it off', () => {
+  assert.deepEqual(problemsAfter((d) => (d.database = { statement_cache: -1 })), [
+    'database.statement_cache: must not be negative',
+  ]);
+  assert.equal(configAfter((d) => (d.database = { statement_cache: 0 })).config.database.statementCacheSize, 0);
+});

@@ -15,7 +15,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { SchemaValidationError } from 'slonik';
+import {
+  BackendTerminatedError, BackendTerminatedUnexpectedlyError, InputSyntaxError, SchemaValidationError, sql, UniqueIntegrityConstraintViolationError,
+  type DatabasePool,
+} from 'slonik';
 import {
   NoSuchUploadError, SchemaTooNewError, newId, openLedger,
   type Ledger, type PostgresLedgerOptions,
@@ -24,6 +27,7 @@ import { openPostgresAdapter, type PostgresAdapter } from '../src/postgres/adapt
 import { LEADER_LOCK_SPACE } from '../src/postgres/advisory-locks.js';
 import { resolveConnectionSettings } from '../src/postgres/connection-settings.js';
 import { defaultMigrationsDir, migrate } from '../src/postgres/migrate.js';
+import { createLedgerPool } from '../src/postgres/pool.js';
 import { listMigrations } from '../src/sqlite/migrate.js';
 import type { TxStatements } from '../src/tx-adapter.js';
 import { runLedgerContract } from './contract.js';
@@ -679,6 +683,94 @@ describe('Postgres ledger: transactions and reads', () => {
       await assert.rejects(ledger.tryLeaderLock('x'), /closed/);
       await ledger.close();
     }));
+});
+
+describe('Postgres ledger: prepared statements', () => {
+  /** A pool of one connection on `db` (so every statement below runs in the same session). */
+  async function withOneConnection(db: TestDatabase, statementCacheSize: number, body: (pool: DatabasePool) => Promise<void>) {
+    const settings = await resolveConnectionSettings({ url: db.url, sslMode: 'disable' });
+    const pool = await createLedgerPool(settings, { maxConns: 1, minConns: 0, maxConnLifetimeMs: null, statementCacheSize });
+    try {
+      await body(pool);
+    } finally {
+      await pool.end();
+    }
+  }
+  /** The session's prepared statements that the driver named, by text. */
+  const prepared = async (pool: DatabasePool) =>
+    (await pool.any(sql.unsafe`SELECT name, statement FROM pg_prepared_statements
+                                WHERE name LIKE 's3o\_%' AND statement NOT LIKE '%pg_prepared_statements%' ORDER BY name`))
+      .map((row) => ({ name: row.name as string, statement: row.statement as string }));
+
+  test('a statement run a second time is prepared under a name; transaction control never is', () =>
+    withDatabase((db) =>
+      withOneConnection(db, 256, async (pool) => {
+        const lookup = (n: number) => pool.oneFirst(sql.unsafe`SELECT ${n}::int + 1 AS answer`);
+        assert.equal(await lookup(1), 2);
+        assert.deepEqual(await prepared(pool), [], 'once: unnamed');
+        assert.equal(await lookup(2), 3);
+        assert.equal(await lookup(3), 4);
+        const [named, ...others] = await prepared(pool);
+        assert.deepEqual(others, []);
+        assert.match(named!.statement, /SELECT \$1::int \+ 1 AS answer/);
+        await pool.transaction(async (t) => t.query(sql.unsafe`SELECT 1`));
+        await pool.transaction(async (t) => t.query(sql.unsafe`SELECT 1`));
+        assert.ok((await prepared(pool)).every((row) => !/^\s*(START|BEGIN|COMMIT|ROLLBACK)/i.test(row.statement)));
+      })));
+
+  test('statement_cache bounds the prepared statements per connection; the least recently used go first', () =>
+    withDatabase((db) =>
+      withOneConnection(db, 2, async (pool) => {
+        const run = (column: string) => pool.query(sql.unsafe`SELECT ${sql.identifier([column])} FROM (SELECT ${1}::int AS a, 2 AS b, 3 AS c) t`);
+        for (const column of ['a', 'a', 'b', 'b', 'a', 'c', 'c']) await run(column);
+        // c pushed out b (a ran more recently); the eviction's DEALLOCATE runs on release.
+        assert.deepEqual((await prepared(pool)).map((row) => /"(\w)"/.exec(row.statement)![1]).sort(), ['a', 'c']);
+      })));
+
+  test('statement_cache 0 prepares nothing', () =>
+    withDatabase((db) =>
+      withOneConnection(db, 0, async (pool) => {
+        for (let i = 0; i < 3; i++) await pool.query(sql.unsafe`SELECT ${i}::int AS n`);
+        assert.deepEqual(await prepared(pool), []);
+      })));
+
+  test("errors keep slonik's classes: a constraint, a syntax error, a terminated session", () =>
+    withDatabase((db) =>
+      withOneConnection(db, 256, async (pool) => {
+        await pool.query(sql.unsafe`CREATE TABLE once (id int PRIMARY KEY)`);
+        const insert = () => pool.query(sql.unsafe`INSERT INTO once VALUES (${1})`);
+        await insert();
+        await assert.rejects(insert(), UniqueIntegrityConstraintViolationError);
+        await assert.rejects(insert(), UniqueIntegrityConstraintViolationError, 'also when prepared');
+        await assert.rejects(pool.query(sql.unsafe`SELEC ${1}`), InputSyntaxError);
+        const backendPid = () => pool.oneFirst(sql.unsafe`SELECT pg_backend_pid()`);
+        const pid = await backendPid();
+        await queryIn(db, 'SELECT pg_terminate_backend($1)', [pid]);
+        // Whether the next statement meets the dead session or the pool has already dropped it
+        // (the server's FATAL arrives as an event) is a race; either way no other class comes out.
+        await pool.query(sql.unsafe`SELECT ${1}::int`).catch((error: unknown) => {
+          assert.ok(error instanceof BackendTerminatedError || error instanceof BackendTerminatedUnexpectedlyError, String(error));
+        });
+        assert.notEqual(await backendPid(), pid, 'the pool goes on over a new connection');
+      })));
+
+  test('a migration that changes a result type fails one statement; the connection prepares afresh', () =>
+    withDatabase((db) =>
+      withOneConnection(db, 256, async (pool) => {
+        await pool.query(sql.unsafe`CREATE TABLE shapes (id int PRIMARY KEY, size int)`);
+        await pool.query(sql.unsafe`INSERT INTO shapes VALUES (1, 10)`);
+        const size = () => pool.oneFirst(sql.unsafe`SELECT size FROM shapes WHERE id = ${1}`);
+        assert.equal(await size(), 10);
+        assert.equal(await size(), 10);
+        const [before] = await prepared(pool);
+        assert.ok(before);
+        await queryIn(db, 'ALTER TABLE shapes ALTER COLUMN size TYPE text');
+        await assert.rejects(size(), /cached plan must not change result type/);
+        assert.equal(await size(), '10', 'the next run is unnamed and reads the new type');
+        assert.ok(!(await prepared(pool)).some((row) => row.name === before.name), 'the stale statement was deallocated');
+        assert.equal(await size(), '10');
+        assert.equal((await prepared(pool)).length, 1, 'and prepared again under a new name');
+      })));
 });
 
 describe('Postgres ledger: connection settings', () => {

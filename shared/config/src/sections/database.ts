@@ -20,6 +20,8 @@ export interface DatabaseConfig {
   maxConns: number;
   minConns: number;
   maxConnLifetimeMs: number;
+  /** Named prepared statements kept per connection; 0 sends every statement unnamed. */
+  statementCacheSize: number;
 }
 
 const schema = section({
@@ -37,6 +39,9 @@ const schema = section({
   // Defaults to min(5, max_conns) so lowering max_conns alone stays valid.
   min_conns: optionalInteger({ min: 0 }),
   max_conn_lifetime: duration(5 * MINUTE, { allowZero: false }),
+  // 0 for a pooler in transaction mode that cannot keep a session's prepared statements
+  // (PgBouncer before 1.21, or without max_prepared_statements).
+  statement_cache: integer(256, { min: 0 }),
 });
 
 type Reads = { database: z.output<typeof schema> };
@@ -57,6 +62,7 @@ export const databaseSection = defineSection({
     maxConns: database.max_conns,
     minConns: database.min_conns ?? Math.min(5, database.max_conns),
     maxConnLifetimeMs: database.max_conn_lifetime,
+    statementCacheSize: database.statement_cache,
   }),
   check({ database }: Reads, report) {
     if (database.name !== null && database.database !== null && database.name !== database.database) {

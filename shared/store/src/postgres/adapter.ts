@@ -26,6 +26,8 @@ export interface PostgresAdapterOptions extends PostgresConnectionOptions {
   minConns?: number | null;
   /** database.max_conn_lifetime in ms; default: connections are not recycled by age */
   maxConnLifetimeMs?: number | null;
+  /** database.statement_cache: named prepared statements kept per connection; default 256, 0 = none */
+  statementCacheSize?: number | null;
   /** how often a held leader lock's connection is checked; default 5000 */
   leaderCheckIntervalMs?: number | null;
 }
@@ -44,6 +46,9 @@ function breaksConnection(error: unknown): boolean {
   );
 }
 
+/** database.statement_cache's default: room for every statement of the ledger's hot paths. */
+const DEFAULT_STATEMENT_CACHE = 256;
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export async function openPostgresAdapter(options: PostgresAdapterOptions): Promise<PostgresAdapter> {
@@ -53,6 +58,7 @@ export async function openPostgresAdapter(options: PostgresAdapterOptions): Prom
     maxConns: options.maxConns ?? 10,
     minConns: options.minConns ?? 0,
     maxConnLifetimeMs: options.maxConnLifetimeMs ?? null,
+    statementCacheSize: options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE,
   });
   return new PostgresAdapter(pool, settings, options.leaderCheckIntervalMs ?? 5000);
 }

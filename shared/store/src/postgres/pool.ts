@@ -1,11 +1,11 @@
 // The slonik pool of a Postgres ledger: sized and recycled from `database.*`, with typed
 // results really checked (slonik's `sql.type` does not validate rows by itself).
-import { createPgDriverFactory } from '@slonik/pg-driver';
 import {
   createPool, SchemaValidationError,
   type DatabasePool, type DriverFactory, type Interceptor, type QueryResultRow,
 } from 'slonik';
 import { poolDsn, type ConnectionSettings } from './connection-settings.js';
+import { createLedgerDriverFactory } from './driver.js';
 
 export interface PoolLimits {
   /** database.max_conns */
@@ -14,6 +14,8 @@ export interface PoolLimits {
   minConns: number;
   /** database.max_conn_lifetime: a connection older than this is closed when it is released; null = forever */
   maxConnLifetimeMs: number | null;
+  /** database.statement_cache: named prepared statements kept per connection; 0 = none */
+  statementCacheSize: number;
 }
 
 /**
@@ -58,9 +60,12 @@ export async function createLedgerPool(settings: ConnectionSettings, limits: Poo
   if (!Number.isInteger(limits.minConns) || limits.minConns < 0 || limits.minConns > limits.maxConns) {
     throw new RangeError('database.min_conns must be between 0 and database.max_conns');
   }
-  const pgDriver = createPgDriverFactory();
+  if (!Number.isInteger(limits.statementCacheSize) || limits.statementCacheSize < 0) {
+    throw new RangeError('database.statement_cache must be 0 or more');
+  }
+  const driver = createLedgerDriverFactory(settings, { statementCacheSize: limits.statementCacheSize });
   const pool = await createPool(poolDsn(settings), {
-    driverFactory: limits.maxConnLifetimeMs === null ? pgDriver : recyclingDriver(pgDriver, limits.maxConnLifetimeMs),
+    driverFactory: limits.maxConnLifetimeMs === null ? driver : recyclingDriver(driver, limits.maxConnLifetimeMs),
     maximumPoolSize: limits.maxConns,
     minimumPoolSize: limits.minConns,
     connectionTimeout: settings.connectTimeoutMs,
@@ -75,11 +80,12 @@ export async function createLedgerPool(settings: ConnectionSettings, limits: Poo
     // created while the relay publishes) and would fail that work's queries later.
     dangerouslyAllowForeignConnections: true,
     // slonik's default sends DISCARD ALL on every release: one more round trip (and server
-    // work) per transaction and per read — a needless share of a distributed PUT's time. The
-    // ledger leaves no session state on a pooled connection to discard: every use is one
+    // work) per transaction and per read — a needless share of a distributed PUT's time — and
+    // it would drop the prepared statements the driver keeps on purpose (driver.ts). The
+    // ledger leaves no other session state on a pooled connection: every use is one
     // transaction or read snapshot that ends in COMMIT or ROLLBACK (adapter.ts), no SET, no
-    // prepared or temporary objects, and session advisory locks live on connections of their
-    // own (leader-lock.ts, migrate.ts). A connection whose work broke it is destroyed, not reset.
+    // temporary objects, and session advisory locks live on connections of their own
+    // (leader-lock.ts, migrate.ts). A connection whose work broke it is destroyed, not reset.
     resetConnection: async () => {},
   });
   // A failed query already rejects its caller; the pool repeats it as an 'error' event,
