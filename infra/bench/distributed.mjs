@@ -8,7 +8,9 @@
 // DIST_CLI=PATH runs another build's compiled `services/cli/dist/main.js` (base/new runs
 // back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_QUOTA=BYTES the
 // backend's quota; DIST_REPLICAS=2 two backends, factor 2 and the commit → replica-written lag;
-// DIST_SINGLE=0 skips the single-process run.
+// DIST_SINGLE=0 skips the single-process run; DIST_CPU_PROF=DIR profiles the gateways
+// (DIST_CPU_PROF_VERBS=gateway,usage,… other services too). The other services' CPU is shown
+// in all and per service.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
@@ -69,8 +71,10 @@ async function startProcess(verb, cfg, ready, healthPort) {
   await writeFile(file, cfg);
   const args = [CLI, verb, '--config', file];
   if (healthPort) args.push('--health-listen', `127.0.0.1:${healthPort}`);
-  // DIST_CPU_PROF=DIR: the gateways run with --cpu-prof, profiles written there at exit.
-  const prof = process.env.DIST_CPU_PROF && verb === 'gateway' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DIST_CPU_PROF}`] : [];
+  // DIST_CPU_PROF=DIR: the gateways (or the services DIST_CPU_PROF_VERBS=gateway,usage,… names)
+  // run with --cpu-prof, profiles written there at exit.
+  const profiled = (process.env.DIST_CPU_PROF_VERBS || 'gateway').split(',');
+  const prof = process.env.DIST_CPU_PROF && profiled.includes(verb) ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DIST_CPU_PROF}`] : [];
   const child = spawn(process.execPath, ['--no-warnings', ...prof, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => { if (out.length < 1e5) out += c; });
@@ -180,7 +184,9 @@ const dbUrl = () => { const u = new URL(PG_URL); u.pathname = `/${dbName}`; retu
 // The sink serves the pattern for every GET (it keeps no bytes), so bodies are the pattern:
 // a replica read back from a sink then has the bytes, and the MD5, its PUT had.
 const body = patternBuffer(4096);
-async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres) {
+// `others`: the other services' processes as [verb, pid]; their CPU is shown in all and per service.
+async function measure(label, gatewayUrls, gatewayPids, others, withPostgres) {
+  const otherPids = others.map(([, pid]) => pid);
   const clients = gatewayUrls.map((u) => createBenchClient(u, bucket.credentials, 'when-required').s3);
   for (let i = 0; i < 64; i++) await clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `r/${i}`, Body: body, ContentLength: 4096 }));
   let n = 0;
@@ -195,14 +201,15 @@ async function measure(label, gatewayUrls, gatewayPids, otherPids, withPostgres)
     const concurrency = Number(/c(\d+)$/.exec(title)[1]);
     await runLoad({ concurrency, durationMs: 500, minOps: 1, op });
     const pgPids = withPostgres ? await postgresPids() : [];
-    const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
     const waits = withPostgres ? sampleWaits() : null;
     const res = await runLoad({ concurrency, durationMs: seconds * 1000, minOps: concurrency, op });
-    const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids)];
+    const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
     const waited = waits ? await waits.stop() : null;
     const us = (k) => (cpuDelta(before[k], after[k]) * 1e6 / res.ops).toFixed(0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
-      `CPU µs/op: gateways ${us(0)}, other services ${us(1)}, Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
+      `CPU µs/op: gateways ${us(0)}, other services ${us(1)}${others.length ? ` (${others.map(([verb], i) => `${verb} ${us(3 + i)}`).join(', ')})` : ''}, ` +
+      `Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
     if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
     if (REPLICAS > 1 && title.startsWith('PUT')) {
       // Settle the c16 row's backlog before the c1 row, and count each row's own keys only.
@@ -224,7 +231,7 @@ try {
   const others = [];
   for (const verb of ['placement', 'cleanup', 'usage', 'notifier']) {
     const health = await freePort();
-    others.push(await startProcess(verb, config(await freePort(), true), httpReady(health), health));
+    others.push([verb, (await startProcess(verb, config(await freePort(), true), httpReady(health), health)).pid]);
   }
   const gateways = [];
   for (const count of GATEWAY_COUNTS) {
@@ -232,7 +239,7 @@ try {
       const port = await freePort();
       gateways.push({ port, child: await startProcess('gateway', config(port, true), httpReady(port)) });
     }
-    await measure(`distributed, ${count} gateway(s)`, gateways.map((g) => `http://127.0.0.1:${g.port}`), gateways.map((g) => g.child.pid), others.map((c) => c.pid), true);
+    await measure(`distributed, ${count} gateway(s)`, gateways.map((g) => `http://127.0.0.1:${g.port}`), gateways.map((g) => g.child.pid), others, true);
   }
 } finally {
   for (const c of children) c.kill('SIGTERM');
