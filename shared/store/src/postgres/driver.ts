@@ -94,10 +94,11 @@ function parsedStatementsOf(client: pg.Client): Record<string, string> | null {
  */
 function deallocateOnRelease(client: pg.Client, cache: StatementCache, events: DriverClientEventEmitter): void {
   events.on('release', () => {
-    const names = cache.takeDeallocations();
+    const taken = cache.takeDeallocations();
+    const names = taken === 'ALL' ? ['ALL'] : taken;
     if (names.length === 0) return;
     const parsed = parsedStatementsOf(client);
-    for (const name of names === 'ALL' ? ['ALL'] : names) {
+    for (const name of names) {
       // A failure here means the connection broke; the next statement on it reports that.
       client.query(`DEALLOCATE ${name}`).catch(() => {});
       if (!parsed) continue;
