@@ -184,9 +184,8 @@ const dbUrl = () => { const u = new URL(PG_URL); u.pathname = `/${dbName}`; retu
 // The sink serves the pattern for every GET (it keeps no bytes), so bodies are the pattern:
 // a replica read back from a sink then has the bytes, and the MD5, its PUT had.
 const body = patternBuffer(4096);
-// `others`: the other services' processes as [verb, pid]; their CPU is shown in all and per service.
+// `others`: the other services' processes as [verb, pid]; their CPU is shown per service and summed.
 async function measure(label, gatewayUrls, gatewayPids, others, withPostgres) {
-  const otherPids = others.map(([, pid]) => pid);
   const clients = gatewayUrls.map((u) => createBenchClient(u, bucket.credentials, 'when-required').s3);
   for (let i = 0; i < 64; i++) await clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `r/${i}`, Body: body, ContentLength: 4096 }));
   let n = 0;
@@ -201,15 +200,18 @@ async function measure(label, gatewayUrls, gatewayPids, others, withPostgres) {
     const concurrency = Number(/c(\d+)$/.exec(title)[1]);
     await runLoad({ concurrency, durationMs: 500, minOps: 1, op });
     const pgPids = withPostgres ? await postgresPids() : [];
-    const before = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
+    const before = [cpuOf(gatewayPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
     const waits = withPostgres ? sampleWaits() : null;
     const res = await runLoad({ concurrency, durationMs: seconds * 1000, minOps: concurrency, op });
-    const after = [cpuOf(gatewayPids), cpuOf(otherPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
+    const after = [cpuOf(gatewayPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
     const waited = waits ? await waits.stop() : null;
-    const us = (k) => (cpuDelta(before[k], after[k]) * 1e6 / res.ops).toFixed(0);
+    const cpuSeconds = (k) => cpuDelta(before[k], after[k]);
+    const us = (s) => (s * 1e6 / res.ops).toFixed(0);
+    const perService = others.map(([verb], i) => [verb, cpuSeconds(2 + i)]);
+    const allOthers = perService.reduce((sum, [, s]) => sum + s, 0);
     console.log(`${label.padEnd(26)} ${title}: ${(res.ops / res.seconds).toFixed(0)} ops/s, p50 ${res.latenciesMs.sort((a, b) => a - b)[res.latenciesMs.length >> 1].toFixed(1)} ms, ` +
-      `CPU µs/op: gateways ${us(0)}, other services ${us(1)}${others.length ? ` (${others.map(([verb], i) => `${verb} ${us(3 + i)}`).join(', ')})` : ''}, ` +
-      `Postgres ${withPostgres ? us(2) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
+      `CPU µs/op: gateways ${us(cpuSeconds(0))}, other services ${us(allOthers)}${perService.length ? ` (${perService.map(([verb, s]) => `${verb} ${us(s)}`).join(', ')})` : ''}, ` +
+      `Postgres ${withPostgres ? us(cpuSeconds(1)) : '—'}${res.errors ? `, ${res.errors} errors: ${res.firstError}` : ''}`);
     if (waited) console.log(`${''.padEnd(26)}   ${waited}`);
     if (REPLICAS > 1 && title.startsWith('PUT')) {
       // Settle the c16 row's backlog before the c1 row, and count each row's own keys only.

@@ -25,13 +25,14 @@ export class StatementCache {
    * time it runs; beyond `capacity` names the least recently used one is evicted.
    */
   nameFor(text: string): string | null {
-    if (this.capacity === 0 || !PLANNED.test(text)) return null;
+    // A named text passed the PLANNED test when it was named: the hot path skips the regex.
     const name = this.named.get(text);
     if (name !== undefined) {
       this.named.delete(text);
       this.named.set(text, name);
       return name;
     }
+    if (this.capacity === 0 || !PLANNED.test(text)) return null;
     if (!this.seenOnce.delete(text)) {
       this.seenOnce.set(text, true);
       if (this.seenOnce.size > this.capacity) this.seenOnce.delete(this.seenOnce.keys().next().value!);
