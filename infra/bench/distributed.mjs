@@ -37,6 +37,10 @@ const QUOTA_BYTES = Number(process.env.DIST_QUOTA || 0);
 // commit → replica-written lag of its objects (below). Default 1: one backend, no replication.
 const REPLICAS = Number(process.env.DIST_REPLICAS || 1);
 const seconds = Number(process.argv[2] ?? 6);
+// Load before each measured row, so the services' code is compiled (JIT) as in a long-running
+// deployment: DIST_WARMUP_MS, default 10 s (with 0.5 s, a run measured the services still compiling:
+// docs/performance.md "Distributed mode, warm").
+const WARMUP_MS = Number(process.env.DIST_WARMUP_MS || 10_000);
 const PG_URL = process.env.S3O_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.S3O_TEST_NATS_URL || 'nats://127.0.0.1:4222';
 const work = await mkdtemp(join(tmpdir(), 's3o-dist-'));
@@ -198,7 +202,7 @@ async function measure(label, gatewayUrls, gatewayPids, others, withPostgres) {
   if (REPLICAS > 1) ops['PUT 4 KiB c1'] = (i) => clients[i % clients.length].send(new PutObjectCommand({ Bucket: 'bench', Key: `p/${label}/c1/${n++}`, Body: body, ContentLength: 4096 })).then(() => 4096);
   for (const [title, op] of Object.entries(ops)) {
     const concurrency = Number(/c(\d+)$/.exec(title)[1]);
-    await runLoad({ concurrency, durationMs: 500, minOps: 1, op });
+    await runLoad({ concurrency, durationMs: WARMUP_MS, minOps: 1, op });
     const pgPids = withPostgres ? await postgresPids() : [];
     const before = [cpuOf(gatewayPids), cpuOf(pgPids), ...others.map(([, pid]) => cpuOf([pid]))];
     const waits = withPostgres ? sampleWaits() : null;
@@ -221,6 +225,20 @@ async function measure(label, gatewayUrls, gatewayPids, others, withPostgres) {
   }
 }
 
+/**
+ * What the deployment spends with no request at all (its timers, pulls and heartbeats), in ms of
+ * CPU per second: a load row's CPU per operation includes this share, spread over its operations.
+ */
+async function measureIdle(label, gatewayPids, others) {
+  const before = [cpuOf(gatewayPids), ...others.map(([, pid]) => cpuOf([pid]))];
+  const started = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = [cpuOf(gatewayPids), ...others.map(([, pid]) => cpuOf([pid]))];
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const ms = (k) => (cpuDelta(before[k], after[k]) * 1e3 / wall).toFixed(1);
+  console.log(`${label.padEnd(26)} idle: CPU ms/s: gateways ${ms(0)}, ${others.map(([verb], i) => `${verb} ${ms(1 + i)}`).join(', ')}`);
+}
+
 try {
   // Single-process mode.
   if (process.env.DIST_SINGLE !== '0') {
@@ -241,6 +259,7 @@ try {
       const port = await freePort();
       gateways.push({ port, child: await startProcess('gateway', config(port, true), httpReady(port)) });
     }
+    await measureIdle(`distributed, ${count} gateway(s)`, gateways.map((g) => g.child.pid), others);
     await measure(`distributed, ${count} gateway(s)`, gateways.map((g) => `http://127.0.0.1:${g.port}`), gateways.map((g) => g.child.pid), others, true);
   }
 } finally {
