@@ -71,6 +71,12 @@ export interface ReadStatements extends FleetReads, ReconcileReads, PlacementRea
   IdentityReads, EncryptionReads {
   selectObject(objectKey: string): Promise<ObjectRow | null>;
   selectLocations(objectKey: string): Promise<LocationRow[]>;
+  /**
+   * The object with its copies (ordered as selectLocations orders them) in one statement: a
+   * read of one round trip on Postgres (readStatement), where the pair above needs a snapshot
+   * of four (docs/architecture.md, "TxAdapter boundary").
+   */
+  selectObjectWithLocations(objectKey: string): Promise<{ object: ObjectRow; locations: LocationRow[] } | null>;
   /** Keys in byte order, `from` <= key (< `to` when not null). */
   listObjects(from: string, to: string | null, limit: number): Promise<ListEntry[]>;
   selectIntent(intentId: string): Promise<IntentRow | null>;

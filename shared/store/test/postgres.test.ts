@@ -567,6 +567,34 @@ describe('Postgres ledger: transactions and reads', () => {
       }
     }));
 
+  test('an object with its copies is one statement: the same rows, in the same order, as the two reads', () =>
+    withDatabase(async (db) => {
+      const adapter = await adapterOn(db, { maxConns: 1 });
+      try {
+        const row = {
+          objectKey: 'bk/k', writeId: 'w1', size: 3, etag: 'e', contentType: 't', userMetadata: { a: 'b' }, headers: { cacheControl: 'no-cache' },
+          contentHash: null, tags: { t: 'v' }, createdAt: 1,
+        };
+        await adapter.withTx((tx) => tx.upsertObjectForWrite(row));
+        assert.deepEqual(await adapter.readStatement((q) => q.selectObjectWithLocations('bk/k')), { object: row, locations: [] });
+        assert.equal(await adapter.readStatement((q) => q.selectObjectWithLocations('bk/none')), null);
+        // Inserted out of order: by created_at, then by name in byte order ('B' < 'a').
+        const copy = { objectKey: 'bk/k', writeId: 'w1', sizeBytes: 3, state: 'ok' as const };
+        await adapter.withTx(async (tx) => {
+          await tx.insertLocation({ ...copy, backendName: 'late', storageKey: 'bk/k!3', createdAt: 9 });
+          await tx.insertLocation({ ...copy, backendName: 'a', storageKey: 'bk/k!2', createdAt: 5, state: 'corrupt' });
+          await tx.insertLocation({ ...copy, backendName: 'B', storageKey: 'bk/k!1', createdAt: 5, writeId: 'w0', sizeBytes: 7 });
+        });
+        const joined = await adapter.readStatement((q) => q.selectObjectWithLocations('bk/k'));
+        const pair = await adapter.read(async (q) => ({ object: await q.selectObject('bk/k'), locations: await q.selectLocations('bk/k') }));
+        assert.deepEqual(joined, pair);
+        assert.deepEqual(joined?.locations.map((l) => l.backendName), ['B', 'a', 'late']);
+        assert.deepEqual(joined?.locations[0], { objectKey: 'bk/k', backendName: 'B', storageKey: 'bk/k!1', writeId: 'w0', sizeBytes: 7, createdAt: 5, state: 'ok' });
+      } finally {
+        await adapter.close();
+      }
+    }));
+
   test('a transaction that throws rolls back every statement; its statements die with it', () =>
     withDatabase(async (db) => {
       const adapter = await adapterOn(db);

@@ -9,23 +9,27 @@ import type { Queries } from '../queries.js';
 import { IDENTITY_COLUMNS, IDENTITY_FROM_EXCLUDED, identityFromRow, identityShape, identityValues } from './identity-columns.js';
 import { listHoldings, type HoldingTable } from './holding-pages.js';
 
-const objectRow = z
-  .object({
-    object_key: z.string(),
-    write_id: z.string(),
-    size: int8,
-    etag: z.string(),
-    ...identityShape,
-    created_at: int8,
-  })
-  .transform((r): ObjectRow => ({
+const objectShape = {
+  object_key: z.string(),
+  write_id: z.string(),
+  size: int8,
+  etag: z.string(),
+  ...identityShape,
+  created_at: int8,
+};
+
+function toObject(r: z.infer<z.ZodObject<typeof objectShape>>): ObjectRow {
+  return {
     objectKey: r.object_key,
     writeId: r.write_id,
     size: r.size,
     etag: r.etag,
     ...identityFromRow(r),
     createdAt: r.created_at,
-  }));
+  };
+}
+
+const objectRow = z.object(objectShape).transform(toObject);
 
 export const locationRow = z
   .object({
@@ -45,6 +49,30 @@ export const locationRow = z
     sizeBytes: r.size_bytes,
     createdAt: r.created_at,
     state: r.state,
+  }));
+
+/** A row of the object joined with one of its copies; the copy's columns are null when it has none. */
+const objectWithLocationRow = z
+  .object({
+    ...objectShape,
+    l_backend_name: z.string().nullable(),
+    l_storage_key: z.string().nullable(),
+    l_write_id: z.string().nullable(),
+    l_size_bytes: int8.nullable(),
+    l_created_at: int8.nullable(),
+    l_state: z.enum(['ok', 'missing', 'corrupt']).nullable(),
+  })
+  .transform((r): { object: ObjectRow; location: LocationRow | null } => ({
+    object: toObject(r),
+    location: r.l_backend_name === null ? null : {
+      objectKey: r.object_key,
+      backendName: r.l_backend_name,
+      storageKey: r.l_storage_key!,
+      writeId: r.l_write_id!,
+      sizeBytes: r.l_size_bytes!,
+      createdAt: r.l_created_at!,
+      state: r.l_state!,
+    },
   }));
 
 const listEntry = z
@@ -68,7 +96,7 @@ const LOCATION_HOLDINGS: HoldingTable = {
   objectKey: sql.fragment`t.object_key`, size: sql.fragment`t.size_bytes`,
 };
 
-type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects' | 'listLocationHoldings'>;
+type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'selectObjectWithLocations' | 'listObjects' | 'listLocationHoldings'>;
 
 export function objectReads(db: Queries): ObjectReads {
   return {
@@ -82,6 +110,21 @@ export function objectReads(db: Queries): ObjectReads {
           SELECT ${LOCATION_COLUMNS} FROM object_locations
            WHERE object_key = ${objectKey} ORDER BY created_at, backend_name`)),
       ];
+    },
+
+    // The object once per copy (or once, with null copy columns): a copy has no columns worth
+    // a second statement's round trip, and the join's plan is kept (statement-cache.ts).
+    async selectObjectWithLocations(objectKey) {
+      const rows = await db.any(sql.type(objectWithLocationRow)`
+        SELECT o.*, l.backend_name AS l_backend_name, l.storage_key AS l_storage_key, l.write_id AS l_write_id,
+               l.size_bytes AS l_size_bytes, l.created_at AS l_created_at, l.state AS l_state
+          FROM (SELECT ${OBJECT_COLUMNS} FROM objects WHERE object_key = ${objectKey}) o
+          LEFT JOIN object_locations l ON l.object_key = o.object_key
+         ORDER BY l.created_at, l.backend_name`);
+      if (rows.length === 0) return null;
+      const locations: LocationRow[] = [];
+      for (const row of rows) if (row.location) locations.push(row.location);
+      return { object: rows[0]!.object, locations };
     },
 
     async listObjects(from, to, limit) {

@@ -67,19 +67,24 @@ const LOCATION_HOLDINGS: HoldingTable = {
   kind: 'copy', table: 'object_locations', rowColumn: 'object_key', numericRow: false, objectKey: 't.object_key', size: 't.size_bytes',
 };
 
-type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'listObjects' | 'listLocationHoldings'>;
+type ObjectReads = Pick<ReadStatements, 'selectObject' | 'selectLocations' | 'selectObjectWithLocations' | 'listObjects' | 'listLocationHoldings'>;
 
 export function objectReads(c: SqliteConnection): ObjectReads {
+  const selectObject = (objectKey: string): ObjectRow | null => {
+    const r = c.get<RawObject>(SELECT_OBJECT, { objectKey });
+    return r ? objectFromRow(r) : null;
+  };
+  const selectLocations = (objectKey: string): LocationRow[] =>
+    c.all<RawLocation>(`SELECT * FROM object_locations WHERE object_key = @objectKey ORDER BY created_at, backend_name`, { objectKey })
+      .map(locationFromRow);
   return {
-    async selectObject(objectKey) {
-      const r = c.get<RawObject>(SELECT_OBJECT, { objectKey });
-      return r ? objectFromRow(r) : null;
-    },
+    selectObject: async (objectKey) => selectObject(objectKey),
+    selectLocations: async (objectKey) => selectLocations(objectKey),
 
-    async selectLocations(objectKey) {
-      return c
-        .all<RawLocation>(`SELECT * FROM object_locations WHERE object_key = @objectKey ORDER BY created_at, backend_name`, { objectKey })
-        .map(locationFromRow);
+    // In-process, two statements cost no round trip; the caller's read keeps them on one snapshot.
+    async selectObjectWithLocations(objectKey) {
+      const object = selectObject(objectKey);
+      return object ? { object, locations: selectLocations(objectKey) } : null;
     },
 
     // BINARY collation compares the UTF-8 bytes: the order and the range are S3's byte order.
