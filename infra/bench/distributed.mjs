@@ -9,8 +9,9 @@
 // back to back); DIST_GATEWAYS=1,2,4 the gateway counts (default 1,2); DIST_QUOTA=BYTES the
 // backend's quota; DIST_REPLICAS=2 two backends, factor 2 and the commit → replica-written lag;
 // DIST_SINGLE=0 skips the single-process run; DIST_CPU_PROF=DIR profiles the gateways
-// (DIST_CPU_PROF_VERBS=gateway,usage,… other services too). The other services' CPU is shown
-// in all and per service.
+// (DIST_CPU_PROF_VERBS=gateway,usage,… other services too); DIST_WARMUP_MS the load before
+// each measured row. The other services' CPU is shown in all and per service, and an idle row
+// before each gateway count shows what every process spends with no request.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
